@@ -1,0 +1,18 @@
+import type { TokenKind } from '../db/schema';
+
+export const SCOPES = ['apps:read', 'apps:write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+/** Who is calling: the token behind the request. History records it as the actor. */
+export interface Principal {
+  tokenId: string;
+  kind: TokenKind;
+  name: string;
+  /** The one client a `client` token may act on; null for `internal` tokens. */
+  clientId: string | null;
+  scopes: readonly Scope[];
+}

@@ -1,0 +1,23 @@
+import { resolvePrincipal } from './auth/tokens';
+import type { Principal } from './auth/principal';
+import type { Config } from './config';
+import type { Db } from './db/open';
+import { createLoaders, type Loaders } from './loaders';
+
+/** Everything a resolver may use, built once per request. */
+export interface Context {
+  db: Db;
+  /** Null when the request carried no Authorization header. */
+  principal: Principal | null;
+  loaders: Loaders;
+  maxBulkIds: number;
+}
+
+export function createContext(db: Db, config: Pick<Config, 'maxBulkIds'>, request: Request): Context {
+  return {
+    db,
+    principal: resolvePrincipal(db, request.headers.get('authorization')),
+    loaders: createLoaders(db),
+    maxBulkIds: config.maxBulkIds,
+  };
+}

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { Logger } from 'drizzle-orm/logger';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import * as schema from './schema';
+
+/** The database or a transaction on it: services take either, so they compose inside one transaction. */
+export type Db = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
+
+export interface OpenedDatabase {
+  db: Db;
+  sqlite: Database.Database;
+  close(): void;
+}
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/**
+ * Opens (creating if needed) the SQLite database, sets the pragmas every
+ * connection needs and applies the committed migrations from `drizzle/`.
+ */
+export function openDatabase(path: string, options: { logger?: Logger } = {}): OpenedDatabase {
+  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  // A second process (the CLI beside a running server) waits instead of failing with SQLITE_BUSY.
+  sqlite.pragma('busy_timeout = 5000');
+  const db = drizzle(sqlite, { schema, logger: options.logger ?? false });
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return { db, sqlite, close: () => sqlite.close() };
+}
+
+/** `APPGOV_LOG_SQL=1`: one line per executed statement on stderr, each starting with `sql `. */
+export class StderrSqlLogger implements Logger {
+  logQuery(query: string, params: unknown[]): void {
+    const oneLine = query.replace(/\s+/g, ' ').trim();
+    let shownParams = params.length ? JSON.stringify(params) : '';
+    if (shownParams.length > 300) shownParams = `${shownParams.slice(0, 300)}… (${params.length} params)`;
+    process.stderr.write(`sql ${oneLine}${shownParams ? ` -- params: ${shownParams}` : ''}\n`);
+  }
+}

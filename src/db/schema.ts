@@ -1,0 +1,110 @@
+/**
+ * The Drizzle tables. Plural table exports, camelCase properties, snake_case
+ * columns. Times are integer milliseconds since the epoch.
+ *
+ * This file is read by drizzle-kit on its own, so it imports nothing from the
+ * project.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** A customer organisation: the tenant. */
+export const clients = sqliteTable('clients', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/** The catalog: every app any client can decide on. */
+export const apps = sqliteTable(
+  'apps',
+  {
+    id: text('id').primaryKey(),
+    codeName: text('code_name').notNull().unique(),
+    name: text('name').notNull(),
+    /** JSON array of the OAuth-style scopes the app asks for. */
+    scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    // Client.apps pages by (lower(name), id): keyset pagination needs this order indexed.
+    index('apps_sort_name_idx').on(sql`lower(${t.name})`, t.id),
+  ],
+);
+
+/** The resolutions a client can reach for an app. `isApproved` is `resolution = 'approved'`. */
+export const RESOLUTIONS = ['unresolved', 'approved', 'restricted'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+
+/**
+ * One client's view of one app. A missing row means "unresolved, never
+ * decided"; rows are created on the first real change.
+ */
+export const clientAppStates = sqliteTable(
+  'client_app_states',
+  {
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    resolution: text('resolution', { enum: RESOLUTIONS }).notNull(),
+    /** When the current resolution was reached. */
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The actor (token id) that reached it. */
+    decidedBy: text('decided_by').notNull(),
+    /** Bumped on every real change; lets single-app edits detect lost updates. */
+    version: integer('version').notNull().default(1),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.clientId, t.appId] }),
+    index('client_app_states_resolution_idx').on(t.clientId, t.resolution),
+  ],
+);
+
+export const HISTORY_EVENT_TYPES = ['APPROVAL_STATUS_CHANGED'] as const;
+export type HistoryEventType = (typeof HISTORY_EVENT_TYPES)[number];
+
+export const TOKEN_KINDS = ['internal', 'client'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+/**
+ * App history: append-only (triggers refuse UPDATE and DELETE). `seq` orders
+ * events; `id` is the public identifier. The actor is copied onto the event
+ * so history still names it after the token is gone.
+ */
+export const appHistoryEvents = sqliteTable(
+  'app_history_events',
+  {
+    seq: integer('seq').primaryKey(),
+    id: text('id').notNull().unique(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: HISTORY_EVENT_TYPES }).notNull(),
+    actorId: text('actor_id').notNull(),
+    actorKind: text('actor_kind', { enum: TOKEN_KINDS }).notNull(),
+    actorName: text('actor_name').notNull(),
+    /** Typed per event type: see services/history.ts. */
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('app_history_events_app_idx').on(t.clientId, t.appId, t.seq)],
+);
+
+/** Bearer credentials. Only the SHA-256 of the secret is stored. */
+export const tokens = sqliteTable('tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  kind: text('kind', { enum: TOKEN_KINDS }).notNull(),
+  /** Set for `client` tokens only: the one client they may act on. */
+  clientId: text('client_id').references(() => clients.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull().unique(),
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+});

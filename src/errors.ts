@@ -1,0 +1,48 @@
+/**
+ * Domain errors. Services throw these; the schema edge (yoga's error masking)
+ * turns them into GraphQL errors carrying `extensions.code`. Anything else that
+ * escapes a resolver is unexpected and is masked as INTERNAL_SERVER_ERROR.
+ */
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT';
+
+export class AppgovError extends Error {
+  override name = 'AppgovError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra machine-readable details, added to `extensions`. */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export class UnauthenticatedError extends AppgovError {
+  constructor(message = 'Authentication required: send "Authorization: Bearer <token>"') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends AppgovError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class NotFoundError extends AppgovError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class BadUserInputError extends AppgovError {
+  constructor(message: string, details: { field?: string } & Record<string, unknown> = {}) {
+    super('BAD_USER_INPUT', message, details);
+  }
+}
+
+export class ConflictError extends AppgovError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('CONFLICT', message, details);
+  }
+}

@@ -1,0 +1,24 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../db/open';
+import { historyPages, type HistoryEvent, type HistoryPageKey } from '../services/history';
+import type { Page } from '../services/pagination';
+
+/**
+ * Every DataLoader, built fresh for each request by the context: a loader
+ * shared between requests would serve one caller's cached rows to another.
+ */
+export function createLoaders(db: Db) {
+  return {
+    /** One page of one app's history; all pages asked for in one tick cost one SQL statement. */
+    historyPage: new DataLoader<HistoryPageKey, Page<HistoryEvent>, string>(
+      async (keys) => historyPages(db, keys),
+      {
+        cacheKeyFn: (k) => `${k.clientId}|${k.appId}|${k.first}|${k.beforeSeq ?? ''}`,
+        // Bounded so one batch's JSON key list and result stay small even for huge queries.
+        maxBatchSize: 500,
+      },
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

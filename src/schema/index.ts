@@ -1,0 +1,16 @@
+import { builder } from './builder';
+import './scalars';
+import './resolution';
+import './history';
+import './app';
+import './client';
+import './approvals';
+
+builder.queryType({
+  description: 'Reads. Every field needs a bearer token with the apps:read scope.',
+});
+builder.mutationType({
+  description: 'Writes. Every field needs a bearer token with the apps:write scope, and runs in one transaction.',
+});
+
+export const schema = builder.toSchema({ sortSchema: true });

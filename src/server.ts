@@ -1,0 +1,74 @@
+import { createServer } from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config';
+import { openDatabase, StderrSqlLogger } from './db/open';
+import { DEMO_CLIENT_ID, seedDemoIfEmpty } from './services/demo';
+import { createAppgovYoga } from './yoga';
+
+function startupConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`appgov: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const config = startupConfig();
+const database = openDatabase(config.dbPath, config.logSql ? { logger: new StderrSqlLogger() } : {});
+const demo = config.production ? null : seedDemoIfEmpty(database.db);
+
+const yoga = createAppgovYoga({
+  db: database.db,
+  config,
+  ...(demo ? { graphiqlToken: demo.token, graphiqlClientId: demo.clientId } : {}),
+});
+const server = createServer(yoga);
+
+server.on('error', (error) => {
+  console.error(`appgov: cannot listen on ${config.host}:${config.port}: ${error.message}`);
+  database.close();
+  process.exit(1);
+});
+
+server.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const lines = [`appgov is serving ${base}/graphql (GraphiQL in a browser) on ${config.dbPath}`];
+  if (demo) {
+    lines.push(
+      '',
+      'Loaded the demo organisation into the empty database.',
+      `  client id: ${demo.clientId}`,
+      `  token:     ${demo.token}`,
+      '  (shown once: only its hash is stored; GraphiQL opens with it in its headers)',
+      '',
+      `Try it:  curl -s ${base}/graphql -H 'Authorization: Bearer ${demo.token}' -H 'Content-Type: application/json' \\`,
+      `           -d '{"query":"mutation { approveApps(clientId: \\"${DEMO_CLIENT_ID}\\", appIds: [\\"f1a2b3c4-d5e6-7890-abcd-ef1234567890\\"]) { succeeded failed { id error code } } }"}'`,
+    );
+  } else if (!config.production) {
+    lines.push('Need a token? npx appgov token create --kind internal --name me');
+  }
+  console.log(lines.join('\n'));
+});
+
+let closing = false;
+function shutDown(signal: string) {
+  if (closing) return;
+  closing = true;
+  console.error(`appgov: ${signal} received, closing`);
+  server.close(() => {
+    database.close();
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+  // Requests still running after 10 s are cut off rather than holding the process.
+  setTimeout(() => {
+    server.closeAllConnections();
+  }, 10_000).unref();
+}
+process.on('SIGINT', () => shutDown('SIGINT'));
+process.on('SIGTERM', () => shutDown('SIGTERM'));

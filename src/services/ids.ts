@@ -1,0 +1,53 @@
+import { BadUserInputError } from '../errors';
+
+/** 8-4-4-4-12 hexadecimal, any version: ids are compared in lowercase. */
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}
+
+/** A single id argument: a UUID, returned in lowercase, else BAD_USER_INPUT naming the field. */
+export function parseId(value: string, field: string): string {
+  if (!isUuid(value)) {
+    throw new BadUserInputError(`${field} must be a UUID (8-4-4-4-12 hexadecimal); got ${JSON.stringify(value)}`, {
+      field,
+    });
+  }
+  return value.toLowerCase();
+}
+
+const MAX_IDS_NAMED_IN_MESSAGE = 10;
+
+function quoteSome(values: string[]): string {
+  const shown = values.slice(0, MAX_IDS_NAMED_IN_MESSAGE).map((v) => JSON.stringify(v));
+  const rest = values.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+}
+
+/**
+ * A bulk id list: non-empty, every entry a UUID, at most `max` distinct ids.
+ * Returns the distinct ids in lowercase, in first-seen order. Any problem
+ * refuses the whole list, so nothing is written for a bad call.
+ */
+export function parseIdList(values: readonly string[], field: string, max: number): string[] {
+  if (values.length === 0) {
+    throw new BadUserInputError(`${field} must name at least one id`, { field });
+  }
+  const invalid = values.filter((v) => !isUuid(v));
+  if (invalid.length > 0) {
+    const distinctInvalid = [...new Set(invalid)];
+    throw new BadUserInputError(
+      `${field} has ${distinctInvalid.length === 1 ? 'an id' : 'ids'} that ${distinctInvalid.length === 1 ? 'is' : 'are'} not a UUID (8-4-4-4-12 hexadecimal): ${quoteSome(distinctInvalid)}`,
+      { field, invalidIds: distinctInvalid },
+    );
+  }
+  const distinct = [...new Set(values.map((v) => v.toLowerCase()))];
+  if (distinct.length > max) {
+    throw new BadUserInputError(
+      `${field} names ${distinct.length} distinct ids; at most ${max} are allowed in one call`,
+      { field, limit: max, count: distinct.length },
+    );
+  }
+  return distinct;
+}

@@ -1,0 +1,126 @@
+import { sql } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from './config';
+import { createContext, type Context } from './context';
+import type { Db } from './db/open';
+import { AppgovError } from './errors';
+import { schema } from './schema';
+
+export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
+
+export interface YogaOptions {
+  db: Db;
+  config: Pick<Config, 'maxBulkIds'>;
+  /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded local demo. */
+  graphiqlToken?: string;
+  /** The client the GraphiQL example operation names. */
+  graphiqlClientId?: string;
+}
+
+function domainErrorOf(error: unknown): AppgovError | null {
+  if (error instanceof AppgovError) return error;
+  if (error instanceof GraphQLError && error.originalError) return domainErrorOf(error.originalError);
+  return null;
+}
+
+/**
+ * The schema edge for errors: a domain error becomes a GraphQL error with
+ * `extensions.code` (UNAUTHENTICATED also sets HTTP 401 and
+ * WWW-Authenticate). Anything unexpected is masked by Yoga's own masking
+ * (INTERNAL_SERVER_ERROR, no message, no stack) and logged to stderr.
+ */
+function toClientError(error: unknown, message: string, isDev?: boolean): Error {
+  const domain = domainErrorOf(error);
+  if (!domain) return maskUnexpectedError(error, message, isDev);
+  const located = error instanceof GraphQLError ? error : undefined;
+  return new GraphQLError(located?.message ?? domain.message, {
+    nodes: located?.nodes,
+    source: located?.source,
+    positions: located?.positions,
+    path: located?.path,
+    extensions: {
+      code: domain.code,
+      ...domain.details,
+      ...(domain.code === 'UNAUTHENTICATED' ? { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } } : {}),
+    },
+  });
+}
+
+/** Logs go to stderr. Expected domain errors (bad input, 401, …) are answers, not incidents: not logged. */
+const stderrLogger = {
+  debug: () => {},
+  info: (...args: unknown[]) => console.error(...args),
+  warn: (...args: unknown[]) => console.error(...args),
+  error: (...args: unknown[]) => {
+    if (args.length === 1 && domainErrorOf(args[0])) return;
+    console.error(...args);
+  },
+};
+
+/** GET /health: 200 {"status":"ok"} when the database answers, else 503. */
+function useDatabaseHealth(db: Db): Plugin {
+  return {
+    onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/health') return;
+      let ok = true;
+      try {
+        db.get(sql`SELECT 1`);
+      } catch (error) {
+        ok = false;
+        console.error('health check failed:', error);
+      }
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }), {
+          status: ok ? 200 : 503,
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+    },
+  };
+}
+
+export const EXAMPLE_OPERATION = (clientId: string) => `# Approve two apps for the demo client: run it twice and the second call
+# succeeds without writing anything (idempotent). The last id is not in the catalog.
+mutation Approve {
+  approveApps(
+    clientId: "${clientId}"
+    appIds: ["f1a2b3c4-d5e6-7890-abcd-ef1234567890", "3c9e7a5b-1d2f-4a6c-8e0b-5f7a9c1e3d2b", "ffffffff-ffff-ffff-ffff-ffffffffffff"]
+  ) {
+    succeeded
+    failed { id error code }
+  }
+}
+
+query Apps {
+  client(id: "${clientId}") {
+    name
+    apps(first: 10) {
+      nodes {
+        name isApproved approvedAt
+        history(first: 3) { nodes { type createdAt actor { name } ... on ApprovalStatusChangedEvent { wasApproved isApproved } } }
+      }
+    }
+  }
+}
+`;
+
+export function createAppgovYoga(options: YogaOptions): AppgovYoga {
+  const { db, config } = options;
+  return createYoga<Record<string, never>, Context>({
+    schema,
+    context: ({ request }) => createContext(db, config, request),
+    graphqlEndpoint: '/graphql',
+    // Yoga's own check only proves the process is up; /health (below) also asks the database.
+    healthCheckEndpoint: '/livez',
+    landingPage: false,
+    maskedErrors: { maskError: toClientError },
+    logging: stderrLogger,
+    graphiql: {
+      title: 'appgov',
+      ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
+      ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
+    },
+    plugins: [useDatabaseHealth(db)],
+  });
+}
