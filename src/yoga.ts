@@ -20,7 +20,7 @@ export interface YogaOptions {
 
 function domainErrorOf(error: unknown): AppgovError | null {
   if (error instanceof AppgovError) return error;
-  if (error instanceof GraphQLError && error.originalError) return domainErrorOf(error.originalError);
+  if (error instanceof Error && 'originalError' in error && error.originalError) return domainErrorOf(error.originalError);
   return null;
 }
 
@@ -57,6 +57,32 @@ const stderrLogger = {
     console.error(...args);
   },
 };
+
+/**
+ * graphql-js reports a variable that does not fit its type ("Variable "$appIds" got invalid
+ * value null at "appIds[1]"…") without a code. It is bad input like any other: BAD_USER_INPUT.
+ */
+function useVariableErrorCodes(): Plugin {
+  const tag = (error: GraphQLError) =>
+    error.extensions?.code === undefined && error.message.startsWith('Variable "$')
+      ? new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          originalError: error.originalError,
+          extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+        })
+      : error;
+  return {
+    onExecute: () => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (!('errors' in result) || !result.errors?.length) return;
+        setResult({ ...result, errors: result.errors.map(tag) });
+      },
+    }),
+  };
+}
 
 /** GET /health: 200 {"status":"ok"} when the database answers, else 503. */
 function useDatabaseHealth(db: Db): Plugin {
@@ -121,6 +147,6 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
       ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
     },
-    plugins: [useDatabaseHealth(db)],
+    plugins: [useDatabaseHealth(db), useVariableErrorCodes()],
   });
 }

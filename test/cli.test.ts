@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/open';
+import { createAppgovYoga } from '../src/yoga';
+import { gql } from './helpers/graphql';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'appgov-cli-'));
+const dbPath = join(dir, 'cli.db');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the real `appgov` bin, as `npx appgov` does. */
+async function appgov(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/appgov.js', ...args], { env: { ...process.env, APPGOV_DB: dbPath } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the appgov command', () => {
+  it('creates a client, an app and a client token that then works against the API', async () => {
+    expect(JSON.parse((await appgov('migrate')).stdout)).toEqual({ database: dbPath, migrated: true });
+    const client = await appgov('client', 'create', '--name', 'Globex', '--id', 'aa7cf840-9ca9-46a3-9778-9015d6580d50');
+    expect(client).toEqual({ code: 0, stdout: '{"id":"aa7cf840-9ca9-46a3-9778-9015d6580d50"}\n', stderr: '' });
+    const app = await appgov('app', 'create', '--name', 'Paper Trail', '--code-name', 'paper-trail');
+    expect(JSON.parse(app.stdout)).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), codeName: 'paper-trail' });
+    const token = await appgov('token', 'create', '--kind', 'client', '--client', 'aa7cf840-9ca9-46a3-9778-9015d6580d50', '--name', 'ci bot');
+    const issued = JSON.parse(token.stdout) as { id: string; token: string };
+    expect(issued.token).toMatch(/^agv_[A-Za-z0-9_-]{43}$/);
+
+    const db = openDatabase(dbPath);
+    try {
+      const yoga = createAppgovYoga({ db: db.db, config: { maxBulkIds: 10 } });
+      const res = await gql(yoga, `mutation ($c: ID!, $a: [ID!]!) { approveApps(clientId: $c, appIds: $a) { succeeded } }`,
+        { c: 'aa7cf840-9ca9-46a3-9778-9015d6580d50', a: [JSON.parse(app.stdout).id] }, issued.token);
+      expect(res.body.data.approveApps.succeeded).toEqual([JSON.parse(app.stdout).id]);
+    } finally {
+      db.close();
+    }
+  }, 30_000);
+
+  it.each([
+    [['client', 'create'], 2, '--name is required'],
+    [['client', 'create', '--name', 'X', '--colour', 'red'], 2, "Unknown option '--colour'"],
+    [['token', 'create', '--kind', 'root'], 2, '--kind must be one of internal, client; got "root"'],
+    [['token', 'create', '--kind', 'client'], 1, 'a client token needs the client it is bound to'],
+    [['token', 'create', '--kind', 'internal', '--scopes', 'apps:admin'], 1, 'unknown scopes: apps:admin'],
+    [['app', 'create', '--name', 'Paper Trail 2', '--code-name', 'paper-trail'], 1, 'The code name "paper-trail" is taken'],
+    [['app', 'create', '--name', 'Bad', '--code-name', 'Bad Name'], 1, 'code name must be'],
+    [['bogus'], 2, 'unknown command "bogus"'],
+  ])('appgov %j exits %i with a clear message and prints nothing on stdout', async (args, code, message) => {
+    const result = await appgov(...args);
+    expect(result.code).toBe(code);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+  }, 30_000);
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('loadConfig', () => {
+  it('has safe defaults', () => {
+    expect(loadConfig({})).toEqual({
+      host: '127.0.0.1',
+      port: 4000,
+      dbPath: './data/appgov.db',
+      maxBulkIds: 1000,
+      logSql: false,
+      production: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadConfig({ HOST: '0.0.0.0', PORT: '8080', APPGOV_DB: '/var/appgov.db', APPGOV_MAX_BULK_IDS: '20000', APPGOV_LOG_SQL: '1', NODE_ENV: 'production' }),
+    ).toEqual({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT must be a whole number from 0 to 65535; got "eighty"'],
+    [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535; got "70000"'],
+    [{ APPGOV_MAX_BULK_IDS: '0' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "0"'],
+    [{ APPGOV_MAX_BULK_IDS: '1.5' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "1.5"'],
+    [{ APPGOV_LOG_SQL: 'yes' }, 'APPGOV_LOG_SQL must be 1, 0, true or false; got "yes"'],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+  });
+});
