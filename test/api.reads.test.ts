@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { approveApps, removeAppApprovals } from '../src/services/approvals';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
-import { errorCodes, gql } from './helpers/graphql';
+import { errorCodes, gql, type GraphQLResponse } from './helpers/graphql';
 
 let t: ReturnType<typeof testDatabase>;
 let yoga: AppgovYoga;
@@ -37,8 +37,9 @@ async function allPages(variables: Record<string, unknown>): Promise<string[]> {
   const seen: string[] = [];
   let after: string | null = null;
   for (let page = 0; page < 50; page++) {
-    const res = await gql(yoga, APPS_PAGE, { c: clientId, ...variables, after }, token);
-    const apps = res.body.data.client.apps;
+    const res: GraphQLResponse = await gql(yoga, APPS_PAGE, { c: clientId, ...variables, after }, token);
+    const apps: { nodes: { id: string }[]; edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } =
+      res.body.data.client.apps;
     seen.push(...apps.nodes.map((n: { id: string }) => n.id));
     expect(apps.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(apps.nodes.map((n: { id: string }) => n.id));
     if (!apps.pageInfo.hasNextPage) return seen;

@@ -48,7 +48,7 @@ describe('approveApps', () => {
         actor_id: actor.tokenId,
         actor_kind: 'internal',
         actor_name: 'internal test token',
-        data: '{"from":"unresolved","to":"approved"}',
+        data: '{"from":"unresolved","to":"approved","reason":null}',
       })),
     );
   });
@@ -100,8 +100,8 @@ describe('removeAppApprovals', () => {
       changed: [appIds[0]],
     });
     expect(events().map((e) => e.data)).toEqual([
-      '{"from":"unresolved","to":"approved"}',
-      '{"from":"approved","to":"unresolved"}',
+      '{"from":"unresolved","to":"approved","reason":null}',
+      '{"from":"approved","to":"unresolved","reason":null}',
     ]);
     expect(getClientApp(t.db, clientId, appIds[0]!).resolution).toBe('unresolved');
     const before = tableCounts(t.sqlite);
@@ -111,7 +111,9 @@ describe('removeAppApprovals', () => {
 
   it('leaves a restricted app restricted: it is already not approved', () => {
     t.sqlite
-      .prepare("INSERT INTO client_app_states VALUES (?, ?, 'restricted', 1, 'x', 1, 1)")
+      .prepare(
+        "INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, version, updated_at) VALUES (?, ?, 'restricted', 1, 'x', 1, 1)",
+      )
       .run(clientId, appIds[2]);
     const result = removeAppApprovals(t.db, { clientId, appIds: [appIds[2]!], actor, maxIds: 1000 });
     expect(result).toEqual({ succeeded: [appIds[2]], failed: [], changed: [] });

@@ -36,9 +36,12 @@ export const apps = sqliteTable(
 export const RESOLUTIONS = ['unresolved', 'approved', 'restricted'] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
+export const RISK_LEVELS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
 /**
  * One client's view of one app. A missing row means "unresolved, never
- * decided"; rows are created on the first real change.
+ * decided, no attributes"; rows are created on the first real change.
  */
 export const clientAppStates = sqliteTable(
   'client_app_states',
@@ -50,10 +53,14 @@ export const clientAppStates = sqliteTable(
       .notNull()
       .references(() => apps.id, { onDelete: 'cascade' }),
     resolution: text('resolution', { enum: RESOLUTIONS }).notNull(),
-    /** When the current resolution was reached. */
-    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }).notNull(),
+    /** When the current resolution was reached; null while never decided (attributes only). */
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }),
     /** The actor (token id) that reached it. */
-    decidedBy: text('decided_by').notNull(),
+    decidedBy: text('decided_by'),
+    /** Client-side attributes, edited through updateApp. */
+    ownerEmail: text('owner_email'),
+    category: text('category'),
+    riskLevel: text('risk_level', { enum: RISK_LEVELS }),
     /** Bumped on every real change; lets single-app edits detect lost updates. */
     version: integer('version').notNull().default(1),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
@@ -61,10 +68,11 @@ export const clientAppStates = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.clientId, t.appId] }),
     index('client_app_states_resolution_idx').on(t.clientId, t.resolution),
+    index('client_app_states_updated_idx').on(t.clientId, t.updatedAt),
   ],
 );
 
-export const HISTORY_EVENT_TYPES = ['APPROVAL_STATUS_CHANGED'] as const;
+export const HISTORY_EVENT_TYPES = ['APPROVAL_STATUS_CHANGED', 'APP_UPDATED', 'NOTE_ADDED'] as const;
 export type HistoryEventType = (typeof HISTORY_EVENT_TYPES)[number];
 
 export const TOKEN_KINDS = ['internal', 'client'] as const;
@@ -94,7 +102,11 @@ export const appHistoryEvents = sqliteTable(
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('app_history_events_app_idx').on(t.clientId, t.appId, t.seq)],
+  (t) => [
+    index('app_history_events_app_idx').on(t.clientId, t.appId, t.seq),
+    // The client-wide audit view pages by seq within one client.
+    index('app_history_events_client_idx').on(t.clientId, t.seq),
+  ],
 );
 
 /** Bearer credentials. Only the SHA-256 of the secret is stored. */

@@ -1,14 +1,25 @@
 import { requireClientScope } from '../auth/access';
-import type { ClientApp } from '../services/apps';
-import { decodeHistoryCursor } from '../services/history';
+import type { RiskLevel } from '../db/schema';
+import type { ClientApp, ClientAppsPage } from '../services/apps';
+import { decodeHistoryCursor, parseHistoryFilter } from '../services/history';
 import { pageSize } from '../services/pagination';
 import { builder } from './builder';
-import { connectionType, pageArgs } from './connections';
-import { AppHistoryEventConnection } from './history';
+import { connectionType } from './connections';
+import { AppHistoryEventConnection, AppHistoryEventRef, historyArgs } from './history';
 import { AppResolutionEnum } from './resolution';
 
+export const RiskLevelEnum = builder.enumType('RiskLevel', {
+  description: "A client's own judgement of an app's risk.",
+  values: {
+    LOW: { value: 'LOW', description: 'Low risk.' },
+    MEDIUM: { value: 'MEDIUM', description: 'Medium risk.' },
+    HIGH: { value: 'HIGH', description: 'High risk.' },
+    CRITICAL: { value: 'CRITICAL', description: 'Critical risk.' },
+  } as const satisfies Record<RiskLevel, { value: RiskLevel; description: string }>,
+});
+
 export const AppRef = builder.objectRef<ClientApp>('App').implement({
-  description: "A catalog app as one client sees it: the catalog entry plus that client's decision on it.",
+  description: "A catalog app as one client sees it: the catalog entry plus that client's decision and attributes.",
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The app id (UUID).' }),
     name: t.exposeString('name', { description: 'Display name.' }),
@@ -18,21 +29,36 @@ export const AppRef = builder.objectRef<ClientApp>('App').implement({
       description: "This client's resolution for the app; UNRESOLVED until decided.",
       resolve: (app) => app.resolution,
     }),
-    isApproved: t.boolean({
-      description: 'True exactly when `resolution` is APPROVED.',
-      resolve: (app) => app.resolution === 'approved',
-    }),
+    isApproved: t.boolean({ description: 'True exactly when `resolution` is APPROVED.', resolve: (app) => app.resolution === 'approved' }),
     approvedAt: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'When the app was approved for this client; null while it is not approved.',
       resolve: (app) => (app.resolution === 'approved' ? app.decidedAt : null),
     }),
+    ownerEmail: t.exposeString('ownerEmail', { nullable: true, description: "Who owns the app on the client's side; set with updateApp." }),
+    category: t.exposeString('category', { nullable: true, description: "The client's category for the app; set with updateApp." }),
+    riskLevel: t.field({
+      type: RiskLevelEnum,
+      nullable: true,
+      description: "The client's risk level for the app; set with updateApp.",
+      resolve: (app) => app.riskLevel,
+    }),
+    version: t.exposeInt('version', {
+      description:
+        "This client's state version: 0 until the first change, +1 for every call that changes something. Pass it as updateApp's `expectedVersion` to refuse lost updates.",
+    }),
+    updatedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: "When this client's state for the app last changed; null while it never has.",
+      resolve: (app) => app.updatedAt,
+    }),
     history: t.field({
       type: AppHistoryEventConnection,
       description:
-        "This app's history for this client, newest first. Needs the apps:read scope. Batched: every app of a page is fetched in one query.",
-      args: pageArgs,
+        "This app's history for this client, newest first, optionally filtered. Needs the apps:read scope. Batched: every app of a page is fetched in one query.",
+      args: historyArgs,
       resolve: (app, args, ctx) => {
         requireClientScope(ctx.principal, app.clientId, 'apps:read');
         return ctx.loaders.historyPage.load({
@@ -40,10 +66,32 @@ export const AppRef = builder.objectRef<ClientApp>('App').implement({
           appId: app.id,
           first: pageSize(args.first),
           beforeSeq: decodeHistoryCursor(args.after),
+          filter: parseHistoryFilter(args),
         });
       },
     }),
   }),
 });
 
-export const AppConnection = connectionType('App', AppRef, 'app');
+builder.interfaceField(AppHistoryEventRef, 'app', (t) =>
+  t.field({
+    type: AppRef,
+    description: 'The app the event is about, as the client sees it now. Batched across a page.',
+    resolve: async (event, _args, ctx) => {
+      requireClientScope(ctx.principal, event.clientId, 'apps:read');
+      const app = await ctx.loaders.clientApp.load({ clientId: event.clientId, appId: event.appId });
+      // Apps are never removed from the catalog while history names them (foreign keys).
+      if (!app) throw new Error(`history event ${event.id} names a missing app`);
+      return app;
+    },
+  }),
+);
+
+export const AppConnection = connectionType<ClientApp, ClientAppsPage>('App', AppRef, 'app');
+
+builder.objectField(AppConnection, 'totalCount', (t) =>
+  t.int({
+    description: 'How many apps match the filters, across all pages. Counted only when asked for.',
+    resolve: (page) => page.totalCount(),
+  }),
+);

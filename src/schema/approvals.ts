@@ -30,6 +30,10 @@ const BulkResultRef = builder.objectRef<BulkResult>('BulkResult').implement({
       description: 'Ids that could not be acted on, each with its reason.',
       resolve: (r) => r.failed,
     }),
+    changed: t.exposeIDList('changed', {
+      description:
+        'The ids in `succeeded` whose state this call changed (or, in a dry run, would change). Empty when the call is repeated.',
+    }),
   }),
 });
 
@@ -52,10 +56,22 @@ for (const [name, run, what] of [
       args: {
         clientId: t.arg.id({ required: true, description: 'The client (UUID). NOT_FOUND when unknown.' }),
         appIds: t.arg.idList({ required: true, description: 'The apps (UUIDs): 1 to APPGOV_MAX_BULK_IDS distinct ids.' }),
+        reason: t.arg.string({ description: 'Why: at most 500 characters, recorded on every event this call writes.' }),
+        dryRun: t.arg.boolean({
+          defaultValue: false,
+          description: 'true: validate and return exactly the result the real call would give, but write nothing.',
+        }),
       },
       resolve: (_root, args, ctx) => {
         const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
-        return run(ctx.db, { clientId, appIds: args.appIds, actor: principal, maxIds: ctx.maxBulkIds });
+        return run(ctx.db, {
+          clientId,
+          appIds: args.appIds,
+          actor: principal,
+          maxIds: ctx.maxBulkIds,
+          reason: args.reason,
+          dryRun: args.dryRun ?? false,
+        });
       },
     }),
   );

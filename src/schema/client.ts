@@ -1,16 +1,42 @@
 import { authorizeClient, requireClientScope } from '../auth/access';
-import { getClientApp, listClientApps } from '../services/apps';
 import { NotFoundError } from '../errors';
-import { AppConnection, AppRef } from './app';
+import { getClientApp, listClientApps } from '../services/apps';
+import { clientHistoryPage, parseHistoryFilter } from '../services/history';
+import { AppConnection, AppRef, RiskLevelEnum } from './app';
 import { builder } from './builder';
 import { pageArgs } from './connections';
+import { AppHistoryEventConnection, historyArgs } from './history';
 
-interface ClientShape {
+export interface ClientShape {
   id: string;
   name: string;
 }
 
-const ClientRef = builder.objectRef<ClientShape>('Client').implement({
+const AppOrderFieldEnum = builder.enumType('AppOrderField', {
+  description: 'What Client.apps is ordered by. Ties are broken by app id, so paging is stable.',
+  values: {
+    NAME: { value: 'NAME', description: 'The app name, case-insensitive.' },
+    UPDATED_AT: { value: 'UPDATED_AT', description: "When this client's state last changed; never-changed apps count as oldest." },
+  } as const,
+});
+
+const OrderDirectionEnum = builder.enumType('OrderDirection', {
+  description: 'Ascending or descending.',
+  values: {
+    ASC: { value: 'ASC', description: 'Smallest (A, oldest) first.' },
+    DESC: { value: 'DESC', description: 'Largest (Z, newest) first.' },
+  } as const,
+});
+
+const AppOrderInput = builder.inputType('AppOrder', {
+  description: 'The order of Client.apps. A cursor only continues the order it came from.',
+  fields: (t) => ({
+    field: t.field({ type: AppOrderFieldEnum, defaultValue: 'NAME', description: 'What to order by; default NAME.' }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC', description: 'Which way; default ASC.' }),
+  }),
+});
+
+export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
   description: 'A customer organisation: the tenant whose decisions appgov records.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The client id (UUID).' }),
@@ -18,16 +44,18 @@ const ClientRef = builder.objectRef<ClientShape>('Client').implement({
     apps: t.field({
       type: AppConnection,
       description:
-        "Every catalog app with this client's state for it (UNRESOLVED until decided), ordered by name (case-insensitive), then id.",
+        "Every catalog app with this client's state for it (UNRESOLVED until decided), filtered and ordered (default: by name). Filters combine with AND. Needs the apps:read scope.",
       args: {
         ...pageArgs,
-        approved: t.arg.boolean({
-          description: 'true: only approved apps; false: only apps that are not approved; absent: all.',
-        }),
+        approved: t.arg.boolean({ description: 'true: only approved apps; false: only apps that are not approved; absent: all.' }),
+        search: t.arg.string({ description: 'Case-insensitive substring of the name or the code name (at most 200 characters).' }),
+        riskLevel: t.arg({ type: RiskLevelEnum, description: 'Only apps this client rated at this risk level.' }),
+        category: t.arg.string({ description: 'Only apps in this category (exact, case-insensitive).' }),
+        orderBy: t.arg({ type: AppOrderInput, description: 'The order; default NAME ASC.' }),
       },
       resolve: (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');
-        return listClientApps(ctx.db, { clientId: client.id, first: args.first, after: args.after, approved: args.approved });
+        return listClientApps(ctx.db, { clientId: client.id, ...args });
       },
     }),
     app: t.field({
@@ -43,6 +71,16 @@ const ClientRef = builder.objectRef<ClientShape>('Client').implement({
           if (error instanceof NotFoundError) return null;
           throw error;
         }
+      },
+    }),
+    history: t.field({
+      type: AppHistoryEventConnection,
+      description:
+        'The audit view: every event of every app of this client, newest first, with the same filters as appHistory. Each event exposes its `app`. Needs the apps:read scope.',
+      args: historyArgs,
+      resolve: (client, args, ctx) => {
+        requireClientScope(ctx.principal, client.id, 'apps:read');
+        return clientHistoryPage(ctx.db, { clientId: client.id, first: args.first, after: args.after, filter: parseHistoryFilter(args) });
       },
     }),
   }),

@@ -37,25 +37,30 @@ export const PageInfoRef = builder.objectRef<Page<WithCursor>>('PageInfo').imple
 
 /**
  * A Relay-style connection (`edges { cursor node }`, `nodes`, `pageInfo`)
- * over a service Page. `name` is the node's type name.
+ * over a service Page. `name` is the node's type name; `P` lets a listing
+ * carry more (Client.apps adds `totalCount`).
  */
-export function connectionType<T extends WithCursor>(name: string, node: NodeRef<T>, what: string) {
-  const edge = builder.objectRef<T>(`${name}Edge`).implement({
+export function connectionType<N, P extends Page<N & WithCursor> = Page<N & WithCursor>>(
+  name: string,
+  node: NodeRef<N>,
+  what: string,
+) {
+  const edge = builder.objectRef<N & WithCursor>(`${name}Edge`).implement({
     description: `One ${what} and its cursor.`,
     fields: (t) => ({
       cursor: t.string({
         description: `Opaque position of this ${what}; pass it as \`after\` to continue after it.`,
         resolve: (item) => item.cursor,
       }),
-      // TypeScript cannot evaluate Pothos' resolver-result type for an open generic T.
+      // TypeScript cannot evaluate Pothos' resolver-result type for an open generic N.
       node: t.field({ type: node, description: `The ${what}.`, resolve: (item) => item as never }),
     }),
   });
-  return builder.objectRef<Page<T>>(`${name}Connection`).implement({
+  return builder.objectRef<P>(`${name}Connection`).implement({
     description: `A page of ${what}s. \`first\` defaults to 20 and may not exceed 100.`,
     fields: (t) => ({
       edges: t.field({ type: [edge], description: `The ${what}s of this page with their cursors.`, resolve: (p) => p.items }),
-      nodes: t.field({ type: [node], description: `The ${what}s of this page.`, resolve: (p) => p.items }),
+      nodes: t.field({ type: [node], description: `The ${what}s of this page.`, resolve: (p) => p.items as never }),
       pageInfo: t.field({ type: PageInfoRef, description: 'Whether more follow, and the cursors.', resolve: (p) => p }),
     }),
   });

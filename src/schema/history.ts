@@ -1,13 +1,13 @@
 import { authorizeClient } from '../auth/access';
 import type { HistoryEventType, TokenKind } from '../db/schema';
 import { getClientApp } from '../services/apps';
-import { decodeHistoryCursor, type ApprovalStatusChangedData, type HistoryEvent } from '../services/history';
+import { decodeHistoryCursor, parseHistoryFilter, type HistoryEvent } from '../services/history';
 import { pageSize } from '../services/pagination';
 import { builder } from './builder';
 import { connectionType, pageArgs } from './connections';
 import { AppResolutionEnum } from './resolution';
 
-const ActorKindEnum = builder.enumType('ActorKind', {
+export const ActorKindEnum = builder.enumType('ActorKind', {
   description: 'What kind of credential acted.',
   values: {
     INTERNAL_TOKEN: { value: 'internal', description: 'An internal token, which may act on every client.' },
@@ -31,11 +31,15 @@ export const AppHistoryEventTypeEnum = builder.enumType('AppHistoryEventType', {
       value: 'APPROVAL_STATUS_CHANGED',
       description: "The app's approval changed (written only when it really changed).",
     },
+    APP_UPDATED: { value: 'APP_UPDATED', description: 'updateApp changed client-side attributes (owner, category, risk).' },
+    NOTE_ADDED: { value: 'NOTE_ADDED', description: 'A free-text note was added with addAppHistoryNote.' },
   } as const satisfies Record<HistoryEventType, { value: HistoryEventType; description: string }>,
 });
 
 const TYPE_NAMES: Record<HistoryEventType, string> = {
   APPROVAL_STATUS_CHANGED: 'ApprovalStatusChangedEvent',
+  APP_UPDATED: 'AppUpdatedEvent',
+  NOTE_ADDED: 'NoteAddedEvent',
 };
 
 export const AppHistoryEventRef = builder.interfaceRef<HistoryEvent>('AppHistoryEvent').implement({
@@ -52,49 +56,90 @@ export const AppHistoryEventRef = builder.interfaceRef<HistoryEvent>('AppHistory
   }),
 });
 
-builder.objectRef<HistoryEvent>('ApprovalStatusChangedEvent').implement({
-  description: "The app's approval changed, by approveApps or removeAppApprovals. Carries the state before and after.",
+type EventOf<T extends HistoryEventType> = Extract<HistoryEvent, { type: T }>;
+
+builder.objectRef<EventOf<'APPROVAL_STATUS_CHANGED'>>('ApprovalStatusChangedEvent').implement({
+  description:
+    "The app's approval changed, by approveApps, removeAppApprovals or updateApp. Carries the state before and after, and why.",
   interfaces: [AppHistoryEventRef],
   fields: (t) => ({
-    wasApproved: t.boolean({
-      description: 'Whether the app was approved before this change.',
-      resolve: (e) => (e.data as unknown as ApprovalStatusChangedData).from === 'approved',
+    wasApproved: t.boolean({ description: 'Whether the app was approved before this change.', resolve: (e) => e.data.from === 'approved' }),
+    isApproved: t.boolean({ description: 'Whether the app is approved after this change.', resolve: (e) => e.data.to === 'approved' }),
+    fromResolution: t.field({ type: AppResolutionEnum, description: 'The resolution before this change.', resolve: (e) => e.data.from }),
+    toResolution: t.field({ type: AppResolutionEnum, description: 'The resolution after this change.', resolve: (e) => e.data.to }),
+    reason: t.string({
+      nullable: true,
+      description: 'The `reason` given with the call that made the change; null when none was given.',
+      resolve: (e) => e.data.reason ?? null,
     }),
-    isApproved: t.boolean({
-      description: 'Whether the app is approved after this change.',
-      resolve: (e) => (e.data as unknown as ApprovalStatusChangedData).to === 'approved',
+  }),
+});
+
+const AppFieldChangeRef = builder
+  .objectRef<EventOf<'APP_UPDATED'>['data']['changes'][number]>('AppFieldChange')
+  .implement({
+    description: 'One attribute changed by updateApp.',
+    fields: (t) => ({
+      field: t.exposeString('field', { description: 'The App field: ownerEmail, category or riskLevel.' }),
+      from: t.exposeString('from', { nullable: true, description: 'The value before; null when it was unset.' }),
+      to: t.exposeString('to', { nullable: true, description: 'The value after; null when it was cleared.' }),
     }),
-    fromResolution: t.field({
-      type: AppResolutionEnum,
-      description: 'The resolution before this change.',
-      resolve: (e) => (e.data as unknown as ApprovalStatusChangedData).from,
+  });
+
+builder.objectRef<EventOf<'APP_UPDATED'>>('AppUpdatedEvent').implement({
+  description: 'updateApp changed client-side attributes of the app. One event per call, listing every changed field.',
+  interfaces: [AppHistoryEventRef],
+  fields: (t) => ({
+    changes: t.field({ type: [AppFieldChangeRef], description: 'Each changed field, with its value before and after.', resolve: (e) => e.data.changes }),
+    reason: t.string({
+      nullable: true,
+      description: 'The `reason` given with the update; null when none was given.',
+      resolve: (e) => e.data.reason ?? null,
     }),
-    toResolution: t.field({
-      type: AppResolutionEnum,
-      description: 'The resolution after this change.',
-      resolve: (e) => (e.data as unknown as ApprovalStatusChangedData).to,
-    }),
+  }),
+});
+
+export const NoteAddedEventRef = builder.objectRef<EventOf<'NOTE_ADDED'>>('NoteAddedEvent').implement({
+  description: 'A free-text note, added with addAppHistoryNote. Notes never change the app.',
+  interfaces: [AppHistoryEventRef],
+  fields: (t) => ({
+    note: t.string({ description: 'The note, trimmed.', resolve: (e) => e.data.note }),
   }),
 });
 
 export const AppHistoryEventConnection = connectionType('AppHistoryEvent', AppHistoryEventRef, 'history event');
 
+/** Paging plus the filters every history listing takes. */
+export const historyArgs = builder.args((t) => ({
+  ...pageArgs,
+  types: t.field({
+    type: [AppHistoryEventTypeEnum],
+    description: 'Only events of these types; absent for all. An empty list is refused.',
+  }),
+  since: t.field({ type: 'DateTime', description: 'Only events at or after this instant (inclusive).' }),
+  until: t.field({
+    type: 'DateTime',
+    description: 'Only events before this instant (exclusive). BAD_USER_INPUT when `since` is after it.',
+  }),
+}));
+
 builder.queryField('appHistory', (t) =>
   t.field({
     type: AppHistoryEventConnection,
     description:
-      "One app's history for one client, newest first. Needs the apps:read scope. Errors: NOT_FOUND for an unknown client or app, FORBIDDEN for another client's token, BAD_USER_INPUT for a malformed id, cursor or `first`.",
+      "One app's history for one client, newest first, optionally filtered. Needs the apps:read scope. Errors: NOT_FOUND for an unknown client or app, FORBIDDEN for another client's token, BAD_USER_INPUT for a malformed id, cursor, `first` or filter.",
     args: {
       clientId: t.arg.id({ required: true, description: 'The client (UUID).' }),
       appId: t.arg.id({ required: true, description: 'The app (UUID).' }),
-      ...pageArgs,
+      ...historyArgs,
     },
     resolve: (_root, args, ctx) => {
       const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
       const first = pageSize(args.first);
       const beforeSeq = decodeHistoryCursor(args.after);
+      const filter = parseHistoryFilter(args);
       const app = getClientApp(ctx.db, clientId, args.appId);
-      return ctx.loaders.historyPage.load({ clientId, appId: app.id, first, beforeSeq });
+      return ctx.loaders.historyPage.load({ clientId, appId: app.id, first, beforeSeq, filter });
     },
   }),
 );

@@ -5,6 +5,8 @@ import './history';
 import './app';
 import './client';
 import './approvals';
+import './app-details';
+import './viewer';
 
 builder.queryType({
   description: 'Reads. Every field needs a bearer token with the apps:read scope.',

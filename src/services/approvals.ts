@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { Resolution } from '../db/schema';
-import type { ApprovalStatusChangedData } from './history';
+import { parseReason } from './fields';
+import { insertHistoryEvents, type NewHistoryEvent } from './history';
 import { parseIdList } from './ids';
 
 export type BulkErrorCode = 'APP_NOT_FOUND';
@@ -28,6 +29,10 @@ export interface BulkApprovalInput {
   actor: Principal;
   /** The most distinct ids one call may name (APPGOV_MAX_BULK_IDS). */
   maxIds: number;
+  /** Why: at most 500 characters, recorded on every event the call writes. */
+  reason?: string | null;
+  /** Validate and compute the result exactly as for real, but write nothing. */
+  dryRun?: boolean;
   now?: Date;
 }
 
@@ -41,10 +46,12 @@ interface LookupRow {
  * The shared core of approveApps and removeAppApprovals. Validation happens
  * before anything is read; then one immediate transaction runs a fixed number
  * of set-based statements whatever the number of ids: one lookup, one upsert
- * of the changed states, one multi-row history insert.
+ * of the changed states, one multi-row history insert (a dry run stops after
+ * the lookup).
  */
 function setApproval(db: Db, input: BulkApprovalInput, approve: boolean): BulkResult {
   const ids = parseIdList(input.appIds, 'appIds', input.maxIds);
+  const reason = parseReason(input.reason);
   const now = input.now ?? new Date();
   const { actor, clientId } = input;
   const target: Resolution = approve ? 'approved' : 'unresolved';
@@ -59,7 +66,7 @@ function setApproval(db: Db, input: BulkApprovalInput, approve: boolean): BulkRe
         ORDER BY j.key`);
 
       const result: BulkResult = { succeeded: [], failed: [], changed: [] };
-      const events: [eventId: string, appId: string, data: ApprovalStatusChangedData][] = [];
+      const events: NewHistoryEvent[] = [];
       for (const row of rows) {
         if (!row.found) {
           result.failed.push({ id: row.id, error: 'App not found', code: 'APP_NOT_FOUND' });
@@ -69,10 +76,10 @@ function setApproval(db: Db, input: BulkApprovalInput, approve: boolean): BulkRe
         const from: Resolution = row.resolution ?? 'unresolved';
         if ((from === 'approved') !== approve) {
           result.changed.push(row.id);
-          events.push([randomUUID(), row.id, { from, to: target }]);
+          events.push({ eventId: randomUUID(), appId: row.id, type: 'APPROVAL_STATUS_CHANGED', data: { from, to: target, reason } });
         }
       }
-      if (events.length === 0) return result;
+      if (events.length === 0 || input.dryRun) return result;
 
       const at = now.getTime();
       tx.run(sql`
@@ -85,14 +92,11 @@ function setApproval(db: Db, input: BulkApprovalInput, approve: boolean): BulkRe
           decided_by = excluded.decided_by,
           version = client_app_states.version + 1,
           updated_at = excluded.updated_at`);
-      tx.run(sql`
-        INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
-        SELECT j.value ->> 0, ${clientId}, j.value ->> 1, 'APPROVAL_STATUS_CHANGED',
-               ${actor.tokenId}, ${actor.kind}, ${actor.name}, j.value -> 2, ${at}
-        FROM json_each(${JSON.stringify(events)}) AS j`);
+      insertHistoryEvents(tx, clientId, actor, now, events);
       return result;
     },
-    { behavior: 'immediate' },
+    // A dry run only reads: it need not take the write lock.
+    { behavior: input.dryRun ? 'deferred' : 'immediate' },
   );
 }
 

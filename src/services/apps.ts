@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eq, or, sql } from 'drizzle-orm';
+import { eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
-import { apps, type Resolution } from '../db/schema';
+import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { validateName } from './clients';
+import { parseCategory } from './fields';
 import { parseId } from './ids';
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
 
@@ -16,7 +17,13 @@ export interface ClientApp {
   resolution: Resolution;
   /** When the current resolution was reached; null while never decided. */
   decidedAt: Date | null;
-  cursor: string;
+  ownerEmail: string | null;
+  category: string | null;
+  riskLevel: RiskLevel | null;
+  /** 0 until the first change; bumped by every real change. */
+  version: number;
+  /** When this client's state last changed; null while never changed. */
+  updatedAt: Date | null;
 }
 
 const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
@@ -70,12 +77,18 @@ interface ClientAppRow {
   id: string;
   code_name: string;
   name: string;
-  sort_name: string;
   resolution: Resolution | null;
   decided_at: number | null;
+  owner_email: string | null;
+  category: string | null;
+  risk_level: RiskLevel | null;
+  version: number | null;
+  updated_at: number | null;
 }
 
-const APP_CURSOR = 'app';
+/** The columns every ClientApp read selects: `a` is apps, `s` the client's state row (or NULLs). */
+const CLIENT_APP_COLUMNS = sql`a.id, a.code_name, a.name, s.resolution, s.decided_at, s.owner_email, s.category,
+  s.risk_level, s.version, s.updated_at`;
 
 function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
   return {
@@ -85,46 +98,105 @@ function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
     name: row.name,
     resolution: row.resolution ?? 'unresolved',
     decidedAt: row.decided_at === null ? null : new Date(row.decided_at),
-    cursor: encodeCursor(APP_CURSOR, [row.sort_name, row.id]),
+    ownerEmail: row.owner_email,
+    category: row.category,
+    riskLevel: row.risk_level,
+    version: row.version ?? 0,
+    updatedAt: row.updated_at === null ? null : new Date(row.updated_at),
   };
 }
 
+export type AppOrderField = 'NAME' | 'UPDATED_AT';
+export type OrderDirection = 'ASC' | 'DESC';
+
+export interface ClientAppsQuery {
+  clientId: string;
+  first?: number | null;
+  after?: string | null;
+  approved?: boolean | null;
+  /** Case-insensitive substring of the name or the code name. */
+  search?: string | null;
+  riskLevel?: RiskLevel | null;
+  /** Exact category, case-insensitive. */
+  category?: string | null;
+  orderBy?: { field?: AppOrderField | null; direction?: OrderDirection | null } | null;
+}
+
+export type ClientAppsPage = Page<ClientApp & { cursor: string }> & { totalCount: () => number };
+
+function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /**
- * Every catalog app with this client's state for it, ordered by name
- * (case-insensitive) then id. `approved` filters on `resolution = 'approved'`.
+ * Every catalog app with this client's state for it, filtered and ordered,
+ * keyset-paged on (order key, id) so pages never skip or repeat an app.
+ * `totalCount` counts the filtered list only when asked.
  */
-export function listClientApps(
-  db: Db,
-  input: { clientId: string; first?: number | null; after?: string | null; approved?: boolean | null },
-): Page<ClientApp> {
+export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   const size = pageSize(input.first);
-  const after = decodeCursor(APP_CURSOR, input.after, ['string', 'string']);
-  const approvedFilter =
-    input.approved === true
-      ? sql`AND s.resolution = 'approved'`
-      : input.approved === false
-        ? sql`AND (s.resolution IS NULL OR s.resolution <> 'approved')`
-        : sql``;
-  const afterFilter = after ? sql`AND (lower(a.name), a.id) > (${after[0]}, ${after[1]})` : sql``;
-  const rows = db.all<ClientAppRow>(sql`
-    SELECT a.id, a.code_name, a.name, lower(a.name) AS sort_name, s.resolution, s.decided_at
-    FROM apps a
-    LEFT JOIN client_app_states s ON s.client_id = ${input.clientId} AND s.app_id = a.id
-    WHERE 1 = 1 ${approvedFilter} ${afterFilter}
-    ORDER BY lower(a.name), a.id
+  const field = input.orderBy?.field ?? 'NAME';
+  const direction = input.orderBy?.direction ?? 'ASC';
+  const cursorKind = `app:${field}:${direction}`;
+  const after = decodeCursor(cursorKind, input.after, [field === 'NAME' ? 'string' : 'number', 'string']);
+  const search = input.search?.trim() ?? '';
+  if (search.length > 200) throw new BadUserInputError('search must be at most 200 characters', { field: 'search' });
+  const category = input.category === undefined || input.category === null ? null : parseCategory(input.category, 'category');
+
+  const filters = [
+    input.approved === true ? sql`s.resolution = 'approved'` : null,
+    input.approved === false ? sql`(s.resolution IS NULL OR s.resolution <> 'approved')` : null,
+    search ? sql`(a.name LIKE ${likePattern(search)} ESCAPE '\\' OR a.code_name LIKE ${likePattern(search)} ESCAPE '\\')` : null,
+    input.riskLevel ? sql`s.risk_level = ${input.riskLevel}` : null,
+    category ? sql`s.category = ${category} COLLATE NOCASE` : null,
+  ].filter((f) => f !== null);
+  const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
+  const where = (extra: SQL[]) => {
+    const all = [...filters, ...extra];
+    return all.length ? sql`WHERE ${sql.join(all, sql` AND `)}` : sql``;
+  };
+
+  // Never-updated apps sort as the oldest (0), so UPDATED_AT pages still cover every app.
+  const key = field === 'NAME' ? sql`lower(a.name)` : sql`coalesce(s.updated_at, 0)`;
+  const dir = sql.raw(direction);
+  const keyset = after ? [sql`(${key}, a.id) ${sql.raw(direction === 'ASC' ? '>' : '<')} (${after[0]}, ${after[1]})`] : [];
+  const rows = db.all<ClientAppRow & { sort_key: string | number }>(sql`
+    SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${from} ${where(keyset)}
+    ORDER BY ${key} ${dir}, a.id ${dir}
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
-  return { items: page.items.map((row) => toClientApp(input.clientId, row)), hasNextPage: page.hasNextPage };
+  return {
+    items: page.items.map((row) => ({
+      ...toClientApp(input.clientId, row),
+      cursor: encodeCursor(cursorKind, [row.sort_key, row.id]),
+    })),
+    hasNextPage: page.hasNextPage,
+    totalCount: () => db.get<{ n: number }>(sql`SELECT count(*) AS n ${from} ${where([])}`).n,
+  };
 }
 
 /** One app as this client sees it; NOT_FOUND when the catalog has no such app. */
 export function getClientApp(db: Db, clientId: string, rawAppId: string): ClientApp {
   const appId = parseId(rawAppId, 'appId');
   const row = db.get<ClientAppRow | undefined>(sql`
-    SELECT a.id, a.code_name, a.name, lower(a.name) AS sort_name, s.resolution, s.decided_at
-    FROM apps a
-    LEFT JOIN client_app_states s ON s.client_id = ${clientId} AND s.app_id = a.id
+    SELECT ${CLIENT_APP_COLUMNS}
+    FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
     WHERE a.id = ${appId}`);
   if (!row) throw new NotFoundError('App not found');
   return toClientApp(clientId, row);
+}
+
+/** Many (client, app) pairs in ONE statement, in key order; null where the catalog has no such app. */
+export function getClientApps(db: Db, keys: readonly { clientId: string; appId: string }[]): (ClientApp | null)[] {
+  if (keys.length === 0) return [];
+  const rows = db.all<ClientAppRow & { k: number }>(sql`
+    SELECT k.key AS k, ${CLIENT_APP_COLUMNS}
+    FROM json_each(${JSON.stringify(keys.map((k) => [k.clientId, k.appId]))}) AS k
+    JOIN apps AS a ON a.id = k.value ->> 1
+    LEFT JOIN client_app_states AS s ON s.client_id = k.value ->> 0 AND s.app_id = a.id`);
+  const byKey = new Map(rows.map((row) => [row.k, row]));
+  return keys.map((key, i) => {
+    const row = byKey.get(i);
+    return row ? toClientApp(key.clientId, row) : null;
+  });
 }

@@ -1,0 +1,56 @@
+import { authorizeClient } from '../auth/access';
+import { addAppHistoryNote, updateApp } from '../services/app-details';
+import { AppRef, RiskLevelEnum } from './app';
+import { builder } from './builder';
+import { NoteAddedEventRef } from './history';
+
+const UpdateAppInput = builder.inputType('UpdateAppInput', {
+  description:
+    'A patch: only the fields present change; null clears ownerEmail, category or riskLevel. At least one of isApproved, ownerEmail, category, riskLevel is required.',
+  fields: (t) => ({
+    isApproved: t.boolean({ description: 'Approve (true) or remove approval (false). Cannot be null.' }),
+    ownerEmail: t.string({ description: "An email address for the app's owner, or null to clear." }),
+    category: t.string({ description: 'A category label, 1 to 100 characters, or null to clear.' }),
+    riskLevel: t.field({ type: RiskLevelEnum, description: 'A risk level, or null to clear.' }),
+    reason: t.string({ description: 'Why: at most 500 characters, recorded on the events this update writes.' }),
+    expectedVersion: t.int({
+      description: "The app's `version` as you last read it. When given and stale, the update is refused with CONFLICT and nothing is written.",
+    }),
+  }),
+});
+
+builder.mutationField('updateApp', (t) =>
+  t.field({
+    type: AppRef,
+    description:
+      'Edit one app for one client from a detail view. Needs the apps:write scope. One transaction: an approval change writes an APPROVAL_STATUS_CHANGED event (as the bulk calls do); changes to other fields write one APP_UPDATED event listing each; both bump `version` once. A patch that changes nothing writes nothing and keeps the version. Errors: BAD_USER_INPUT (empty patch, invalid email, over-long text), CONFLICT (stale expectedVersion), NOT_FOUND (unknown client or app).',
+    args: {
+      clientId: t.arg.id({ required: true, description: 'The client (UUID).' }),
+      appId: t.arg.id({ required: true, description: 'The app (UUID).' }),
+      input: t.arg({ type: UpdateAppInput, required: true, description: 'The fields to change.' }),
+    },
+    resolve: (_root, args, ctx) => {
+      const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
+      return updateApp(ctx.db, { clientId, appId: args.appId, patch: args.input, actor: principal });
+    },
+  }),
+);
+
+builder.mutationField('addAppHistoryNote', (t) =>
+  t.field({
+    type: NoteAddedEventRef,
+    description:
+      "Add a free-text note to one app's history for one client. Needs the apps:write scope. The note is trimmed and must then be 1 to 2000 characters (else BAD_USER_INPUT). A note never changes the app's state or version.",
+    args: {
+      clientId: t.arg.id({ required: true, description: 'The client (UUID).' }),
+      appId: t.arg.id({ required: true, description: 'The app (UUID).' }),
+      note: t.arg.string({ required: true, description: 'The note: 1 to 2000 characters after trimming.' }),
+    },
+    resolve: (_root, args, ctx) => {
+      const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
+      const event = addAppHistoryNote(ctx.db, { clientId, appId: args.appId, note: args.note, actor: principal });
+      if (event.type !== 'NOTE_ADDED') throw new Error('addAppHistoryNote stored an event of another type');
+      return event;
+    },
+  }),
+);

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Principal } from '../auth/principal';
+import type { Db } from '../db/open';
+import type { Resolution, RiskLevel } from '../db/schema';
+import { BadUserInputError, ConflictError } from '../errors';
+import { getClientApp, type ClientApp } from './apps';
+import { parseCategory, parseEmail, parseNote, parseReason } from './fields';
+import { appendHistoryEvent, insertHistoryEvents, type AppField, type AppFieldChange, type HistoryEvent, type NewHistoryEvent } from './history';
+import { parseId } from './ids';
+
+/**
+ * A patch: a field that is absent (undefined) stays as it is; null clears a
+ * clearable field.
+ */
+export interface UpdateAppPatch {
+  isApproved?: boolean | null;
+  ownerEmail?: string | null;
+  category?: string | null;
+  riskLevel?: RiskLevel | null;
+  reason?: string | null;
+  expectedVersion?: number | null;
+}
+
+const PATCHABLE = ['isApproved', 'ownerEmail', 'category', 'riskLevel'] as const;
+
+interface ValidPatch {
+  isApproved?: boolean;
+  attributes: Partial<Record<AppField, string | null>>;
+  reason: string | null;
+  expectedVersion: number | null;
+}
+
+function validatePatch(patch: UpdateAppPatch): ValidPatch {
+  if (!PATCHABLE.some((field) => patch[field] !== undefined)) {
+    throw new BadUserInputError(`input is an empty patch: set at least one of ${PATCHABLE.join(', ')}`, { field: 'input' });
+  }
+  if (patch.isApproved === null) {
+    throw new BadUserInputError('input.isApproved cannot be null: pass true or false, or leave it out', {
+      field: 'input.isApproved',
+    });
+  }
+  if (patch.expectedVersion !== undefined && patch.expectedVersion !== null && patch.expectedVersion < 0) {
+    throw new BadUserInputError('input.expectedVersion cannot be negative', { field: 'input.expectedVersion' });
+  }
+  const attributes: ValidPatch['attributes'] = {};
+  if (patch.ownerEmail !== undefined) attributes.ownerEmail = parseEmail(patch.ownerEmail, 'input.ownerEmail');
+  if (patch.category !== undefined) attributes.category = parseCategory(patch.category, 'input.category');
+  if (patch.riskLevel !== undefined) attributes.riskLevel = patch.riskLevel;
+  return {
+    ...(patch.isApproved !== undefined ? { isApproved: patch.isApproved } : {}),
+    attributes,
+    reason: parseReason(patch.reason, 'input.reason'),
+    expectedVersion: patch.expectedVersion ?? null,
+  };
+}
+
+/**
+ * Single-app edit from a detail view (seed 001's "Update App"). In one
+ * transaction: read the app's state, refuse a stale `expectedVersion`
+ * (CONFLICT), then write the new state and at most two events, an
+ * APPROVAL_STATUS_CHANGED for an approval change and one APP_UPDATED listing
+ * every other changed field. A patch that changes nothing writes nothing.
+ */
+export function updateApp(
+  db: Db,
+  input: { clientId: string; appId: string; patch: UpdateAppPatch; actor: Principal; now?: Date },
+): ClientApp {
+  const appId = parseId(input.appId, 'appId');
+  const patch = validatePatch(input.patch);
+  const now = input.now ?? new Date();
+  const { clientId, actor } = input;
+
+  return db.transaction(
+    (tx) => {
+      const current = getClientApp(tx, clientId, appId);
+      if (patch.expectedVersion !== null && patch.expectedVersion !== current.version) {
+        throw new ConflictError(
+          `The app changed since you read it: version is ${current.version}, not ${patch.expectedVersion}. Reload and retry.`,
+          { expectedVersion: patch.expectedVersion, actualVersion: current.version },
+        );
+      }
+
+      const events: NewHistoryEvent[] = [];
+      let resolution: Resolution = current.resolution;
+      if (patch.isApproved !== undefined && (current.resolution === 'approved') !== patch.isApproved) {
+        resolution = patch.isApproved ? 'approved' : 'unresolved';
+        events.push({
+          eventId: randomUUID(),
+          appId,
+          type: 'APPROVAL_STATUS_CHANGED',
+          data: { from: current.resolution, to: resolution, reason: patch.reason },
+        });
+      }
+      const changes: AppFieldChange[] = [];
+      for (const [field, to] of Object.entries(patch.attributes) as [AppField, string | null][]) {
+        if (current[field] !== to) changes.push({ field, from: current[field], to });
+      }
+      if (changes.length > 0) {
+        events.push({ eventId: randomUUID(), appId, type: 'APP_UPDATED', data: { changes, reason: patch.reason } });
+      }
+      if (events.length === 0) return current;
+
+      const decided = resolution !== current.resolution;
+      const next: ClientApp = {
+        ...current,
+        ...Object.fromEntries(changes.map((c) => [c.field, c.to])),
+        resolution,
+        decidedAt: decided ? now : current.decidedAt,
+        version: current.version + 1,
+        updatedAt: now,
+      };
+      tx.run(sql`
+        INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, owner_email, category,
+                                       risk_level, version, updated_at)
+        VALUES (${clientId}, ${appId}, ${next.resolution}, ${next.decidedAt?.getTime() ?? null},
+                ${decided ? actor.tokenId : null}, ${next.ownerEmail}, ${next.category}, ${next.riskLevel},
+                ${next.version}, ${now.getTime()})
+        ON CONFLICT (client_id, app_id) DO UPDATE SET
+          resolution = excluded.resolution,
+          decided_at = excluded.decided_at,
+          decided_by = coalesce(excluded.decided_by, client_app_states.decided_by),
+          owner_email = excluded.owner_email,
+          category = excluded.category,
+          risk_level = excluded.risk_level,
+          version = excluded.version,
+          updated_at = excluded.updated_at`);
+      insertHistoryEvents(tx, clientId, actor, now, events);
+      return next;
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/**
+ * Free text on an app's history (seed 001's "Add App History Note"). Never
+ * mixed into approval events, and never changes the app's state or version.
+ */
+export function addAppHistoryNote(
+  db: Db,
+  input: { clientId: string; appId: string; note: string; actor: Principal; now?: Date },
+): HistoryEvent {
+  const appId = parseId(input.appId, 'appId');
+  const note = parseNote(input.note);
+  const now = input.now ?? new Date();
+  return db.transaction(
+    (tx) => {
+      getClientApp(tx, input.clientId, appId);
+      return appendHistoryEvent(tx, input.clientId, input.actor, now, {
+        eventId: randomUUID(),
+        appId,
+        type: 'NOTE_ADDED',
+        data: { note },
+      });
+    },
+    { behavior: 'immediate' },
+  );
+}
