@@ -106,8 +106,9 @@ function useDatabaseHealth(db: Db): Plugin {
   };
 }
 
-export const EXAMPLE_OPERATION = (clientId: string) => `# Approve two apps for the demo client: run it twice and the second call
-# succeeds without writing anything (idempotent). The last id is not in the catalog.
+export const EXAMPLE_OPERATION = (clientId: string) => `# Approve two apps for the demo client. Run it twice:
+# the second call succeeds and writes nothing (idempotent).
+# The last id is well-formed but not in the catalog.
 mutation Approve {
   approveApps(
     clientId: "${clientId}"
@@ -142,6 +143,9 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     landingPage: false,
     maskedErrors: { maskError: toClientError },
     logging: stderrLogger,
+    // Yoga's default page loads GraphiQL from a CDN; this one carries it inline, so the explorer
+    // works on machines without internet access too. The bundle is 9 MB: loaded on first use only.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     graphiql: {
       title: 'appgov',
       ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),

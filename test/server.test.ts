@@ -62,6 +62,9 @@ describe('npm start', () => {
       expect(await res.json()).toEqual({ data: { approveApps: { succeeded: ['f1a2b3c4-d5e6-7890-abcd-ef1234567890'], failed: [] } } });
       const page = await (await fetch(`${server.base}/graphql`, { headers: { accept: 'text/html' } })).text();
       expect(page).toContain(token);
+      // GraphiQL is served inline: it must work on a machine without internet access.
+      expect(page).toContain('mutation Approve');
+      expect(page).not.toContain('unpkg.com');
       const sqlLines = server.stderr().split('\n').filter((l) => l.startsWith('sql '));
       expect(sqlLines.some((l) => l.startsWith('sql INSERT INTO app_history_events'))).toBe(true);
     } finally {
