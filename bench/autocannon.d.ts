@@ -1,0 +1,39 @@
+/** The slice of autocannon's programmatic API the bench uses (the package ships no types). */
+declare module 'autocannon' {
+  interface Options {
+    url: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    connections?: number;
+    /** Seconds. */
+    duration?: number;
+    pipelining?: number;
+    expectBody?: string;
+  }
+  interface Histogram {
+    average: number;
+    mean: number;
+    stddev: number;
+    min: number;
+    max: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    total: number;
+  }
+  interface Result {
+    /** Seconds. */
+    duration: number;
+    errors: number;
+    timeouts: number;
+    mismatches: number;
+    non2xx: number;
+    /** Milliseconds. */
+    latency: Histogram;
+    /** Per-second samples; `total` is every completed request. */
+    requests: Histogram & { sent: number };
+  }
+  function autocannon(options: Options): Promise<Result>;
+  export default autocannon;
+}

@@ -1,0 +1,48 @@
+/**
+ * Section 6, in a fresh process so nothing else the bench did is in its
+ * memory: N = 10,000 approveApps / removeAppApprovals calls through
+ * yoga.fetch, then the kernel's peak resident set size for the process
+ * (process.resourceUsage().maxRSS, a high-water mark that also covers the
+ * synchronous stretches a timer could not sample).
+ */
+import { openDatabase } from '../src/db/open';
+import { createAppgovYoga } from '../src/yoga';
+import { idsFor } from './bulk';
+import { clientId } from './datasets';
+import { post } from './graphql';
+
+export interface MemoryReport {
+  n: number;
+  calls: string[];
+  /** RSS once the database is open and the server built, before the first call (MB). */
+  rssBeforeMb: number;
+  /** The process's peak RSS up to that point (MB). */
+  peakBeforeMb: number;
+  /** The process's peak RSS after the calls (MB): the figure held to the target. */
+  peakMb: number;
+}
+
+const [dbPath, token, size] = process.argv.slice(2);
+if (!dbPath || !token || !size || !process.send) throw new Error('usage: forked by bench/memory.ts');
+const n = Number(size);
+const MB = 1024 * 1024;
+
+const database = openDatabase(dbPath);
+const yoga = createAppgovYoga({ db: database.db, config: { maxBulkIds: n } });
+const { ids } = idsFor(n, 1);
+const mutation = (field: string) =>
+  `mutation Bulk($clientId: ID!, $appIds: [ID!]!) { ${field}(clientId: $clientId, appIds: $appIds) { succeeded failed { id error code } } }`;
+const calls = ['approveApps', 'removeAppApprovals', 'approveApps', 'approveApps'];
+
+const rssBeforeMb = process.memoryUsage.rss() / MB;
+const peakBeforeMb = process.resourceUsage().maxRSS / 1024;
+for (const field of calls) await post(yoga, token, mutation(field), { clientId: clientId(1), appIds: ids });
+const report: MemoryReport = {
+  n,
+  calls: calls.map((c, i) => (i === calls.length - 1 ? `${c} (repeat)` : c)),
+  rssBeforeMb,
+  peakBeforeMb,
+  peakMb: process.resourceUsage().maxRSS / 1024,
+};
+database.close();
+process.send(report, () => process.disconnect());
