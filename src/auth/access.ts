@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/open';
 import { clients } from '../db/schema';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
@@ -12,6 +12,24 @@ export function requireScope(principal: Principal | null, scope: Scope): Princip
     throw new ForbiddenError(`This token lacks the ${scope} scope`);
   }
   return principal;
+}
+
+/** Runs on every client-scoped request: built and compiled once per database. */
+const clientLookups = new WeakMap<Db, ReturnType<typeof prepareClientLookup>>();
+function prepareClientLookup(db: Db) {
+  return db
+    .select({ id: clients.id, name: clients.name })
+    .from(clients)
+    .where(eq(clients.id, sql.placeholder('id')))
+    .prepare();
+}
+function clientById(db: Db) {
+  let lookup = clientLookups.get(db);
+  if (!lookup) {
+    lookup = prepareClientLookup(db);
+    clientLookups.set(db, lookup);
+  }
+  return lookup;
 }
 
 /**
@@ -32,7 +50,7 @@ export function authorizeClient(
   if (principal.kind === 'client' && principal.clientId !== clientId) {
     throw new ForbiddenError('This token may not act on that client');
   }
-  const client = db.select({ id: clients.id, name: clients.name }).from(clients).where(eq(clients.id, clientId)).get();
+  const client = clientById(db).get({ id: clientId });
   if (!client) throw new NotFoundError('Client not found');
   return { principal, clientId: client.id, clientName: client.name };
 }

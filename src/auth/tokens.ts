@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/open';
 import { clients, tokens, type TokenKind } from '../db/schema';
 import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
@@ -60,6 +60,20 @@ export function createToken(db: Db, input: CreateTokenInput): { id: string; toke
   return { id, token };
 }
 
+/** Runs on every request: built and compiled once per database, not per call. */
+const tokenLookups = new WeakMap<Db, ReturnType<typeof prepareTokenLookup>>();
+function prepareTokenLookup(db: Db) {
+  return db.select().from(tokens).where(eq(tokens.tokenHash, sql.placeholder('hash'))).prepare();
+}
+function tokenByHash(db: Db) {
+  let lookup = tokenLookups.get(db);
+  if (!lookup) {
+    lookup = prepareTokenLookup(db);
+    tokenLookups.set(db, lookup);
+  }
+  return lookup;
+}
+
 /**
  * The principal behind an `Authorization` header. No header: null (the
  * request is anonymous and only schema introspection will answer). A header
@@ -71,7 +85,7 @@ export function resolvePrincipal(db: Db, authorization: string | null): Principa
   if (!match?.[1] || !TOKEN_PATTERN.test(match[1])) {
     throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>"');
   }
-  const row = db.select().from(tokens).where(eq(tokens.tokenHash, hashToken(match[1]))).get();
+  const row = tokenByHash(db).get({ hash: hashToken(match[1]) });
   if (!row) throw new UnauthenticatedError('Unknown or revoked token');
   return {
     tokenId: row.id,
