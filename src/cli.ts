@@ -19,6 +19,8 @@ const USAGE = `usage: appgov <command> [options]     (database: APPGOV_DB, defau
 Each command prints one JSON object on stdout.`;
 
 class UsageError extends Error {}
+/** Asked for help: usage on stdout, exit 0. */
+class HelpRequested extends Error {}
 
 type Options = Record<string, string | undefined>;
 
@@ -42,9 +44,8 @@ function parseOptions(args: string[], allowed: string[], required: string[]): Op
 
 function run(argv: string[]): Record<string, unknown> {
   const [command, action, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    throw new UsageError('');
-  }
+  if (command === 'help' || command === '--help' || command === '-h') throw new HelpRequested();
+  if (command === undefined) throw new UsageError('a command is required');
   const config = loadConfig();
   const commandLine = command === 'migrate' ? 'migrate' : `${command} ${action ?? ''}`.trim();
   const args = command === 'migrate' ? [action, ...rest].filter((a): a is string => a !== undefined) : rest;
@@ -102,9 +103,12 @@ try {
   const result = run(process.argv.slice(2));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {
+  if (error instanceof HelpRequested) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   if (error instanceof UsageError) {
-    if (error.message) process.stderr.write(`appgov: ${error.message}\n\n`);
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`appgov: ${error.message}\n\n${USAGE}\n`);
     process.exit(2);
   }
   if (error instanceof AppgovError || error instanceof ConfigError) {

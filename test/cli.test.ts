@@ -25,6 +25,13 @@ async function appgov(...args: string[]) {
 }
 
 describe('the appgov command', () => {
+  it('prints its usage on stdout for --help, and exits 0', async () => {
+    const help = await appgov('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: appgov <command> [options]');
+    expect(help.stdout).toContain('token create --kind internal|client');
+  }, 30_000);
+
   it('creates a client, an app and a client token that then works against the API', async () => {
     expect(JSON.parse((await appgov('migrate')).stdout)).toEqual({ database: dbPath, migrated: true });
     const client = await appgov('client', 'create', '--name', 'Globex', '--id', 'aa7cf840-9ca9-46a3-9778-9015d6580d50');
@@ -55,6 +62,7 @@ describe('the appgov command', () => {
     [['app', 'create', '--name', 'Paper Trail 2', '--code-name', 'paper-trail'], 1, 'The code name "paper-trail" is taken'],
     [['app', 'create', '--name', 'Bad', '--code-name', 'Bad Name'], 1, 'code name must be'],
     [['bogus'], 2, 'unknown command "bogus"'],
+    [[], 2, 'a command is required'],
   ])('appgov %j exits %i with a clear message and prints nothing on stdout', async (args, code, message) => {
     const result = await appgov(...args);
     expect(result.code).toBe(code);
