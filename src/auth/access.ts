@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/open';
+import { preparedPerDatabase, type Db } from '../db/open';
 import { clients } from '../db/schema';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { parseId } from '../services/ids';
@@ -14,23 +14,14 @@ export function requireScope(principal: Principal | null, scope: Scope): Princip
   return principal;
 }
 
-/** Runs on every client-scoped request: built and compiled once per database. */
-const clientLookups = new WeakMap<Db, ReturnType<typeof prepareClientLookup>>();
-function prepareClientLookup(db: Db) {
-  return db
+/** Runs on every client-scoped request. */
+const clientById = preparedPerDatabase((db) =>
+  db
     .select({ id: clients.id, name: clients.name })
     .from(clients)
     .where(eq(clients.id, sql.placeholder('id')))
-    .prepare();
-}
-function clientById(db: Db) {
-  let lookup = clientLookups.get(db);
-  if (!lookup) {
-    lookup = prepareClientLookup(db);
-    clientLookups.set(db, lookup);
-  }
-  return lookup;
-}
+    .prepare(),
+);
 
 /**
  * Every client-scoped field calls this first. Order matters: authentication,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/open';
+import { preparedPerDatabase, type Db } from '../db/open';
 import { clients, tokens, type TokenKind } from '../db/schema';
 import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
 import { parseId } from '../services/ids';
@@ -60,19 +60,10 @@ export function createToken(db: Db, input: CreateTokenInput): { id: string; toke
   return { id, token };
 }
 
-/** Runs on every request: built and compiled once per database, not per call. */
-const tokenLookups = new WeakMap<Db, ReturnType<typeof prepareTokenLookup>>();
-function prepareTokenLookup(db: Db) {
-  return db.select().from(tokens).where(eq(tokens.tokenHash, sql.placeholder('hash'))).prepare();
-}
-function tokenByHash(db: Db) {
-  let lookup = tokenLookups.get(db);
-  if (!lookup) {
-    lookup = prepareTokenLookup(db);
-    tokenLookups.set(db, lookup);
-  }
-  return lookup;
-}
+/** Runs on every request. */
+const tokenByHash = preparedPerDatabase((db) =>
+  db.select().from(tokens).where(eq(tokens.tokenHash, sql.placeholder('hash'))).prepare(),
+);
 
 /**
  * The principal behind an `Authorization` header. No header: null (the

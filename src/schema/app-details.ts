@@ -2,6 +2,7 @@ import { authorizeClient } from '../auth/access';
 import { addAppHistoryNote, updateApp } from '../services/app-details';
 import { AppRef, RiskLevelEnum } from './app';
 import { builder } from './builder';
+import { clientAppArgs } from './connections';
 import { NoteAddedEventRef } from './history';
 
 const UpdateAppInput = builder.inputType('UpdateAppInput', {
@@ -25,8 +26,7 @@ builder.mutationField('updateApp', (t) =>
     description:
       'Edit one app for one client from a detail view. Needs the apps:write scope. One transaction: an approval change writes an APPROVAL_STATUS_CHANGED event (as the bulk calls do); changes to other fields write one APP_UPDATED event listing each; both bump `version` once. A patch that changes nothing writes nothing and keeps the version. Errors: BAD_USER_INPUT (empty patch, invalid email, over-long text), CONFLICT (stale expectedVersion), NOT_FOUND (unknown client or app).',
     args: {
-      clientId: t.arg.id({ required: true, description: 'The client (UUID).' }),
-      appId: t.arg.id({ required: true, description: 'The app (UUID).' }),
+      ...clientAppArgs,
       input: t.arg({ type: UpdateAppInput, required: true, description: 'The fields to change.' }),
     },
     resolve: (_root, args, ctx) => {
@@ -42,8 +42,7 @@ builder.mutationField('addAppHistoryNote', (t) =>
     description:
       "Add a free-text note to one app's history for one client. Needs the apps:write scope. The note is trimmed and must then be 1 to 2000 characters (else BAD_USER_INPUT). A note never changes the app's state or version.",
     args: {
-      clientId: t.arg.id({ required: true, description: 'The client (UUID).' }),
-      appId: t.arg.id({ required: true, description: 'The app (UUID).' }),
+      ...clientAppArgs,
       note: t.arg.string({ required: true, description: 'The note: 1 to 2000 characters after trimming.' }),
     },
     resolve: (_root, args, ctx) => {

@@ -73,3 +73,9 @@ export const pageArgs = builder.args((t) => ({
     description: 'Return the items after this cursor (an `endCursor` or edge `cursor` from this same list).',
   }),
 }));
+
+/** The client and app a single-app field acts on. */
+export const clientAppArgs = builder.args((t) => ({
+  clientId: t.id({ required: true, description: 'The client (UUID). NOT_FOUND when unknown.' }),
+  appId: t.id({ required: true, description: 'The app (UUID). NOT_FOUND when the catalog has no such app.' }),
+}));

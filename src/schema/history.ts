@@ -4,7 +4,7 @@ import { getClientApp } from '../services/apps';
 import { decodeHistoryCursor, parseHistoryFilter, type HistoryEvent } from '../services/history';
 import { pageSize } from '../services/pagination';
 import { builder } from './builder';
-import { connectionType, pageArgs } from './connections';
+import { clientAppArgs, connectionType, pageArgs } from './connections';
 import { AppResolutionEnum } from './resolution';
 
 export const ActorKindEnum = builder.enumType('ActorKind', {
@@ -129,8 +129,7 @@ builder.queryField('appHistory', (t) =>
     description:
       "One app's history for one client, newest first, optionally filtered. Needs the apps:read scope. Errors: NOT_FOUND for an unknown client or app, FORBIDDEN for another client's token, BAD_USER_INPUT for a malformed id, cursor, `first` or filter.",
     args: {
-      clientId: t.arg.id({ required: true, description: 'The client (UUID).' }),
-      appId: t.arg.id({ required: true, description: 'The app (UUID).' }),
+      ...clientAppArgs,
       ...historyArgs,
     },
     resolve: (_root, args, ctx) => {
