@@ -192,10 +192,11 @@ export function clientHistoryPage(
   const size = pageSize(input.first);
   const beforeSeq = decodeHistoryCursor(input.after) ?? NEWEST;
   const { types, since, until } = input.filter;
+  const typesJson = types ? JSON.stringify(types) : null;
   const rows = db.all<HistoryRow>(sql`
     SELECT e.* FROM app_history_events AS e
     WHERE e.client_id = ${input.clientId} AND e.seq < ${beforeSeq}
-      AND (${types ? JSON.stringify(types) : null} IS NULL OR e.type IN (SELECT value FROM json_each(${types ? JSON.stringify(types) : '[]'})))
+      AND (${typesJson} IS NULL OR e.type IN (SELECT value FROM json_each(${typesJson})))
       AND e.created_at >= ${since?.getTime() ?? EARLIEST_MS} AND e.created_at < ${until?.getTime() ?? LATEST_MS}
     ORDER BY e.seq DESC
     LIMIT ${size + 1}`);
