@@ -1,7 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
-import { preparedPerDatabase, type Db } from '../db/open';
-import { clients } from '../db/schema';
+import type { Db } from '../db/open';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
+import { findClient } from '../services/clients';
 import { parseId } from '../services/ids';
 import type { Principal, Scope } from './principal';
 
@@ -13,15 +12,6 @@ export function requireScope(principal: Principal | null, scope: Scope): Princip
   }
   return principal;
 }
-
-/** Runs on every client-scoped request. */
-const clientById = preparedPerDatabase((db) =>
-  db
-    .select({ id: clients.id, name: clients.name })
-    .from(clients)
-    .where(eq(clients.id, sql.placeholder('id')))
-    .prepare(),
-);
 
 /**
  * Every client-scoped field calls this first. Order matters: authentication,
@@ -41,7 +31,7 @@ export function authorizeClient(
   if (principal.kind === 'client' && principal.clientId !== clientId) {
     throw new ForbiddenError('This token may not act on that client');
   }
-  const client = clientById(db).get({ id: clientId });
+  const client = findClient(db, clientId);
   if (!client) throw new NotFoundError('Client not found');
   return { principal, clientId: client.id, clientName: client.name };
 }

@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type Db } from '../db/open';
-import { clients, tokens, type TokenKind } from '../db/schema';
+import { tokens, type TokenKind } from '../db/schema';
 import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
+import { findClient } from '../services/clients';
 import { parseId } from '../services/ids';
 import { isScope, type Principal, type Scope } from './principal';
 
@@ -43,8 +44,7 @@ export function createToken(db: Db, input: CreateTokenInput): { id: string; toke
   if (input.kind === 'client') {
     if (!input.clientId) throw new BadUserInputError('a client token needs the client it is bound to', { field: 'client' });
     clientId = parseId(input.clientId, 'client');
-    const client = db.select({ id: clients.id }).from(clients).where(eq(clients.id, clientId)).get();
-    if (!client) throw new NotFoundError(`Client not found: ${clientId}`);
+    if (!findClient(db, clientId)) throw new NotFoundError(`Client not found: ${clientId}`);
   } else if (input.clientId) {
     throw new BadUserInputError('an internal token acts on every client and takes no client', { field: 'client' });
   }
@@ -77,7 +77,7 @@ export function resolvePrincipal(db: Db, authorization: string | null): Principa
     throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>"');
   }
   const row = tokenByHash(db).get({ hash: hashToken(match[1]) });
-  if (!row) throw new UnauthenticatedError('Unknown or revoked token');
+  if (!row) throw new UnauthenticatedError('Unknown token');
   return {
     tokenId: row.id,
     kind: row.kind,

@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
-import { clients } from '../db/schema';
 import { UnauthenticatedError } from '../errors';
+import { findClient } from '../services/clients';
 import { builder } from './builder';
 import { ClientRef } from './client';
 import { ActorKindEnum } from './history';
@@ -17,10 +16,7 @@ const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
       type: ClientRef,
       nullable: true,
       description: 'The one client a client token is bound to; null for internal tokens, which reach every client.',
-      resolve: (p, _args, ctx) =>
-        p.clientId === null
-          ? null
-          : (ctx.db.select({ id: clients.id, name: clients.name }).from(clients).where(eq(clients.id, p.clientId)).get() ?? null),
+      resolve: (p, _args, ctx) => (p.clientId === null ? null : findClient(ctx.db, p.clientId)),
     }),
   }),
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
-import type { Db } from '../db/open';
+import { eq, sql } from 'drizzle-orm';
+import { preparedPerDatabase, type Db } from '../db/open';
 import { clients } from '../db/schema';
 import { BadUserInputError, ConflictError } from '../errors';
 import { parseId } from './ids';
@@ -13,12 +13,26 @@ export function validateName(name: string, field = 'name'): string {
   return trimmed;
 }
 
+/** Looked up on every client-scoped request, so built and compiled once per database. */
+const clientById = preparedPerDatabase((db) =>
+  db
+    .select({ id: clients.id, name: clients.name })
+    .from(clients)
+    .where(eq(clients.id, sql.placeholder('id')))
+    .prepare(),
+);
+
+/** One client by its canonical (lowercase) id, or null. */
+export function findClient(db: Db, id: string): { id: string; name: string } | null {
+  return clientById(db).get({ id }) ?? null;
+}
+
 export function createClient(db: Db, input: { name: string; id?: string }): { id: string; name: string } {
   const name = validateName(input.name);
   const id = input.id === undefined ? randomUUID() : parseId(input.id, 'id');
   return db.transaction(
     (tx) => {
-      if (tx.select({ id: clients.id }).from(clients).where(eq(clients.id, id)).get()) {
+      if (findClient(tx, id)) {
         throw new ConflictError(`A client with id ${id} already exists`);
       }
       tx.insert(clients).values({ id, name, createdAt: new Date() }).run();
