@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { createToken } from '../auth/tokens';
 import type { Db } from '../db/open';
-import { createApp } from './apps';
+import { apps } from '../db/schema';
+import { codeNameFrom } from './apps';
 import { createClient } from './clients';
 
 /** Fixed ids, so the README's examples run as written against the demo data. */
@@ -32,7 +33,11 @@ export function seedDemoIfEmpty(db: Db): { clientId: string; token: string } | n
   return db.transaction(
     (tx) => {
       createClient(tx, { id: DEMO_CLIENT_ID, name: 'Acme Corp (demo)' });
-      for (const app of DEMO_APPS) createApp(tx, { id: app.id, name: app.name });
+      const createdAt = new Date();
+      // One multi-row insert: the database is empty, so no clash checks are needed.
+      tx.insert(apps)
+        .values(DEMO_APPS.map((app) => ({ id: app.id, name: app.name, codeName: codeNameFrom(app.name), createdAt })))
+        .run();
       const { token } = createToken(tx, { kind: 'internal', name: 'demo admin' });
       return { clientId: DEMO_CLIENT_ID, token };
     },

@@ -95,8 +95,6 @@ export function parseHistoryFilter(input: {
   return { types: input.types ? [...new Set(input.types)] : null, since, until };
 }
 
-export const NO_FILTER: HistoryFilter = { types: null, since: null, until: null };
-
 const HISTORY_CURSOR = 'hist';
 
 export function decodeHistoryCursor(after: string | null | undefined): number | null {
