@@ -111,6 +111,16 @@ describe('Client.apps filters and order', () => {
     expect(other.body.errors![0]!.extensions!.field).toBe('after');
   });
 
+  it.each([
+    [{ search: 's'.repeat(201) }, 'search', 'search must be at most 200 characters'],
+    [{ category: '   ' }, 'category', 'category must be 1 to 100 characters'],
+  ])('refuses the filter %j with BAD_USER_INPUT naming it', async (variables, field, message) => {
+    const res = await gql(yoga, LIST, { c: clientId, ...variables }, token);
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.body.errors![0]!.extensions!.field).toBe(field);
+    expect(res.body.errors![0]!.message).toBe(message);
+  });
+
   it('counts only when totalCount is asked for', async () => {
     t.sql.reset();
     await gql(yoga, `query ($c: ID!) { client(id: $c) { apps(first: 5) { nodes { id } } } }`, { c: clientId }, token);

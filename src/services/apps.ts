@@ -141,7 +141,7 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   const after = decodeCursor(cursorKind, input.after, [field === 'NAME' ? 'string' : 'number', 'string']);
   const search = input.search?.trim() ?? '';
   if (search.length > 200) throw new BadUserInputError('search must be at most 200 characters', { field: 'search' });
-  const category = input.category === undefined || input.category === null ? null : parseCategory(input.category, 'category');
+  const category = parseCategory(input.category ?? null, 'category', { clearable: false });
 
   const filters = [
     input.approved === true ? sql`s.resolution = 'approved'` : null,

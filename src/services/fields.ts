@@ -41,12 +41,18 @@ export function parseEmail(value: string | null, field: string): string | null {
   return trimmed;
 }
 
-/** A category label (1 to 100 characters after trimming), or null to clear. */
-export function parseCategory(value: string | null, field: string): string | null {
+/**
+ * A category label (1 to 100 characters after trimming). In an update null
+ * clears it (`clearable`); in a filter it is simply absent.
+ */
+export function parseCategory(value: string | null, field: string, { clearable = true } = {}): string | null {
   if (value === null) return null;
   const trimmed = value.trim();
   if (trimmed.length < 1 || trimmed.length > MAX_CATEGORY_LENGTH) {
-    throw new BadUserInputError(`${field} must be 1 to ${MAX_CATEGORY_LENGTH} characters, or null to clear it`, { field });
+    throw new BadUserInputError(
+      `${field} must be 1 to ${MAX_CATEGORY_LENGTH} characters${clearable ? ', or null to clear it' : ''}`,
+      { field },
+    );
   }
   return trimmed;
 }
