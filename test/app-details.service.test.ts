@@ -1,11 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../src/auth/principal';
-import { AppgovError } from '../src/errors';
 import { addAppHistoryNote, updateApp, type UpdateAppPatch } from '../src/services/app-details';
 import { approveApps } from '../src/services/approvals';
 import { getClientApp } from '../src/services/apps';
 import { principalFor, seedTenant, testDatabase } from './helpers/db';
-import { tableCounts } from './helpers/tables';
+import { expectRefusal, tableCounts } from './helpers/tables';
 
 let t: ReturnType<typeof testDatabase>;
 let clientId: string;
@@ -28,17 +27,7 @@ const events = () =>
     data: JSON.parse(e.data),
   }));
 
-function refusal(fn: () => unknown): AppgovError {
-  const before = tableCounts(t.sqlite);
-  try {
-    fn();
-  } catch (error) {
-    expect(tableCounts(t.sqlite)).toEqual(before);
-    if (error instanceof AppgovError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (fn: () => unknown) => expectRefusal(t.sqlite, fn);
 
 describe('updateApp', () => {
   it('changes only the fields present and writes one APP_UPDATED event listing them', () => {

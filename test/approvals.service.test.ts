@@ -1,10 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../src/auth/principal';
-import { AppgovError } from '../src/errors';
 import { approveApps, removeAppApprovals } from '../src/services/approvals';
 import { getClientApp } from '../src/services/apps';
 import { principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
-import { tableCounts } from './helpers/tables';
+import { expectRefusal, tableCounts } from './helpers/tables';
 
 const UNKNOWN = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 
@@ -26,15 +25,7 @@ function events() {
     .all() as { app_id: string; type: string; actor_id: string; actor_kind: string; actor_name: string; data: string }[];
 }
 
-function thrown(fn: () => unknown): AppgovError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppgovError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppgovError');
-}
+const refusal = (fn: () => unknown) => expectRefusal(t.sqlite, fn);
 
 describe('approveApps', () => {
   it('approves every known app and writes one APPROVAL_STATUS_CHANGED event per change, naming the actor', () => {
@@ -134,21 +125,18 @@ describe('bad input refuses the whole call and writes nothing', () => {
     ['an id with braces', [`{${uuid(1)}}`], 'appIds has an id that is not a UUID'],
   ])('%s', (_name, ids, message) => {
     for (const run of [approveApps, removeAppApprovals]) {
-      const before = tableCounts(t.sqlite);
-      const error = thrown(() => run(t.db, { clientId, appIds: ids, actor, maxIds: 1000 }));
+      const error = refusal(() => run(t.db, { clientId, appIds: ids, actor, maxIds: 1000 }));
       expect(error.code).toBe('BAD_USER_INPUT');
       expect(error.message).toContain(message);
-      expect(tableCounts(t.sqlite)).toEqual(before);
       expect(t.sql.statements).toEqual([]);
     }
   });
 
   it('more distinct ids than the limit; duplicates do not count against it', () => {
     const ids = [uuid(1), uuid(2), uuid(3)];
-    const error = thrown(() => approveApps(t.db, { clientId, appIds: ids, actor, maxIds: 2 }));
+    const error = refusal(() => approveApps(t.db, { clientId, appIds: ids, actor, maxIds: 2 }));
     expect(error.code).toBe('BAD_USER_INPUT');
     expect(error.message).toBe('appIds names 3 distinct ids; at most 2 are allowed in one call');
-    expect(tableCounts(t.sqlite).events).toBe(0);
     const ok = approveApps(t.db, { clientId, appIds: [uuid(1), uuid(2), uuid(1).toUpperCase()], actor, maxIds: 2 });
     expect(ok.succeeded).toEqual([uuid(1), uuid(2)]);
   });

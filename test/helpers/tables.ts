@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { expect } from 'vitest';
+import { AppgovError } from '../../src/errors';
 
 /** Row counts of the tables a write may touch: equal before and after means nothing was written. */
 export function tableCounts(sqlite: Database.Database) {
@@ -10,4 +12,17 @@ export function tableCounts(sqlite: Database.Database) {
     clients: count('clients'),
     tokens: count('tokens'),
   };
+}
+
+/** Runs `fn`, expects it to be refused with a domain error, and checks that nothing was written. */
+export function expectRefusal(sqlite: Database.Database, fn: () => unknown): AppgovError {
+  const before = tableCounts(sqlite);
+  try {
+    fn();
+  } catch (error) {
+    expect(tableCounts(sqlite)).toEqual(before);
+    if (error instanceof AppgovError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to be refused');
 }
