@@ -140,6 +140,19 @@ export function mediaType(request: Request): string | null {
   return header.split(';')[0]!.trim().toLowerCase() || null;
 }
 
+/**
+ * Parses an application/x-www-form-urlencoded body (as Slack clients send it). A repeated key is
+ * refused rather than silently dropped; values stay text, for `checkShape(…, asText = true)`.
+ */
+export function parseFormBody(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (Object.hasOwn(values, name)) refuse(`body key ${name} is given more than once`, name);
+    values[name] = value;
+  }
+  return values;
+}
+
 /** Parses a JSON body that must be an object. An empty body counts as `{}`. */
 export function parseJsonObject(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
