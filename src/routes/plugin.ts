@@ -64,7 +64,8 @@ export function useRouteTable(table: RouteTable, options: RouteTableOptions): Pl
     async onRequest({ request, url, serverContext, endResponse }) {
       if (url.pathname === OPENAPI_PATH) {
         if (request.method !== 'GET') {
-          endResponse(refuse(restProtocol, new RouteError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${url.pathname}`, { allow: ['GET'] }), null));
+          const error = new RouteError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${url.pathname}`, { allow: ['GET'] });
+          endResponse(refuse(restProtocol, error, null));
           return;
         }
         openApi ??= JSON.stringify(openApiDocument(table));
@@ -74,7 +75,9 @@ export function useRouteTable(table: RouteTable, options: RouteTableOptions): Pl
       const match = table.match(url.pathname, request.method);
       if (!match) return;
       if (match.kind === 'unknown-path') {
-        const message = `No route ${request.method} ${url.pathname}. The routes are listed at ${OPENAPI_PATH}; everything is also available through GraphQL at /graphql.`;
+        const message =
+          `No route ${request.method} ${url.pathname}. ` +
+          `The routes are listed at ${OPENAPI_PATH}; everything is also available through GraphQL at /graphql.`;
         endResponse(refuse(match.protocol, new RouteError('ROUTE_NOT_FOUND', message, { docs: OPENAPI_PATH, graphql: '/graphql' }), null));
         return;
       }
