@@ -9,7 +9,7 @@ function refuse(message: string, field: string): never {
   throw new RouteError('BAD_USER_INPUT', message, { field });
 }
 
-function expectedForm(spec: ParamSpec): string {
+function describe(spec: ParamSpec): string {
   const base =
     spec.type === 'string[]'
       ? 'an array of strings'
@@ -23,16 +23,16 @@ function expectedForm(spec: ParamSpec): string {
 }
 
 function checkEnum(spec: ParamSpec, value: string, name: string, label: string): void {
-  if (spec.enum && !spec.enum.includes(value)) refuse(`${label} must be ${expectedForm(spec)}; got ${JSON.stringify(value)}`, name);
+  if (spec.enum && !spec.enum.includes(value)) refuse(`${label} must be ${describe(spec)}; got ${JSON.stringify(value)}`, name);
 }
 
 /** A value parsed from JSON: it must already have the declared type. */
 function checkJsonValue(spec: ParamSpec, value: unknown, name: string, label: string): unknown {
   if (value === null) {
     if (spec.nullable) return null;
-    refuse(`${label} must be ${expectedForm(spec)}; got null`, name);
+    refuse(`${label} must be ${describe(spec)}; got null`, name);
   }
-  const wrong = () => refuse(`${label} must be ${expectedForm(spec)}`, name);
+  const wrong = () => refuse(`${label} must be ${describe(spec)}`, name);
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string') wrong();
@@ -96,8 +96,7 @@ export function checkShape(
       continue;
     }
     const label = `${where} ${name}`;
-    checked[name] =
-      asText && typeof value === 'string' ? convertTextValue(spec, value, name, label) : checkJsonValue(spec, value, name, label);
+    checked[name] = asText && typeof value === 'string' ? convertTextValue(spec, value, name, label) : checkJsonValue(spec, value, name, label);
   }
   return checked;
 }
