@@ -5,6 +5,7 @@ import type { Config } from './config';
 import { createContext, type Context } from './context';
 import type { Db } from './db/open';
 import { AppgovError } from './errors';
+import { useSelectionOrderExecution } from './execution';
 import { schema } from './schema';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
@@ -151,6 +152,6 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
       ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
     },
-    plugins: [useDatabaseHealth(db), useVariableErrorCodes()],
+    plugins: [useSelectionOrderExecution(), useDatabaseHealth(db), useVariableErrorCodes()],
   });
 }
