@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useTrustedDocuments } from './auth/trusted-documents';
 import type { Config } from './config';
 import { createContext, type Context } from './context';
 import type { Db } from './db/open';
@@ -12,7 +13,7 @@ export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
 export interface YogaOptions {
   db: Db;
-  config: Pick<Config, 'maxBulkIds'>;
+  config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'trustedDocuments' | 'trustedDocumentsFor'>>;
   /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded local demo. */
   graphiqlToken?: string;
   /** The client the GraphiQL example operation names. */
@@ -143,6 +144,8 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     healthCheckEndpoint: '/livez',
     landingPage: false,
     maskedErrors: { maskError: toClientError },
+    // A trusted document is named by `documentId` (GraphQL over HTTP's persisted documents).
+    ...(config.trustedDocuments ? { extraParamNames: ['documentId'] } : {}),
     logging: stderrLogger,
     // Yoga's default page loads GraphiQL from a CDN; this one carries it inline, so the explorer
     // works on machines without internet access too. The bundle is 9 MB: loaded on first use only.
@@ -152,6 +155,11 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
       ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
     },
-    plugins: [useSelectionOrderExecution(), useDatabaseHealth(db), useVariableErrorCodes()],
+    plugins: [
+      useSelectionOrderExecution(),
+      useDatabaseHealth(db),
+      useVariableErrorCodes(),
+      config.trustedDocuments ? useTrustedDocuments({ db, documents: config.trustedDocuments, kinds: config.trustedDocumentsFor ?? ['client'] }) : {},
+    ],
   });
 }
