@@ -60,7 +60,7 @@ describe('trusted documents (APPGOV_TRUSTED_DOCUMENTS)', () => {
     expect(res.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
       ['Tokens of kind client may run only trusted documents: send "documentId" with the id from the manifest.', 'TRUSTED_DOCUMENT_REQUIRED'],
     ]);
-    expect(res.body.data ?? null).toBeNull();
+    expect([res.status, res.body.data ?? null]).toEqual([200, null]);
     expect(tableCounts(t.sqlite)).toEqual(before);
   });
 
