@@ -11,6 +11,9 @@
  *   followed by a ```json block: the response body. It is replayed through `yoga.fetch`.
  * - A ```sh block of `npx appgov …` lines (the CLI, run for real on the same database file),
  *   immediately followed by a ```json block: what they print on stdout, one value per line.
+ * - `export NAME=value` lines in a ```sh block (alone, or before its curl or npx appgov lines)
+ *   set `$NAME` for later blocks; a value copied from a shown response (a token the CLI printed)
+ *   stands for the real one. `export TOKEN=…` is the demo token, which the harness already has.
  * - `<!-- again -->` right before a ```json block: the previous request sent once more; the block
  *   is its response.
  * - `<!-- not-tested: reason -->` right before a block: a syntax sketch, not run (with the json
@@ -38,10 +41,14 @@ import { curlRequest, fencedBlocks, jsonValues, shellCommands, shellWords, type 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
+/** `export NAME=value` lines of a sh block: later blocks may use `$NAME`. */
+type Exports = [name: string, value: string][];
+
 type Example =
   | { kind: 'graphql'; line: number; query: string; expected: Block | null }
-  | { kind: 'curl'; line: number; command: string; expected: Block | null }
-  | { kind: 'cli'; line: number; commands: string[]; expected: Block | null }
+  | { kind: 'curl'; line: number; exports: Exports; command: string; expected: Block | null }
+  | { kind: 'cli'; line: number; exports: Exports; commands: string[]; expected: Block | null }
+  | { kind: 'export'; line: number; exports: Exports; expected: null }
   | { kind: 'again'; line: number; expected: Block };
 
 function readExamples(blocks: Block[]): { examples: Example[]; problems: string[] } {
@@ -58,11 +65,19 @@ function readExamples(blocks: Block[]): { examples: Example[]; problems: string[
     if (block.lang === 'graphql') {
       examples.push({ kind: 'graphql', line: block.line, query: block.body, expected: response });
     } else if (block.lang === 'sh' || block.lang === 'bash' || block.lang === 'shell') {
-      const commands = shellCommands(block.body).filter((c) => !/^export TOKEN=/.test(c));
+      const lines = shellCommands(block.body);
+      // `export TOKEN=agv_…` stands for the demo token, which the harness already has.
+      const exports: Exports = lines
+        .map((c) => /^export ([A-Za-z_]\w*)=(.*)$/.exec(c))
+        .filter((m): m is RegExpExecArray => m !== null && m[1] !== 'TOKEN')
+        .map((m) => [m[1]!, m[2]!]);
+      const commands = lines.filter((c) => !c.startsWith('export '));
       if (commands.length === 1 && commands[0]!.startsWith('curl ')) {
-        examples.push({ kind: 'curl', line: block.line, command: commands[0]!, expected: response });
+        examples.push({ kind: 'curl', line: block.line, exports, command: commands[0]!, expected: response });
       } else if (commands.length > 0 && commands.every((c) => /^(\w+=\S*\s+)*npx appgov\b/.test(c))) {
-        examples.push({ kind: 'cli', line: block.line, commands, expected: response });
+        examples.push({ kind: 'cli', line: block.line, exports, commands, expected: response });
+      } else if (commands.length === 0 && exports.length > 0 && !response) {
+        examples.push({ kind: 'export', line: block.line, exports, expected: null });
       } else {
         problems.push(`README line ${block.line}: a sh block must hold one curl call or only npx appgov lines, or be marked <!-- not-tested: reason -->`);
         continue;
@@ -125,7 +140,7 @@ async function fetchOutcome(url: string, init: RequestInit): Promise<Outcome> {
 }
 
 function runCli(command: string): Outcome {
-  const words = shellWords(bindings.substitute(command), { TOKEN: token });
+  const words = shellWords(bindings.substitute(command), shellVars());
   const env: Record<string, string | undefined> = { ...process.env };
   while (/^\w+=/.test(words[0] ?? '')) {
     const [name, ...value] = words.shift()!.split('=');
@@ -137,9 +152,20 @@ function runCli(command: string): Outcome {
   return { values: jsonValues(run.stdout), failure };
 }
 
+/** Variables set by the README's `export` lines, each value with bound README values replaced. */
+const exported = new Map<string, string>();
+
+function shellVars(): Record<string, string> {
+  return { ...Object.fromEntries(exported), TOKEN: token };
+}
+
 let previous: Exclude<Example, { kind: 'again' }> | null = null;
 
 async function run(example: Exclude<Example, { kind: 'again' }>): Promise<Outcome> {
+  if (example.kind !== 'graphql') {
+    for (const [name, value] of example.exports) exported.set(name, shellWords(bindings.substitute(value), shellVars()).join(' '));
+  }
+  if (example.kind === 'export') return { values: [], failure: null };
   if (example.kind === 'graphql') {
     bindings.noteRequest(example.query);
     return fetchOutcome('http://127.0.0.1:4000/graphql', {
@@ -150,7 +176,7 @@ async function run(example: Exclude<Example, { kind: 'again' }>): Promise<Outcom
   }
   if (example.kind === 'curl') {
     bindings.noteRequest(example.command);
-    const { url, init } = curlRequest(shellWords(bindings.substitute(example.command), { TOKEN: token }));
+    const { url, init } = curlRequest(shellWords(bindings.substitute(example.command), shellVars()));
     return fetchOutcome(url, init);
   }
   const outcomes = example.commands.map((command) => {
