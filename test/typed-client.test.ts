@@ -9,7 +9,8 @@ import type { ClientAppsWithHistoryQuery } from '../examples/typed-client/src/gq
 import { approveReviewed, clientOverview, describeEvent, wholeHistory } from '../examples/typed-client/src/usage';
 import { loadConfig } from '../src/config';
 import { DEMO_APPS, seedDemoIfEmpty } from '../src/services/demo';
-import { issueToken, testDatabase } from './helpers/db';
+import { removeAppApprovals } from '../src/services/approvals';
+import { issueToken, principalFor, testDatabase } from './helpers/db';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 
 const EXAMPLE = join(import.meta.dirname, '../examples/typed-client');
@@ -53,9 +54,19 @@ describe('examples/typed-client', () => {
       { name: 'Team Wiki', isApproved: true, latest: ['dashboard approved it (Pilot)'] },
     ]);
 
-    const history = await wholeHistory(request, clientId, designBoard.id, 1);
-    expect(history.map((event) => event.typename)).toEqual(['ApprovalStatusChangedEvent']);
-    expect(typeof history[0]!.createdAt).toBe('string');
+    removeAppApprovals(t.db, { clientId, appIds: [teamWiki.id], actor: principalFor(t.db), maxIds: 10 });
+    await approveReviewed(request, clientId, [teamWiki.id], 'Pilot extended');
+    const sent: string[] = [];
+    const counting: Request = (document, variables) => {
+      sent.push(JSON.stringify(variables));
+      return request(document, variables);
+    };
+    const history = await wholeHistory(counting, clientId, teamWiki.id, 1);
+    expect(history.map((event) => event.typename)).toEqual(['ApprovalStatusChangedEvent', 'ApprovalStatusChangedEvent', 'ApprovalStatusChangedEvent']);
+    expect(new Set(history.map((event) => event.id)).size).toBe(3);
+    expect(history.every((event) => !Number.isNaN(Date.parse(event.createdAt)))).toBe(true);
+    // One request per page, each passing the previous page's endCursor as `after`.
+    expect(sent.map((v) => JSON.parse(v).after === null)).toEqual([true, false, false]);
   });
 
   it('is refused, with a code, when it sends text the manifest does not hold', async () => {
