@@ -16,6 +16,11 @@ export interface YogaOptions {
   config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'trustedDocuments' | 'trustedDocumentsFor'>>;
   /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded local demo. */
   graphiqlToken?: string;
+  /**
+   * Operation texts the server sends through this pipeline on a caller's behalf (the REST and
+   * Slack routes' fixed operations): with APPGOV_TRUSTED_DOCUMENTS they run for every token kind.
+   */
+  serverOperations?: readonly string[];
   /** The client the GraphiQL example operation names. */
   graphiqlClientId?: string;
 }
@@ -159,7 +164,12 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       useSelectionOrderExecution(),
       useDatabaseHealth(db),
       useVariableErrorCodes(),
-      config.trustedDocuments ? useTrustedDocuments({ db, documents: config.trustedDocuments, kinds: config.trustedDocumentsFor ?? ['client'] }) : {},
+      config.trustedDocuments ? useTrustedDocuments({
+            db,
+            documents: config.trustedDocuments,
+            kinds: config.trustedDocumentsFor ?? ['client'],
+            ...(options.serverOperations ? { serverOperations: options.serverOperations } : {}),
+          }) : {},
     ],
   });
 }

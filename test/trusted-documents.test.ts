@@ -32,11 +32,14 @@ beforeAll(() => {
   ({ clientId, appIds } = seedTenant(t.db, { appCount: 3 }));
   clientToken = issueToken(t.db, 'client', clientId).token;
   internalToken = issueToken(t.db, 'internal').token;
+  yoga = createAppgovYoga({ db: t.db, config: configWithManifest() });
+});
+
+function configWithManifest() {
   const dir = mkdtempSync(join(tmpdir(), 'appgov-trusted-'));
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(MANIFEST));
-  const config = loadConfig({ APPGOV_TRUSTED_DOCUMENTS: join(dir, 'manifest.json') });
-  yoga = createAppgovYoga({ db: t.db, config });
-});
+  return loadConfig({ APPGOV_TRUSTED_DOCUMENTS: join(dir, 'manifest.json') });
+}
 
 describe('trusted documents (APPGOV_TRUSTED_DOCUMENTS)', () => {
   it('runs a manifest document named by documentId, for a client token', async () => {
@@ -93,6 +96,13 @@ describe('trusted documents (APPGOV_TRUSTED_DOCUMENTS)', () => {
     const strict = createAppgovYoga({ db: t.db, config: loadConfig({ APPGOV_TRUSTED_DOCUMENTS: join(dir, 'm.json'), APPGOV_TRUSTED_DOCUMENTS_FOR: 'client,internal' }) });
     const res = await gql(strict, `query { client(id: "${clientId}") { name } }`, {}, internalToken);
     expect(errorCodes(res)).toEqual(['TRUSTED_DOCUMENT_REQUIRED']);
+  });
+
+  it("runs the server's own operations (the REST/Slack routes') sent as text, for every token", async () => {
+    const routeOperation = `query RouteClient($c: ID!) { client(id: $c) { name } }`;
+    const withRoutes = createAppgovYoga({ db: t.db, config: configWithManifest(), serverOperations: [routeOperation] });
+    expect((await gql(withRoutes, routeOperation, { c: clientId }, clientToken)).body).toEqual({ data: { client: { name: 'Client 1' } } });
+    expect(errorCodes(await gql(withRoutes, `query Other($c: ID!) { client(id: $c) { name } }`, { c: clientId }, clientToken))).toEqual(['TRUSTED_DOCUMENT_REQUIRED']);
   });
 
   it('runs everything for everyone when unset', async () => {

@@ -56,8 +56,14 @@ function documentIdOf(params: TrustedParams): string | null {
  * only when the text is exactly a trusted document's. Other tokens, and requests without a token
  * (which reach no client data), may still send any operation.
  */
-export function useTrustedDocuments(options: { db: Db; documents: TrustedDocuments; kinds: readonly TokenKind[] }): Plugin {
-  const trustedTexts = new Set(options.documents.values());
+export function useTrustedDocuments(options: {
+  db: Db;
+  documents: TrustedDocuments;
+  kinds: readonly TokenKind[];
+  /** Operations the server itself sends (the REST/Slack route table's): trusted as text too. */
+  serverOperations?: readonly string[];
+}): Plugin {
+  const trustedTexts = new Set([...options.documents.values(), ...(options.serverOperations ?? [])]);
   const mustUseTrusted = (request: Request): boolean => {
     try {
       const principal = resolvePrincipal(options.db, request.headers.get('authorization'));
