@@ -139,6 +139,17 @@ query Apps {
 }
 `;
 
+/** APPGOV_TRUSTED_DOCUMENTS set: only the manifest's operations for the configured token kinds. */
+function useTrustedDocumentsIfConfigured({ db, config, serverOperations }: YogaOptions): Plugin {
+  if (!config.trustedDocuments) return {};
+  return useTrustedDocuments({
+    db,
+    documents: config.trustedDocuments,
+    kinds: config.trustedDocumentsFor ?? ['client'],
+    ...(serverOperations ? { serverOperations } : {}),
+  });
+}
+
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db, config } = options;
   return createYoga<Record<string, never>, Context>({
@@ -164,12 +175,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       useSelectionOrderExecution(),
       useDatabaseHealth(db),
       useVariableErrorCodes(),
-      config.trustedDocuments ? useTrustedDocuments({
-            db,
-            documents: config.trustedDocuments,
-            kinds: config.trustedDocumentsFor ?? ['client'],
-            ...(options.serverOperations ? { serverOperations: options.serverOperations } : {}),
-          }) : {},
+      useTrustedDocumentsIfConfigured(options),
     ],
   });
 }
