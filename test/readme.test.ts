@@ -202,7 +202,13 @@ describe('README examples, in order, on a fresh demo database', () => {
         expect(outcome.failure).toBeNull();
         return;
       }
-      const mismatches = bindings.compare(jsonValues(example.expected.body), outcome.values);
+      let shown: unknown[];
+      try {
+        shown = jsonValues(example.expected.body);
+      } catch (error) {
+        throw new Error(`README line ${example.expected.line}: the json block is not JSON: ${(error as Error).message}`);
+      }
+      const mismatches = bindings.compare(shown, outcome.values);
       expect(mismatches, `README line ${example.expected.line}; got ${JSON.stringify(outcome.values)}`).toEqual([]);
     });
   }
