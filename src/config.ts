@@ -1,3 +1,6 @@
+import { readTrustedDocuments, type TrustedDocuments } from './auth/trusted-documents';
+import { TOKEN_KINDS, type TokenKind } from './db/schema';
+
 /**
  * Environment → one typed, validated config object. Read once at start; a bad
  * value stops the start with a message that names the variable.
@@ -13,6 +16,10 @@ export interface Config {
   logSql: boolean;
   /** NODE_ENV=production: no demo data, no GraphiQL defaults with a token. */
   production: boolean;
+  /** APPGOV_TRUSTED_DOCUMENTS: the manifest's documents (id → operation), or null when unset. */
+  trustedDocuments: TrustedDocuments | null;
+  /** APPGOV_TRUSTED_DOCUMENTS_FOR: the token kinds that may run only trusted documents. */
+  trustedDocumentsFor: readonly TokenKind[];
 }
 
 export class ConfigError extends Error {
@@ -41,6 +48,29 @@ function booleanVar(env: Env, name: string): boolean {
   throw new ConfigError(`${name} must be 1, 0, true or false; got "${env[name]}"`);
 }
 
+function trustedDocumentsVar(env: Env): TrustedDocuments | null {
+  const path = env.APPGOV_TRUSTED_DOCUMENTS?.trim();
+  if (!path) {
+    if (env.APPGOV_TRUSTED_DOCUMENTS_FOR?.trim()) throw new ConfigError('APPGOV_TRUSTED_DOCUMENTS_FOR needs APPGOV_TRUSTED_DOCUMENTS (the manifest) to be set');
+    return null;
+  }
+  try {
+    return readTrustedDocuments(path);
+  } catch (error) {
+    throw new ConfigError(`APPGOV_TRUSTED_DOCUMENTS: ${(error as Error).message}`);
+  }
+}
+
+function tokenKindsVar(env: Env, name: string, fallback: readonly TokenKind[]): readonly TokenKind[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const kinds = raw.split(',').map((kind) => kind.trim());
+  if (kinds.some((kind) => !(TOKEN_KINDS as readonly string[]).includes(kind))) {
+    throw new ConfigError(`${name} must be a comma-separated list of ${TOKEN_KINDS.join(', ')}; got "${raw}"`);
+  }
+  return [...new Set(kinds as TokenKind[])];
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
   const dbPath = env.APPGOV_DB?.trim() || './data/appgov.db';
@@ -51,5 +81,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBulkIds: integerVar(env, 'APPGOV_MAX_BULK_IDS', 1000, 1, 100_000),
     logSql: booleanVar(env, 'APPGOV_LOG_SQL'),
     production: env.NODE_ENV === 'production',
+    trustedDocuments: trustedDocumentsVar(env),
+    trustedDocumentsFor: tokenKindsVar(env, 'APPGOV_TRUSTED_DOCUMENTS_FOR', ['client']),
   };
 }

@@ -3,7 +3,8 @@
  * turns them into GraphQL errors carrying `extensions.code`. Anything else that
  * escapes a resolver is unexpected and is masked as INTERNAL_SERVER_ERROR.
  */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT'
+  | 'TRUSTED_DOCUMENT_REQUIRED' | 'TRUSTED_DOCUMENT_NOT_FOUND';
 
 export class AppgovError extends Error {
   override name = 'AppgovError';
@@ -44,5 +45,22 @@ export class BadUserInputError extends AppgovError {
 export class ConflictError extends AppgovError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('CONFLICT', message, details);
+  }
+}
+
+/** APPGOV_TRUSTED_DOCUMENTS is set and this token's kind may run only the manifest's operations. */
+export class TrustedDocumentRequiredError extends AppgovError {
+  constructor(kinds: readonly string[]) {
+    super(
+      'TRUSTED_DOCUMENT_REQUIRED',
+      `Tokens of kind ${kinds.join(' or ')} may run only trusted documents: send "documentId" with the id from the manifest.`,
+    );
+  }
+}
+
+/** The request named a document id the trusted-documents manifest does not hold. */
+export class TrustedDocumentNotFoundError extends AppgovError {
+  constructor(documentId: string) {
+    super('TRUSTED_DOCUMENT_NOT_FOUND', `No trusted document has the id ${JSON.stringify(documentId)}.`, { documentId });
   }
 }

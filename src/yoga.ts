@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useTrustedDocuments } from './auth/trusted-documents';
 import type { Config } from './config';
 import { createContext, type Context } from './context';
 import type { Db } from './db/open';
 import { AppgovError } from './errors';
-import { maxRouteBodyBytes, routeTable } from './routes';
+import { useSelectionOrderExecution } from './execution';
+import { maxRouteBodyBytes, ROUTES, routeTable } from './routes';
 import type { RouteTable } from './routes/compile';
 import { useRouteTable } from './routes/plugin';
 import { schema } from './schema';
@@ -14,9 +16,14 @@ export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
 export interface YogaOptions {
   db: Db;
-  config: Pick<Config, 'maxBulkIds'>;
+  config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'trustedDocuments' | 'trustedDocumentsFor'>>;
   /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded local demo. */
   graphiqlToken?: string;
+  /**
+   * Operation texts the server sends through this pipeline on a caller's behalf (the REST and
+   * Slack routes' fixed operations): with APPGOV_TRUSTED_DOCUMENTS they run for every token kind.
+   */
+  serverOperations?: readonly string[];
   /** The client the GraphiQL example operation names. */
   graphiqlClientId?: string;
   /** The HTTP routes to serve; default: every row of `src/routes` (tests pass their own). */
@@ -137,6 +144,17 @@ query Apps {
 }
 `;
 
+/** APPGOV_TRUSTED_DOCUMENTS set: only the manifest's operations for the configured token kinds. */
+function useTrustedDocumentsIfConfigured({ db, config, serverOperations }: YogaOptions): Plugin {
+  if (!config.trustedDocuments) return {};
+  return useTrustedDocuments({
+    db,
+    documents: config.trustedDocuments,
+    kinds: config.trustedDocumentsFor ?? ['client'],
+    ...(serverOperations ? { serverOperations } : {}),
+  });
+}
+
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db, config } = options;
   return createYoga<Record<string, never>, Context>({
@@ -147,6 +165,8 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     healthCheckEndpoint: '/livez',
     landingPage: false,
     maskedErrors: { maskError: toClientError },
+    // A trusted document is named by `documentId` (GraphQL over HTTP's persisted documents).
+    ...(config.trustedDocuments ? { extraParamNames: ['documentId'] } : {}),
     logging: stderrLogger,
     // Yoga's default page loads GraphiQL from a CDN; this one carries it inline, so the explorer
     // works on machines without internet access too. The bundle is 9 MB: loaded on first use only.
@@ -158,8 +178,11 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     },
     // useRouteTable stays last: every request-level plugin before it also runs for REST calls.
     plugins: [
+      useSelectionOrderExecution(),
       useDatabaseHealth(db),
       useVariableErrorCodes(),
+      // The routes' own fixed operations are trusted: they run on a caller's behalf, whatever the token kind.
+      useTrustedDocumentsIfConfigured({ ...options, serverOperations: options.serverOperations ?? ROUTES.map((r) => r.operation) }),
       useRouteTable(options.routes ?? routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
     ],
   });

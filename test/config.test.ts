@@ -10,13 +10,18 @@ describe('loadConfig', () => {
       maxBulkIds: 1000,
       logSql: false,
       production: false,
+      trustedDocuments: null,
+      trustedDocumentsFor: ['client'],
     });
   });
 
   it('reads every variable', () => {
     expect(
       loadConfig({ HOST: '0.0.0.0', PORT: '8080', APPGOV_DB: '/var/appgov.db', APPGOV_MAX_BULK_IDS: '20000', APPGOV_LOG_SQL: '1', NODE_ENV: 'production' }),
-    ).toEqual({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true });
+    ).toEqual({
+      host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true,
+      trustedDocuments: null, trustedDocumentsFor: ['client'],
+    });
   });
 
   it.each([
