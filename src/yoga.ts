@@ -1,18 +1,24 @@
-import { sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { Config } from './config';
+import { loadConfig, type Config } from './config';
 import { createContext, type Context } from './context';
-import type { Db } from './db/open';
+import { withWriteRetry } from './db/busy';
+import { checkHealth } from './db/health';
+import type { DatabaseFile, Db } from './db/open';
 import { AppgovError } from './errors';
+import { useGraphiQLPage } from './graphiql';
+import { useRateLimit } from './rate-limit';
 import { schema } from './schema';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
 export interface YogaOptions {
   db: Db;
-  config: Pick<Config, 'maxBulkIds'>;
-  /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded local demo. */
+  /** Settings not given take their defaults (loadConfig of an empty environment). */
+  config: Pick<Config, 'maxBulkIds'> & Partial<Config>;
+  /** The database file as opened, so /health can tell when it was deleted or replaced. */
+  file?: DatabaseFile | null;
+  /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded demo served on loopback. */
   graphiqlToken?: string;
   /** The client the GraphiQL example operation names. */
   graphiqlClientId?: string;
@@ -84,25 +90,30 @@ function useVariableErrorCodes(): Plugin {
   };
 }
 
-/** GET /health: 200 {"status":"ok"} when the database answers, else 503. */
-function useDatabaseHealth(db: Db): Plugin {
+/** GET /health: 200 when the database file is in place and reads and writes work, else 503; the JSON says which check failed. */
+function useDatabaseHealth(db: Db, file: DatabaseFile | null | undefined): Plugin {
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/health') return;
-      let ok = true;
-      try {
-        db.get(sql`SELECT 1`);
-      } catch (error) {
-        ok = false;
-        console.error('health check failed:', error);
-      }
+      const health = checkHealth(db, file);
+      if (health.problems.length) console.error(`health: ${health.problems.join('; ')}`);
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }), {
-          status: ok ? 200 : 503,
-          headers: { 'content-type': 'application/json' },
+        new fetchAPI.Response(JSON.stringify(health), {
+          status: health.status === 'ok' ? 200 : 503,
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
         }),
       );
     },
+  };
+}
+
+/** CORS only for the configured origins (credentials allowed for those alone); no CORS at all by default. */
+function corsFor(origins: readonly string[]) {
+  if (origins.length === 0) return false as const;
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    if (!origin || !origins.includes(origin)) return false as const;
+    return { origin, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
   };
 }
 
@@ -133,9 +144,10 @@ query Apps {
 `;
 
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
-  const { db, config } = options;
+  const { db } = options;
+  const config = { ...loadConfig({}), ...options.config };
   return createYoga<Record<string, never>, Context>({
-    schema,
+    schema: withWriteRetry(schema, config.writeWaitMs),
     context: ({ request }) => createContext(db, config, request),
     graphqlEndpoint: '/graphql',
     // Yoga's own check only proves the process is up; /health (below) also asks the database.
@@ -143,14 +155,22 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     landingPage: false,
     maskedErrors: { maskError: toClientError },
     logging: stderrLogger,
-    // Yoga's default page loads GraphiQL from a CDN; this one carries it inline, so the explorer
-    // works on machines without internet access too. The bundle is 9 MB: loaded on first use only.
-    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
-    graphiql: {
-      title: 'appgov',
-      ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
-      ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
-    },
-    plugins: [useDatabaseHealth(db), useVariableErrorCodes()],
+    cors: corsFor(config.corsOrigins),
+    // GraphiQL is served by useGraphiQLPage (inline bundle, compressed, cacheable) when enabled.
+    graphiql: false,
+    plugins: [
+      useDatabaseHealth(db, options.file),
+      useVariableErrorCodes(),
+      useRateLimit(config),
+      ...(config.graphiql
+        ? [
+            useGraphiQLPage({
+              title: 'appgov',
+              ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
+              ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
+            }),
+          ]
+        : []),
+    ],
   });
 }

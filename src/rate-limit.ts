@@ -1,0 +1,126 @@
+import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from './config';
+import type { Context } from './context';
+
+export type RateLimitConfig = Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst' | 'maxInFlightPerToken'>;
+
+/** Array items anywhere in a variable value. */
+function countItems(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, item) => n + 1 + countItems(item), 0);
+  if (value && typeof value === 'object') return Object.values(value).reduce((n: number, v) => n + countItems(v), 0);
+  return 0;
+}
+
+/**
+ * What a request costs against its token's budget: 1, plus every item of
+ * every list it passes (inline or in variables). A bulk call of 1,000 ids
+ * costs 1,001; a read costs about 1. Counting is linear in the document.
+ */
+export function requestCost(document: DocumentNode, variables: Record<string, unknown> | undefined): number {
+  let items = 0;
+  visit(document, {
+    [Kind.LIST]: (node) => {
+      items += node.values.length;
+    },
+  });
+  return 1 + items + countItems(variables ?? {});
+}
+
+interface Bucket {
+  units: number;
+  at: number;
+  inFlight: number;
+}
+
+/** Above this many buckets, full idle ones are dropped (they hold nothing a fresh bucket would not). */
+const SWEEP_ABOVE = 10_000;
+
+/**
+ * Per-token token buckets: `rateLimitPerSecond` units refill per second up to
+ * `rateLimitBurst`. A request may start when its token's bucket holds its
+ * cost (or is full, for a request larger than the burst); it may drive the
+ * bucket into debt, which later requests wait out. At most
+ * `maxInFlightPerToken` requests of one token execute at once. Requests
+ * without a token share a bucket per remote address.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  constructor(
+    private readonly config: RateLimitConfig,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  private bucket(key: string): Bucket {
+    const now = this.now();
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= SWEEP_ABOVE) this.sweep(now);
+      bucket = { units: this.config.rateLimitBurst, at: now, inFlight: 0 };
+      this.buckets.set(key, bucket);
+    }
+    bucket.units = Math.min(this.config.rateLimitBurst, bucket.units + ((now - bucket.at) / 1000) * this.config.rateLimitPerSecond);
+    bucket.at = now;
+    return bucket;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, b] of this.buckets) {
+      const refilled = b.units + ((now - b.at) / 1000) * this.config.rateLimitPerSecond;
+      if (b.inFlight === 0 && refilled >= this.config.rateLimitBurst) this.buckets.delete(key);
+    }
+  }
+
+  /** Takes `cost` from `key`'s budget and a concurrency slot, or returns the seconds to wait. */
+  acquire(key: string, cost: number): { ok: true; release: () => void } | { ok: false; retryAfter: number; reason: string } {
+    const bucket = this.bucket(key);
+    if (bucket.inFlight >= this.config.maxInFlightPerToken) {
+      return { ok: false, retryAfter: 1, reason: `more than ${this.config.maxInFlightPerToken} requests of this token at once` };
+    }
+    const needed = Math.min(cost, this.config.rateLimitBurst);
+    if (bucket.units < needed) {
+      const retryAfter = Math.max(1, Math.ceil((needed - bucket.units) / this.config.rateLimitPerSecond));
+      return { ok: false, retryAfter, reason: `this token's budget of ${this.config.rateLimitPerSecond} units per second is spent (this request costs ${cost})` };
+    }
+    bucket.units -= cost;
+    bucket.inFlight++;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        bucket.inFlight--;
+      },
+    };
+  }
+}
+
+/** The one place a request is refused for its rate (a metrics counter belongs here). */
+function rateLimitRefusal(retryAfter: number, reason: string): GraphQLError {
+  return new GraphQLError(`Rate limited: ${reason}. Nothing was executed; retry after ${retryAfter} s.`, {
+    extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } },
+  });
+}
+
+function remoteAddress(context: unknown): string {
+  const req = (context as { req?: { socket?: { remoteAddress?: string } } }).req;
+  return req?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** Charges each operation to its token before it executes; refused ones run nothing (HTTP 429, Retry-After). */
+export function useRateLimit(config: RateLimitConfig): Plugin<Context> {
+  const limiter = new RateLimiter(config);
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as Context;
+      const key = context.principal ? `token:${context.principal.tokenId}` : `address:${remoteAddress(context)}`;
+      const taken = limiter.acquire(key, requestCost(args.document, args.variableValues ?? undefined));
+      if (!taken.ok) {
+        setResultAndStopExecution({ errors: [rateLimitRefusal(taken.retryAfter, taken.reason)] });
+        return;
+      }
+      return { onExecuteDone: () => taken.release() };
+    },
+  };
+}
