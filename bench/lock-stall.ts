@@ -23,6 +23,12 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const address = server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
+// Warm up (first-request compilation) so the figures below measure the lock alone.
+await (await fetch(`${base}/graphql`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${dataset.token}` },
+  body: JSON.stringify({ query: `mutation { removeAppApprovals(clientId: "${dataset.clientId}", appIds: ["${appId(1)}"]) { succeeded } }` }),
+})).text();
 const holder = new Database(dataset.path);
 holder.exec('BEGIN IMMEDIATE');
 const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -1,7 +1,7 @@
+import { createHash } from 'node:crypto';
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from './config';
-import type { Context } from './context';
 
 export type RateLimitConfig = Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst' | 'maxInFlightPerToken'>;
 
@@ -71,6 +71,18 @@ export class RateLimiter {
     }
   }
 
+  /** Before parsing: refuse at once while `key` is in debt or at its concurrency bound, so a refusal costs almost nothing. */
+  precheck(key: string): { retryAfter: number; reason: string } | null {
+    const bucket = this.bucket(key);
+    if (bucket.inFlight >= this.config.maxInFlightPerToken) {
+      return { retryAfter: 1, reason: `more than ${this.config.maxInFlightPerToken} requests of this token at once` };
+    }
+    if (bucket.units < 1) {
+      return { retryAfter: Math.max(1, Math.ceil((1 - bucket.units) / this.config.rateLimitPerSecond)), reason: `this token's budget of ${this.config.rateLimitPerSecond} units per second is spent` };
+    }
+    return null;
+  }
+
   /** Takes `cost` from `key`'s budget and a concurrency slot, or returns the seconds to wait. */
   acquire(key: string, cost: number): { ok: true; release: () => void } | { ok: false; retryAfter: number; reason: string } {
     const bucket = this.bucket(key);
@@ -103,18 +115,36 @@ function rateLimitRefusal(retryAfter: number, reason: string): GraphQLError {
   });
 }
 
-function remoteAddress(context: unknown): string {
-  const req = (context as { req?: { socket?: { remoteAddress?: string } } }).req;
-  return req?.socket?.remoteAddress ?? 'unknown';
+/**
+ * Whose budget a request spends: its bearer credential (hashed, so the map
+ * holds no secrets), or without one, its remote address. An unknown token
+ * gets a bucket like any other; it is refused (401) before executing anyway.
+ */
+function budgetKey(request: Request, serverContext: unknown): string {
+  const authorization = request.headers.get('authorization');
+  if (authorization) return `credential:${createHash('sha256').update(authorization).digest('base64url')}`;
+  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
+  return `address:${req?.socket?.remoteAddress ?? 'unknown'}`;
 }
 
-/** Charges each operation to its token before it executes; refused ones run nothing (HTTP 429, Retry-After). */
-export function useRateLimit(config: RateLimitConfig): Plugin<Context> {
+/**
+ * Charges each operation to its token before it executes; refused ones run
+ * nothing (HTTP 429, Retry-After). A token already in debt is refused before
+ * its document is even parsed.
+ */
+export function useRateLimit(config: RateLimitConfig): Plugin {
   const limiter = new RateLimiter(config);
+  const keys = new WeakMap<Request, string>();
   return {
+    onParams({ request, context, setResult }) {
+      const key = budgetKey(request, context);
+      keys.set(request, key);
+      const refused = limiter.precheck(key);
+      if (refused) setResult({ errors: [rateLimitRefusal(refused.retryAfter, refused.reason)] });
+    },
     onExecute({ args, setResultAndStopExecution }) {
-      const context = args.contextValue as Context;
-      const key = context.principal ? `token:${context.principal.tokenId}` : `address:${remoteAddress(context)}`;
+      const request = (args.contextValue as { request?: Request }).request;
+      const key = (request && keys.get(request)) ?? 'unknown';
       const taken = limiter.acquire(key, requestCost(args.document, args.variableValues ?? undefined));
       if (!taken.ok) {
         setResultAndStopExecution({ errors: [rateLimitRefusal(taken.retryAfter, taken.reason)] });
