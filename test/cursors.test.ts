@@ -80,7 +80,7 @@ describe('cursors', () => {
     expect(() => JSON.parse(bytes.toString('utf8'))).toThrow();
     for (const i of [0, 13, bytes.length - 1]) {
       const tampered = Buffer.from(bytes);
-      tampered[i] ^= 1;
+      tampered[i] = tampered[i]! ^ 1;
       await refusedAsCursor(APP_HISTORY, { c: b.clientId, a: a.appIds[2], after: tampered.toString('base64url') });
     }
   });

@@ -30,8 +30,10 @@ let clientId: string;
 let appId: string;
 beforeAll(() => {
   t = testDatabase();
-  ({ clientId, appIds: [appId] = [] } = seedTenant(t.db, { appCount: 2 }) as { clientId: string; appIds: string[] });
-  addEvents(t.sqlite, clientId, appId!, 1000, { firstSeq: 1, at: (i) => T0 + i * 1000 });
+  const tenant = seedTenant(t.db, { appCount: 2 });
+  clientId = tenant.clientId;
+  appId = tenant.appIds[0]!;
+  addEvents(t.sqlite, clientId, appId, 1000, { firstSeq: 1, at: (i) => T0 + i * 1000 });
 });
 afterAll(() => t.close());
 

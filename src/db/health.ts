@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { isBusyError } from './busy';
+import { isBusyError, sqliteCode } from './busy';
 import type { DatabaseFile, Db } from './open';
 
 export type FileCheck = 'ok' | 'memory' | 'missing' | 'replaced' | 'readonly';
@@ -56,7 +56,7 @@ function checkWrite(db: Db, file: DatabaseFile | null | undefined): WriteCheck {
     return 'ok';
   } catch (error) {
     if (isBusyError(error)) return 'busy';
-    const code = String((error as { code?: unknown })?.code ?? '');
+    const code = sqliteCode(error) ?? '';
     if (code.startsWith('SQLITE_READONLY')) return 'readonly';
     if (code === 'SQLITE_FULL') return 'full';
     console.error('health: write failed:', error);
