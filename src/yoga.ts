@@ -14,7 +14,11 @@ export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
 export interface YogaOptions {
   db: Db;
-  /** Settings not given take their defaults (loadConfig of an empty environment). */
+  /**
+   * Settings not given take their defaults (loadConfig of an empty environment), except the
+   * per-token rate limits: they apply when any of them is given, as the server always does
+   * (tests and benchmarks that build a Yoga of their own are not throttled).
+   */
   config: Pick<Config, 'maxBulkIds'> & Partial<Config>;
   /** The database file as opened, so /health can tell when it was deleted or replaced. */
   file?: DatabaseFile | null;
@@ -143,6 +147,8 @@ query Apps {
 }
 `;
 
+const RATE_LIMIT_SETTINGS = ['rateLimitPerSecond', 'rateLimitBurst', 'maxInFlightPerToken'] as const;
+
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db } = options;
   const config = { ...loadConfig({}), ...options.config };
@@ -161,7 +167,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     plugins: [
       useDatabaseHealth(db, options.file),
       useVariableErrorCodes(),
-      useRateLimit(config),
+      ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined) ? [useRateLimit(config)] : []),
       ...(config.graphiql
         ? [
             useGraphiQLPage({

@@ -2,6 +2,9 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
 import { RateLimiter, requestCost } from '../src/rate-limit';
+import { createAppgovYoga } from '../src/yoga';
+import { testDatabase } from './helpers/db';
+import { gql } from './helpers/graphql';
 
 describe('requestCost', () => {
   it('is 1 plus every list item, inline or in variables', () => {
@@ -81,5 +84,15 @@ describe('resilience configuration', () => {
     [{ APPGOV_HEADERS_TIMEOUT_MS: '60000' }, 'APPGOV_HEADERS_TIMEOUT_MS (60000) must not exceed APPGOV_REQUEST_TIMEOUT_MS (30000)'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+  });
+});
+
+describe('the server configuration', () => {
+  it('rate-limits a Yoga built from loadConfig, as src/server.ts builds it', async () => {
+    const t = testDatabase();
+    const yoga = createAppgovYoga({ db: t.db, config: { ...loadConfig({ APPGOV_RATE_LIMIT_BURST: '2', APPGOV_RATE_LIMIT_PER_SECOND: '1' }), dbPath: ':memory:' } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await gql(yoga, '{ __typename }')).status);
+    expect(statuses).toEqual([200, 200, 429]);
   });
 });
