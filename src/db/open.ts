@@ -42,7 +42,7 @@ export class DatabaseFileError extends Error {
 }
 
 /** Errors that mean "this path is not a usable database file", as opposed to a bug. */
-const PATH_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOSPC', 'ENAMETOOLONG']);
+const PATH_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOSPC', 'ENAMETOOLONG']);
 
 function pathProblem(path: string, error: unknown): DatabaseFileError | null {
   const code = (error as { code?: unknown })?.code;
