@@ -16,7 +16,7 @@ import { appId, benchDir, buildDataset } from './datasets';
 const holdMs = Number(process.argv[2] ?? 6000);
 const dir = benchDir();
 const dataset = buildDataset(dir.file('lock.db'), { clients: 1, apps: 10, events: 0, hotEvery: 0 });
-const config = { ...loadConfig({}), dbPath: dataset.path };
+const config = { ...loadConfig(), dbPath: dataset.path };
 const database = openDatabase(dataset.path, config);
 const server = createServer(createAppgovYoga({ db: database.db, config }));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

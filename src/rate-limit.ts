@@ -136,6 +136,19 @@ export function useRateLimit(config: RateLimitConfig): Plugin {
   const limiter = new RateLimiter(config);
   const keys = new WeakMap<Request, string>();
   return {
+    // On /graphql a token in debt is turned away before its body is even read.
+    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+      if (url.pathname !== '/graphql') return;
+      const refused = limiter.precheck(budgetKey(request, serverContext));
+      if (!refused) return;
+      const error = rateLimitRefusal(refused.retryAfter, refused.reason);
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED', retryAfter: refused.retryAfter } }] }), {
+          status: 429,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(refused.retryAfter) },
+        }),
+      );
+    },
     onParams({ request, context, setResult }) {
       const key = budgetKey(request, context);
       keys.set(request, key);
