@@ -78,6 +78,19 @@ describe('history listings are index seeks', () => {
     expect(next!.rows.map((r) => r.seq)).toEqual([7, 5]);
   });
 
+  it('serves many listings with every filter shape in ONE statement', () => {
+    t.sql.reset();
+    const pages = seekHistory(t.db, [
+      key({ clientId, appId, first: 2 }),
+      key({ clientId, appId, first: 2, types: ['APP_UPDATED', 'NOTE_ADDED'], after: { at: T0 + 9000, seq: 10 } }),
+      key({ clientId, first: 1, since: T0 + 1000, until: T0 + 3000 }),
+      key({ clientId, first: 3, types: ['APPROVAL_STATUS_CHANGED'], until: T0 + 5000 }),
+    ]);
+    expect(t.sql.statements).toHaveLength(1);
+    expect(pages.map((p) => p.rows.map((r) => r.seq))).toEqual([[1000, 999], [8, 6], [3], [5, 3, 1]]);
+    expect(pages.map((p) => p.hasNextPage)).toEqual([true, true, true, false]);
+  });
+
   it('a page costs the same with 1,000 or 101,000 events before it, and in a 100,000-event tie', () => {
     const other = testDatabase();
     const { clientId: c, appIds } = seedTenant(other.db, { appCount: 1 }) as { clientId: string; appIds: string[] };
