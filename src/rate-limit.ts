@@ -127,38 +127,33 @@ function budgetKey(request: Request, serverContext: unknown): string {
   return `address:${req?.socket?.remoteAddress ?? 'unknown'}`;
 }
 
+/** Paths that only report on the process; never throttled, so probes work while a token hammers. */
+const PROBES = new Set(['/livez', '/health']);
+
 /**
  * Charges each operation to its token before it executes; refused ones run
- * nothing (HTTP 429, Retry-After). A token already in debt is refused before
- * its document is even parsed.
+ * nothing (HTTP 429, Retry-After). A token already in debt, or at its
+ * concurrency bound, is turned away when its request arrives, before its body
+ * is read or its document parsed, so refusing costs almost nothing.
  */
 export function useRateLimit(config: RateLimitConfig): Plugin {
   const limiter = new RateLimiter(config);
-  const keys = new WeakMap<Request, string>();
   return {
-    // On /graphql a token in debt is turned away before its body is even read.
     onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
-      if (url.pathname !== '/graphql') return;
+      if (PROBES.has(url.pathname)) return;
       const refused = limiter.precheck(budgetKey(request, serverContext));
       if (!refused) return;
-      const error = rateLimitRefusal(refused.retryAfter, refused.reason);
+      const { message, extensions } = rateLimitRefusal(refused.retryAfter, refused.reason);
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED', retryAfter: refused.retryAfter } }] }), {
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: extensions.code, retryAfter: extensions.retryAfter } }] }), {
           status: 429,
           headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(refused.retryAfter) },
         }),
       );
     },
-    onParams({ request, context, setResult }) {
-      const key = budgetKey(request, context);
-      keys.set(request, key);
-      const refused = limiter.precheck(key);
-      if (refused) setResult({ errors: [rateLimitRefusal(refused.retryAfter, refused.reason)] });
-    },
     onExecute({ args, setResultAndStopExecution }) {
-      const request = (args.contextValue as { request?: Request }).request;
-      const key = (request && keys.get(request)) ?? 'unknown';
-      const taken = limiter.acquire(key, requestCost(args.document, args.variableValues ?? undefined));
+      const context = args.contextValue as { request: Request };
+      const taken = limiter.acquire(budgetKey(context.request, context), requestCost(args.document, args.variableValues ?? undefined));
       if (!taken.ok) {
         setResultAndStopExecution({ errors: [rateLimitRefusal(taken.retryAfter, taken.reason)] });
         return;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seekHistory, type HistorySeekKey } from '../src/services/history-seek';
-import { seedTenant, testDatabase, uuid } from './helpers/db';
+import { seedTenant, testDatabase } from './helpers/db';
 
 /**
  * Finding 4: every history filter is an index seek. Client 1 / app 1 get
@@ -9,7 +9,6 @@ import { seedTenant, testDatabase, uuid } from './helpers/db';
  * bulk call's events share one millisecond).
  */
 const T0 = Date.UTC(2026, 0, 1);
-const TYPES = ['APPROVAL_STATUS_CHANGED', 'APP_UPDATED'] as const;
 
 function addEvents(sqlite: Database.Database, clientId: string, appId: string, count: number, opts: { firstSeq: number; at: (i: number) => number }) {
   const insert = sqlite.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < @count - 1)
