@@ -33,7 +33,10 @@ interface Bucket {
   inFlight: number;
 }
 
-/** Above this many buckets, full idle ones are dropped (they hold nothing a fresh bucket would not). */
+/**
+ * Above this many buckets, full idle ones are dropped (they hold nothing a fresh bucket would
+ * not). A bucket refills within burst ÷ rate seconds, so the map holds about that long's keys.
+ */
 const SWEEP_ABOVE = 10_000;
 
 /**
@@ -46,16 +49,23 @@ const SWEEP_ABOVE = 10_000;
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  private lastSweep = -Infinity;
   constructor(
     private readonly config: RateLimitConfig,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /** How many keys hold a bucket. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
   private bucket(key: string): Bucket {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      if (this.buckets.size >= SWEEP_ABOVE) this.sweep(now);
+      // At most once a second: a flood of new keys must not make every request walk the map.
+      if (this.buckets.size >= SWEEP_ABOVE && now - this.lastSweep >= 1000) this.sweep(now);
       bucket = { units: this.config.rateLimitBurst, at: now, inFlight: 0 };
       this.buckets.set(key, bucket);
     }
@@ -65,6 +75,7 @@ export class RateLimiter {
   }
 
   private sweep(now: number): void {
+    this.lastSweep = now;
     for (const [key, b] of this.buckets) {
       const refilled = b.units + ((now - b.at) / 1000) * this.config.rateLimitPerSecond;
       if (b.inFlight === 0 && refilled >= this.config.rateLimitBurst) this.buckets.delete(key);

@@ -36,6 +36,20 @@ describe('RateLimiter', () => {
     expect(limiter.acquire('another token', 300).ok).toBe(true);
   });
 
+  it('forgets refilled idle buckets once over 10,000 keys, so one-off keys cannot grow it for ever', () => {
+    let now = 0;
+    const limiter = new RateLimiter(config, () => now);
+    for (let i = 0; i < 10_000; i++) {
+      const taken = limiter.acquire(`key ${i}`, 1);
+      if (taken.ok) taken.release();
+    }
+    expect(limiter.acquire('still running', 1).ok).toBe(true);
+    expect(limiter.size).toBe(10_001);
+    now = 5000;
+    limiter.acquire('one more', 1);
+    expect(limiter.size).toBe(2);
+  });
+
   it('bounds the requests of one token in flight', () => {
     const limiter = new RateLimiter(config, () => 0);
     const first = limiter.acquire('t', 1);
