@@ -3,8 +3,16 @@
  * turns them into GraphQL errors carrying `extensions.code`. Anything else that
  * escapes a resolver is unexpected and is masked as INTERNAL_SERVER_ERROR.
  */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT'
-  | 'TRUSTED_DOCUMENT_REQUIRED' | 'TRUSTED_DOCUMENT_NOT_FOUND';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'UNAVAILABLE'
+  | 'RATE_LIMITED'
+  | 'TRUSTED_DOCUMENT_REQUIRED'
+  | 'TRUSTED_DOCUMENT_NOT_FOUND';
 
 export class AppgovError extends Error {
   override name = 'AppgovError';
@@ -62,5 +70,19 @@ export class TrustedDocumentRequiredError extends AppgovError {
 export class TrustedDocumentNotFoundError extends AppgovError {
   constructor(documentId: string) {
     super('TRUSTED_DOCUMENT_NOT_FOUND', `No trusted document has the id ${JSON.stringify(documentId)}.`, { documentId });
+  }
+}
+
+/** Retryable: the write lock stayed taken (another process writes). HTTP 503 with Retry-After. */
+export class UnavailableError extends AppgovError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('UNAVAILABLE', message, { retryAfter: retryAfterSeconds, http: { status: 503, headers: { 'Retry-After': String(retryAfterSeconds) } } });
+  }
+}
+
+/** This token's budget or concurrency bound is spent. HTTP 429 with Retry-After. */
+export class RateLimitedError extends AppgovError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('RATE_LIMITED', message, { retryAfter: retryAfterSeconds, http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } } });
   }
 }

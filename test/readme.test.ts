@@ -111,7 +111,7 @@ beforeAll(() => {
   database = openDatabase(config.dbPath);
   const demo = seedDemoIfEmpty(database.db)!;
   token = demo.token;
-  yoga = createAppgovYoga({ db: database.db, config, graphiqlToken: demo.token, graphiqlClientId: demo.clientId });
+  yoga = createAppgovYoga({ db: database.db, config, file: database.file, graphiqlToken: demo.token, graphiqlClientId: demo.clientId });
 });
 
 afterAll(() => {

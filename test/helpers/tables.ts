@@ -11,6 +11,7 @@ export function tableCounts(sqlite: Database.Database) {
     apps: count('apps'),
     clients: count('clients'),
     tokens: count('tokens'),
+    serviceKeys: count('service_keys'),
   };
 }
 
