@@ -10,6 +10,18 @@ declare module 'autocannon' {
     duration?: number;
     pipelining?: number;
     expectBody?: string;
+    /** Called once per connection: sets that connection's own requests (headers, bodies). */
+    setupClient?: (client: Client) => void;
+  }
+  interface RequestSpec {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }
+  interface Client {
+    /** The requests this connection cycles through, in order. */
+    setRequests(requests: RequestSpec[]): void;
   }
   interface Histogram {
     average: number;

@@ -1,36 +1,55 @@
 /**
- * Sections 1 and 2: approveApps / removeAppApprovals through yoga.fetch on a
- * WAL file database, beside the raw better-sqlite3 floor on identically
- * built files, and the SQL statements each service call executed.
+ * Sections 1 and 2: approveApps / removeAppApprovals over real HTTP (an
+ * in-process server on 127.0.0.1 built as src/server.ts builds it), beside
+ * two raw better-sqlite3 floors: today's (appgov's own schema, bench/floor.ts)
+ * and the minimal one (bench/minimal-floor.ts). Every step runs the same ids
+ * on the service and on each floor in turn, so drift on the machine lands on
+ * all alike. Also counts the SQL statements each service call executed.
  */
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
+import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createHttpServer } from '../src/http';
+import { createAppgovYoga } from '../src/yoga';
 import { appId, buildDataset, clientId, openCounted, unknownAppId, type CountingLogger } from './datasets';
 import { perRowFloor, setBasedFloor, type FloorCall, type FloorResult } from './floor';
-import { post } from './graphql';
+import { minimalFloor } from './minimal-floor';
 import { breathe, summarize, timed, type Summary } from './stats';
 
 export type BulkKind = 'approveApps, changing' | 'removeAppApprovals, changing' | 'approveApps, repeat';
 export const BULK_KINDS: readonly BulkKind[] = ['approveApps, changing', 'removeAppApprovals, changing', 'approveApps, repeat'];
 
+export interface Floors {
+  setBased: Summary;
+  perRow: Summary;
+}
+
 export interface BulkRow {
   n: number;
   kind: BulkKind;
+  /** The whole call as a client sees it: JSON body built, POST /graphql over 127.0.0.1, response parsed. */
   service: Summary;
-  /** The faster of the two floor shapes at this size and kind (by median). */
+  /** Today's floor on appgov's schema: the faster of its two shapes at this size and kind (by median). */
   floor: Summary;
   floorShape: 'set-based' | 'per-row';
-  floors: { setBased: Summary; perRow: Summary };
-  /** service median ÷ floor median */
+  floors: Floors;
+  /** The minimal floor: the faster of its two shapes. */
+  minimal: Summary;
+  minimalShape: 'set-based' | 'per-row';
+  minimals: Floors;
+  /** service median ÷ today's floor median */
   ratio: number;
+  /** service median ÷ minimal floor median */
+  ratioMinimal: number;
   /** Distinct statement counts seen over the timed service calls (one value when constant). */
   statements: number[];
 }
 
 export interface BulkOptions {
   sizes: readonly number[];
-  /** Timed calls of each kind at size n (at least 20). */
+  /** Timed calls of each kind at size n (at least 3). */
   samples(n: number): number;
   /** Untimed approve + remove pairs before timing at size n. */
   warmup(n: number): number;
@@ -59,11 +78,14 @@ export function idsFor(n: number, firstApp: number): { ids: string[]; known: num
   return { ids, known };
 }
 
+type Shapes = { setBased: FloorCall; perRow: FloorCall };
+
 interface Side {
-  yoga: AppgovYoga;
+  url: string;
   token: string;
   sql: CountingLogger;
-  floors: { setBased: FloorCall; perRow: FloorCall };
+  floors: Shapes;
+  minimals: Shapes;
   floorDbs: Database.Database[];
   serviceDb: Database.Database;
 }
@@ -74,24 +96,59 @@ function expectCounts(what: string, result: { succeeded: unknown[]; failed: unkn
   }
 }
 
-/** One step of the same work on the service and on both floors; returns their times. */
+/** A keep-alive node:http client: the lightest a caller can be, so the figure is the server's and the wire's. */
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function postJson(url: string, token: string, payload: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${token}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** One call as a client makes it: the body built, sent, answered and parsed. Any error stops the bench. */
+async function callService(side: Side, ids: string[], approve: boolean) {
+  const payload = JSON.stringify({ query: approve ? APPROVE : REMOVE, variables: { clientId: clientId(1), appIds: ids } });
+  const { status, text } = await postJson(side.url, side.token, payload);
+  const body = JSON.parse(text) as { data?: BulkData; errors?: unknown[] };
+  if (status !== 200 || body.errors || !body.data) throw new Error(`service: HTTP ${status} ${text.slice(0, 300)}`);
+  return (approve ? body.data.approveApps : body.data.removeAppApprovals)!;
+}
+
+/** One step of the same work on the service and on all four floors; returns their times. */
 async function step(side: Side, ids: string[], known: number, approve: boolean) {
   await breathe();
   side.sql.reset();
-  const served = await post<BulkData>(side.yoga, side.token, approve ? APPROVE : REMOVE, {
-    clientId: clientId(1),
-    appIds: ids,
-  });
+  const served = await timed(() => callService(side, ids, approve));
   const statements = side.sql.statements;
-  expectCounts('service', (approve ? served.data.approveApps : served.data.removeAppApprovals)!, known, ids.length);
-  const setBased = await timed<FloorResult>(() => side.floors.setBased(ids, approve));
-  const perRow = await timed<FloorResult>(() => side.floors.perRow(ids, approve));
-  expectCounts('set-based floor', setBased.value, known, ids.length);
-  expectCounts('per-row floor', perRow.value, known, ids.length);
-  return { service: served.ms, setBased: setBased.ms, perRow: perRow.ms, statements };
+  expectCounts('service', served.value, known, ids.length);
+  const times = { service: served.ms, setBased: 0, perRow: 0, minimalSet: 0, minimalRow: 0, statements };
+  const floors: [keyof typeof times, FloorCall][] = [
+    ['setBased', side.floors.setBased],
+    ['perRow', side.floors.perRow],
+    ['minimalSet', side.minimals.setBased],
+    ['minimalRow', side.minimals.perRow],
+  ];
+  for (const [name, call] of floors) {
+    await breathe();
+    const floor = await timed<FloorResult>(() => call(ids, approve));
+    expectCounts(name, floor.value, known, ids.length);
+    times[name] = floor.ms;
+  }
+  return times;
 }
 
-/** The service and both floors must have written exactly the same rows. */
+/** The service and every floor must have written exactly the same rows. */
 function assertSameWrites(side: Side): void {
   const fingerprint = (db: Database.Database) =>
     JSON.stringify(
@@ -108,6 +165,8 @@ function assertSameWrites(side: Side): void {
   }
 }
 
+const faster = (a: Summary, b: Summary) => (a.median <= b.median ? (['set-based', a] as const) : (['per-row', b] as const));
+
 export async function benchBulk(file: (name: string) => string, options: BulkOptions): Promise<BulkRow[]> {
   const shape = { clients: 4, apps: options.catalogApps, events: 0, hotEvery: 0 };
   const serviceSet = buildDataset(file('bulk-service.db'), shape);
@@ -119,15 +178,25 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
     return { opened, actor: { tokenId: token, kind: 'internal' as const, name: 'bench token' } };
   });
   const [setDb, rowDb] = floorDbs as [(typeof floorDbs)[0], (typeof floorDbs)[0]];
+  // Each shape on its own file, so every call of each sees the same state as the service's.
+  const [minimalSet, minimalRow] = ['bulk-minimal-set.db', 'bulk-minimal-row.db'].map((name) =>
+    minimalFloor(file(name), options.catalogApps, clientId(1), setDb.actor.tokenId),
+  ) as [ReturnType<typeof minimalFloor>, ReturnType<typeof minimalFloor>];
+
+  // The server as src/server.ts builds it, with room for the largest call and a budget no bulk run reaches.
+  const config = { ...loadConfig({}), maxBulkIds: Math.max(...options.sizes), rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 };
+  const server = createHttpServer(createAppgovYoga({ db: service.db, config }), config);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const side: Side = {
-    yoga: createAppgovYoga({ db: service.db, config: { maxBulkIds: Math.max(...options.sizes) } }),
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
     token: serviceSet.token,
     sql: service.sql,
     floors: {
       setBased: setBasedFloor(setDb.opened.sqlite, clientId(1), setDb.actor),
       perRow: perRowFloor(rowDb.opened.sqlite, clientId(1), rowDb.actor),
     },
-    floorDbs: floorDbs.map((f) => f.opened.sqlite),
+    minimals: { setBased: minimalSet.setBased, perRow: minimalRow.perRow },
+    floorDbs: [...floorDbs.map((f) => f.opened.sqlite), minimalSet.sqlite, minimalRow.sqlite],
     serviceDb: service.sqlite,
   };
 
@@ -154,8 +223,9 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
         const t = times.get(kind)!;
         const serviceSummary = summarize(t.map((x) => x.service));
         const floors = { setBased: summarize(t.map((x) => x.setBased)), perRow: summarize(t.map((x) => x.perRow)) };
-        const floorShape = floors.setBased.median <= floors.perRow.median ? 'set-based' : 'per-row';
-        const floor = floorShape === 'set-based' ? floors.setBased : floors.perRow;
+        const minimals = { setBased: summarize(t.map((x) => x.minimalSet)), perRow: summarize(t.map((x) => x.minimalRow)) };
+        const [floorShape, floor] = faster(floors.setBased, floors.perRow);
+        const [minimalShape, minimal] = faster(minimals.setBased, minimals.perRow);
         rows.push({
           n,
           kind,
@@ -163,14 +233,22 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
           floor,
           floorShape,
           floors,
+          minimal,
+          minimalShape,
+          minimals,
           ratio: serviceSummary.median / floor.median,
+          ratioMinimal: serviceSummary.median / minimal.median,
           statements: [...new Set(t.map((x) => x.statements))].sort((a, b) => a - b),
         });
       }
     }
   } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
     service.close();
     for (const f of floorDbs) f.opened.close();
+    minimalSet.close();
+    minimalRow.close();
   }
   return rows;
 }

@@ -8,7 +8,12 @@ export interface Check {
   figure: string;
   target: string;
   verdict: Verdict;
+  /** What reproduces this figure alone. */
+  command: string;
 }
+
+/** The command that runs one section of the bench (quick: fewer samples, for iterating). */
+export const command = (only: string) => `npm run bench -- --only=${only}`;
 
 export const verdict = (pass: boolean): Verdict => (pass ? 'PASS' : 'MISS');
 

@@ -1,24 +1,47 @@
 /**
  * `npm run bench`: what appgov adds on top of SQLite, and whether it stays
  * flat as the catalog and history grow. One run, this machine; prints every
- * figure beside its target and writes the same figures to bench/results.json.
- * Progress goes to stderr, the tables to stdout.
+ * figure beside its target and the command that reproduces it, and writes the
+ * same figures to bench/results.json. Progress goes to stderr, the tables to
+ * stdout.
+ *
+ *   npm run bench                          every section
+ *   npm run bench -- --quick               fewer samples and shorter runs (iterating)
+ *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { benchBulk } from './bulk';
+import { benchBulk, type BulkRow } from './bulk';
 import { benchDir, buildDataset, type DatasetShape } from './datasets';
-import { benchHttp } from './http';
+import { benchFairness, type FairnessResult } from './fairness';
+import { benchHttp, type HttpResult } from './http';
 import { benchMemory } from './memory';
-import { benchGrowth, benchReadPath } from './reads';
-import { renderBulk, renderChecks, renderGrowth, renderHttp, renderMemory, renderReadPath, renderStatements, TARGETS } from './render';
+import type { MemoryReport } from './memory-child';
+import { benchGrowth, benchReadPath, type GrowthRow, type ReadPathResult } from './reads';
+import {
+  renderBulk, renderChecks, renderFairness, renderGrowth, renderHttp, renderMemory, renderReadPath, renderStatements, TARGETS,
+} from './render';
 import { count, type Check } from './report';
 
-const SIZES = [100, 1_000, 10_000] as const;
+const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const only = onlyArg ? onlyArg.split(',') : [...SECTIONS];
+const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+if (unknown.length || args.some((a) => a !== '--quick' && !a.startsWith('--only='))) {
+  console.error(`usage: npm run bench -- [--quick] [--only=${SECTIONS.join(',')}]`);
+  process.exit(2);
+}
+const runs = (section: Section) => only.includes(section);
+
+const SIZES = quick ? ([1_000, 10_000] as const) : ([100, 1_000, 10_000] as const);
 const CATALOG_FOR_BULK = 20_000;
-const READ_SHAPE: DatasetShape = { clients: 4, apps: 10_000, events: 200_000, hotEvery: 0 };
+const READ_SHAPE: DatasetShape = { clients: 4, apps: 10_000, events: quick ? 20_000 : 200_000, hotEvery: 0 };
 // Every 10th event goes to one app, so the history page reads a long history (100 and 100,000 events).
 const SMALL_SHAPE: DatasetShape = { clients: 4, apps: 1_000, events: 1_000, hotEvery: 10 };
 const BIG_SHAPE: DatasetShape = { clients: 4, apps: 100_000, events: 1_000_000, hotEvery: 10 };
@@ -41,52 +64,77 @@ async function main(): Promise<void> {
   });
   progress(`databases in ${dir.path}`);
   try {
-    progress('1-2. bulk approvals vs the floor');
-    const bulk = await benchBulk(dir.file, {
-      sizes: SIZES,
-      samples: (n) => (n >= 10_000 ? 20 : 40),
-      warmup: (n) => (n >= 10_000 ? 1 : 3),
-      catalogApps: CATALOG_FOR_BULK,
-    });
+    const loadBefore = loadavg()[0]!;
+    let bulk: BulkRow[] | undefined;
+    if (runs('bulk')) {
+      progress('1-2. bulk approvals over HTTP vs both floors');
+      bulk = await benchBulk(dir.file, {
+        sizes: SIZES,
+        samples: (n) => (quick ? (n >= 10_000 ? 4 : 8) : n >= 10_000 ? 15 : 30),
+        warmup: (n) => (n >= 10_000 ? 1 : quick ? 2 : 3),
+        catalogApps: CATALOG_FOR_BULK,
+      });
+    }
 
-    progress('6. memory at N = 10,000 (fresh process)');
-    const memorySet = buildDataset(dir.file('memory.db'), { clients: 4, apps: CATALOG_FOR_BULK, events: 0, hotEvery: 0 });
-    const memory = await benchMemory(memorySet, 10_000);
+    let memory: MemoryReport | undefined;
+    if (runs('memory')) {
+      progress('6. memory at N = 10,000 (fresh process)');
+      const memorySet = buildDataset(dir.file('memory.db'), { clients: 4, apps: CATALOG_FOR_BULK, events: 0, hotEvery: 0 });
+      memory = await benchMemory(memorySet, 10_000);
+    }
 
-    progress(`3. read path: building ${describe(READ_SHAPE)}`);
-    const readSet = buildDataset(dir.file('read.db'), READ_SHAPE);
-    const readPath = await benchReadPath(readSet, { samples: 100, warmup: 20 });
+    const readSet = runs('reads') || runs('http') ? (progress(`building ${describe(READ_SHAPE)}`), buildDataset(dir.file('read.db'), READ_SHAPE)) : null;
+    let readPath: ReadPathResult | undefined;
+    if (runs('reads')) {
+      progress('3. read path');
+      readPath = await benchReadPath(readSet!, quick ? { samples: 30, warmup: 10 } : { samples: 100, warmup: 20 });
+    }
 
-    progress(`4. growth: building ${describe(SMALL_SHAPE)} and ${describe(BIG_SHAPE)}`);
-    const smallSet = buildDataset(dir.file('small.db'), SMALL_SHAPE);
-    const bigSet = buildDataset(dir.file('big.db'), BIG_SHAPE);
-    progress('4. growth: measuring');
-    const growth = await benchGrowth(smallSet, bigSet, { samples: 100, warmup: 20 });
+    let growth: GrowthRow[] | undefined;
+    if (runs('growth')) {
+      progress(`4. growth: building ${describe(SMALL_SHAPE)} and ${describe(BIG_SHAPE)}`);
+      const smallSet = buildDataset(dir.file('small.db'), SMALL_SHAPE);
+      const bigSet = buildDataset(dir.file('big.db'), BIG_SHAPE);
+      progress('4. growth: measuring');
+      growth = await benchGrowth(smallSet, bigSet, quick ? { samples: 30, warmup: 10 } : { samples: 100, warmup: 20 });
+    }
 
-    progress('5. HTTP throughput (autocannon)');
-    const http = await benchHttp(readSet, { seconds: 5, warmupSeconds: 1, connections: 10 });
+    let http: HttpResult | undefined;
+    if (runs('http')) {
+      progress('5. HTTP throughput (autocannon)');
+      http = await benchHttp(readSet!, quick ? { seconds: 1, warmupSeconds: 0.5, connections: 10, rounds: 2 } : { seconds: 3, warmupSeconds: 1, connections: 10, rounds: 3 });
+    }
+
+    let fairness: FairnessResult | undefined;
+    if (runs('fairness')) {
+      progress('7. fairness: another tenant reads while one token hammers');
+      fairness = await benchFairness(quick ? { idleSeconds: 2, loadSeconds: 4 } : { idleSeconds: 5, loadSeconds: 10 });
+    }
 
     const checks: Check[] = [];
     const sqliteVersion = new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string;
     const meta = {
       date: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      sections: only,
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
+      loadAverage: { before: loadBefore, after: loadavg()[0]! },
       nodeEnv: process.env.NODE_ENV ?? null,
       sqlite: sqliteVersion,
       seconds: (performance.now() - started) / 1000,
     };
     const out = [
-      `appgov bench: ${meta.date}, Node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, SQLite ${meta.sqlite}, ` +
-        `NODE_ENV=${meta.nodeEnv ?? '(unset)'}, databases: WAL files under ${dir.path}`,
-      renderBulk(bulk, checks),
-      renderStatements(bulk, SIZES, checks),
-      renderReadPath(readPath, describe(READ_SHAPE), checks),
-      renderGrowth(growth, describe(SMALL_SHAPE), describe(BIG_SHAPE), checks),
-      renderHttp(http, checks),
-      renderMemory(memory, checks),
+      `appgov bench (${meta.mode}${onlyArg ? `, --only=${onlyArg}` : ''}): ${meta.date}, Node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, SQLite ${meta.sqlite}, ` +
+        `NODE_ENV=${meta.nodeEnv ?? '(unset)'}, load average ${meta.loadAverage.before.toFixed(1)} → ${meta.loadAverage.after.toFixed(1)}, databases: WAL files under ${dir.path}`,
     ];
+    if (bulk) out.push(renderBulk(bulk, checks), renderStatements(bulk, SIZES, checks));
+    if (readPath) out.push(renderReadPath(readPath, describe(READ_SHAPE), checks));
+    if (growth) out.push(renderGrowth(growth, describe(SMALL_SHAPE), describe(BIG_SHAPE), checks));
+    if (http) out.push(renderHttp(http, checks));
+    if (memory) out.push(renderMemory(memory, checks));
+    if (fairness) out.push(renderFairness(fairness, checks));
     // Section order in the summary follows the issue's numbering.
     checks.sort((a, b) => a.section.localeCompare(b.section));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
@@ -101,6 +149,7 @@ async function main(): Promise<void> {
       growth,
       http,
       memory,
+      fairness,
       checks,
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
