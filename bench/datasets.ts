@@ -1,7 +1,8 @@
 /**
  * Benchmark data, built FAST inside SQLite (recursive CTEs, INSERT … SELECT,
  * one transaction each) rather than through the API, but with the shape the
- * service writes: UUID-shaped ids, valid JSON event data, actor columns.
+ * service writes: UUID-shaped ids (event ids random, as randomUUID's are, so
+ * their index is as scattered as a real one), valid JSON event data, actor columns.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,7 +107,8 @@ function seedHistory(sqlite: Database.Database, shape: DatasetShape, actor: { id
                CASE WHEN hot THEN i / @hotEvery ELSE j / @pairs + 1 END AS ordinal
         FROM placed)
       INSERT INTO app_history_events (seq, id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
-      SELECT i, printf('e0000000-0000-4000-8000-%012x', i),
+      SELECT i, (SELECT substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-' || substr('89ab', 1 + (i % 4), 1)
+                        || substr(h, 18, 3) || '-' || substr(h, 21, 12) FROM (SELECT lower(hex(randomblob(16))) AS h)),
              printf('c0000000-0000-4000-8000-%012x', client_n), printf('a0000000-0000-4000-8000-%012x', app_n),
              'APPROVAL_STATUS_CHANGED', @actorId, 'internal', @actorName,
              CASE WHEN ordinal % 2 = 1 THEN '{"from":"unresolved","to":"approved"}'
