@@ -54,6 +54,8 @@ export interface BulkOptions {
   /** Untimed approve + remove pairs before timing at size n. */
   warmup(n: number): number;
   catalogApps: number;
+  /** History events already in every database (so indexes are as deep as in use). */
+  historyEvents: number;
 }
 
 const mutation = (field: string) => `mutation Bulk($clientId: ID!, $appIds: [ID!]!) {
@@ -154,7 +156,7 @@ function assertSameWrites(side: Side): void {
     JSON.stringify(
       db
         .prepare(`SELECT (SELECT count(*) FROM app_history_events) AS events,
-                         (SELECT count(*) FROM client_app_states WHERE resolution = 'approved') AS approved,
+                         (SELECT count(*) FROM client_app_states WHERE client_id = '${clientId(1)}' AND resolution = 'approved') AS approved,
                          (SELECT sum(version) FROM client_app_states) AS versions`)
         .get(),
     );
@@ -168,7 +170,7 @@ function assertSameWrites(side: Side): void {
 const faster = (a: Summary, b: Summary) => (a.median <= b.median ? (['set-based', a] as const) : (['per-row', b] as const));
 
 export async function benchBulk(file: (name: string) => string, options: BulkOptions): Promise<BulkRow[]> {
-  const shape = { clients: 4, apps: options.catalogApps, events: 0, hotEvery: 0 };
+  const shape = { clients: 4, apps: options.catalogApps, events: options.historyEvents, hotEvery: 0 };
   const serviceSet = buildDataset(file('bulk-service.db'), shape);
   const service = openCounted(serviceSet.path);
   const floorDbs = ['bulk-floor-set.db', 'bulk-floor-row.db'].map((name) => {
@@ -180,7 +182,7 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
   const [setDb, rowDb] = floorDbs as [(typeof floorDbs)[0], (typeof floorDbs)[0]];
   // Each shape on its own file, so every call of each sees the same state as the service's.
   const [minimalSet, minimalRow] = ['bulk-minimal-set.db', 'bulk-minimal-row.db'].map((name) =>
-    minimalFloor(file(name), options.catalogApps, clientId(1), setDb.actor.tokenId),
+    minimalFloor(file(name), { apps: options.catalogApps, events: options.historyEvents }, clientId(1), setDb.actor.tokenId),
   ) as [ReturnType<typeof minimalFloor>, ReturnType<typeof minimalFloor>];
 
   // The server as src/server.ts builds it, with room for the largest call and a budget no bulk run reaches.

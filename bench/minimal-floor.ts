@@ -44,8 +44,11 @@ export interface MinimalFloor {
 
 const newResult = (): FloorResult => ({ succeeded: [], failed: [], changed: [] });
 
-/** Creates the file with the same catalog ids as bench/datasets.ts (apps 1..`apps`), then opens both floor shapes on it. */
-export function minimalFloor(path: string, apps: number, clientId: string, actorId: string): MinimalFloor {
+/**
+ * Creates the file with the same catalog ids as bench/datasets.ts (apps 1..`apps`) and `events` history
+ * events spread over 4 clients' apps as datasets.ts spreads them, then opens both floor shapes on it.
+ */
+export function minimalFloor(path: string, shape: { apps: number; events: number }, clientId: string, actorId: string): MinimalFloor {
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -56,7 +59,21 @@ export function minimalFloor(path: string, apps: number, clientId: string, actor
       INSERT INTO apps (id, code_name, name, scopes, created_at)
       SELECT printf('a0000000-0000-4000-8000-%012x', i), printf('app-%07d', i), printf('App %07d', (i * 7919) % 1000003),
              '["users:read","files:write"]', i FROM n`)
-    .run(apps);
+    .run(shape.apps);
+  sqlite
+    .prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < @count - 1)
+      INSERT INTO app_history_events (seq, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
+      SELECT i + 1, printf('c0000000-0000-4000-8000-%012x', 1 + (i % (@apps * 4)) / @apps), printf('a0000000-0000-4000-8000-%012x', 1 + (i % @apps)),
+             'APPROVAL_STATUS_CHANGED', @actorId, 'internal', 'bench token', '{"from":"unresolved","to":"approved","reason":null}', @start + i * 1000
+      FROM n`)
+    .run({ count: shape.events, apps: shape.apps, actorId, start: Date.now() - (shape.events + 1) * 1000 });
+  // Each pair's state ends where its history ends, as in datasets.ts (an odd count of changes: approved).
+  sqlite
+    .prepare(`INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, version, updated_at)
+      SELECT client_id, app_id, CASE WHEN count(*) % 2 = 1 THEN 'approved' ELSE 'unresolved' END,
+             max(created_at), ?, count(*), max(created_at)
+      FROM app_history_events GROUP BY client_id, app_id`)
+    .run(actorId);
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
 
   const lookup = sqlite.prepare<[string, string], { id: string; found: number; resolution: string | null }>(`

@@ -41,6 +41,7 @@ const runs = (section: Section) => only.includes(section);
 
 const SIZES = quick ? ([1_000, 10_000] as const) : ([100, 1_000, 10_000] as const);
 const CATALOG_FOR_BULK = 20_000;
+const HISTORY_FOR_BULK = 100_000;
 const READ_SHAPE: DatasetShape = { clients: 4, apps: 10_000, events: quick ? 20_000 : 200_000, hotEvery: 0 };
 // Every 10th event goes to one app, so the history page reads a long history (100 and 100,000 events).
 const SMALL_SHAPE: DatasetShape = { clients: 4, apps: 1_000, events: 1_000, hotEvery: 10 };
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
         samples: (n) => (quick ? (n >= 10_000 ? 4 : 8) : n >= 10_000 ? 15 : 30),
         warmup: (n) => (n >= 10_000 ? 1 : quick ? 2 : 3),
         catalogApps: CATALOG_FOR_BULK,
+        historyEvents: HISTORY_FOR_BULK,
       });
     }
 
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
     const results = {
       meta,
       targets: TARGETS,
-      datasets: { bulkCatalogApps: CATALOG_FOR_BULK, read: READ_SHAPE, growthSmall: SMALL_SHAPE, growthBig: BIG_SHAPE },
+      datasets: { bulkCatalogApps: CATALOG_FOR_BULK, bulkHistoryEvents: HISTORY_FOR_BULK, read: READ_SHAPE, growthSmall: SMALL_SHAPE, growthBig: BIG_SHAPE },
       bulk,
       readPath,
       growth,
