@@ -56,7 +56,7 @@ describe('the appgov command', () => {
   it.each([
     [['client', 'create'], 2, '--name is required'],
     [['client', 'create', '--name', 'X', '--colour', 'red'], 2, "Unknown option '--colour'"],
-    [['token', 'create', '--kind', 'root'], 2, '--kind must be one of internal, client; got "root"'],
+    [['token', 'create', '--kind', 'root'], 2, '--kind must be one of internal, client, directory; got "root"'],
     [['token', 'create', '--kind', 'client'], 1, 'a client token needs the client it is bound to'],
     [['token', 'create', '--kind', 'internal', '--scopes', 'apps:admin'], 1, 'unknown scopes: apps:admin'],
     [['app', 'create', '--name', 'Paper Trail 2', '--code-name', 'paper-trail'], 1, 'The code name "paper-trail" is taken'],

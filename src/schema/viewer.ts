@@ -5,7 +5,7 @@ import { builder } from './builder';
 import { ClientRef } from './client';
 import { ActorKindEnum } from './history';
 
-const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
+export const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
   description: 'The token making this request.',
   fields: (t) => ({
     id: t.exposeID('tokenId', { description: "The token's id: what history records as the actor's id." }),

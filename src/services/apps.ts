@@ -4,6 +4,7 @@ import type { Db } from '../db/open';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { validateName } from './clients';
+import { findDirectory } from './directories';
 import { parseCategory } from './fields';
 import { parseId } from './ids';
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
@@ -41,7 +42,7 @@ export function codeNameFrom(name: string): string {
 
 export function createApp(
   db: Db,
-  input: { name: string; codeName?: string; id?: string; scopes?: string[] },
+  input: { name: string; codeName?: string; id?: string; scopes?: string[]; ownerDirectoryId?: string; hiddenFromMarket?: boolean },
 ): { id: string; codeName: string; name: string } {
   const name = validateName(input.name);
   const codeName = input.codeName ?? codeNameFrom(name);
@@ -52,8 +53,12 @@ export function createApp(
     );
   }
   const id = input.id === undefined ? randomUUID() : parseId(input.id, 'id');
+  const ownerDirectoryId = input.ownerDirectoryId === undefined ? null : parseId(input.ownerDirectoryId, 'ownerDirectory');
   return db.transaction(
     (tx) => {
+      if (ownerDirectoryId !== null && !findDirectory(tx, ownerDirectoryId)) {
+        throw new NotFoundError(`Directory not found: ${ownerDirectoryId}`);
+      }
       const clash = tx
         .select({ id: apps.id, codeName: apps.codeName })
         .from(apps)
@@ -65,7 +70,15 @@ export function createApp(
         );
       }
       tx.insert(apps)
-        .values({ id, codeName, name, scopes: input.scopes ?? [], createdAt: new Date() })
+        .values({
+          id,
+          codeName,
+          name,
+          scopes: input.scopes ?? [],
+          ownerDirectoryId,
+          hiddenFromMarket: input.hiddenFromMarket ?? false,
+          createdAt: new Date(),
+        })
         .run();
       return { id, codeName, name };
     },

@@ -11,6 +11,9 @@ export function tableCounts(sqlite: Database.Database) {
     apps: count('apps'),
     clients: count('clients'),
     tokens: count('tokens'),
+    directories: count('directories'),
+    assignments: count('app_assignments'),
+    assignmentEvents: count('app_assignment_events'),
   };
 }
 
