@@ -5,6 +5,8 @@ import type { Config } from './config';
 import { createContext, type Context } from './context';
 import type { Db } from './db/open';
 import { AppgovError } from './errors';
+import { maxRouteBodyBytes, routeTable } from './routes';
+import { useRouteTable } from './routes/plugin';
 import { schema } from './schema';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
@@ -151,6 +153,11 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
       ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
     },
-    plugins: [useDatabaseHealth(db), useVariableErrorCodes()],
+    // useRouteTable stays last: every request-level plugin before it also runs for REST calls.
+    plugins: [
+      useDatabaseHealth(db),
+      useVariableErrorCodes(),
+      useRouteTable(routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
+    ],
   });
 }
