@@ -40,7 +40,7 @@ const pairs = {
   },
 };
 
-async function time(call: () => Promise<Response>, n: number): Promise<number> {
+async function time(call: () => Response | Promise<Response>, n: number): Promise<number> {
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const res = await call();

@@ -1,6 +1,6 @@
 import { assignApp, parseAssignee, unassignApp } from '../services/assignments';
 import { listAssignmentEvents, listAssignments } from '../services/assignment-lists';
-import { mapV1Assign } from '../services/assignment-v1';
+import { mapV1Assign, V1_REMOVAL_DATE } from '../services/assignment-v1';
 import {
   AppAssignmentConnection,
   AppAssignmentEventConnection,
@@ -13,8 +13,6 @@ import {
 import { builder } from './builder';
 import { pageArgs } from './connections';
 
-/** The deprecated v1 mutation goes away on this date; the REST route announces it in its `Deprecation` headers. */
-export const V1_REMOVAL_DATE = '2027-06-30';
 
 const assignRules =
   'Needs the apps:write scope and an internal or a directory token: a client token is FORBIDDEN (rule TOKEN_KIND). ' +

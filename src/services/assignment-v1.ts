@@ -9,6 +9,10 @@ import { BadUserInputError } from '../errors';
 import type { AssigneeRef } from './assignments';
 import { parseId } from './ids';
 
+/** v1 was deprecated on this date (the REST route's `Deprecation` header) and goes away on the next (its `Sunset`). */
+export const V1_DEPRECATION_DATE = '2026-11-01';
+export const V1_REMOVAL_DATE = '2027-06-30';
+
 export interface V1AssignArgs {
   directoryUid?: string | null;
   businessUid?: string | null;
