@@ -20,7 +20,7 @@ export const DEMO_APPS = [
 /** A partner directory with one business and one private (directory-owned, hidden) app: the assignment examples' data. */
 export const DEMO_DIRECTORY_ID = 'd1e2c3b4-a5f6-4789-8abc-def012345678';
 export const DEMO_BUSINESS_ID = 'b0b1b2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b';
-export const DEMO_PRIVATE_APP = { id: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b', name: 'Partner Booking', codeName: 'partner-booking' } as const;
+export const DEMO_PRIVATE_APP = { id: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b', name: 'Workshop Planner', codeName: 'workshop-planner' } as const;
 
 function isEmpty(db: Db): boolean {
   const row = db.get<{ n: number }>(
