@@ -63,9 +63,12 @@ describe('assignApp with a directory token', () => {
 });
 
 describe('assignApp: other tokens and input', () => {
-  it('refuses client tokens (TOKEN_KIND), even for their own client', async () => {
+  it('refuses client tokens (TOKEN_KIND), even for their own client, for assigning and removing', async () => {
     const error = await refused(ASSIGN, { app: 'my-app', assignee: { businessId: ids.myBusiness }, mode: 'INTERNAL' }, tokens.client);
     expect(error.extensions).toEqual({ code: 'FORBIDDEN', rule: 'TOKEN_KIND' });
+    const made = await gql(yoga, ASSIGN, { app: 'my-app', assignee: { businessId: ids.myBusiness }, mode: 'INTERNAL' }, tokens.internal);
+    const removal = await refused(`mutation ($id: ID!) { unassignApp(id: $id) { id } }`, { id: made.body.data.assignApp.assignment.id }, tokens.client);
+    expect(removal.extensions).toEqual({ code: 'FORBIDDEN', rule: 'TOKEN_KIND' });
   });
 
   it('lets internal tokens assign anything in any v3 mode, and update the mode', async () => {
@@ -81,6 +84,11 @@ describe('assignApp: other tokens and input', () => {
     expect((await refused(ASSIGN, { app: 'nope', assignee: { directoryId: ids.mine } }, tokens.internal)).message).toBe('App not found');
     expect((await refused(ASSIGN, { app: 'public-app', assignee: { directoryId: unknown } }, tokens.internal)).message).toBe('Directory not found');
     expect((await refused(ASSIGN, { app: 'public-app', assignee: { businessId: unknown } }, tokens.internal)).message).toBe('Business not found');
+  });
+
+  it('a token without apps:write may not assign, and one without apps:read may not list', async () => {
+    const error = await refused(ASSIGN, { app: 'my-app', assignee: { directoryId: ids.mine }, mode: 'INTERNAL' }, tokens.directoryReadOnly);
+    expect(error).toMatchObject({ message: 'This token lacks the apps:write scope', extensions: { code: 'FORBIDDEN' } });
   });
 
   it('refuses BUILT_IN in v3; only assignAppV1 creates it', async () => {
@@ -171,10 +179,16 @@ describe('reads', () => {
   });
 
   it('Client.assignments and the client-scoped operations work for a directory token on its own businesses only', async () => {
-    const query = `query ($c: ID!) { client(id: $c) { name assignments { nodes { appCodeName } } apps(first: 1) { nodes { codeName history { nodes { id } } } } } }`;
+    const query = `query ($c: ID!) { client(id: $c) { name assignments { nodes { appCodeName } }
+      apps(first: 2) { nodes { codeName ownerDirectoryId hiddenFromMarket history { nodes { id } } } } } }`;
     const mine = await gql(yoga, query, { c: ids.myBusiness }, tokens.directory);
     expect(mine.body.data.client).toEqual({
-      name: 'My business', assignments: { nodes: [{ appCodeName: 'public-app' }] }, apps: { nodes: [{ codeName: 'my-app', history: { nodes: [] } }] },
+      name: 'My business',
+      assignments: { nodes: [{ appCodeName: 'public-app' }] },
+      apps: { nodes: [
+        { codeName: 'my-app', ownerDirectoryId: ids.mine, hiddenFromMarket: true, history: { nodes: [] } },
+        { codeName: 'public-app', ownerDirectoryId: null, hiddenFromMarket: false, history: { nodes: [] } },
+      ] },
     });
     const approve = `mutation ($c: ID!, $a: [ID!]!) { approveApps(clientId: $c, appIds: $a) { succeeded } }`;
     const appId = (t.sqlite.prepare("SELECT id FROM apps WHERE code_name = 'public-app'").get() as { id: string }).id;

@@ -17,8 +17,9 @@ export function requireScope(principal: Principal | null, scope: Scope): Princip
 /**
  * Every client-scoped field calls this first. Order matters: authentication,
  * then the id's form, then scope, then tenancy (a client token only reaches
- * its own client, and learns nothing about others, not even whether they
- * exist), and only then existence. Returns the client's canonical id.
+ * its own client, a directory token only the businesses of its directory,
+ * and neither learns anything about others, not even whether they exist),
+ * and only then existence. Returns the client's canonical id.
  */
 export function authorizeClient(
   db: Db,

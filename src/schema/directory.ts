@@ -2,6 +2,7 @@ import { listAssignmentEvents, listAssignments } from '../services/assignment-li
 import { findDirectory, type Directory } from '../services/directories';
 import { readDirectory } from '../services/directory-reads';
 import { AppAssignmentConnection, AppAssignmentEventConnection, assignmentListArgs } from './assignment-types';
+import { AppRef } from './app';
 import { builder } from './builder';
 import { ClientRef } from './client';
 import { pageArgs } from './connections';
@@ -65,4 +66,12 @@ builder.objectFields(ClientRef, (t) => ({
     resolve: (client, args, ctx) =>
       listAssignmentEvents(ctx.db, ctx.principal, { filter: { assignee: { type: 'business', id: client.id } }, ...args }),
   }),
+}));
+
+builder.objectFields(AppRef, (t) => ({
+  ownerDirectoryId: t.exposeID('ownerDirectoryId', {
+    nullable: true,
+    description: 'The directory that owns this private app (only its directory token may assign it); null for a public app.',
+  }),
+  hiddenFromMarket: t.exposeBoolean('hiddenFromMarket', { description: 'True: the app is not listed in the App Market.' }),
 }));

@@ -25,6 +25,9 @@ export interface ClientApp {
   version: number;
   /** When this client's state last changed; null while never changed. */
   updatedAt: Date | null;
+  /** The directory that owns a private app; null for a public app. */
+  ownerDirectoryId: string | null;
+  hiddenFromMarket: boolean;
 }
 
 const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
@@ -97,11 +100,13 @@ interface ClientAppRow {
   risk_level: RiskLevel | null;
   version: number | null;
   updated_at: number | null;
+  owner_directory_id: string | null;
+  hidden_from_market: 0 | 1;
 }
 
 /** The columns every ClientApp read selects: `a` is apps, `s` the client's state row (or NULLs). */
 const CLIENT_APP_COLUMNS = sql`a.id, a.code_name, a.name, s.resolution, s.decided_at, s.owner_email, s.category,
-  s.risk_level, s.version, s.updated_at`;
+  s.risk_level, s.version, s.updated_at, a.owner_directory_id, a.hidden_from_market`;
 
 function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
   return {
@@ -116,6 +121,8 @@ function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
     riskLevel: row.risk_level,
     version: row.version ?? 0,
     updatedAt: row.updated_at === null ? null : new Date(row.updated_at),
+    ownerDirectoryId: row.owner_directory_id,
+    hiddenFromMarket: row.hidden_from_market === 1,
   };
 }
 
