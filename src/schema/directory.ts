@@ -1,3 +1,5 @@
+import type { ObjectRef } from '@pothos/core';
+import type { AssigneeType } from '../auth/assignment-rules';
 import { listAssignmentEvents, listAssignments } from '../services/assignment-lists';
 import { findDirectory, type Directory } from '../services/directories';
 import { readDirectory } from '../services/directory-reads';
@@ -13,22 +15,31 @@ export const DirectoryRef = builder.objectRef<Directory>('Directory').implement(
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The directory id (UUID).' }),
     name: t.exposeString('name', { description: 'Display name.' }),
+  }),
+});
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** `assignments` and `assignmentHistory` on an assignee type: the same lists, bound to the parent. */
+function addAssignmentFields<T extends { id: string }>(ref: ObjectRef<Types, T>, type: AssigneeType, whose: string) {
+  builder.objectFields(ref, (t) => ({
     assignments: t.field({
       type: AppAssignmentConnection,
-      description: 'Apps assigned to this directory itself (not its businesses), oldest first, optionally by mode. Needs the apps:read scope.',
+      description: `Apps assigned to ${whose}, oldest first, optionally by mode. Needs the apps:read scope.`,
       args: assignmentListArgs,
-      resolve: (directory, args, ctx) =>
-        listAssignments(ctx.db, ctx.principal, { filter: { assignee: { type: 'directory', id: directory.id }, mode: args.mode }, ...args }),
+      resolve: (parent, args, ctx) => listAssignments(ctx.db, ctx.principal, { filter: { assignee: { type, id: parent.id }, mode: args.mode }, ...args }),
     }),
     assignmentHistory: t.field({
       type: AppAssignmentEventConnection,
-      description: "This directory's assignment history (assigns, mode changes, removals), newest first. Needs the apps:read scope.",
+      description: `The assignment history of ${whose} (assigns, mode changes, removals), newest first. Needs the apps:read scope.`,
       args: pageArgs,
-      resolve: (directory, args, ctx) =>
-        listAssignmentEvents(ctx.db, ctx.principal, { filter: { assignee: { type: 'directory', id: directory.id } }, ...args }),
+      resolve: (parent, args, ctx) => listAssignmentEvents(ctx.db, ctx.principal, { filter: { assignee: { type, id: parent.id } }, ...args }),
     }),
-  }),
-});
+  }));
+}
+
+addAssignmentFields(DirectoryRef, 'directory', 'this directory itself (not its businesses)');
+addAssignmentFields(ClientRef, 'business', 'this client as a business');
 
 builder.queryField('directory', (t) =>
   t.field({
@@ -50,23 +61,6 @@ builder.objectField(ViewerRef, 'directory', (t) =>
     resolve: (p, _args, ctx) => (p.directoryId ? findDirectory(ctx.db, p.directoryId) : null),
   }),
 );
-
-builder.objectFields(ClientRef, (t) => ({
-  assignments: t.field({
-    type: AppAssignmentConnection,
-    description: 'Apps assigned to this client as a business, oldest first, optionally by mode. Needs the apps:read scope.',
-    args: assignmentListArgs,
-    resolve: (client, args, ctx) =>
-      listAssignments(ctx.db, ctx.principal, { filter: { assignee: { type: 'business', id: client.id }, mode: args.mode }, ...args }),
-  }),
-  assignmentHistory: t.field({
-    type: AppAssignmentEventConnection,
-    description: "This business's assignment history (assigns, mode changes, removals), newest first. Needs the apps:read scope.",
-    args: pageArgs,
-    resolve: (client, args, ctx) =>
-      listAssignmentEvents(ctx.db, ctx.principal, { filter: { assignee: { type: 'business', id: client.id } }, ...args }),
-  }),
-}));
 
 builder.objectFields(AppRef, (t) => ({
   ownerDirectoryId: t.exposeID('ownerDirectoryId', {
