@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideAssigneeRead, decideAssignment, RULE_MESSAGES, type AppRow, type AssigneeRow } from '../src/auth/assignment-rules';
+import { decideAssigneeRead, decideAssignment, decideRemoval, RULE_MESSAGES, type AppRow, type AssigneeRow } from '../src/auth/assignment-rules';
 import type { Principal } from '../src/auth/principal';
 import type { AssignmentMode } from '../src/db/schema';
 
@@ -112,5 +112,20 @@ describe('decideAssigneeRead', () => {
     expect(decideAssigneeRead(client, theirBusiness)).toMatchObject({ allowed: false, code: 'FORBIDDEN' });
     expect(decideAssigneeRead(internal, theirBusiness)).toEqual({ allowed: true });
     expect(decideAssigneeRead(internal, unknownBusiness)).toMatchObject({ allowed: false, code: 'NOT_FOUND' });
+  });
+});
+
+describe('decideRemoval', () => {
+  it('only an internal token learns that an assignment does not exist', () => {
+    expect(decideRemoval(internal, null)).toEqual({ allowed: false, code: 'NOT_FOUND', rule: 'ASSIGNMENT_EXISTS', message: 'Assignment not found' });
+    expect(decideRemoval(directory, null)).toEqual(decideRemoval(directory, { app: theirApp, assignee: theirBusiness }));
+    expect(decideRemoval(directory, null)).toEqual(forbidden('OWN_ASSIGNEE'));
+    expect(decideRemoval(client, null)).toEqual(forbidden('TOKEN_KIND'));
+  });
+
+  it('applies the assign rules without the mode rule', () => {
+    expect(decideRemoval(directory, { app: myApp, assignee: myDirectory })).toEqual({ allowed: true });
+    expect(decideRemoval(directory, { app: publicApp, assignee: myDirectory })).toEqual(forbidden('OWN_APP'));
+    expect(decideRemoval(client, { app: myApp, assignee: myBusiness })).toEqual(forbidden('TOKEN_KIND'));
   });
 });

@@ -7,7 +7,14 @@ import type { AssignmentMode } from '../db/schema';
 import type { Principal } from './principal';
 
 /** The rule a refusal broke; carried as `extensions.rule` so callers can tell them apart. */
-export type AssignmentRule = 'TOKEN_KIND' | 'OWN_ASSIGNEE' | 'OWN_APP' | 'INTERNAL_MODE' | 'APP_EXISTS' | 'ASSIGNEE_EXISTS';
+export type AssignmentRule =
+  | 'TOKEN_KIND'
+  | 'OWN_ASSIGNEE'
+  | 'OWN_APP'
+  | 'INTERNAL_MODE'
+  | 'APP_EXISTS'
+  | 'ASSIGNEE_EXISTS'
+  | 'ASSIGNMENT_EXISTS';
 
 export type AssigneeType = 'directory' | 'business';
 
@@ -39,6 +46,7 @@ export const RULE_MESSAGES: Record<AssignmentRule, string> = {
     'A directory token may only assign hidden from the market: mode INTERNAL (is_internal "true" for a directory, hide_from_market "true" for a business in v1)',
   APP_EXISTS: 'App not found',
   ASSIGNEE_EXISTS: 'Assignee not found',
+  ASSIGNMENT_EXISTS: 'Assignment not found',
 };
 
 const ALLOWED: Decision = { allowed: true };
@@ -78,6 +86,18 @@ export function decideAssignment(
   if (!app || app.ownerDirectoryId !== principal.directoryId) return refuse('OWN_APP');
   if (mode !== null && mode !== 'INTERNAL') return refuse('INTERNAL_MODE');
   return ALLOWED;
+}
+
+/**
+ * May `principal` remove an assignment (`found` null: no such id)? As for
+ * assigning, without the mode rule. Only an internal token learns that an id
+ * does not exist; a directory token gets the refusal it would get for
+ * another directory's assignment.
+ */
+export function decideRemoval(principal: Principal, found: { app: AppRow; assignee: AssigneeRow } | null): Decision {
+  if (found) return decideAssignment(principal, { ...found, mode: null });
+  if (principal.kind === 'internal') return refuse('ASSIGNMENT_EXISTS', 'NOT_FOUND');
+  return refuse(principal.kind === 'client' ? 'TOKEN_KIND' : 'OWN_ASSIGNEE');
 }
 
 /**

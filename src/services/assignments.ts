@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { decideAssignment, type AppRow, type AssigneeRow, type AssigneeType, type Decision } from '../auth/assignment-rules';
+import { decideAssignment, decideRemoval, type AppRow, type AssigneeRow, type AssigneeType, type Decision } from '../auth/assignment-rules';
 import { requireScope } from '../auth/access';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { AssignmentMode } from '../db/schema';
-import { AppgovError, BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
+import { AppgovError, BadUserInputError, UnauthenticatedError } from '../errors';
 import { parseId } from './ids';
 
 /** One assignment as callers see it. */
@@ -185,6 +185,18 @@ export function assignApp(db: Db, input: AssignAppInput): { assignment: Assignme
   );
 }
 
+type RemovalRow = AssignmentRow & { owner_directory_id: string | null; assignee_directory_id: string | null };
+
+/** The rows decideRemoval needs, and the assignment itself. */
+function removalRows(row: RemovalRow): { assignment: Assignment; app: AppRow; assignee: AssigneeRow } {
+  const assignment = toAssignment(row);
+  return {
+    assignment,
+    app: { id: row.app_id, codeName: row.code_name, ownerDirectoryId: row.owner_directory_id },
+    assignee: { type: assignment.assigneeType, id: assignment.assigneeId, found: true, directoryId: row.assignee_directory_id },
+  };
+}
+
 /**
  * Removes one assignment; its history stays. The same rules as assigning
  * decide, except the mode (any mode may be removed). A directory token gets
@@ -196,22 +208,14 @@ export function unassignApp(db: Db, input: { actor: Principal | null; id: string
   const now = input.now ?? new Date();
   return db.transaction(
     (tx) => {
-      const row = tx.get<(AssignmentRow & { owner_directory_id: string | null; assignee_directory_id: string | null }) | undefined>(sql`
+      const row = tx.get<RemovalRow | undefined>(sql`
         SELECT ${ASSIGNMENT_COLUMNS}, a.owner_directory_id, coalesce(s.directory_id, c.directory_id) AS assignee_directory_id
         FROM app_assignments AS s JOIN apps AS a ON a.id = s.app_id LEFT JOIN clients AS c ON c.id = s.client_id
         WHERE s.id = ${id}`);
-      if (!row) {
-        if (actor.kind === 'internal') throw new NotFoundError('Assignment not found');
-        enforce(decideAssignment(actor, { app: null, assignee: { type: 'directory', id, found: false, directoryId: null }, mode: null }));
-      }
-      const assignment = toAssignment(row!);
-      enforce(
-        decideAssignment(actor, {
-          app: { id: row!.app_id, codeName: row!.code_name, ownerDirectoryId: row!.owner_directory_id },
-          assignee: { type: assignment.assigneeType, id: assignment.assigneeId, found: true, directoryId: row!.assignee_directory_id },
-          mode: null,
-        }),
-      );
+      const found = row ? removalRows(row) : null;
+      enforce(decideRemoval(actor, found));
+      // decideRemoval refuses a missing assignment, so `found` is set from here on.
+      const { assignment } = found!;
       tx.run(sql`DELETE FROM app_assignments WHERE id = ${id}`);
       appendEvent(tx, actor, now, assignment, 'UNASSIGNED', assignment.mode, null);
       return assignment;
