@@ -6,6 +6,7 @@ import { createContext, type Context } from './context';
 import type { Db } from './db/open';
 import { AppgovError } from './errors';
 import { maxRouteBodyBytes, routeTable } from './routes';
+import type { RouteTable } from './routes/compile';
 import { useRouteTable } from './routes/plugin';
 import { schema } from './schema';
 
@@ -18,6 +19,8 @@ export interface YogaOptions {
   graphiqlToken?: string;
   /** The client the GraphiQL example operation names. */
   graphiqlClientId?: string;
+  /** The HTTP routes to serve; default: every row of `src/routes` (tests pass their own). */
+  routes?: RouteTable;
 }
 
 function domainErrorOf(error: unknown): AppgovError | null {
@@ -157,7 +160,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     plugins: [
       useDatabaseHealth(db),
       useVariableErrorCodes(),
-      useRouteTable(routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
+      useRouteTable(options.routes ?? routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
     ],
   });
 }

@@ -46,6 +46,12 @@ function bodySchema(specs: ParamSpecs): JsonSchema {
   };
 }
 
+/** `POST /v2/clients/{client_id}/apps/approval` → `postV2ClientsClientIdAppsApproval`. */
+function operationIdOf(row: RouteRow): string {
+  const camel = row.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''));
+  return `${row.method.toLowerCase()}${camel}`;
+}
+
 function operationOf(row: RouteRow): JsonSchema {
   const pathParams = [...row.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
   const parameters = [
@@ -67,7 +73,10 @@ function operationOf(row: RouteRow): JsonSchema {
   const errorResponses = Object.fromEntries(
     row.protocol.openApi.errorStatuses.map((status) => [
       String(status),
-      { description: STATUS_TEXT[status] ?? 'Error.', content: { 'application/json': { schema: { $ref: `#/components/schemas/${row.protocol.name}Error` } } } },
+      {
+        description: STATUS_TEXT[status] ?? 'Error.',
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${row.protocol.name}Error` } } },
+      },
     ]),
   );
   const success = row.response.schema
@@ -77,7 +86,7 @@ function operationOf(row: RouteRow): JsonSchema {
     summary: row.summary,
     ...(row.description ? { description: row.description } : {}),
     ...(row.deprecated ? { deprecated: true } : {}),
-    operationId: `${row.method.toLowerCase()}${row.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    operationId: operationIdOf(row),
     tags: [row.protocol.name],
     ...(parameters.length ? { parameters } : {}),
     ...(row.body ? { requestBody: { required: true, content: { 'application/json': { schema: bodySchema(row.body) } } } } : {}),
@@ -98,7 +107,8 @@ export function openApiDocument(table: RouteTable): JsonSchema {
       title: 'appgov HTTP routes',
       version: '2',
       description:
-        'Each route runs one operation of the appgov GraphQL schema (served at /graphql), with the same authentication, scopes, limits and errors. Send `Authorization: Bearer <token>`.',
+        'Each route runs one operation of the appgov GraphQL schema (served at /graphql), with the same authentication, ' +
+        'scopes, limits and errors. Send `Authorization: Bearer <token>`.',
     },
     components: { schemas: errorSchemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],

@@ -134,7 +134,8 @@ export const EVENT_SCHEMA: JsonSchema = {
     metadata: {
       type: 'object',
       description:
-        'approval_status_changed: was_approved, is_approved, from_resolution, to_resolution, reason. app_updated: changes [{field, from, to}], reason.',
+        'approval_status_changed: was_approved, is_approved, from_resolution, to_resolution, reason. ' +
+        'app_updated: changes [{field, from, to}], reason.',
     },
     note: { type: 'string', description: 'note_added only.' },
   },

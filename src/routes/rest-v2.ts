@@ -5,7 +5,8 @@
  */
 import { restProtocol } from './rest';
 import {
-  APP_FIELDS, APP_SCHEMA, BULK_SCHEMA, EVENT_FIELDS, EVENT_SCHEMA, EVENT_TYPES, page, pageSchema, present, restApp, restEvent, RISK_LEVELS, upper,
+  APP_FIELDS, APP_SCHEMA, BULK_SCHEMA, EVENT_FIELDS, EVENT_SCHEMA, EVENT_TYPES,
+  page, pageSchema, present, restApp, restEvent, RISK_LEVELS, upper,
 } from './rest-v2-mapping';
 import { route, type ParamSpecs, type RouteInput, type RouteRow } from './table';
 
@@ -100,7 +101,8 @@ export const restV2Routes: RouteRow[] = [
     protocol: restProtocol,
     summary: 'Update App',
     description:
-      'Runs `updateApp`: only the keys present change; null clears owner_email, category or risk_level. 409 when `expected_version` is stale.',
+      'Runs `updateApp`: only the keys present change; null clears owner_email, category or risk_level. ' +
+      '409 when `expected_version` is stale.',
     pathParams: CLIENT_AND_APP,
     body: {
       is_approved: { type: 'boolean', nullable: true, description: 'Approve (true) or remove approval (false).' },
