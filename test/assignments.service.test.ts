@@ -47,6 +47,21 @@ describe('assignApp', () => {
     ]);
   });
 
+  it('runs a fixed number of statements: 5 to create, 3 when nothing changes, 5 to change the mode, 3 to remove', () => {
+    const assignee = { type: 'business' as const, id: seeded.ids.myBusiness };
+    const counted = (run: () => unknown) => {
+      t.sql.reset();
+      run();
+      return t.sql.statements.length;
+    };
+    const call = (mode: 'INTERNAL' | 'STANDARD') => assignApp(t.db, { actor: as.internal, appCodeName: 'public-app', assignee, mode });
+    expect(counted(() => call('INTERNAL'))).toBe(5);
+    expect(counted(() => call('INTERNAL'))).toBe(3);
+    expect(counted(() => call('STANDARD'))).toBe(5);
+    const { id } = listAssignments(t.db, as.internal, { filter: { assignee } }).items[0]!;
+    expect(counted(() => unassignApp(t.db, { actor: as.internal, id }))).toBe(3);
+  });
+
   it('removal deletes the assignment and keeps its history, with an UNASSIGNED event', () => {
     const assignee = { type: 'directory' as const, id: seeded.ids.mine };
     const { assignment } = assignApp(t.db, { actor: as.internal, appCodeName: 'public-app', assignee, mode: 'STANDARD', now: at(1) });
