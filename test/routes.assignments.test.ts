@@ -73,6 +73,7 @@ describe('POST /v3/apps/app_assignments', () => {
     ['an unknown body key', { directory_uid: 'x' }, 'Unknown body key "directory_uid"'],
     ['an unknown settings key', { settings: { assignment_mode: 'internal', is_internal: 'true' } }, 'Unknown body key "settings.is_internal"'],
     ['an assignee_uid that is not a UUID', { assignee_uid: 'def456' }, 'must be a UUID'],
+    ['an empty assignee_uid', { assignee_uid: '' }, 'assignee.directoryId must be a UUID'],
   ])('400 for %s, writing nothing', async (_name, change, message) => {
     const res = await refusedCall('POST', V3, { token: tokens.internal, body: { ...valid(), ...change } });
     expect(res.status).toBe(400);

@@ -13,7 +13,6 @@ import {
 import { builder } from './builder';
 import { pageArgs } from './connections';
 
-
 const assignRules =
   'Needs the apps:write scope and an internal or a directory token: a client token is FORBIDDEN (rule TOKEN_KIND). ' +
   'A directory token may only assign apps its directory owns (OWN_APP), to its own directory or a business of its directory (OWN_ASSIGNEE), ' +

@@ -31,13 +31,14 @@ export type AssignOutcome = 'CREATED' | 'MODE_CHANGED' | 'UNCHANGED';
 
 /** The v3 assignee: exactly one of a directory and a business, each a UUID. */
 export function parseAssignee(input: { directoryId?: string | null; businessId?: string | null }): AssigneeRef {
-  const named = [input.directoryId, input.businessId].filter((v) => v !== null && v !== undefined);
-  if (named.length !== 1) {
+  const { directoryId, businessId } = input;
+  const given = (value: string | null | undefined): value is string => value !== null && value !== undefined;
+  if (given(directoryId) === given(businessId)) {
     throw new BadUserInputError('assignee must name exactly one of directoryId and businessId', { field: 'assignee' });
   }
-  return input.directoryId
-    ? { type: 'directory', id: parseId(input.directoryId, 'assignee.directoryId') }
-    : { type: 'business', id: parseId(input.businessId!, 'assignee.businessId') };
+  return given(directoryId)
+    ? { type: 'directory', id: parseId(directoryId, 'assignee.directoryId') }
+    : { type: 'business', id: parseId(businessId!, 'assignee.businessId') };
 }
 
 /** Throws the refusal a rule decided, with the broken rule in `extensions.rule`. */
