@@ -6,14 +6,17 @@ import { TOKEN_KINDS, type TokenKind } from './db/schema';
 import { AppgovError } from './errors';
 import { createApp } from './services/apps';
 import { createClient } from './services/clients';
+import { createDirectory } from './services/directories';
 
 const USAGE = `usage: appgov <command> [options]     (database: APPGOV_DB, default ./data/appgov.db)
 
   migrate                                       apply the migrations in drizzle/
-  client create --name N [--id UUID]            create a client
-  app create --name N [--code-name C] [--id UUID]
-                                                add an app to the catalog
-  token create --kind internal|client [--client UUID] [--scopes apps:read,apps:write] [--name N]
+  directory create --name N [--id UUID]         create a directory (partner account)
+  client create --name N [--id UUID] [--directory UUID]
+                                                create a client (with --directory: a business of that directory)
+  app create --name N [--code-name C] [--id UUID] [--owner-directory UUID] [--hidden-from-market]
+                                                add an app to the catalog (owned by a directory: private)
+  token create --kind internal|client|directory [--client UUID] [--directory UUID] [--scopes apps:read,apps:write] [--name N]
                                                 issue a token; its secret is printed once
 
 Each command prints one JSON object on stdout.`;
@@ -24,17 +27,24 @@ class HelpRequested extends Error {}
 
 type Options = Record<string, string | undefined>;
 
-function parseOptions(args: string[], allowed: string[], required: string[]): Options {
+/** `flags` take no value (`--hidden-from-market`); a given flag reads as "true". */
+function parseOptions(args: string[], allowed: string[], required: string[], flags: string[] = []): Options {
   let values: Options;
   try {
     ({ values } = parseArgs({
       args,
-      options: Object.fromEntries(allowed.map((name) => [name, { type: 'string' as const }])),
+      options: Object.fromEntries([
+        ...allowed.map((name) => [name, { type: 'string' as const }]),
+        ...flags.map((name) => [name, { type: 'boolean' as const }]),
+      ]),
       strict: true,
       allowPositionals: false,
     }) as { values: Options });
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+  for (const name of flags) {
+    if (values[name] !== undefined) values[name] = 'true';
   }
   for (const name of required) {
     if (values[name] === undefined) throw new UsageError(`--${name} is required`);
@@ -56,14 +66,22 @@ function run(argv: string[]): Record<string, unknown> {
       return withDb(() => ({ database: config.dbPath, migrated: true }));
     },
     'client create': () => {
+      const o = parseOptions(args, ['name', 'id', 'directory'], ['name']);
+      return withDb((db) => ({
+        id: createClient(db, { name: o.name!, ...(o.id ? { id: o.id } : {}), ...(o.directory ? { directoryId: o.directory } : {}) }).id,
+      }));
+    },
+    'directory create': () => {
       const o = parseOptions(args, ['name', 'id'], ['name']);
-      return withDb((db) => ({ id: createClient(db, { name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
+      return withDb((db) => ({ id: createDirectory(db, { name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
     },
     'app create': () => {
-      const o = parseOptions(args, ['name', 'code-name', 'id'], ['name']);
+      const o = parseOptions(args, ['name', 'code-name', 'id', 'owner-directory'], ['name'], ['hidden-from-market']);
       return withDb((db) => {
         const app = createApp(db, {
           name: o.name!,
+          ...(o['owner-directory'] ? { ownerDirectoryId: o['owner-directory'] } : {}),
+          ...(o['hidden-from-market'] ? { hiddenFromMarket: true } : {}),
           ...(o['code-name'] !== undefined ? { codeName: o['code-name'] } : {}),
           ...(o.id ? { id: o.id } : {}),
         });
@@ -71,7 +89,7 @@ function run(argv: string[]): Record<string, unknown> {
       });
     },
     'token create': () => {
-      const o = parseOptions(args, ['kind', 'client', 'scopes', 'name'], ['kind']);
+      const o = parseOptions(args, ['kind', 'client', 'directory', 'scopes', 'name'], ['kind']);
       if (!(TOKEN_KINDS as readonly string[]).includes(o.kind!)) {
         throw new UsageError(`--kind must be one of ${TOKEN_KINDS.join(', ')}; got "${o.kind}"`);
       }
@@ -79,6 +97,7 @@ function run(argv: string[]): Record<string, unknown> {
         createToken(db, {
           kind: o.kind as TokenKind,
           clientId: o.client ?? null,
+          directoryId: o.directory ?? null,
           ...(o.scopes !== undefined ? { scopes: o.scopes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           ...(o.name !== undefined ? { name: o.name } : {}),
         }),

@@ -62,7 +62,7 @@ describe('GET /v2/clients/{client_id}/apps', () => {
     ]);
     const notApproved = await rest(yoga, 'GET', `${APPS}?approved=false`, { token });
     expect(notApproved.body.data.map((a: { id: string }) => a.id)).not.toContain(TEAM_WIKI);
-    expect(notApproved.body.data).toHaveLength(5);
+    expect(notApproved.body.data).toHaveLength(6);
   });
 });
 

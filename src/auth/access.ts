@@ -2,6 +2,7 @@ import type { Db } from '../db/open';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { findClient } from '../services/clients';
 import { parseId } from '../services/ids';
+import { directoryReachesClient } from './assignment-rules';
 import type { Principal, Scope } from './principal';
 
 /** The caller must be authenticated and hold `scope`. */
@@ -16,8 +17,9 @@ export function requireScope(principal: Principal | null, scope: Scope): Princip
 /**
  * Every client-scoped field calls this first. Order matters: authentication,
  * then the id's form, then scope, then tenancy (a client token only reaches
- * its own client, and learns nothing about others, not even whether they
- * exist), and only then existence. Returns the client's canonical id.
+ * its own client, a directory token only the businesses of its directory,
+ * and neither learns anything about others, not even whether they exist),
+ * and only then existence. Returns the client's canonical id.
  */
 export function authorizeClient(
   db: Db,
@@ -32,6 +34,10 @@ export function authorizeClient(
     throw new ForbiddenError('This token may not act on that client');
   }
   const client = findClient(db, clientId);
+  if (principal.kind === 'directory') {
+    if (!directoryReachesClient(principal, client)) throw new ForbiddenError('This token may not act on that client');
+    principal.authorizedBusinessIds?.add(clientId);
+  }
   if (!client) throw new NotFoundError('Client not found');
   return { principal, clientId: client.id, clientName: client.name };
 }
@@ -43,6 +49,10 @@ export function authorizeClient(
 export function requireClientScope(principal: Principal | null, clientId: string, scope: Scope): Principal {
   const checked = requireScope(principal, scope);
   if (checked.kind === 'client' && checked.clientId !== clientId) {
+    throw new ForbiddenError('This token may not act on that client');
+  }
+  // A directory token's parent was authorized by authorizeClient earlier in this request.
+  if (checked.kind === 'directory' && !checked.authorizedBusinessIds?.has(clientId)) {
     throw new ForbiddenError('This token may not act on that client');
   }
   return checked;

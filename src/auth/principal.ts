@@ -15,4 +15,12 @@ export interface Principal {
   /** The one client a `client` token may act on; null for `internal` tokens. */
   clientId: string | null;
   scopes: readonly Scope[];
+  /** The one directory a `directory` token acts for; absent or null for other kinds. */
+  directoryId?: string | null;
+  /**
+   * Businesses of a directory token's directory that this request has already
+   * authorized (authorizeClient adds them), so nested client-scoped fields
+   * check tenancy without another lookup. Built fresh per request.
+   */
+  authorizedBusinessIds?: Set<string>;
 }

@@ -4,6 +4,7 @@ import { preparedPerDatabase, type Db } from '../db/open';
 import { tokens, type TokenKind } from '../db/schema';
 import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
 import { findClient } from '../services/clients';
+import { findDirectory } from '../services/directories';
 import { parseId } from '../services/ids';
 import { isScope, type Principal, type Scope } from './principal';
 
@@ -23,6 +24,8 @@ export function generateTokenSecret(): string {
 export interface CreateTokenInput {
   kind: TokenKind;
   clientId?: string | null;
+  /** Required for (and only for) `directory` tokens. */
+  directoryId?: string | null;
   scopes?: readonly string[];
   name?: string;
 }
@@ -46,8 +49,10 @@ export function createToken(db: Db, input: CreateTokenInput): { id: string; toke
     clientId = parseId(input.clientId, 'client');
     if (!findClient(db, clientId)) throw new NotFoundError(`Client not found: ${clientId}`);
   } else if (input.clientId) {
-    throw new BadUserInputError('an internal token acts on every client and takes no client', { field: 'client' });
+    const what = input.kind === 'internal' ? 'an internal token acts on every client' : 'a directory token acts on its own businesses';
+    throw new BadUserInputError(`${what} and takes no client`, { field: 'client' });
   }
+  const directoryId = directoryOfNewToken(db, input);
   const name = (input.name ?? `${input.kind} token`).trim();
   if (name.length === 0 || name.length > 100) {
     throw new BadUserInputError('name must be 1 to 100 characters', { field: 'name' });
@@ -55,9 +60,20 @@ export function createToken(db: Db, input: CreateTokenInput): { id: string; toke
   const id = randomUUID();
   const token = generateTokenSecret();
   db.insert(tokens)
-    .values({ id, name, kind: input.kind, clientId, tokenHash: hashToken(token), scopes, createdAt: new Date() })
+    .values({ id, name, kind: input.kind, clientId, directoryId, tokenHash: hashToken(token), scopes, createdAt: new Date() })
     .run();
   return { id, token };
+}
+
+function directoryOfNewToken(db: Db, input: CreateTokenInput): string | null {
+  if (input.kind !== 'directory') {
+    if (input.directoryId) throw new BadUserInputError('only a directory token takes a directory', { field: 'directory' });
+    return null;
+  }
+  if (!input.directoryId) throw new BadUserInputError('a directory token needs the directory it acts for', { field: 'directory' });
+  const directoryId = parseId(input.directoryId, 'directory');
+  if (!findDirectory(db, directoryId)) throw new NotFoundError(`Directory not found: ${directoryId}`);
+  return directoryId;
 }
 
 /** Runs on every request. */
@@ -84,5 +100,6 @@ export function resolvePrincipal(db: Db, authorization: string | null): Principa
     name: row.name,
     clientId: row.clientId,
     scopes: row.scopes.filter(isScope) as Scope[],
+    ...(row.kind === 'directory' ? { directoryId: row.directoryId, authorizedBusinessIds: new Set<string>() } : {}),
   };
 }

@@ -4,10 +4,11 @@
  */
 import { schema } from '../schema';
 import { RouteTable } from './compile';
+import { assignmentRoutes } from './assignments';
 import { restV2Routes } from './rest-v2';
 import type { RouteRow } from './table';
 
-export const ROUTES: readonly RouteRow[] = [...restV2Routes];
+export const ROUTES: readonly RouteRow[] = [...restV2Routes, ...assignmentRoutes];
 
 /** Compiled once, when the server module loads: a row whose operation does not fit the schema stops the start. */
 export const routeTable = new RouteTable(ROUTES, schema);

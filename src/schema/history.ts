@@ -12,10 +12,14 @@ export const ActorKindEnum = builder.enumType('ActorKind', {
   values: {
     INTERNAL_TOKEN: { value: 'internal', description: 'An internal token, which may act on every client.' },
     CLIENT_TOKEN: { value: 'client', description: 'A client token, bound to one client.' },
+    DIRECTORY_TOKEN: {
+      value: 'directory',
+      description: 'A directory token, bound to one directory: that directory, its businesses and the apps it owns.',
+    },
   } as const satisfies Record<string, { value: TokenKind; description: string }>,
 });
 
-const ActorRef = builder.objectRef<HistoryEvent['actor']>('Actor').implement({
+export const ActorRef = builder.objectRef<HistoryEvent['actor']>('Actor').implement({
   description: 'Who made a change: the token behind the call, as it was named when it acted.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The id of the token that acted.' }),

@@ -7,6 +7,8 @@ import './client';
 import './approvals';
 import './app-details';
 import './viewer';
+import './assignments';
+import './directory';
 
 builder.queryType({
   description: 'Reads. Every field needs a bearer token with the apps:read scope.',

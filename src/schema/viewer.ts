@@ -23,7 +23,7 @@ export const ScopeEnum = builder.enumType('Scope', {
   ) as Record<string, { value: Scope; description: string }>,
 });
 
-const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
+export const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
   description: 'The token making this request.',
   fields: (t) => ({
     id: t.exposeID('tokenId', { description: "The token's id: what history records as the actor's id." }),

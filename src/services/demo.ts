@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import { createToken } from '../auth/tokens';
 import type { Db } from '../db/open';
 import { apps } from '../db/schema';
-import { codeNameFrom } from './apps';
+import { codeNameFrom, createApp } from './apps';
 import { createClient } from './clients';
+import { createDirectory } from './directories';
 
 /** Fixed ids, so the README's examples run as written against the demo data. */
 export const DEMO_CLIENT_ID = 'aa7cf840-9ca9-46a3-9778-9015d6580d50';
@@ -16,6 +17,11 @@ export const DEMO_APPS = [
   { id: 'c2e4a6b8-d0f2-4c6e-8a1b-e5f7c9d1b3a4', name: 'Survey Builder' },
 ] as const;
 
+/** A partner directory with one business and one private (directory-owned, hidden) app: the assignment examples' data. */
+export const DEMO_DIRECTORY_ID = 'd1e2c3b4-a5f6-4789-8abc-def012345678';
+export const DEMO_BUSINESS_ID = 'b0b1b2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b';
+export const DEMO_PRIVATE_APP = { id: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b', name: 'Workshop Planner', codeName: 'workshop-planner' } as const;
+
 function isEmpty(db: Db): boolean {
   const row = db.get<{ n: number }>(
     sql`SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM apps) + (SELECT count(*) FROM tokens) AS n`,
@@ -24,7 +30,8 @@ function isEmpty(db: Db): boolean {
 }
 
 /**
- * On an empty database only: one client, a small catalog and an internal
+ * On an empty database only: one client, a small catalog, a directory with a
+ * business and a private app, and an internal
  * token with both scopes. Returns the token's secret (shown once), or null
  * when the database already had data.
  */
@@ -38,6 +45,9 @@ export function seedDemoIfEmpty(db: Db): { clientId: string; token: string } | n
       tx.insert(apps)
         .values(DEMO_APPS.map((app) => ({ id: app.id, name: app.name, codeName: codeNameFrom(app.name), createdAt })))
         .run();
+      createDirectory(tx, { id: DEMO_DIRECTORY_ID, name: 'Northwind Partners (demo)' });
+      createClient(tx, { id: DEMO_BUSINESS_ID, name: 'Bluebird Bakery (demo)', directoryId: DEMO_DIRECTORY_ID });
+      createApp(tx, { ...DEMO_PRIVATE_APP, ownerDirectoryId: DEMO_DIRECTORY_ID, hiddenFromMarket: true });
       const { token } = createToken(tx, { kind: 'internal', name: 'demo admin' });
       return { clientId: DEMO_CLIENT_ID, token };
     },

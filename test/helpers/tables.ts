@@ -12,6 +12,9 @@ export function tableCounts(sqlite: Database.Database) {
     clients: count('clients'),
     tokens: count('tokens'),
     serviceKeys: count('service_keys'),
+    directories: count('directories'),
+    assignments: count('app_assignments'),
+    assignmentEvents: count('app_assignment_events'),
   };
 }
 
