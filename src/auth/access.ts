@@ -1,14 +1,19 @@
 import type { Db } from '../db/open';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { findClient } from '../services/clients';
 import { parseId } from '../services/ids';
+import { findWorkspace, type Workspace } from '../services/workspaces';
 import type { Principal, Scope } from './principal';
 
 /** The caller must be authenticated and hold `scope`. */
 export function requireScope(principal: Principal | null, scope: Scope): Principal {
   if (!principal) throw new UnauthenticatedError();
   if (!principal.scopes.includes(scope)) {
-    throw new ForbiddenError(`This token lacks the ${scope} scope`);
+    throw new ForbiddenError(`This token lacks the ${scope} scope`, {
+      reason: 'MISSING_SCOPE',
+      needed: scope,
+      provided: [...principal.scopes],
+    });
   }
   return principal;
 }
@@ -29,7 +34,7 @@ export function authorizeClient(
   const clientId = parseId(rawClientId, 'clientId');
   requireScope(principal, scope);
   if (principal.kind === 'client' && principal.clientId !== clientId) {
-    throw new ForbiddenError('This token may not act on that client');
+    throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });
   }
   const client = findClient(db, clientId);
   if (!client) throw new NotFoundError('Client not found');
@@ -43,7 +48,47 @@ export function authorizeClient(
 export function requireClientScope(principal: Principal | null, clientId: string, scope: Scope): Principal {
   const checked = requireScope(principal, scope);
   if (checked.kind === 'client' && checked.clientId !== clientId) {
-    throw new ForbiddenError('This token may not act on that client');
+    throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });
   }
   return checked;
+}
+
+/**
+ * Every workspace-scoped field calls this first: the same order as
+ * authorizeClient. A client token asking for another client's workspace gets
+ * NOT_FOUND, exactly as for an unknown id, so it learns nothing about others.
+ */
+export function authorizeWorkspace(
+  db: Db,
+  principal: Principal | null,
+  rawWorkspaceId: string,
+  scope: Scope,
+): { principal: Principal; workspace: Workspace } {
+  if (!principal) throw new UnauthenticatedError();
+  const workspaceId = parseId(rawWorkspaceId, 'workspaceId');
+  requireScope(principal, scope);
+  const workspace = findWorkspace(db, workspaceId);
+  if (!workspace || (principal.kind === 'client' && principal.clientId !== workspace.clientId)) {
+    throw new NotFoundError('Workspace not found', { field: 'workspaceId' });
+  }
+  return { principal, workspace };
+}
+
+/** Exactly one of a client (org level) and a workspace, authorized for `scope`. */
+export function authorizeTarget(
+  db: Db,
+  principal: Principal | null,
+  target: { clientId?: string | null; workspaceId?: string | null },
+  scope: Scope,
+): { principal: Principal; clientId: string; workspaceId: string | null } {
+  if (!principal) throw new UnauthenticatedError();
+  if ((target.clientId == null) === (target.workspaceId == null)) {
+    throw new BadUserInputError('give exactly one of clientId and workspaceId', { field: 'clientId' });
+  }
+  if (target.workspaceId != null) {
+    const { workspace } = authorizeWorkspace(db, principal, target.workspaceId, scope);
+    return { principal, clientId: workspace.clientId, workspaceId: workspace.id };
+  }
+  const { clientId } = authorizeClient(db, principal, target.clientId!, scope);
+  return { principal, clientId, workspaceId: null };
 }

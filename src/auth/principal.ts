@@ -1,6 +1,6 @@
 import type { TokenKind } from '../db/schema';
 
-export const SCOPES = ['apps:read', 'apps:write'] as const;
+export const SCOPES = ['apps:read', 'apps:write', 'apps:request'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {

@@ -5,7 +5,7 @@ import { tokens, type TokenKind } from '../db/schema';
 import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
 import { findClient } from '../services/clients';
 import { parseId } from '../services/ids';
-import { isScope, type Principal, type Scope } from './principal';
+import { isScope, SCOPES, type Principal, type Scope } from './principal';
 
 const TOKEN_PREFIX = 'agv_';
 /** `agv_` + 32 random bytes in base64url. */
@@ -36,7 +36,7 @@ export function createToken(db: Db, input: CreateTokenInput): { id: string; toke
   const unknown = scopes.filter((s) => !isScope(s));
   if (unknown.length > 0 || scopes.length === 0) {
     throw new BadUserInputError(
-      scopes.length === 0 ? 'scopes must name at least one scope' : `unknown scopes: ${unknown.join(', ')} (known: apps:read, apps:write)`,
+      scopes.length === 0 ? 'scopes must name at least one scope' : `unknown scopes: ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`,
       { field: 'scopes' },
     );
   }

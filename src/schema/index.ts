@@ -7,6 +7,11 @@ import './client';
 import './approvals';
 import './app-details';
 import './viewer';
+import './workspace';
+import './install-requests';
+import './decisions';
+import './decision-history';
+import './error-codes';
 
 builder.queryType({
   description: 'Reads. Every field needs a bearer token with the apps:read scope.',
