@@ -88,6 +88,8 @@ export function createInstallRequest(
     requester?: string | null;
     actor: Principal;
     now?: Date;
+    /** A fixed id (demo data and fixtures); default a random UUID. */
+    id?: string;
   },
 ): InstallRequest {
   const appId = parseId(input.appId, 'appId');
@@ -107,7 +109,7 @@ export function createInstallRequest(
       const appScopes = parseScopes(app.scopes) ?? [];
       const scopes = input.scopes ? checkScopes(input.scopes, appScopes) : appScopes;
       const request: InstallRequest = {
-        id: randomUUID(),
+        id: input.id ?? randomUUID(),
         clientId: input.clientId,
         workspaceId: input.workspaceId,
         appId,
