@@ -38,6 +38,7 @@ server.listen(config.port, config.host, () => {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const lines = [`appgov is serving ${base}/graphql (GraphiQL in a browser) on ${config.dbPath}`];
+  lines.push(`REST routes (the seeds' /v2 API) are listed at ${base}/v2/openapi.json`);
   if (demo) {
     lines.push(
       '',

@@ -5,6 +5,9 @@ import type { Config } from './config';
 import { createContext, type Context } from './context';
 import type { Db } from './db/open';
 import { AppgovError } from './errors';
+import { maxRouteBodyBytes, routeTable } from './routes';
+import type { RouteTable } from './routes/compile';
+import { useRouteTable } from './routes/plugin';
 import { schema } from './schema';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
@@ -16,6 +19,8 @@ export interface YogaOptions {
   graphiqlToken?: string;
   /** The client the GraphiQL example operation names. */
   graphiqlClientId?: string;
+  /** The HTTP routes to serve; default: every row of `src/routes` (tests pass their own). */
+  routes?: RouteTable;
 }
 
 function domainErrorOf(error: unknown): AppgovError | null {
@@ -151,6 +156,11 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
       ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
     },
-    plugins: [useDatabaseHealth(db), useVariableErrorCodes()],
+    // useRouteTable stays last: every request-level plugin before it also runs for REST calls.
+    plugins: [
+      useDatabaseHealth(db),
+      useVariableErrorCodes(),
+      useRouteTable(options.routes ?? routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
+    ],
   });
 }
