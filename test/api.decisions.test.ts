@@ -160,6 +160,6 @@ describe('bulk calls with a workspaceId', () => {
       ],
     });
     const both = await bulk('approveApps', { c: clientId, w: WS1, ids: [APP] });
-    expect(both.body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'clientId' });
+    expect(both.body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'clientId', reason: 'TOO_MANY_TARGETS' });
   });
 });

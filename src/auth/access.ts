@@ -82,8 +82,11 @@ export function authorizeTarget(
   scope: Scope,
 ): { principal: Principal; clientId: string; workspaceId: string | null } {
   if (!principal) throw new UnauthenticatedError();
-  if ((target.clientId == null) === (target.workspaceId == null)) {
-    throw new BadUserInputError('give exactly one of clientId and workspaceId', { field: 'clientId' });
+  if (target.clientId != null && target.workspaceId != null) {
+    throw new BadUserInputError('give only one of clientId and workspaceId, not both', { field: 'clientId', reason: 'TOO_MANY_TARGETS' });
+  }
+  if (target.clientId == null && target.workspaceId == null) {
+    throw new BadUserInputError('give one of clientId and workspaceId', { field: 'clientId', reason: 'NO_TARGET' });
   }
   if (target.workspaceId != null) {
     const { workspace } = authorizeWorkspace(db, principal, target.workspaceId, scope);

@@ -19,7 +19,7 @@ const AppOrRequestInput = builder.inputType('AppOrInstallRequest', {
   }),
 });
 
-const ClientOrWorkspaceInput = builder.inputType('ClientOrWorkspace', {
+export const ClientOrWorkspaceInput = builder.inputType('ClientOrWorkspace', {
   isOneOf: true,
   description: 'Exactly one of: the client (an org-level decision) or one of its workspaces (a workspace-level decision).',
   fields: (t) => ({
@@ -137,6 +137,19 @@ const listArgs = builder.args((t) => ({
   ...pageArgs,
   resolution: t.field({ type: DecisionResolutionEnum, required: true, description: 'APPROVED or RESTRICTED.' }),
 }));
+
+builder.queryField('appDecisions', (t) =>
+  t.field({
+    type: AppDecisionConnection,
+    description:
+      "The approvals or restrictions at one level: the client's org-level ones, or one workspace's own (what Slack's admin.apps.approved.list / restricted.list return). Same as Client.appDecisions / Workspace.appDecisions. Needs the apps:read scope.",
+    args: { ...listArgs, at: t.arg({ type: ClientOrWorkspaceInput, required: true, description: 'The client or one workspace (exactly one).' }) },
+    resolve: (_root, args, ctx) => {
+      const { clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:read');
+      return listAppDecisions(ctx.db, { clientId, workspaceId, resolution: args.resolution, first: args.first, after: args.after });
+    },
+  }),
+);
 
 builder.objectField(ClientRef, 'appDecisions', (t) =>
   t.field({

@@ -5,6 +5,7 @@ import { AppRef } from './app';
 import { builder } from './builder';
 import { ClientRef } from './client';
 import { connectionType, pageArgs } from './connections';
+import { ClientOrWorkspaceInput } from './decisions';
 import { WorkspaceRef } from './workspace';
 
 const InstallRequestStatusEnum = builder.enumType('InstallRequestStatus', {
@@ -22,6 +23,11 @@ export const InstallRequestRef = builder.objectRef<InstallRequest>('InstallReque
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The request id (UUID): pass it to approveApp / restrictApp / cancelAppInstallRequest.' }),
     workspaceId: t.exposeID('workspaceId', { description: 'The workspace it was made in.' }),
+    workspace: t.field({
+      type: WorkspaceRef,
+      description: 'The workspace it was made in. Batched across a page.',
+      resolve: async (r, _args, ctx) => (await ctx.loaders.workspace.load(r.workspaceId))!,
+    }),
     app: t.field({
       type: AppRef,
       description: 'The app asked for, as the client sees it at org level. Batched across a page.',
@@ -56,6 +62,19 @@ builder.objectField(ClientRef, 'installRequests', (t) =>
     resolve: (client, args, ctx) => {
       requireClientScope(ctx.principal, client.id, 'apps:read');
       return listInstallRequests(ctx.db, { clientId: client.id, workspaceId: null, status: args.status ?? 'pending', first: args.first, after: args.after });
+    },
+  }),
+);
+
+builder.queryField('installRequests', (t) =>
+  t.field({
+    type: InstallRequestConnection,
+    description:
+      "Install requests with one status (PENDING by default), newest first, of a whole client or of one workspace (what Slack's admin.apps.requests.list returns). Same as Client.installRequests / Workspace.installRequests. Needs the apps:read scope.",
+    args: { ...listArgs, at: t.arg({ type: ClientOrWorkspaceInput, required: true, description: 'The client or one workspace (exactly one).' }) },
+    resolve: (_root, args, ctx) => {
+      const { clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:read');
+      return listInstallRequests(ctx.db, { clientId, workspaceId, status: args.status ?? 'pending', first: args.first, after: args.after });
     },
   }),
 );

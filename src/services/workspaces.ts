@@ -144,3 +144,11 @@ export function listWorkspaceApps(
 export function parseScopes(json: string | null): string[] | null {
   return json === null ? null : (JSON.parse(json) as string[]);
 }
+
+/** Many workspaces in ONE statement, in key order; null where there is none. */
+export function getWorkspaces(db: Db, ids: readonly string[]): (Workspace | null)[] {
+  const rows = db.all<{ id: string; client_id: string; name: string; created_at: number }>(sql`
+    SELECT w.* FROM workspaces AS w WHERE w.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+  const byId = new Map(rows.map((r) => [r.id, { id: r.id, clientId: r.client_id, name: r.name, createdAt: new Date(r.created_at) }]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
