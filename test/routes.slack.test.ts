@@ -174,6 +174,20 @@ describe('every Slack error code, with a request that produces it (nothing writt
     expect(xml.body).toEqual({ ok: false, error: 'invalid_post_type' });
   });
 
+  it('invalid_cursor, unknown_method, access_denied for an unknown enterprise, invalid_post_type for GET, invalid_form_data for a repeated key', async () => {
+    await refused('requests.list', { enterprise_id: clientId, cursor: 'not-a-cursor' }, 'invalid_cursor');
+    await refused('apps.teleport', { app_id: APP }, 'unknown_method');
+    await refused('approve', { app_id: APP, enterprise_id: uuid(404) }, 'access_denied');
+    await refused('approve', { app_id: APP, enterprise_id: 'E0123' }, 'invalid_arguments');
+    const get = await rest(yoga, 'GET', '/api/admin.apps.approve', { token });
+    expect(get.body).toEqual({ ok: false, error: 'invalid_post_type' });
+    const repeated = await rest(yoga, 'POST', '/api/admin.apps.approve', {
+      body: `token=${token}&app_id=${APP}&app_id=${APP}&enterprise_id=${clientId}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(repeated.body).toEqual({ ok: false, error: 'invalid_form_data' });
+  });
+
   it('internal_error: an unexpected failure is masked', async () => {
     t.sqlite.exec(`CREATE TRIGGER boom BEFORE INSERT ON workspace_app_decisions BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
     const before = tableCounts(t.sqlite);

@@ -145,7 +145,8 @@ const SLACK_ERROR_SCHEMA: JsonSchema = {
 
 export const slackProtocol: Protocol = {
   name: 'slack',
-  prefixes: ['/api/admin.apps'],
+  // Slack's methods are all /api/<method>: an unknown one is Slack's unknown_method.
+  prefixes: ['/api'],
   readInput: readSlackInput,
   errorReply(error): RouteReply {
     const code = slackErrorCode(error);
