@@ -163,3 +163,22 @@ describe('bulk calls with a workspaceId', () => {
     expect(both.body.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'clientId', reason: 'TOO_MANY_TARGETS' });
   });
 });
+
+describe('tenancy of workspaces', () => {
+  it("another client's token learns nothing: its workspaces are NOT_FOUND, like unknown ones, and nothing is written", async () => {
+    const other = seedTenant(t.db, { clientNumber: 2 });
+    const foreign = issueToken(t.db, 'client', other.clientId).token;
+    const read = await gql(yoga, WS_APPS, { id: WS1 }, foreign);
+    const unknown = await gql(yoga, WS_APPS, { id: uuid(77) }, foreign);
+    expect([read.body.errors![0]!.extensions, unknown.body.errors![0]!.extensions]).toEqual([
+      { code: 'NOT_FOUND', field: 'workspaceId' },
+      { code: 'NOT_FOUND', field: 'workspaceId' },
+    ]);
+    const before = tableCounts(t.sqlite);
+    const write = await gql(yoga, DECIDE('restrictApp'), { app: { appId: APP }, at: { workspaceId: WS1 } }, foreign);
+    expect(errorCodes(write)).toEqual(['NOT_FOUND']);
+    expect(tableCounts(t.sqlite)).toEqual(before);
+    const own = issueToken(t.db, 'client', clientId).token;
+    expect((await gql(yoga, WS_APPS, { id: WS1 }, own)).body.data.workspace.name).toBe('Sales');
+  });
+});
