@@ -41,13 +41,19 @@ export function createWorkspace(db: Db, input: { clientId: string; name: string;
 
 export type WorkspacePage = Page<Workspace & { cursor: string }>;
 
-/** A client's workspaces by name (case-insensitive), keyset-paged on the (client, lower(name), id) index. */
+/**
+ * A client's workspaces by name (case-insensitive), keyset-paged on the
+ * (client, lower(name), id) index. The keyset is spelled `k >= a AND (k > a
+ * OR id > b)`: SQLite seeks on that, while a row-value comparison on an
+ * expression index scans from the start.
+ */
 export function listWorkspaces(db: Db, input: { clientId: string; first?: number | null; after?: string | null }): WorkspacePage {
   const size = pageSize(input.first);
   const after = decodeCursor('ws', input.after, ['string', 'string']);
   const rows = db.all<{ id: string; client_id: string; name: string; created_at: number; k: string }>(sql`
     SELECT w.*, lower(w.name) AS k FROM workspaces AS w
-    WHERE w.client_id = ${input.clientId} ${after ? sql`AND (lower(w.name), w.id) > (${after[0]}, ${after[1]})` : sql``}
+    WHERE w.client_id = ${input.clientId}
+      ${after ? sql`AND lower(w.name) >= ${after[0]} AND (lower(w.name) > ${after[0]} OR w.id > ${after[1]})` : sql``}
     ORDER BY lower(w.name), w.id
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
@@ -119,7 +125,7 @@ export function listWorkspaceApps(
     FROM apps AS a
     LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
     LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
-    ${after ? sql`WHERE (lower(a.name), a.id) > (${after[0]}, ${after[1]})` : sql``}
+    ${after ? sql`WHERE lower(a.name) >= ${after[0]} AND (lower(a.name) > ${after[0]} OR a.id > ${after[1]})` : sql``}
     ORDER BY lower(a.name), a.id
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
