@@ -96,8 +96,7 @@ export function checkShape(
       continue;
     }
     const label = `${where} ${name}`;
-    checked[name] =
-      asText && typeof value === 'string' ? convertTextValue(spec, value, name, label) : checkJsonValue(spec, value, name, label);
+    checked[name] = asText && typeof value === 'string' ? convertTextValue(spec, value, name, label) : checkJsonValue(spec, value, name, label);
   }
   return checked;
 }
