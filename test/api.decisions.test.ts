@@ -180,5 +180,11 @@ describe('tenancy of workspaces', () => {
     expect(tableCounts(t.sqlite)).toEqual(before);
     const own = issueToken(t.db, 'client', clientId).token;
     expect((await gql(yoga, WS_APPS, { id: WS1 }, own)).body.data.workspace.name).toBe('Sales');
+    const request = (await gql(yoga, REQUEST, { ws: WS1, app: APP }, requester)).body.data.requestAppInstall;
+    const ONE = `query ($id: ID!) { installRequest(id: $id) { id } }`;
+    expect([(await gql(yoga, ONE, { id: request.id }, foreign)).body, (await gql(yoga, ONE, { id: request.id }, own)).body]).toEqual([
+      { data: { installRequest: null } },
+      { data: { installRequest: { id: request.id } } },
+    ]);
   });
 });

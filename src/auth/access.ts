@@ -67,11 +67,26 @@ export function authorizeWorkspace(
   if (!principal) throw new UnauthenticatedError();
   const workspaceId = parseId(rawWorkspaceId, 'workspaceId');
   requireScope(principal, scope);
+  const notFound = () => new NotFoundError('Workspace not found', { field: 'workspaceId' });
   const workspace = findWorkspace(db, workspaceId);
-  if (!workspace || (principal.kind === 'client' && principal.clientId !== workspace.clientId)) {
-    throw new NotFoundError('Workspace not found', { field: 'workspaceId' });
-  }
+  if (!workspace) throw notFound();
+  authorizeOwnedBy(db, principal, workspace.clientId, scope, notFound);
   return { principal, workspace };
+}
+
+/**
+ * For something a client owns (a workspace, an install request): the
+ * client's own tenancy rules (authorizeClient), except that a token that may
+ * not act on the owner gets `notFound()`, exactly as for an unknown id.
+ */
+export function authorizeOwnedBy(db: Db, principal: Principal | null, ownerClientId: string, scope: Scope, notFound: () => Error): Principal {
+  try {
+    return authorizeClient(db, principal, ownerClientId, scope).principal;
+  } catch (error) {
+    const reason = error instanceof ForbiddenError ? error.details.reason : undefined;
+    if (error instanceof ForbiddenError && reason !== 'MISSING_SCOPE' && reason !== 'TOKEN_KIND') throw notFound();
+    throw error;
+  }
 }
 
 /** Exactly one of a client (org level) and a workspace, authorized for `scope`. */

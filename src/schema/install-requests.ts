@@ -1,5 +1,6 @@
-import { authorizeTarget, authorizeWorkspace, requireClientScope, requireScope } from '../auth/access';
+import { authorizeOwnedBy, authorizeTarget, authorizeWorkspace, requireClientScope, requireScope } from '../auth/access';
 import type { InstallRequestStatus } from '../db/schema';
+import { NotFoundError } from '../errors';
 import { findInstallRequest, cancelInstallRequest, createInstallRequest, listInstallRequests, type InstallRequest } from '../services/install-requests';
 import { AppRef } from './app';
 import { builder } from './builder';
@@ -146,9 +147,15 @@ builder.queryField('installRequest', (t) =>
     description: "One install request by id; null when there is none (or it is another client's, for a client token). Needs the apps:read scope.",
     args: { id: t.arg.id({ required: true, description: 'The request id (UUID).' }) },
     resolve: (_root, args, ctx) => {
-      const principal = requireScope(ctx.principal, 'apps:read');
+      requireScope(ctx.principal, 'apps:read');
       const request = findInstallRequest(ctx.db, args.id.toLowerCase());
-      if (!request || (principal.kind === 'client' && principal.clientId !== request.clientId)) return null;
+      if (!request) return null;
+      try {
+        authorizeOwnedBy(ctx.db, ctx.principal, request.clientId, 'apps:read', () => new NotFoundError('Install request not found'));
+      } catch (error) {
+        if (error instanceof NotFoundError) return null;
+        throw error;
+      }
       return request;
     },
   }),
