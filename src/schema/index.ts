@@ -17,7 +17,8 @@ builder.queryType({
   description: 'Reads. Every field needs a bearer token with the apps:read scope.',
 });
 builder.mutationType({
-  description: 'Writes. Every field needs a bearer token with the apps:write scope, and runs in one transaction.',
+  description:
+    'Writes. Every field needs a bearer token with the apps:write scope (requestAppInstall: apps:request), and runs in one transaction.',
 });
 
 export const schema = builder.toSchema({ sortSchema: true });
