@@ -46,7 +46,5 @@ CREATE TABLE `workspaces` (
 CREATE INDEX `workspaces_client_name_idx` ON `workspaces` (`client_id`,lower("name"),`id`);--> statement-breakpoint
 ALTER TABLE `client_app_states` ADD `approved_scopes` text;--> statement-breakpoint
 ALTER TABLE `client_app_states` ADD `needs_reapproval` integer DEFAULT false NOT NULL;--> statement-breakpoint
-CREATE INDEX `client_app_states_listing_idx` ON `client_app_states` (`client_id`,`resolution`,`app_id`);--> statement-breakpoint
-CREATE INDEX `client_app_states_app_idx` ON `client_app_states` (`app_id`,`resolution`);--> statement-breakpoint
 ALTER TABLE `tokens` ADD `expires_at` integer;--> statement-breakpoint
 ALTER TABLE `tokens` ADD `revoked_at` integer;

@@ -53,9 +53,10 @@ describe('seed-002 listings page by index seek, and pages neither skip nor repea
     expect(planOfLast()).toBe('SEARCH r USING INDEX install_requests_client_idx (client_id=? AND status=? AND (created_at,id)<(?,?))');
     listInstallRequests(db, { clientId: CLIENT, workspaceId: ws.id, status: 'pending', first: 2, after });
     expect(planOfLast()).toContain('SEARCH r USING INDEX install_requests_workspace_idx (workspace_id=? AND status=?');
-    const dec = Buffer.from(JSON.stringify(['dec', 'a'])).toString('base64url');
-    listAppDecisions(db, { clientId: CLIENT, workspaceId: null, resolution: 'approved', after: dec });
-    expect(planOfLast()).toBe('SEARCH x USING INDEX client_app_states_listing_idx (client_id=? AND resolution=? AND app_id>?)');
+    const orgCursor = Buffer.from(JSON.stringify(['orgdec', 7])).toString('base64url');
+    listAppDecisions(db, { clientId: CLIENT, workspaceId: null, resolution: 'approved', after: orgCursor });
+    expect(planOfLast()).toBe('SEARCH x USING INDEX client_app_states_resolution_idx (client_id=? AND resolution=? AND rowid>?)');
+    const dec = Buffer.from(JSON.stringify(['wsdec', 'a'])).toString('base64url');
     listAppDecisions(db, { clientId: CLIENT, workspaceId: ws.id, resolution: 'restricted', after: dec });
     expect(planOfLast()).toBe('SEARCH x USING INDEX workspace_app_decisions_listing_idx (workspace_id=? AND resolution=? AND app_id>?)');
   });

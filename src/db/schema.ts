@@ -73,10 +73,6 @@ export const clientAppStates = sqliteTable(
     primaryKey({ columns: [t.clientId, t.appId] }),
     index('client_app_states_resolution_idx').on(t.clientId, t.resolution),
     index('client_app_states_updated_idx').on(t.clientId, t.updatedAt),
-    // Org-level approved / restricted listings page by app id within one resolution.
-    index('client_app_states_listing_idx').on(t.clientId, t.resolution, t.appId),
-    // A scope change finds every client's approval of one app.
-    index('client_app_states_app_idx').on(t.appId, t.resolution),
   ],
 );
 

@@ -105,10 +105,11 @@ export interface AppDecision {
 }
 
 /**
- * The apps approved (or restricted) at one level, by app id, keyset-paged on
- * (client, resolution, app_id) or (workspace, resolution, app_id). An org
- * approval lost after a scope change is not `approved` any more, so it is
- * not listed.
+ * The apps approved (or restricted) at one level, keyset-paged on an index:
+ * org level in decision-row order (the (client, resolution) index ends in
+ * the rowid, which an upsert keeps), workspace level by app id on
+ * (workspace, resolution, app_id). An org approval lost after a scope change
+ * is not `approved` any more, so it is not listed.
  */
 export function listAppDecisions(
   db: Db,
@@ -121,18 +122,19 @@ export function listAppDecisions(
   },
 ): Page<AppDecision> {
   const size = pageSize(input.first);
-  const after = decodeCursor('dec', input.after, ['string']);
-  const keyset = after ? sql`AND x.app_id > ${after[0]}` : sql``;
-  const rows =
-    input.workspaceId === null
-      ? db.all<{ app_id: string; approved_scopes: string | null; decided_at: number | null; decided_by: string | null; decided_by_name: null }>(sql`
-          SELECT x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name FROM client_app_states AS x
-          WHERE x.client_id = ${input.clientId} AND x.resolution = ${input.resolution} ${keyset}
-          ORDER BY x.app_id LIMIT ${size + 1}`)
-      : db.all<{ app_id: string; approved_scopes: string | null; decided_at: number | null; decided_by: string | null; decided_by_name: string | null }>(sql`
-          SELECT x.app_id, x.approved_scopes, x.decided_at, x.decided_by, x.decided_by_name FROM workspace_app_decisions AS x
-          WHERE x.workspace_id = ${input.workspaceId} AND x.resolution = ${input.resolution} ${keyset}
-          ORDER BY x.app_id LIMIT ${size + 1}`);
+  const org = input.workspaceId === null;
+  const kind = org ? 'orgdec' : 'wsdec';
+  const after = decodeCursor(kind, input.after, [org ? 'number' : 'string']);
+  type Row = { k: number | string; app_id: string; approved_scopes: string | null; decided_at: number | null; decided_by: string | null; decided_by_name: string | null };
+  const rows = org
+    ? db.all<Row>(sql`
+        SELECT x.rowid AS k, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name FROM client_app_states AS x
+        WHERE x.client_id = ${input.clientId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.rowid > ${after[0]}` : sql``}
+        ORDER BY x.rowid LIMIT ${size + 1}`)
+    : db.all<Row>(sql`
+        SELECT x.app_id AS k, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, x.decided_by_name FROM workspace_app_decisions AS x
+        WHERE x.workspace_id = ${input.workspaceId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.app_id > ${after[0]}` : sql``}
+        ORDER BY x.app_id LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
     items: page.items.map((r) => ({
@@ -143,7 +145,7 @@ export function listAppDecisions(
       approvedScopes: parseScopes(r.approved_scopes),
       decidedAt: r.decided_at === null ? null : new Date(r.decided_at),
       decidedBy: { id: r.decided_by, name: r.decided_by_name },
-      cursor: encodeCursor('dec', [r.app_id]),
+      cursor: encodeCursor(kind, [r.k]),
     })),
     hasNextPage: page.hasNextPage,
   };
@@ -171,8 +173,11 @@ export function updateAppCatalog(
       const name = input.name?.trim() || app.name;
       const scopes = input.scopes ? [...new Set(input.scopes.map((s) => s.trim()).filter(Boolean))] : (parseScopes(app.scopes) ?? []);
       tx.run(sql`UPDATE apps SET name = ${name}, scopes = ${JSON.stringify(scopes)} WHERE id = ${appId}`);
+      // One primary-key seek per client (CROSS JOIN keeps clients outer; clients are few, states many): no index on app_id to maintain on every write.
       const approvals = tx.all<{ client_id: string; approved_scopes: string | null }>(sql`
-        SELECT client_id, approved_scopes FROM client_app_states WHERE app_id = ${appId} AND resolution = 'approved'`);
+        SELECT s.client_id, s.approved_scopes FROM clients AS c
+        CROSS JOIN client_app_states AS s ON s.client_id = c.id AND s.app_id = ${appId}
+        WHERE s.resolution = 'approved'`);
       const plan = planScopeChange(
         appId,
         scopes,
