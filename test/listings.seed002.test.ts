@@ -47,6 +47,22 @@ describe('seed-002 listings page by index seek, and pages neither skip nor repea
     expect(seen).toHaveLength(total);
   });
 
+  it('org-level decisions page in decision order without skipping or repeating', async () => {
+    const { approveApps } = await import('../src/services/approvals');
+    const actor = { tokenId: 't', kind: 'internal' as const, name: 't', clientId: null, scopes: [] };
+    const ids = [uuid(3), uuid(1), uuid(5), uuid(2), uuid(4)];
+    approveApps(db, { clientId: CLIENT, appIds: ids, actor, maxIds: 10 });
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = listAppDecisions(db, { clientId: CLIENT, workspaceId: null, resolution: 'approved', first: 2, ...(after ? { after } : {}) });
+      seen.push(...page.items.map((d) => d.appId));
+      if (!page.hasNextPage) break;
+      after = page.items.at(-1)!.cursor;
+    }
+    expect(seen).toEqual(ids);
+  });
+
   it('install requests and decisions seek on their indexes with a cursor', () => {
     const after = Buffer.from(JSON.stringify(['req', 5, 'x'])).toString('base64url');
     listInstallRequests(db, { clientId: CLIENT, workspaceId: null, status: 'pending', first: 2, after });
