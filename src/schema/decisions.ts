@@ -142,7 +142,7 @@ builder.queryField('appDecisions', (t) =>
   t.field({
     type: AppDecisionConnection,
     description:
-      "The approvals or restrictions at one level: the client's org-level ones (in the order the apps were first decided), or one workspace's own (by app id); what Slack's admin.apps.approved.list / restricted.list return. Same as Client.appDecisions / Workspace.appDecisions. Needs the apps:read scope.",
+      "The approvals or restrictions at one level: the client's org-level ones (in the order this client first changed each app), or one workspace's own (by app id); what Slack's admin.apps.approved.list / restricted.list return. Same as Client.appDecisions / Workspace.appDecisions. Needs the apps:read scope.",
     args: { ...listArgs, at: t.arg({ type: ClientOrWorkspaceInput, required: true, description: 'The client or one workspace (exactly one).' }) },
     resolve: (_root, args, ctx) => {
       const { clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:read');
@@ -154,7 +154,7 @@ builder.queryField('appDecisions', (t) =>
 builder.objectField(ClientRef, 'appDecisions', (t) =>
   t.field({
     type: AppDecisionConnection,
-    description: 'The org-level approvals or restrictions of this client, in the order the apps were first decided for it. Workspace decisions are on Workspace.appDecisions. Needs the apps:read scope.',
+    description: 'The org-level approvals or restrictions of this client, in the order this client first changed each app (a stable order). Workspace decisions are on Workspace.appDecisions. Needs the apps:read scope.',
     args: listArgs,
     resolve: (client, args, ctx) => {
       requireClientScope(ctx.principal, client.id, 'apps:read');
