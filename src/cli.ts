@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Principal } from './auth/principal';
 import { createToken, listTokens, parseExpiry, revokeToken } from './auth/tokens';
 import { ConfigError, loadConfig } from './config';
-import { openDatabase } from './db/open';
+import { DatabaseFileError, openDatabase } from './db/open';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
 import { AppgovError } from './errors';
 import { updateAppCatalog } from './services/app-decisions';
@@ -174,6 +174,10 @@ try {
   if (error instanceof UsageError) {
     process.stderr.write(`appgov: ${error.message}\n\n${USAGE}\n`);
     process.exit(2);
+  }
+  if (error instanceof DatabaseFileError) {
+    process.stderr.write(`appgov: APPGOV_DB: ${error.message}\n`);
+    process.exit(1);
   }
   if (error instanceof AppgovError || error instanceof ConfigError) {
     process.stderr.write(`appgov: ${error.message}\n`);

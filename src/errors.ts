@@ -9,10 +9,14 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
-  // Seed 002's own refusals (see schema/decision-errors.ts for when each is given).
+  // Seed 002's own refusals (schema/error-codes.ts says which operation gives each).
   | 'APP_RESTRICTED_ORG_WIDE'
   | 'REQUEST_ALREADY_RESOLVED'
-  | 'INVALID_SCOPES';
+  | 'INVALID_SCOPES'
+  | 'UNAVAILABLE'
+  | 'RATE_LIMITED'
+  | 'TRUSTED_DOCUMENT_REQUIRED'
+  | 'TRUSTED_DOCUMENT_NOT_FOUND';
 
 export class AppgovError extends Error {
   override name = 'AppgovError';
@@ -67,5 +71,36 @@ export class DecisionError extends AppgovError {
     details: Record<string, unknown> = {},
   ) {
     super(code, message, details);
+  }
+}
+
+/** APPGOV_TRUSTED_DOCUMENTS is set and this token's kind may run only the manifest's operations. */
+export class TrustedDocumentRequiredError extends AppgovError {
+  constructor(kinds: readonly string[]) {
+    super(
+      'TRUSTED_DOCUMENT_REQUIRED',
+      `Tokens of kind ${kinds.join(' or ')} may run only trusted documents: send "documentId" with the id from the manifest.`,
+    );
+  }
+}
+
+/** The request named a document id the trusted-documents manifest does not hold. */
+export class TrustedDocumentNotFoundError extends AppgovError {
+  constructor(documentId: string) {
+    super('TRUSTED_DOCUMENT_NOT_FOUND', `No trusted document has the id ${JSON.stringify(documentId)}.`, { documentId });
+  }
+}
+
+/** Retryable: the write lock stayed taken (another process writes). HTTP 503 with Retry-After. */
+export class UnavailableError extends AppgovError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('UNAVAILABLE', message, { retryAfter: retryAfterSeconds, http: { status: 503, headers: { 'Retry-After': String(retryAfterSeconds) } } });
+  }
+}
+
+/** This token's budget or concurrency bound is spent. HTTP 429 with Retry-After. */
+export class RateLimitedError extends AppgovError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('RATE_LIMITED', message, { retryAfter: retryAfterSeconds, http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } } });
   }
 }

@@ -5,6 +5,7 @@ import { listAppDecisions } from '../src/services/app-decisions';
 import { createApp } from '../src/services/apps';
 import { createClient } from '../src/services/clients';
 import { listInstallRequests } from '../src/services/install-requests';
+import { encodeCursor } from '../src/services/pagination';
 import { createWorkspace, listWorkspaceApps, listWorkspaces } from '../src/services/workspaces';
 import { uuid } from './helpers/db';
 
@@ -64,15 +65,15 @@ describe('seed-002 listings page by index seek, and pages neither skip nor repea
   });
 
   it('install requests and decisions seek on their indexes with a cursor', () => {
-    const after = Buffer.from(JSON.stringify(['req', 5, 'x'])).toString('base64url');
+    const after = encodeCursor('req', [5, 'x']);
     listInstallRequests(db, { clientId: CLIENT, workspaceId: null, status: 'pending', first: 2, after });
     expect(planOfLast()).toBe('SEARCH r USING INDEX install_requests_client_idx (client_id=? AND status=? AND (created_at,id)<(?,?))');
     listInstallRequests(db, { clientId: CLIENT, workspaceId: ws.id, status: 'pending', first: 2, after });
     expect(planOfLast()).toContain('SEARCH r USING INDEX install_requests_workspace_idx (workspace_id=? AND status=?');
-    const orgCursor = Buffer.from(JSON.stringify(['orgdec', 7])).toString('base64url');
+    const orgCursor = encodeCursor('orgdec', [7]);
     listAppDecisions(db, { clientId: CLIENT, workspaceId: null, resolution: 'approved', after: orgCursor });
     expect(planOfLast()).toBe('SEARCH x USING INDEX client_app_states_resolution_idx (client_id=? AND resolution=? AND rowid>?)');
-    const dec = Buffer.from(JSON.stringify(['wsdec', 'a'])).toString('base64url');
+    const dec = encodeCursor('wsdec', ['a']);
     listAppDecisions(db, { clientId: CLIENT, workspaceId: ws.id, resolution: 'restricted', after: dec });
     expect(planOfLast()).toBe('SEARCH x USING INDEX workspace_app_decisions_listing_idx (workspace_id=? AND resolution=? AND app_id>?)');
   });

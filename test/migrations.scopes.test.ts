@@ -16,7 +16,7 @@ it('an approval made before scopes were recorded covers the scopes the app asked
   cpSync('drizzle', folder, { recursive: true });
   const journalPath = join(folder, 'meta', '_journal.json');
   const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.filter((e) => e.tag < '0003');
+  journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag.endsWith('_workspaces_requests')));
   writeFileSync(journalPath, JSON.stringify(journal));
   const path = join(dir, 'old.db');
   const old = new Database(path);

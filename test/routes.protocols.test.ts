@@ -55,7 +55,7 @@ describe('another protocol on the same route table', () => {
       body: `token=${token}&pretty=true`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-    expect(res.body).toEqual({ ok: true, name: 'form caller', scopes: ['apps:read'], pretty: true });
+    expect(res.body).toEqual({ ok: true, name: 'form caller', scopes: ['APPS_READ'], pretty: true });
     expect(res.headers.get('deprecation')).toBe('true');
     expect(res.headers.get('link')).toBe('</formtest/viewer.info2>; rel="successor-version"');
   });

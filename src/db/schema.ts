@@ -6,7 +6,7 @@
  * project.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** A customer organisation: the tenant. */
 export const clients = sqliteTable('clients', {
@@ -117,9 +117,14 @@ export const appHistoryEvents = sqliteTable(
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [
-    index('app_history_events_app_idx').on(t.clientId, t.appId, t.seq),
-    // The client-wide audit view pages by seq within one client.
-    index('app_history_events_client_idx').on(t.clientId, t.seq),
+    // Listings page newest first by (created_at, seq): a since/until bound is then a range of the
+    // same index the page walks, so a filter that matches little or nothing is a seek, not a scan.
+    index('app_history_events_app_idx').on(t.clientId, t.appId, t.createdAt, t.seq),
+    // The client-wide audit view.
+    index('app_history_events_client_idx').on(t.clientId, t.createdAt, t.seq),
+    // A `types` filter seeks each type's run and merges them (one seek per type named).
+    index('app_history_events_app_type_idx').on(t.clientId, t.appId, t.type, t.createdAt, t.seq),
+    index('app_history_events_client_type_idx').on(t.clientId, t.type, t.createdAt, t.seq),
   ],
 );
 
@@ -219,3 +224,15 @@ export const installRequests = sqliteTable(
     index('install_requests_app_idx').on(t.clientId, t.appId, t.status),
   ],
 );
+/** One row, rewritten by every GET /health: proves that a write still reaches the database file. */
+export const healthChecks = sqliteTable('health_checks', {
+  id: integer('id').primaryKey(),
+  checkedAt: integer('checked_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/** Secrets the service keeps with its data, such as the key cursors are sealed with (so they survive restarts). */
+export const serviceKeys = sqliteTable('service_keys', {
+  name: text('name').primaryKey(),
+  secret: blob('secret', { mode: 'buffer' }).notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+});

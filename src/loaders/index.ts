@@ -14,7 +14,7 @@ export function createLoaders(db: Db) {
   return {
     /** One page of one app's history; all pages asked for in one tick cost one statement. */
     historyPage: new DataLoader<HistoryPageKey, Page<HistoryEvent>, string>(async (keys) => historyPages(db, keys), {
-      cacheKeyFn: (k) => JSON.stringify([k.clientId, k.appId, k.first, k.beforeSeq, k.filter]),
+      cacheKeyFn: (k) => JSON.stringify([k.clientId, k.appId, k.first, k.after, k.filter]),
       // Bounded so one batch's JSON key list and result stay small even for huge queries.
       maxBatchSize: 500,
     }),

@@ -61,12 +61,13 @@ export const AppRef = builder.objectRef<ClientApp>('App').implement({
       args: historyArgs,
       resolve: (app, args, ctx) => {
         requireClientScope(ctx.principal, app.clientId, 'apps:read');
+        const filter = parseHistoryFilter(args);
         return ctx.loaders.historyPage.load({
           clientId: app.clientId,
           appId: app.id,
           first: pageSize(args.first),
-          beforeSeq: decodeHistoryCursor(args.after),
-          filter: parseHistoryFilter(args),
+          after: decodeHistoryCursor(args.after, { clientId: app.clientId, appId: app.id, filter }),
+          filter,
         });
       },
     }),

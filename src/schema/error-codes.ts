@@ -37,6 +37,13 @@ builder.enumType('ErrorCode', {
       value: 'INVALID_SCOPES',
       description: 'approveApp or requestAppInstall named a scope the app does not request (`extensions.invalidScopes` lists them).',
     },
+    UNAVAILABLE: { value: 'UNAVAILABLE', description: 'HTTP 503: the database stayed busy (another process holds the write lock); retry after `extensions.retryAfter` seconds.' },
+    RATE_LIMITED: { value: 'RATE_LIMITED', description: "HTTP 429: this token's rate budget or concurrency bound is spent; retry after `extensions.retryAfter` seconds." },
+    TRUSTED_DOCUMENT_REQUIRED: {
+      value: 'TRUSTED_DOCUMENT_REQUIRED',
+      description: 'APPGOV_TRUSTED_DOCUMENTS is set and this token kind may run only trusted documents: send a documentId.',
+    },
+    TRUSTED_DOCUMENT_NOT_FOUND: { value: 'TRUSTED_DOCUMENT_NOT_FOUND', description: 'The documentId is not in the trusted-documents manifest.' },
     INTERNAL_SERVER_ERROR: { value: 'INTERNAL_SERVER_ERROR', description: 'Something unexpected; masked, details only in the server log.' },
   } as const satisfies Record<ErrorCode | 'INTERNAL_SERVER_ERROR', { value: string; description: string }>,
 });

@@ -169,10 +169,10 @@ builder.queryField('appHistory', (t) =>
     resolve: (_root, args, ctx) => {
       const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
       const first = pageSize(args.first);
-      const beforeSeq = decodeHistoryCursor(args.after);
       const filter = parseHistoryFilter(args);
       const app = getClientApp(ctx.db, clientId, args.appId);
-      return ctx.loaders.historyPage.load({ clientId, appId: app.id, first, beforeSeq, filter });
+      const after = decodeHistoryCursor(args.after, { clientId, appId: app.id, filter });
+      return ctx.loaders.historyPage.load({ clientId, appId: app.id, first, after, filter });
     },
   }),
 );

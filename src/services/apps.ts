@@ -150,10 +150,12 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   const field = input.orderBy?.field ?? 'NAME';
   const direction = input.orderBy?.direction ?? 'ASC';
   const cursorKind = `app:${field}:${direction}`;
-  const after = decodeCursor(cursorKind, input.after, [field === 'NAME' ? 'string' : 'number', 'string']);
   const search = input.search?.trim() ?? '';
   if (search.length > 200) throw new BadUserInputError('search must be at most 200 characters', { field: 'search' });
   const category = parseCategory(input.category ?? null, 'category', { clearable: false });
+  // A cursor continues only the list it came from: this client, these filters.
+  const list = JSON.stringify([input.clientId, input.approved ?? null, search, input.riskLevel ?? null, category?.toLowerCase() ?? null]);
+  const after = decodeCursor(cursorKind, input.after, [field === 'NAME' ? 'string' : 'number', 'string'], 'after', list);
 
   const filters = [
     input.approved === true ? sql`s.resolution = 'approved'` : null,
@@ -180,7 +182,7 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   return {
     items: page.items.map((row) => ({
       ...toClientApp(input.clientId, row),
-      cursor: encodeCursor(cursorKind, [row.sort_key, row.id]),
+      cursor: encodeCursor(cursorKind, [row.sort_key, row.id], list),
     })),
     hasNextPage: page.hasNextPage,
     totalCount: () => db.get<{ n: number }>(sql`SELECT count(*) AS n ${from} ${where([])}`).n,
