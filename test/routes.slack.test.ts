@@ -214,3 +214,44 @@ describe('codes from conditions other branches raise (mapped by their GraphQL co
     });
   });
 });
+
+describe('ratelimited through the real rate limiter', () => {
+  it('a token over its budget gets HTTP 429, Retry-After and {"ok":false,"error":"ratelimited"}, and nothing is written', async () => {
+    const limited = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000, rateLimitPerSecond: 1, rateLimitBurst: 1 } });
+    const call = () =>
+      limited.fetch('http://appgov.test/api/admin.apps.approve', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${token}&app_id=${APP}&team_id=${WS1}`,
+      });
+    expect(await (await call()).json()).toEqual({ ok: true });
+    const before = tableCounts(t.sqlite);
+    const refused = await call();
+    expect([refused.status, await refused.json(), Number(refused.headers.get('retry-after')) >= 1]).toEqual([429, { ok: false, error: 'ratelimited' }, true]);
+    expect(tableCounts(t.sqlite)).toEqual(before);
+  });
+});
+
+describe('service_unavailable through a real busy database', () => {
+  it('a write lock held by another process past APPGOV_WRITE_WAIT_MS is {"ok":false,"error":"service_unavailable"}, nothing written', async () => {
+    const { fileTenants } = await import('./helpers/resilience');
+    const Database = (await import('better-sqlite3')).default;
+    const s = fileTenants({ writeWaitMs: 100 });
+    const holder = new Database(s.path);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      const before = tableCounts(s.database.sqlite);
+      const res = await s.yoga.fetch('http://appgov.test/api/admin.apps.approve', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${s.hammer}` },
+        body: `app_id=${s.a.appIds[0]}&enterprise_id=${s.a.clientId}`,
+      });
+      expect([res.status, await res.json()]).toEqual([200, { ok: false, error: 'service_unavailable' }]);
+      expect(tableCounts(s.database.sqlite)).toEqual(before);
+    } finally {
+      holder.close();
+      s.database.close();
+      s.remove();
+    }
+  });
+});
