@@ -1,12 +1,23 @@
 import { parseArgs } from 'node:util';
-import { createToken } from './auth/tokens';
+import type { Principal } from './auth/principal';
+import { createToken, listTokens, parseExpiry, revokeToken } from './auth/tokens';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseFileError, openDatabase } from './db/open';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
 import { AppgovError } from './errors';
+import { updateAppCatalog } from './services/app-decisions';
 import { createApp } from './services/apps';
 import { createClient } from './services/clients';
 import { createDirectory } from './services/directories';
+import { createInstallRequest } from './services/install-requests';
+import { parseId } from './services/ids';
+import { createWorkspace, findWorkspace } from './services/workspaces';
+import { NotFoundError } from './errors';
+
+/** History names the CLI as the actor of what it changes (app scope changes, fixture requests). */
+const CLI_ACTOR: Principal = { tokenId: 'cli', kind: 'internal', name: 'appgov cli', clientId: null, scopes: [] };
+
+const scopeList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
 
 const USAGE = `usage: appgov <command> [options]     (database: APPGOV_DB, default ./data/appgov.db)
 
@@ -14,10 +25,20 @@ const USAGE = `usage: appgov <command> [options]     (database: APPGOV_DB, defau
   directory create --name N [--id UUID]         create a directory (partner account)
   client create --name N [--id UUID] [--directory UUID]
                                                 create a client (with --directory: a business of that directory)
-  app create --name N [--code-name C] [--id UUID] [--owner-directory UUID] [--hidden-from-market]
+  app create --name N [--code-name C] [--id UUID] [--scopes a,b] [--owner-directory UUID] [--hidden-from-market]
                                                 add an app to the catalog (owned by a directory: private)
+  app update --id UUID [--name N] [--scopes a,b,c]
+                                                rename an app or change its scopes; org approvals
+                                                that no longer cover the scopes are lost
+  workspace create --client UUID --name N [--id UUID]
+                                                create a workspace of a client
+  request create --workspace UUID --app UUID [--scopes a,b] [--message M] [--requester NAME]
+                                                file a pending install request
   token create --kind internal|client|directory [--client UUID] [--directory UUID] [--scopes apps:read,apps:write] [--name N]
+               [--expires-in 30d|12h|90m | --expires-at 2027-01-31]
                                                 issue a token; its secret is printed once
+  token revoke --id UUID                        revoke a token for good
+  token list                                    every token (never the secret)
 
 Each command prints one JSON object on stdout.`;
 
@@ -76,10 +97,11 @@ function run(argv: string[]): Record<string, unknown> {
       return withDb((db) => ({ id: createDirectory(db, { name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
     },
     'app create': () => {
-      const o = parseOptions(args, ['name', 'code-name', 'id', 'owner-directory'], ['name'], ['hidden-from-market']);
+      const o = parseOptions(args, ['name', 'code-name', 'id', 'scopes', 'owner-directory'], ['name'], ['hidden-from-market']);
       return withDb((db) => {
         const app = createApp(db, {
           name: o.name!,
+          ...(o.scopes !== undefined ? { scopes: scopeList(o.scopes) } : {}),
           ...(o['owner-directory'] ? { ownerDirectoryId: o['owner-directory'] } : {}),
           ...(o['hidden-from-market'] ? { hiddenFromMarket: true } : {}),
           ...(o['code-name'] !== undefined ? { codeName: o['code-name'] } : {}),
@@ -89,12 +111,18 @@ function run(argv: string[]): Record<string, unknown> {
       });
     },
     'token create': () => {
-      const o = parseOptions(args, ['kind', 'client', 'directory', 'scopes', 'name'], ['kind']);
+      const o = parseOptions(args, ['kind', 'client', 'directory', 'scopes', 'name', 'expires-in', 'expires-at'], ['kind']);
       if (!(TOKEN_KINDS as readonly string[]).includes(o.kind!)) {
         throw new UsageError(`--kind must be one of ${TOKEN_KINDS.join(', ')}; got "${o.kind}"`);
       }
+      if (o['expires-in'] !== undefined && o['expires-at'] !== undefined) {
+        throw new UsageError('give --expires-in or --expires-at, not both');
+      }
+      const expiry = o['expires-in'] ?? o['expires-at'];
+      const expiresAt = expiry === undefined ? null : parseExpiry(expiry);
       return withDb((db) =>
         createToken(db, {
+          expiresAt,
           kind: o.kind as TokenKind,
           clientId: o.client ?? null,
           directoryId: o.directory ?? null,
@@ -102,6 +130,42 @@ function run(argv: string[]): Record<string, unknown> {
           ...(o.name !== undefined ? { name: o.name } : {}),
         }),
       );
+    },
+    'token revoke': () => {
+      const o = parseOptions(args, ['id'], ['id']);
+      return withDb((db) => revokeToken(db, o.id!));
+    },
+    'token list': () => {
+      parseOptions(args, [], []);
+      return withDb((db) => ({ tokens: listTokens(db) }));
+    },
+    'workspace create': () => {
+      const o = parseOptions(args, ['client', 'name', 'id'], ['client', 'name']);
+      return withDb((db) => ({ id: createWorkspace(db, { clientId: o.client!, name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
+    },
+    'app update': () => {
+      const o = parseOptions(args, ['id', 'name', 'scopes'], ['id']);
+      if (o.name === undefined && o.scopes === undefined) throw new UsageError('give --name or --scopes (or both)');
+      return withDb((db) =>
+        updateAppCatalog(db, { appId: o.id!, name: o.name ?? null, scopes: o.scopes !== undefined ? scopeList(o.scopes) : null, actor: CLI_ACTOR }),
+      );
+    },
+    'request create': () => {
+      const o = parseOptions(args, ['workspace', 'app', 'scopes', 'message', 'requester'], ['workspace', 'app']);
+      return withDb((db) => {
+        const workspace = findWorkspace(db, parseId(o.workspace!, 'workspace'));
+        if (!workspace) throw new NotFoundError(`Workspace not found: ${o.workspace}`, { field: 'workspace' });
+        const request = createInstallRequest(db, {
+          clientId: workspace.clientId,
+          workspaceId: workspace.id,
+          appId: o.app!,
+          scopes: o.scopes !== undefined ? scopeList(o.scopes) : null,
+          message: o.message ?? null,
+          requester: o.requester ?? null,
+          actor: CLI_ACTOR,
+        });
+        return { id: request.id };
+      });
     },
   };
   const handler = handlers[commandLine];

@@ -123,7 +123,7 @@ describe('the deprecated mutation', () => {
     const fields = res.body.data.__type.fields as { name: string; isDeprecated: boolean; deprecationReason: string | null }[];
     const v1 = fields.find((f) => f.name === 'assignAppV1')!;
     expect(v1.isDeprecated).toBe(true);
-    expect(v1.deprecationReason).toMatch(/^Use assignApp\. .* removed on 2027-06-30\.$/);
+    expect(v1.deprecationReason).toMatch(/^Use assignApp\. .* Removal after 2027-06-30\.$/);
     expect(fields.find((f) => f.name === 'assignApp')!.isDeprecated).toBe(false);
     expect(readFileSync('schema.graphql', 'utf8')).toContain(`@deprecated(reason: "${v1.deprecationReason}")`);
   });

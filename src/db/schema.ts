@@ -74,6 +74,10 @@ export const clientAppStates = sqliteTable(
     ownerEmail: text('owner_email'),
     category: text('category'),
     riskLevel: text('risk_level', { enum: RISK_LEVELS }),
+    /** The scopes the org-level approval covers (JSON array); null while not approved. */
+    approvedScopes: text('approved_scopes', { mode: 'json' }).$type<string[]>(),
+    /** 1 when an org-level approval was lost because the app's scopes outgrew it (seed 002). */
+    needsReapproval: integer('needs_reapproval', { mode: 'boolean' }).notNull().default(false),
     /** Bumped on every real change; lets single-app edits detect lost updates. */
     version: integer('version').notNull().default(1),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
@@ -85,7 +89,17 @@ export const clientAppStates = sqliteTable(
   ],
 );
 
-export const HISTORY_EVENT_TYPES = ['APPROVAL_STATUS_CHANGED', 'APP_UPDATED', 'NOTE_ADDED'] as const;
+export const HISTORY_EVENT_TYPES = [
+  'APPROVAL_STATUS_CHANGED',
+  'APP_UPDATED',
+  'NOTE_ADDED',
+  'WORKSPACE_RESOLUTION_CHANGED',
+  'WORKSPACE_APPROVAL_VOIDED',
+  'INSTALL_REQUEST_CREATED',
+  'INSTALL_REQUEST_RESOLVED',
+  'INSTALL_REQUEST_CANCELLED',
+  'APPROVAL_LOST_SCOPE_CHANGE',
+] as const;
 export type HistoryEventType = (typeof HISTORY_EVENT_TYPES)[number];
 
 export const TOKEN_KINDS = ['internal', 'client', 'directory'] as const;
@@ -139,8 +153,92 @@ export const tokens = sqliteTable('tokens', {
   tokenHash: text('token_hash').notNull().unique(),
   scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  /** After this instant the token is refused (TOKEN_EXPIRED); null: never expires. */
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+  /** When `appgov token revoke` revoked it (TOKEN_REVOKED); null while valid. */
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
 });
 
+/** A part of a client (Slack's team; the client is Slack's enterprise). */
+export const workspaces = sqliteTable(
+  'workspaces',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  // Client.workspaces pages by (lower(name), id) within one client.
+  (t) => [index('workspaces_client_name_idx').on(t.clientId, sql`lower(${t.name})`, t.id)],
+);
+
+/** A workspace-level decision. No row: the workspace follows the org-level resolution. */
+export const WORKSPACE_RESOLUTIONS = ['approved', 'restricted'] as const;
+export type WorkspaceResolution = (typeof WORKSPACE_RESOLUTIONS)[number];
+
+export const workspaceAppDecisions = sqliteTable(
+  'workspace_app_decisions',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    /** Copied from the workspace so org-wide rules (voiding) find every workspace's row by index. */
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    resolution: text('resolution', { enum: WORKSPACE_RESOLUTIONS }).notNull(),
+    /** The scopes an approval covers (JSON array); null for a restriction. */
+    approvedScopes: text('approved_scopes', { mode: 'json' }).$type<string[]>(),
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }).notNull(),
+    decidedBy: text('decided_by').notNull(),
+    decidedByName: text('decided_by_name').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.appId] }),
+    // approved/restricted listings of one workspace page by app id.
+    index('workspace_app_decisions_listing_idx').on(t.workspaceId, t.resolution, t.appId),
+    index('workspace_app_decisions_client_app_idx').on(t.clientId, t.appId),
+  ],
+);
+
+export const INSTALL_REQUEST_STATUSES = ['pending', 'approved', 'restricted', 'cancelled'] as const;
+export type InstallRequestStatus = (typeof INSTALL_REQUEST_STATUSES)[number];
+
+/** Someone in a workspace asks for an app. Pending until approved, restricted or cancelled; then final. */
+export const installRequests = sqliteTable(
+  'install_requests',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+    message: text('message'),
+    /** Who asked: a person's name, or the token's name when none was given. */
+    requester: text('requester').notNull(),
+    status: text('status', { enum: INSTALL_REQUEST_STATUSES }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    resolvedAt: integer('resolved_at', { mode: 'timestamp_ms' }),
+    resolvedBy: text('resolved_by'),
+  },
+  (t) => [
+    // Listings page newest first by (created_at, id) within one status of a client or workspace.
+    index('install_requests_client_idx').on(t.clientId, t.status, t.createdAt, t.id),
+    index('install_requests_workspace_idx').on(t.workspaceId, t.status, t.createdAt, t.id),
+    index('install_requests_app_idx').on(t.clientId, t.appId, t.status),
+  ],
+);
 /** One row, rewritten by every GET /health: proves that a write still reaches the database file. */
 export const healthChecks = sqliteTable('health_checks', {
   id: integer('id').primaryKey(),

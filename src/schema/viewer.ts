@@ -9,6 +9,7 @@ import { ActorKindEnum } from './history';
 const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'apps:read': 'apps:read: run queries (read clients, apps and history).',
   'apps:write': 'apps:write: run mutations (approve, unapprove, update apps, add notes).',
+  'apps:request': 'apps:request: ask for an app in a workspace (requestAppInstall).',
 };
 
 /** `apps:read` → `APPS_READ`: GraphQL enum names cannot hold a colon. */

@@ -28,6 +28,12 @@ export interface ClientApp {
   /** The directory that owns a private app; null for a public app. */
   ownerDirectoryId: string | null;
   hiddenFromMarket: boolean;
+  /** The scopes the app requests (catalog). */
+  scopes: string[];
+  /** The scopes this client's org-level approval covers; null while not approved. */
+  approvedScopes: string[] | null;
+  /** True when an org-level approval was lost to a scope change and not yet re-decided. */
+  needsReapproval: boolean;
 }
 
 const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
@@ -102,11 +108,14 @@ interface ClientAppRow {
   updated_at: number | null;
   owner_directory_id: string | null;
   hidden_from_market: 0 | 1;
+  app_scopes: string;
+  approved_scopes: string | null;
+  needs_reapproval: 0 | 1 | null;
 }
 
 /** The columns every ClientApp read selects: `a` is apps, `s` the client's state row (or NULLs). */
 const CLIENT_APP_COLUMNS = sql`a.id, a.code_name, a.name, s.resolution, s.decided_at, s.owner_email, s.category,
-  s.risk_level, s.version, s.updated_at, a.owner_directory_id, a.hidden_from_market`;
+  s.risk_level, s.version, s.updated_at, a.owner_directory_id, a.hidden_from_market, a.scopes AS app_scopes, s.approved_scopes, s.needs_reapproval`;
 
 function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
   return {
@@ -123,6 +132,9 @@ function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
     updatedAt: row.updated_at === null ? null : new Date(row.updated_at),
     ownerDirectoryId: row.owner_directory_id,
     hiddenFromMarket: row.hidden_from_market === 1,
+    scopes: JSON.parse(row.app_scopes) as string[],
+    approvedScopes: row.approved_scopes === null ? null : (JSON.parse(row.approved_scopes) as string[]),
+    needsReapproval: row.needs_reapproval === 1,
   };
 }
 
