@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createToken } from '../src/auth/tokens';
 import { openDatabase } from '../src/db/open';
-import { restV2Routes } from '../src/routes/rest-v2';
+import { ROUTES } from '../src/routes';
 import { appId, type Dataset } from './datasets';
 import type { ParentMessage, ServerMessage } from './http-server';
 import { median } from './stats';
@@ -26,7 +26,7 @@ export const BARE = '{ __typename }';
 const BULK = (field: string) =>
   `mutation Bulk($clientId: ID!, $appIds: [ID!]!) { ${field}(clientId: $clientId, appIds: $appIds) { succeeded failed { id error code } } }`;
 
-export type TargetName = 'bare' | 'smallRead' | 'approve10' | 'restApprove10' | 'getApp' | 'restGetApp';
+export type TargetName = 'bare' | 'smallRead' | 'approve10' | 'restApprove10' | 'getApp' | 'restGetApp' | 'approveOne' | 'slackApproveOne';
 
 export interface HttpRun {
   label: string;
@@ -79,7 +79,7 @@ interface Target {
 }
 
 const routeOperation = (method: string, path: string) => {
-  const row = restV2Routes.find((r) => r.method === method && r.path === path);
+  const row = ROUTES.find((r) => r.method === method && r.path === path);
   if (!row) throw new Error(`no route ${method} ${path}`);
   return row.operation;
 };
@@ -94,6 +94,8 @@ function targets(dataset: Dataset, connections: number): Target[] {
   // Connection k of target t writes its own 10 apps, approving then removing them: every call changes 10 states.
   const ids = (t: number, k: number) => Array.from({ length: 10 }, (_, i) => appId(1 + ((t * connections + k) * 10 + i)));
   const getApp = routeOperation('GET', '/v2/clients/{client_id}/apps/{app_id}');
+  const approveOne = routeOperation('POST', '/api/admin.apps.approve');
+  const clearOne = routeOperation('POST', '/api/admin.apps.clearResolution');
   return [
     { name: 'bare', label: 'bare { __typename }, with token', fixedAnswer: true, requests: () => [gql(BARE)] },
     { name: 'smallRead', label: 'small read', fixedAnswer: true, requests: () => [gql(SMALL_READ, { clientId: c })] },
@@ -114,6 +116,24 @@ function targets(dataset: Dataset, connections: number): Target[] {
     },
     { name: 'getApp', label: 'one app, POST /graphql (the route\'s operation)', fixedAnswer: true, requests: () => [gql(getApp, { clientId: c, appId: appId(5000) })] },
     { name: 'restGetApp', label: 'one app, GET /v2/…/apps/{id}', fixedAnswer: true, requests: () => [{ method: 'GET', path: `/v2/clients/${c}/apps/${appId(5000)}` }] },
+    {
+      name: 'approveOne',
+      label: "approve / clear one app, POST /graphql (the Slack routes' operations)",
+      fixedAnswer: false,
+      requests: (k) => [
+        gql(approveOne, { app: { appId: appId(6001 + k) }, at: { clientId: c } }),
+        gql(clearOne, { app: { appId: appId(6001 + k) }, at: { clientId: c } }),
+      ],
+    },
+    {
+      name: 'slackApproveOne',
+      label: 'the same over Slack /api/admin.apps.approve and .clearResolution',
+      fixedAnswer: false,
+      requests: (k) => [
+        { method: 'POST', path: '/api/admin.apps.approve', body: JSON.stringify({ app_id: appId(6101 + k), enterprise_id: c }) },
+        { method: 'POST', path: '/api/admin.apps.clearResolution', body: JSON.stringify({ app_id: appId(6101 + k), enterprise_id: c }) },
+      ],
+    },
   ];
 }
 

@@ -100,13 +100,14 @@ export function renderGrowth(rows: readonly GrowthRow[], small: string, big: str
 }
 
 export function renderHttp(h: HttpResult, checks: Check[]): string {
-  const { bare, smallRead, approve10, restApprove10, getApp, restGetApp } = h.runs;
+  const { bare, smallRead, approve10, restApprove10, getApp, restGetApp, approveOne, slackApproveOne } = h.runs;
   const ratios: { what: string; figure: number; target: number; atLeast: boolean; detail: string }[] = [
     { what: '10-id approve req/s ÷ bare { __typename } with token', figure: approve10.requestsPerSecond / bare.requestsPerSecond, target: TARGETS.approve10Ratio, atLeast: true, detail: `p50 ${ms(approve10.latencyP50)} ms, p99 ${ms(approve10.latencyP99)} ms` },
     { what: 'small read req/s ÷ bare { __typename } with token', figure: smallRead.requestsPerSecond / bare.requestsPerSecond, target: TARGETS.smallReadRatio, atLeast: true, detail: '' },
     // Time per request is 1 / throughput on a saturated server: route ÷ GraphQL time = GraphQL req/s ÷ route req/s.
     { what: 'REST POST /v2/…/apps/approval (10 ids) ÷ the same POST /graphql', figure: approve10.requestsPerSecond / restApprove10.requestsPerSecond, target: TARGETS.gatewayRatio, atLeast: false, detail: '' },
     { what: 'REST GET /v2/…/apps/{id} ÷ its operation over POST /graphql', figure: getApp.requestsPerSecond / restGetApp.requestsPerSecond, target: TARGETS.gatewayRatio, atLeast: false, detail: '' },
+    { what: 'Slack POST /api/admin.apps.approve / .clearResolution ÷ the same POST /graphql', figure: approveOne.requestsPerSecond / slackApproveOne.requestsPerSecond, target: TARGETS.gatewayRatio, atLeast: false, detail: '' },
   ];
   const rows = ratios.map((r) => {
     const result = verdict(r.atLeast ? r.figure >= r.target : r.figure <= r.target);

@@ -14,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { benchBulk, type BulkRow } from './bulk';
+import { benchDecisionStatements, renderDecisionStatements, type DecisionRow } from './decisions';
 import { benchDir, buildDataset, type DatasetShape } from './datasets';
 import { benchFairness, type FairnessResult } from './fairness';
 import { benchHttp, type HttpResult } from './http';
@@ -78,6 +79,12 @@ async function main(): Promise<void> {
       });
     }
 
+    let decisions: DecisionRow[] | undefined;
+    if (runs('bulk')) {
+      progress('2b. seed-002 bulk decisions: statements');
+      decisions = benchDecisionStatements(dir.file, SIZES);
+    }
+
     let memory: MemoryReport | undefined;
     if (runs('memory')) {
       progress('6. memory at N = 10,000 (fresh process)');
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
         `NODE_ENV=${meta.nodeEnv ?? '(unset)'}, load average ${meta.loadAverage.before.toFixed(1)} → ${meta.loadAverage.after.toFixed(1)}, databases: WAL files under ${dir.path}`,
     ];
     if (bulk) out.push(renderBulk(bulk, checks), renderStatements(bulk, SIZES, checks));
+    if (decisions) out.push(renderDecisionStatements(decisions, SIZES, checks));
     if (readPath) out.push(renderReadPath(readPath, describe(READ_SHAPE), checks));
     if (growth) out.push(renderGrowth(growth, describe(SMALL_SHAPE), describe(BIG_SHAPE), checks));
     if (http) out.push(renderHttp(http, checks));
@@ -147,6 +155,7 @@ async function main(): Promise<void> {
       targets: TARGETS,
       datasets: { bulkCatalogApps: CATALOG_FOR_BULK, bulkHistoryEvents: HISTORY_FOR_BULK, read: READ_SHAPE, growthSmall: SMALL_SHAPE, growthBig: BIG_SHAPE },
       bulk,
+      decisions,
       readPath,
       growth,
       http,

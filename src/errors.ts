@@ -9,6 +9,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
+  // Seed 002's own refusals (schema/error-codes.ts says which operation gives each).
+  | 'APP_RESTRICTED_ORG_WIDE'
+  | 'REQUEST_ALREADY_RESOLVED'
+  | 'INVALID_SCOPES'
   | 'UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'TRUSTED_DOCUMENT_REQUIRED'
@@ -27,20 +31,23 @@ export class AppgovError extends Error {
 }
 
 export class UnauthenticatedError extends AppgovError {
-  constructor(message = 'Authentication required: send "Authorization: Bearer <token>"') {
-    super('UNAUTHENTICATED', message);
+  constructor(
+    message = 'Authentication required: send "Authorization: Bearer <token>"',
+    details: { reason?: 'TOKEN_EXPIRED' | 'TOKEN_REVOKED' } = {},
+  ) {
+    super('UNAUTHENTICATED', message, details);
   }
 }
 
 export class ForbiddenError extends AppgovError {
-  constructor(message: string) {
-    super('FORBIDDEN', message);
+  constructor(message: string, details: { reason?: string } & Record<string, unknown> = {}) {
+    super('FORBIDDEN', message, details);
   }
 }
 
 export class NotFoundError extends AppgovError {
-  constructor(message: string) {
-    super('NOT_FOUND', message);
+  constructor(message: string, details: { field?: string } & Record<string, unknown> = {}) {
+    super('NOT_FOUND', message, details);
   }
 }
 
@@ -53,6 +60,17 @@ export class BadUserInputError extends AppgovError {
 export class ConflictError extends AppgovError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('CONFLICT', message, details);
+  }
+}
+
+/** A seed-002 refusal with its own code; `details` says which entity or scopes. */
+export class DecisionError extends AppgovError {
+  constructor(
+    code: 'APP_RESTRICTED_ORG_WIDE' | 'REQUEST_ALREADY_RESOLVED' | 'INVALID_SCOPES',
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(code, message, details);
   }
 }
 

@@ -69,8 +69,8 @@ describe('POST /v2/clients/{client_id}/apps/approval (seed 000)', () => {
     expect(dry.body).toEqual({ succeeded: [DESIGN_BOARD], failed: [{ id: UNKNOWN, error: 'App not found', code: 'APP_NOT_FOUND' }] });
     expect(tableCounts(t.sqlite)).toEqual(before);
     await rest(yoga, 'POST', APPROVE, { token, body: { app_ids: [DESIGN_BOARD], reason: 'Vendor review passed' } });
-    const event = t.sqlite.prepare('SELECT data FROM app_history_events').get() as { data: string };
-    expect(JSON.parse(event.data)).toEqual({ from: 'unresolved', to: 'approved', reason: 'Vendor review passed' });
+    const event = t.sqlite.prepare("SELECT data FROM app_history_events WHERE type = 'APPROVAL_STATUS_CHANGED'").get() as { data: string };
+    expect(JSON.parse(event.data)).toEqual({ from: 'unresolved', to: 'approved', reason: 'Vendor review passed', approvedScopes: ['files:read', 'files:write'] });
   });
 });
 
@@ -81,7 +81,8 @@ describe('POST /v2/clients/{client_id}/apps/approvals/remove (seed 001)', () => 
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ succeeded: [DESIGN_BOARD], failed: [{ id: UNKNOWN, error: 'App not found', code: 'APP_NOT_FOUND' }] });
     expect(approvedIds()).toEqual([TEAM_WIKI]);
-    expect(tableCounts(t.sqlite).events).toBe(3);
+    // 3, and the demo's pending install request (INSTALL_REQUEST_CREATED).
+    expect(tableCounts(t.sqlite).events).toBe(4);
   });
 });
 
@@ -99,7 +100,9 @@ describe('refusals of the bulk routes', () => {
     const reader = issueToken(t.db, 'internal', undefined, ['apps:read']).token;
     const res = await rest(yoga, 'POST', APPROVE, { token: reader, body: { app_ids: [DESIGN_BOARD] } });
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: { code: 'FORBIDDEN', message: 'This token lacks the apps:write scope' } });
+    expect(res.body).toEqual({
+      error: { code: 'FORBIDDEN', message: 'This token lacks the apps:write scope', reason: 'MISSING_SCOPE', needed: 'apps:write', provided: ['apps:read'] },
+    });
     expect(approvedIds()).toEqual([]);
   });
 });

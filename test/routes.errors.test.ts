@@ -140,13 +140,21 @@ describe('401, 403, 404', () => {
     await expectError(() => post(APPROVE, { app_ids: [APP] }, { token: reader }), 403, {
       code: 'FORBIDDEN',
       message: 'This token lacks the apps:write scope',
+      reason: 'MISSING_SCOPE',
+      needed: 'apps:write',
+      provided: ['apps:read'],
     });
     const other = issueToken(t.db, 'client', OTHER_CLIENT).token;
     await expectError(() => post(APPROVE, { app_ids: [APP] }, { token: other }), 403, {
       code: 'FORBIDDEN',
       message: 'This token may not act on that client',
+      reason: 'OTHER_CLIENT',
     });
-    await expectError(() => rest(yoga, 'GET', APP_PATH, { token: other }), 403, { code: 'FORBIDDEN', message: 'This token may not act on that client' });
+    await expectError(() => rest(yoga, 'GET', APP_PATH, { token: other }), 403, {
+      code: 'FORBIDDEN',
+      message: 'This token may not act on that client',
+      reason: 'OTHER_CLIENT',
+    });
   });
 
   it('404 for an unknown client on every route, and an unknown app on the single-app routes', async () => {

@@ -62,7 +62,7 @@ describe('GET /v2/clients/{client_id}/apps', () => {
     ]);
     const notApproved = await rest(yoga, 'GET', `${APPS}?approved=false`, { token });
     expect(notApproved.body.data.map((a: { id: string }) => a.id)).not.toContain(TEAM_WIKI);
-    expect(notApproved.body.data).toHaveLength(5);
+    expect(notApproved.body.data).toHaveLength(6);
   });
 });
 
@@ -149,7 +149,9 @@ describe('a REST call and the equivalent GraphQL call leave identical rows and h
                 FROM client_app_states WHERE client_id = ? ORDER BY app_id`)
       .all(clientId),
     events: t.sqlite
-      .prepare('SELECT app_id, type, actor_id, actor_kind, actor_name, data FROM app_history_events WHERE client_id = ? ORDER BY seq')
+      // The demo's install request has no twin in OTHER: compare the events these calls write.
+      .prepare(`SELECT app_id, type, actor_id, actor_kind, actor_name, data FROM app_history_events
+                WHERE client_id = ? AND type NOT LIKE 'INSTALL_REQUEST_%' ORDER BY seq`)
       .all(clientId),
   });
 

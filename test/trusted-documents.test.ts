@@ -129,7 +129,7 @@ describe('trusted documents configuration', () => {
     [{ APPGOV_TRUSTED_DOCUMENTS: file('list.json', '["query { viewer { id } }"]') }, /list\.json must hold a JSON object of document id → operation$/],
     [{ APPGOV_TRUSTED_DOCUMENTS: file('bad.json', '{"a":"query {"}') }, /bad\.json: document a is not GraphQL: Syntax Error/],
     [{ APPGOV_TRUSTED_DOCUMENTS_FOR: 'client' }, /^APPGOV_TRUSTED_DOCUMENTS_FOR needs APPGOV_TRUSTED_DOCUMENTS \(the manifest\) to be set$/],
-    [{ APPGOV_TRUSTED_DOCUMENTS: file('ok2.json', '{}'), APPGOV_TRUSTED_DOCUMENTS_FOR: 'client,robot' }, /^APPGOV_TRUSTED_DOCUMENTS_FOR must be a comma-separated list of internal, client; got "client,robot"$/],
+    [{ APPGOV_TRUSTED_DOCUMENTS: file('ok2.json', '{}'), APPGOV_TRUSTED_DOCUMENTS_FOR: 'client,robot' }, /^APPGOV_TRUSTED_DOCUMENTS_FOR must be a comma-separated list of internal, client, directory; got "client,robot"$/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -50,6 +50,8 @@ describe('examples/typed-client', () => {
 
     const overview = await clientOverview(request, clientId);
     expect(overview?.apps.filter((app) => app.latest.length > 0)).toEqual([
+      // The demo's pending install request is on Code Review Bot's history.
+      { name: 'Code Review Bot', isApproved: false, latest: ['INSTALL_REQUEST_CREATED by demo admin'] },
       { name: 'Design Board', isApproved: true, latest: ['dashboard approved it (Vendor review passed)'] },
       { name: 'Team Wiki', isApproved: true, latest: ['dashboard approved it (Pilot)'] },
     ]);

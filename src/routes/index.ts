@@ -4,10 +4,12 @@
  */
 import { schema } from '../schema';
 import { RouteTable } from './compile';
+import { assignmentRoutes } from './assignments';
 import { restV2Routes } from './rest-v2';
+import { slackRoutes } from './slack';
 import type { RouteRow } from './table';
 
-export const ROUTES: readonly RouteRow[] = [...restV2Routes];
+export const ROUTES: readonly RouteRow[] = [...restV2Routes, ...slackRoutes, ...assignmentRoutes];
 
 /** Compiled once, when the server module loads: a row whose operation does not fit the schema stops the start. */
 export const routeTable = new RouteTable(ROUTES, schema);

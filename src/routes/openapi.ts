@@ -27,7 +27,9 @@ function paramSchema(spec: ParamSpec, inQuery: boolean): JsonSchema {
         : { type: 'array', items: item }
       : spec.type === 'string'
         ? item
-        : { type: spec.type };
+        : spec.type === 'object'
+          ? bodySchema(spec.properties ?? {})
+          : { type: spec.type };
   const schema = spec.nullable && !inQuery ? { ...base, type: [base.type, 'null'] } : base;
   return { ...schema, description: spec.description };
 }

@@ -17,7 +17,9 @@ function describe(spec: ParamSpec): string {
         ? 'true or false'
         : spec.type === 'integer'
           ? 'an integer'
-          : 'a string';
+          : spec.type === 'object'
+            ? 'a JSON object'
+            : 'a string';
   const values = spec.enum ? ` (one of ${spec.enum.join(', ')})` : '';
   return `${base}${values}${spec.nullable ? ', or null' : ''}`;
 }
@@ -48,6 +50,9 @@ function checkJsonValue(spec: ParamSpec, value: unknown, name: string, label: st
       if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) wrong();
       for (const item of value as string[]) checkEnum(spec, item, name, label);
       return value;
+    case 'object':
+      if (typeof value !== 'object' || Array.isArray(value)) wrong();
+      return checkShape(spec.properties ?? {}, value as Record<string, unknown>, 'body key', false, `${name}.`);
   }
 }
 
@@ -69,6 +74,8 @@ function convertTextValue(spec: ParamSpec, text: string, name: string, label: st
       for (const item of items) checkEnum(spec, item, name, label);
       return items;
     }
+    case 'object':
+      return refuse(`${label} must be a JSON object: send the body as JSON`, name);
   }
 }
 
@@ -81,22 +88,25 @@ export function checkShape(
   values: Readonly<Record<string, unknown>>,
   where: 'query parameter' | 'body key',
   asText: boolean,
+  /** For the keys of a nested object: `settings.`. */
+  prefix = '',
 ): Record<string, unknown> {
   const checked: Record<string, unknown> = {};
-  for (const name of Object.keys(values)) {
-    if (!Object.hasOwn(specs, name)) {
+  for (const key of Object.keys(values)) {
+    if (!Object.hasOwn(specs, key)) {
       const known = Object.keys(specs);
-      refuse(`Unknown ${where} "${name}"; ${known.length ? `accepted: ${known.join(', ')}` : 'none is accepted'}`, name);
+      refuse(`Unknown ${where} "${prefix}${key}"; ${known.length ? `accepted: ${known.join(', ')}` : 'none is accepted'}`, `${prefix}${key}`);
     }
   }
-  for (const [name, spec] of Object.entries(specs)) {
-    const value = values[name];
+  for (const [key, spec] of Object.entries(specs)) {
+    const value = values[key];
+    const name = `${prefix}${key}`;
     if (value === undefined) {
       if (spec.required) refuse(`${where} ${name} is required`, name);
       continue;
     }
     const label = `${where} ${name}`;
-    checked[name] = asText && typeof value === 'string' ? convertTextValue(spec, value, name, label) : checkJsonValue(spec, value, name, label);
+    checked[key] = asText && typeof value === 'string' ? convertTextValue(spec, value, name, label) : checkJsonValue(spec, value, name, label);
   }
   return checked;
 }

@@ -26,14 +26,19 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The shape of one query-string parameter or body key. Query strings and form bodies arrive as text and are converted. */
 export interface ParamSpec {
-  /** `string[]` is a JSON array of strings, or comma-separated in a query string or form body. */
-  type: 'string' | 'boolean' | 'integer' | 'string[]';
+  /**
+   * `string[]` is a JSON array of strings, or comma-separated in a query string or form body.
+   * `object` is a JSON object (JSON bodies only) whose keys are checked against `properties`.
+   */
+  type: 'string' | 'boolean' | 'integer' | 'string[]' | 'object';
   description: string;
   required?: boolean;
   /** JSON null is accepted (and passed on as null). */
   nullable?: boolean;
   /** The accepted values (of a string, or of each item of a list). */
   enum?: readonly string[];
+  /** The keys of an `object`. */
+  properties?: ParamSpecs;
 }
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;

@@ -9,6 +9,7 @@ import { ActorKindEnum } from './history';
 const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'apps:read': 'apps:read: run queries (read clients, apps and history).',
   'apps:write': 'apps:write: run mutations (approve, unapprove, update apps, add notes).',
+  'apps:request': 'apps:request: ask for an app in a workspace (requestAppInstall).',
 };
 
 /** `apps:read` → `APPS_READ`: GraphQL enum names cannot hold a colon. */
@@ -23,7 +24,7 @@ export const ScopeEnum = builder.enumType('Scope', {
   ) as Record<string, { value: Scope; description: string }>,
 });
 
-const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
+export const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
   description: 'The token making this request.',
   fields: (t) => ({
     id: t.exposeID('tokenId', { description: "The token's id: what history records as the actor's id." }),

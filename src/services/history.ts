@@ -11,6 +11,52 @@ export interface ApprovalStatusChangedData {
   from: Resolution;
   to: Resolution;
   reason: string | null;
+  /** The scopes an approval covers; absent on events written before scopes were recorded. */
+  approvedScopes?: string[] | null;
+  /** The install request the decision was made on, when it was made by request id. */
+  requestId?: string | null;
+}
+/** A workspace-level decision changed (seed 002). `unresolved` means "no workspace decision". */
+export interface WorkspaceResolutionChangedData {
+  workspaceId: string;
+  from: Resolution;
+  to: Resolution;
+  approvedScopes: string[] | null;
+  requestId: string | null;
+  reason: string | null;
+}
+/** An org-level restriction removed a workspace's approval. */
+export interface WorkspaceApprovalVoidedData {
+  workspaceId: string;
+  reason: string | null;
+}
+export interface InstallRequestCreatedData {
+  requestId: string;
+  workspaceId: string;
+  scopes: string[];
+  message: string | null;
+  requester: string;
+}
+export interface InstallRequestResolvedData {
+  requestId: string;
+  workspaceId: string;
+  status: 'approved' | 'restricted';
+  /** Where the deciding call acted: null for org level, else the workspace. */
+  decidedInWorkspaceId: string | null;
+  reason: string | null;
+}
+export interface InstallRequestCancelledData {
+  requestId: string;
+  workspaceId: string;
+  reason: string | null;
+}
+/** The app's scopes outgrew an org-level approval: it needs re-approval at org level. */
+export interface ApprovalLostData {
+  approvedScopes: string[];
+  requestedScopes: string[];
+  /** The scopes the approval did not cover. */
+  uncoveredScopes: string[];
+  reason: string | null;
 }
 export type AppField = 'ownerEmail' | 'category' | 'riskLevel';
 export interface AppFieldChange {
@@ -29,7 +75,13 @@ export interface NoteAddedData {
 export type EventBody =
   | { type: 'APPROVAL_STATUS_CHANGED'; data: ApprovalStatusChangedData }
   | { type: 'APP_UPDATED'; data: AppUpdatedData }
-  | { type: 'NOTE_ADDED'; data: NoteAddedData };
+  | { type: 'NOTE_ADDED'; data: NoteAddedData }
+  | { type: 'WORKSPACE_RESOLUTION_CHANGED'; data: WorkspaceResolutionChangedData }
+  | { type: 'WORKSPACE_APPROVAL_VOIDED'; data: WorkspaceApprovalVoidedData }
+  | { type: 'INSTALL_REQUEST_CREATED'; data: InstallRequestCreatedData }
+  | { type: 'INSTALL_REQUEST_RESOLVED'; data: InstallRequestResolvedData }
+  | { type: 'INSTALL_REQUEST_CANCELLED'; data: InstallRequestCancelledData }
+  | { type: 'APPROVAL_LOST_SCOPE_CHANGE'; data: ApprovalLostData };
 
 export type HistoryEvent = {
   seq: number;

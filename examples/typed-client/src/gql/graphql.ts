@@ -6,17 +6,33 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** The kinds of app history event. */
 export type AppHistoryEventType =
+  /** The app's requested scopes outgrew the org-level approval: it no longer counts and the app needs re-approval at org level. */
+  | 'APPROVAL_LOST_SCOPE_CHANGE'
   /** The app's approval changed (written only when it really changed). */
   | 'APPROVAL_STATUS_CHANGED'
   /** updateApp changed client-side attributes (owner, category, risk). */
   | 'APP_UPDATED'
+  /** A pending install request was cancelled (cancelAppInstallRequest). */
+  | 'INSTALL_REQUEST_CANCELLED'
+  /** Someone in a workspace asked for the app (requestAppInstall). */
+  | 'INSTALL_REQUEST_CREATED'
+  /** A pending install request was approved or restricted, by its id or by a decision on its app that covers it. */
+  | 'INSTALL_REQUEST_RESOLVED'
   /** A free-text note was added with addAppHistoryNote. */
-  | 'NOTE_ADDED';
+  | 'NOTE_ADDED'
+  /** An org-level restriction voided a workspace's own approval of the app (one event per workspace). */
+  | 'WORKSPACE_APPROVAL_VOIDED'
+  /** A workspace's own decision on the app changed (approveApp / restrictApp / clearAppResolution or the bulk calls with a workspaceId). */
+  | 'WORKSPACE_RESOLUTION_CHANGED';
 
 /** Why one id of a bulk call failed. */
 export type BulkErrorCode =
   /** The id is a well-formed UUID, but the catalog has no such app. */
-  | 'APP_NOT_FOUND';
+  | 'APP_NOT_FOUND'
+  /** approveApps with a workspaceId: the app is restricted at org level, which beats any workspace approval. */
+  | 'APP_RESTRICTED_ORG_WIDE'
+  /** An approval named a scope the app does not request. */
+  | 'INVALID_SCOPES';
 
 export type ApproveReviewedAppsMutationVariables = Exact<{
   clientId: string;
@@ -36,8 +52,14 @@ export type ClientAppsWithHistoryQueryVariables = Exact<{
 
 export type ClientAppsWithHistoryQuery = { client: { name: string, apps: { nodes: Array<{ id: string, name: string, isApproved: boolean, approvedAt: string | null, history: { nodes: Array<
             | { __typename: 'AppUpdatedEvent', reason: string | null, type: AppHistoryEventType, createdAt: string, changes: Array<{ field: string, from: string | null, to: string | null }>, actor: { name: string } }
+            | { __typename: 'ApprovalLostEvent', type: AppHistoryEventType, createdAt: string, actor: { name: string } }
             | { __typename: 'ApprovalStatusChangedEvent', wasApproved: boolean, isApproved: boolean, reason: string | null, type: AppHistoryEventType, createdAt: string, actor: { name: string } }
+            | { __typename: 'InstallRequestCancelledEvent', type: AppHistoryEventType, createdAt: string, actor: { name: string } }
+            | { __typename: 'InstallRequestCreatedEvent', type: AppHistoryEventType, createdAt: string, actor: { name: string } }
+            | { __typename: 'InstallRequestResolvedEvent', type: AppHistoryEventType, createdAt: string, actor: { name: string } }
             | { __typename: 'NoteAddedEvent', note: string, type: AppHistoryEventType, createdAt: string, actor: { name: string } }
+            | { __typename: 'WorkspaceApprovalVoidedEvent', type: AppHistoryEventType, createdAt: string, actor: { name: string } }
+            | { __typename: 'WorkspaceResolutionChangedEvent', type: AppHistoryEventType, createdAt: string, actor: { name: string } }
           > } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
 
 export type AppHistoryPageQueryVariables = Exact<{
@@ -50,8 +72,14 @@ export type AppHistoryPageQueryVariables = Exact<{
 
 export type AppHistoryPageQuery = { appHistory: { nodes: Array<
       | { __typename: 'AppUpdatedEvent', id: string, createdAt: string, changes: Array<{ field: string }> }
+      | { __typename: 'ApprovalLostEvent', id: string, createdAt: string }
       | { __typename: 'ApprovalStatusChangedEvent', isApproved: boolean, id: string, createdAt: string }
+      | { __typename: 'InstallRequestCancelledEvent', id: string, createdAt: string }
+      | { __typename: 'InstallRequestCreatedEvent', id: string, createdAt: string }
+      | { __typename: 'InstallRequestResolvedEvent', id: string, createdAt: string }
       | { __typename: 'NoteAddedEvent', note: string, id: string, createdAt: string }
+      | { __typename: 'WorkspaceApprovalVoidedEvent', id: string, createdAt: string }
+      | { __typename: 'WorkspaceResolutionChangedEvent', id: string, createdAt: string }
     >, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 
