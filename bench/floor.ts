@@ -3,14 +3,14 @@
  * directly against better-sqlite3 with statements prepared once, in one
  * immediate transaction — no GraphQL, no Drizzle, no validation, no auth.
  * Same tables, same schema, same pragmas (its file is opened and migrated by
- * the service's own openDatabase).
+ * the service's own openDatabase), the same event ids as the service's (newEventId).
  *
  * Two shapes, both measured; the faster one at each size is the floor:
  * - set-based: one lookup, one upsert, one insert, each over a json_each list;
  * - per-row: one lookup per id, one upsert and one insert per changed app.
  */
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { newEventId } from '../src/services/ids';
 
 export interface FloorResult {
   succeeded: string[];
@@ -62,7 +62,7 @@ export function setBasedFloor(sqlite: Database.Database, clientId: string, actor
       result.succeeded.push(row.id);
       if ((row.resolution === 'approved') !== approve) {
         result.changed.push(row.id);
-        events.push([randomUUID(), row.id]);
+        events.push([newEventId(), row.id]);
       }
     }
     if (events.length === 0) return result;
@@ -107,7 +107,7 @@ export function perRowFloor(sqlite: Database.Database, clientId: string, actor: 
       if ((row.resolution === 'approved') === approve) continue;
       result.changed.push(id);
       upsert.run(clientId, id, target, at, actor.tokenId, at);
-      insertEvent.run(randomUUID(), clientId, id, actor.tokenId, actor.kind, actor.name, data, at);
+      insertEvent.run(newEventId(), clientId, id, actor.tokenId, actor.kind, actor.name, data, at);
     }
     return result;
   });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
@@ -7,7 +6,7 @@ import { BadUserInputError, ConflictError } from '../errors';
 import { getClientApp, type ClientApp } from './apps';
 import { parseCategory, parseEmail, parseNote, parseReason } from './fields';
 import { appendHistoryEvent, insertHistoryEvents, type AppField, type AppFieldChange, type HistoryEvent, type NewHistoryEvent } from './history';
-import { parseId } from './ids';
+import { parseId, newEventId } from './ids';
 
 /**
  * A patch: a field that is absent (undefined) stays as it is; null clears a
@@ -86,7 +85,7 @@ export function updateApp(
       if (patch.isApproved !== undefined && (current.resolution === 'approved') !== patch.isApproved) {
         resolution = patch.isApproved ? 'approved' : 'unresolved';
         events.push({
-          eventId: randomUUID(),
+          eventId: newEventId(),
           appId,
           type: 'APPROVAL_STATUS_CHANGED',
           data: { from: current.resolution, to: resolution, reason: patch.reason },
@@ -97,7 +96,7 @@ export function updateApp(
         if (current[field] !== to) changes.push({ field, from: current[field], to });
       }
       if (changes.length > 0) {
-        events.push({ eventId: randomUUID(), appId, type: 'APP_UPDATED', data: { changes, reason: patch.reason } });
+        events.push({ eventId: newEventId(), appId, type: 'APP_UPDATED', data: { changes, reason: patch.reason } });
       }
       if (events.length === 0) return current;
 
@@ -153,7 +152,7 @@ export function addAppHistoryNote(
     (tx) => {
       getClientApp(tx, input.clientId, appId);
       return appendHistoryEvent(tx, input.clientId, input.actor, now, {
-        eventId: randomUUID(),
+        eventId: newEventId(),
         appId,
         type: 'NOTE_ADDED',
         data: { note },

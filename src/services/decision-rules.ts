@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Resolution, WorkspaceResolution } from '../db/schema';
 import type { NewHistoryEvent } from './history';
+import { newEventId } from './ids';
 
 /**
  * Seed 002's decision rules as plain functions over rows: given what the
@@ -76,7 +76,7 @@ function decideOrg(row: DecisionRow, call: DecisionCall, scopes: string[], plan:
   if (changed) {
     plan.orgStates.push({ appId: row.appId, resolution: to, approvedScopes });
     plan.events.push({
-      eventId: randomUUID(),
+      eventId: newEventId(),
       appId: row.appId,
       type: 'APPROVAL_STATUS_CHANGED',
       // Only what applies: older events (before seed 002) carry neither key.
@@ -88,7 +88,7 @@ function decideOrg(row: DecisionRow, call: DecisionCall, scopes: string[], plan:
     for (const workspaceId of row.workspaceApprovals) {
       plan.workspaceDeletes.push({ workspaceId, appId: row.appId });
       plan.events.push({
-        eventId: randomUUID(),
+        eventId: newEventId(),
         appId: row.appId,
         type: 'WORKSPACE_APPROVAL_VOIDED',
         data: { workspaceId, reason: call.reason },
@@ -112,7 +112,7 @@ function decideWorkspace(row: DecisionRow, call: DecisionCall, workspaceId: stri
   if (to === 'unresolved') plan.workspaceDeletes.push({ workspaceId, appId: row.appId });
   else plan.workspaceUpserts.push({ appId: row.appId, resolution: to, approvedScopes });
   plan.events.push({
-    eventId: randomUUID(),
+    eventId: newEventId(),
     appId: row.appId,
     type: 'WORKSPACE_RESOLUTION_CHANGED',
     data: { workspaceId, from, to, approvedScopes, requestId: call.requestId, reason: call.reason },
@@ -168,7 +168,7 @@ export function planDecisions(rows: readonly DecisionRow[], call: DecisionCall):
       for (const request of row.pendingRequests) {
         plan.requestResolutions.push({ id: request.id, status });
         plan.events.push({
-          eventId: randomUUID(),
+          eventId: newEventId(),
           appId: row.appId,
           type: 'INSTALL_REQUEST_RESOLVED',
           data: { requestId: request.id, workspaceId: request.workspaceId, status, decidedInWorkspaceId: call.workspaceId, reason: call.reason },
@@ -207,7 +207,7 @@ export function planScopeChange(
     lostClientIds.push(approval.clientId);
     events.push({
       clientId: approval.clientId,
-      eventId: randomUUID(),
+      eventId: newEventId(),
       appId,
       type: 'APPROVAL_LOST_SCOPE_CHANGE',
       data: { approvedScopes: approval.approvedScopes ?? [], requestedScopes, uncoveredScopes: uncovered, reason },

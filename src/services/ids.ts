@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BadUserInputError } from '../errors';
 
 /** 8-4-4-4-12 hexadecimal, any version: ids are compared in lowercase. */
@@ -5,6 +6,19 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 export function isUuid(value: string): boolean {
   return UUID_PATTERN.test(value);
+}
+
+/**
+ * A new history event id: a UUID version 7 (RFC 9562), the creation time in
+ * milliseconds then 74 random bits. Events are appended in time order, so
+ * their ids land at the end of the unique index instead of on a random page
+ * each (a 1,000-event call then touches a few index pages, not ~1,000).
+ * Still opaque to clients, unique, and any UUID (older v4 ids) stays valid.
+ */
+export function newEventId(now: number = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0');
+  // randomUUID() is v4 (pooled randomness): keep its random bits and variant, replace time and version.
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }
 
 /** A single id argument: a UUID, returned in lowercase, else BAD_USER_INPUT naming the field. */

@@ -6,7 +6,7 @@ import type { InstallRequestStatus } from '../db/schema';
 import { BadUserInputError, DecisionError, NotFoundError } from '../errors';
 import { parseReason } from './fields';
 import { insertHistoryEvents } from './history';
-import { parseId } from './ids';
+import { parseId, newEventId } from './ids';
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
 import { parseScopes } from './workspaces';
 
@@ -127,7 +127,7 @@ export function createInstallRequest(
                 ${requester}, 'pending', ${now.getTime()})`);
       insertHistoryEvents(tx, input.clientId, input.actor, now, [
         {
-          eventId: randomUUID(),
+          eventId: newEventId(),
           appId,
           type: 'INSTALL_REQUEST_CREATED',
           data: { requestId: request.id, workspaceId: request.workspaceId, scopes, message, requester },
@@ -174,7 +174,7 @@ export function cancelInstallRequest(
         WHERE id = ${request.id}`);
       insertHistoryEvents(tx, input.clientId, input.actor, now, [
         {
-          eventId: randomUUID(),
+          eventId: newEventId(),
           appId: request.appId,
           type: 'INSTALL_REQUEST_CANCELLED',
           data: { requestId: request.id, workspaceId: request.workspaceId, reason },
