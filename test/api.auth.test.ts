@@ -130,7 +130,7 @@ describe('unexpected errors are masked', () => {
     const broken = testDatabase();
     const { clientId, appIds } = seedTenant(broken.db, { appCount: 1 });
     const token = issueToken(broken.db, 'internal').token;
-    broken.sqlite.exec('DROP INDEX app_history_events_app_idx; ALTER TABLE app_history_events RENAME TO gone');
+    broken.sqlite.exec('DROP INDEX app_history_events_app_type_idx; ALTER TABLE app_history_events RENAME TO gone');
     const brokenYoga = createAppgovYoga({ db: broken.db, config: { maxBulkIds: 10 } });
     const res = await gql(brokenYoga, APPROVE, { c: clientId, a: appIds }, token);
     expect(res.body.errors).toEqual([

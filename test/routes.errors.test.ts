@@ -244,7 +244,7 @@ describe('405, 409, 413, 415, 500', () => {
   it('500 masked for an unexpected failure: no SQL, no stack, nothing written', async () => {
     const broken = testDatabase();
     const brokenToken = seedDemoIfEmpty(broken.db)!.token;
-    broken.sqlite.exec('DROP INDEX app_history_events_app_idx; ALTER TABLE app_history_events RENAME TO gone');
+    broken.sqlite.exec('DROP INDEX app_history_events_app_type_idx; ALTER TABLE app_history_events RENAME TO gone');
     const brokenYoga = createAppgovYoga({ db: broken.db, config: { maxBulkIds: 3 } });
     const res = await rest(brokenYoga, 'POST', APPROVE, { token: brokenToken, body: { app_ids: [APP] } });
     expect({ status: res.status, body: res.body }).toEqual({ status: 500, body: { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } } });

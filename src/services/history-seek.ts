@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
-import type { HistoryEventType, TokenKind } from '../db/schema';
+import { HISTORY_EVENT_TYPES, type HistoryEventType, type TokenKind } from '../db/schema';
 
 export interface HistoryRow {
   seq: number;
@@ -73,14 +73,22 @@ function arm(shape: ArmShape, segments: Segment[], limit: number): SQL {
       SELECT h.seq FROM app_history_events AS h WHERE ${sql.join(where, sql` AND `)} ORDER BY ${order} LIMIT ${limit})`;
 }
 
-/** The index ranges one key's page lies in: per type named (or one for all types), a range and maybe a tie. */
+/**
+ * The types a key's page is sought in: those named; for one app's unfiltered history every type
+ * (its only index is per type); for the client-wide unfiltered view none (one untyped range).
+ */
+function typesOf(key: HistorySeekKey): readonly (HistoryEventType | null)[] {
+  return key.types ?? (key.appId === null ? [null] : HISTORY_EVENT_TYPES);
+}
+
+/** The index ranges one key's page lies in: per type sought (or one for all types), a range and maybe a tie. */
 function segmentsOf(key: HistorySeekKey, k: number): { tie: Segment[]; range: Segment[] } {
   const lo = key.since ?? EARLIEST_MS;
   const until = key.until ?? LATEST_MS;
   const hi = key.after ? Math.min(until, key.after.at) : until;
   const tie: Segment[] = [];
   const range: Segment[] = [];
-  for (const t of key.types ?? [null]) {
+  for (const t of typesOf(key)) {
     const base = { k, c: key.clientId, a: key.appId, t };
     if (key.after && key.after.at >= lo && key.after.at < until) tie.push({ ...base, at: key.after.at, seq: key.after.seq });
     if (lo < hi) range.push({ ...base, lo, hi });
@@ -91,7 +99,7 @@ function segmentsOf(key: HistorySeekKey, k: number): { tie: Segment[]; range: Se
 /**
  * Newest-first pages for many listings in ONE statement. Each filter is part
  * of an index range ((client, [app,] [type,] created_at, seq)), so a page
- * costs O(page size × types named), however much history precedes it, falls
+ * costs O(page size × types sought), however much history precedes it, falls
  * outside the time bounds or is of other types. Results come in key order.
  */
 export function seekHistory(db: Db, keys: readonly HistorySeekKey[]): { rows: HistoryRow[]; hasNextPage: boolean }[] {
@@ -107,7 +115,7 @@ export function seekHistory(db: Db, keys: readonly HistorySeekKey[]): { rows: Hi
   };
   keys.forEach((key, k) => {
     const scope = key.appId === null ? 'client' : 'app';
-    const typed = key.types !== null;
+    const typed = typesOf(key)[0] !== null;
     const { tie, range } = segmentsOf(key, k);
     add({ scope, typed, tie: true }, tie);
     add({ scope, typed, tie: false }, range);
