@@ -1,3 +1,5 @@
+import { LOG_LEVELS, type LogLevel } from './observability/logger';
+
 /**
  * Environment → one typed, validated config object. Read once at start; a bad
  * value stops the start with a message that names the variable.
@@ -13,6 +15,12 @@ export interface Config {
   logSql: boolean;
   /** NODE_ENV=production: no demo data, no GraphiQL defaults with a token. */
   production: boolean;
+  /** APPGOV_LOG_LEVEL: the least severe level written to stderr. */
+  logLevel: LogLevel;
+  /** APPGOV_METRICS_TOKEN: serve /metrics to this bearer secret; null: no metrics. */
+  metricsToken: string | null;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT is set: trace operations with OpenTelemetry. */
+  tracing: boolean;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +49,25 @@ function booleanVar(env: Env, name: string): boolean {
   throw new ConfigError(`${name} must be 1, 0, true or false; got "${env[name]}"`);
 }
 
+function logLevelVar(env: Env): LogLevel {
+  const raw = env.APPGOV_LOG_LEVEL?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`APPGOV_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.APPGOV_LOG_LEVEL}"`);
+  }
+  return raw as LogLevel;
+}
+
+/** A secret guards /metrics on the public port: long enough not to guess, and sendable in a header. */
+function metricsTokenVar(env: Env): string | null {
+  const raw = env.APPGOV_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return null;
+  if (!/^[\x21-\x7e]{24,256}$/.test(raw)) {
+    throw new ConfigError('APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces');
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
   const dbPath = env.APPGOV_DB?.trim() || './data/appgov.db';
@@ -51,5 +78,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxBulkIds: integerVar(env, 'APPGOV_MAX_BULK_IDS', 1000, 1, 100_000),
     logSql: booleanVar(env, 'APPGOV_LOG_SQL'),
     production: env.NODE_ENV === 'production',
+    logLevel: logLevelVar(env),
+    metricsToken: metricsTokenVar(env),
+    tracing: (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') !== '',
   };
 }

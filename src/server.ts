@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config';
-import { openDatabase, StderrSqlLogger } from './db/open';
+import { openDatabase } from './db/open';
+import { createLogger, SqlLogger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
 import { DEMO_CLIENT_ID, seedDemoIfEmpty } from './services/demo';
 import { createAppgovYoga } from './yoga';
 
@@ -17,12 +19,19 @@ function startupConfig(): Config {
 }
 
 const config = startupConfig();
-const database = openDatabase(config.dbPath, config.logSql ? { logger: new StderrSqlLogger() } : {});
+const logger = createLogger({ level: config.logLevel });
+const database = openDatabase(config.dbPath, config.logSql ? { logger: new SqlLogger(logger) } : {});
+const metrics = config.metricsToken ? createMetrics() : undefined;
+// Only with an OTLP endpoint configured are the OpenTelemetry packages loaded at all.
+const tracing = config.tracing ? await (await import('./observability/tracing')).startTracing() : undefined;
 const demo = config.production ? null : seedDemoIfEmpty(database.db);
 
 const yoga = createAppgovYoga({
   db: database.db,
   config,
+  logger,
+  ...(metrics && config.metricsToken ? { metrics, metricsToken: config.metricsToken } : {}),
+  ...(tracing ? { tracing: tracing.plugin } : {}),
   ...(demo ? { graphiqlToken: demo.token, graphiqlClientId: demo.clientId } : {}),
 });
 const server = createServer(yoga);
@@ -37,6 +46,7 @@ server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url: `${base}/graphql`, database: config.dbPath, metrics: Boolean(metrics), tracing: Boolean(tracing) }, 'listening');
   const lines = [`appgov is serving ${base}/graphql (GraphiQL in a browser) on ${config.dbPath}`];
   if (demo) {
     lines.push(
@@ -59,10 +69,10 @@ let closing = false;
 function shutDown(signal: string) {
   if (closing) return;
   closing = true;
-  console.error(`appgov: ${signal} received, closing`);
+  logger.info({ signal }, 'closing');
   server.close(() => {
     database.close();
-    process.exit(0);
+    void (tracing?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
   });
   server.closeIdleConnections();
   // Requests still running after 10 s are cut off rather than holding the process.

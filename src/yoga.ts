@@ -5,6 +5,9 @@ import type { Config } from './config';
 import { createContext, type Context } from './context';
 import type { Db } from './db/open';
 import { AppgovError } from './errors';
+import { createLogger, type Logger } from './observability/logger';
+import { useMetricsEndpoint, type AppgovMetrics } from './observability/metrics';
+import { noteUnexpectedError, requestIdOfError, useRequestLog } from './observability/request-log';
 import { schema } from './schema';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
@@ -16,6 +19,14 @@ export interface YogaOptions {
   graphiqlToken?: string;
   /** The client the GraphiQL example operation names. */
   graphiqlClientId?: string;
+  /** Structured logs, and then one line per request with its request id. Without: unexpected errors only, to stderr. */
+  logger?: Logger;
+  /** Collect Prometheus metrics (per server registry). */
+  metrics?: AppgovMetrics;
+  /** With `metrics`: serve them at /metrics to this bearer secret. */
+  metricsToken?: string;
+  /** The OpenTelemetry plugin, when tracing is configured (see observability/tracing.ts). */
+  tracing?: Plugin;
 }
 
 function domainErrorOf(error: unknown): AppgovError | null {
@@ -47,16 +58,24 @@ function toClientError(error: unknown, message: string, isDev?: boolean): Error 
   });
 }
 
-/** Logs go to stderr. Expected domain errors (bad input, 401, …) are answers, not incidents: not logged. */
-const stderrLogger = {
-  debug: () => {},
-  info: (...args: unknown[]) => console.error(...args),
-  warn: (...args: unknown[]) => console.error(...args),
-  error: (...args: unknown[]) => {
-    if (args.length === 1 && domainErrorOf(args[0])) return;
-    console.error(...args);
-  },
-};
+/**
+ * Yoga's own log calls, into the structured log. Expected domain errors (bad input, 401, …)
+ * are answers, not incidents: not logged. An unexpected error is logged whole, with the
+ * request id it happened in; the client saw only "Unexpected error.".
+ */
+function yogaLogging(logger: Logger) {
+  return {
+    debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
+    info: (...args: unknown[]) => logger.info({ args }, 'yoga'),
+    warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
+    error: (...args: unknown[]) => {
+      const [error] = args;
+      if (args.length === 1 && domainErrorOf(error)) return;
+      const cause = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+      logger.error({ requestId: requestIdOfError(error), err: cause }, 'unexpected error');
+    },
+  };
+}
 
 /**
  * graphql-js reports a variable that does not fit its type ("Variable "$appIds" got invalid
@@ -134,15 +153,30 @@ query Apps {
 
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db, config } = options;
+  const logger = options.logger ?? createLogger({ level: 'error' });
+  const observability: Plugin[] = [
+    ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
+    ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
+    ...(options.tracing ? [options.tracing] : []),
+  ];
   return createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext(db, config, request),
+    context: ({ request }) => {
+      try {
+        const context = createContext(db, config, request);
+        if (options.metrics) context.metrics = options.metrics;
+        return context;
+      } catch (error) {
+        if (!domainErrorOf(error)) noteUnexpectedError(error, request);
+        throw error;
+      }
+    },
     graphqlEndpoint: '/graphql',
     // Yoga's own check only proves the process is up; /health (below) also asks the database.
     healthCheckEndpoint: '/livez',
     landingPage: false,
     maskedErrors: { maskError: toClientError },
-    logging: stderrLogger,
+    logging: yogaLogging(logger),
     // Yoga's default page loads GraphiQL from a CDN; this one carries it inline, so the explorer
     // works on machines without internet access too. The bundle is 9 MB: loaded on first use only.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
@@ -151,6 +185,6 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
       ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
     },
-    plugins: [useDatabaseHealth(db), useVariableErrorCodes()],
+    plugins: [...observability, useDatabaseHealth(db), useVariableErrorCodes()],
   });
 }

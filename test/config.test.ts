@@ -10,13 +10,22 @@ describe('loadConfig', () => {
       maxBulkIds: 1000,
       logSql: false,
       production: false,
+      logLevel: 'info',
+      metricsToken: null,
+      tracing: false,
     });
   });
 
   it('reads every variable', () => {
     expect(
       loadConfig({ HOST: '0.0.0.0', PORT: '8080', APPGOV_DB: '/var/appgov.db', APPGOV_MAX_BULK_IDS: '20000', APPGOV_LOG_SQL: '1', NODE_ENV: 'production' }),
-    ).toEqual({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true });
+    ).toEqual(expect.objectContaining({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true }));
+  });
+
+  it('reads the operations variables', () => {
+    expect(
+      loadConfig({ APPGOV_LOG_LEVEL: 'DEBUG', APPGOV_METRICS_TOKEN: 'm'.repeat(24), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }),
+    ).toEqual(expect.objectContaining({ logLevel: 'debug', metricsToken: 'm'.repeat(24), tracing: true }));
   });
 
   it.each([
@@ -25,6 +34,9 @@ describe('loadConfig', () => {
     [{ APPGOV_MAX_BULK_IDS: '0' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "0"'],
     [{ APPGOV_MAX_BULK_IDS: '1.5' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "1.5"'],
     [{ APPGOV_LOG_SQL: 'yes' }, 'APPGOV_LOG_SQL must be 1, 0, true or false; got "yes"'],
+    [{ APPGOV_LOG_LEVEL: 'loud' }, 'APPGOV_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud"'],
+    [{ APPGOV_METRICS_TOKEN: 'short' }, 'APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces'],
+    [{ APPGOV_METRICS_TOKEN: `${'m'.repeat(24)} x` }, 'APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

@@ -64,7 +64,7 @@ for (const [name, run, what] of [
       },
       resolve: (_root, args, ctx) => {
         const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
-        return run(ctx.db, {
+        const result = run(ctx.db, {
           clientId,
           appIds: args.appIds,
           actor: principal,
@@ -72,6 +72,8 @@ for (const [name, run, what] of [
           reason: args.reason,
           dryRun: args.dryRun ?? false,
         });
+        if (!args.dryRun) ctx.metrics?.recordBulkIds(name, result);
+        return result;
       },
     }),
   );
