@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { useMetricsEndpoint, type AppgovMetrics } from './observability/metrics';
 import { noteUnexpectedError, requestIdOfError, useRequestLog } from './observability/request-log';
 import { schema } from './schema';
+import { exampleClientId } from './services/demo';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
@@ -125,31 +126,46 @@ function useDatabaseHealth(db: Db): Plugin {
   };
 }
 
-export const EXAMPLE_OPERATION = (clientId: string) => `# Approve two apps for the demo client. Run it twice:
-# the second call succeeds and writes nothing (idempotent).
-# The last id is well-formed but not in the catalog.
+export const TOKEN_HINT = `# Send a token: in the Headers tab below, {"Authorization": "Bearer <token>"}.
+# No token yet? Make one with: npx appgov token create --kind internal --name me
+`;
+
+/**
+ * GraphiQL's pre-filled example: one operation, so one click on ▶ runs it. It asks
+ * for `changed`, so running it again shows the idempotency.
+ */
+export const EXAMPLE_OPERATION = (clientId: string, options: { tokenHint?: boolean } = {}) => `${options.tokenHint ? TOKEN_HINT : ''}# Approve two apps for one client. Run it twice: the second call succeeds,
+# \`changed\` is empty and nothing is written (idempotent).
+# The last id is well-formed but not in the catalog: it comes back in \`failed\`.
 mutation Approve {
   approveApps(
     clientId: "${clientId}"
     appIds: ["f1a2b3c4-d5e6-7890-abcd-ef1234567890", "3c9e7a5b-1d2f-4a6c-8e0b-5f7a9c1e3d2b", "ffffffff-ffff-ffff-ffff-ffffffffffff"]
   ) {
     succeeded
+    changed
     failed { id error code }
   }
 }
+`;
 
-query Apps {
-  client(id: "${clientId}") {
-    name
-    apps(first: 10) {
-      nodes {
-        name isApproved approvedAt
-        history(first: 3) { nodes { type createdAt actor { name } ... on ApprovalStatusChangedEvent { wasApproved isApproved } } }
-      }
-    }
-  }
+/** With no client to name yet, the example asks who the token is. */
+export const EXAMPLE_WITHOUT_CLIENT = `${TOKEN_HINT}# There is no client yet: npx appgov client create --name "Acme"
+{
+  viewer { id kind name scopes }
 }
 `;
+
+/**
+ * The example names the given client, else the one the database has (the demo
+ * client first), so GraphiQL opens with a working example after a restart too;
+ * without a token in its headers, the example says how to get one.
+ */
+export function graphiqlDefaultQuery(db: Db, options: Pick<YogaOptions, 'graphiqlClientId' | 'graphiqlToken'>): string {
+  const clientId = options.graphiqlClientId ?? exampleClientId(db);
+  const tokenHint = !options.graphiqlToken;
+  return clientId ? EXAMPLE_OPERATION(clientId, { tokenHint }) : EXAMPLE_WITHOUT_CLIENT;
+}
 
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db, config } = options;
@@ -182,7 +198,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     graphiql: {
       title: 'appgov',
-      ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
+      defaultQuery: graphiqlDefaultQuery(db, options),
       ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
     },
     plugins: [...observability, useDatabaseHealth(db), useVariableErrorCodes()],

@@ -80,6 +80,10 @@ describe('npm start', () => {
     const again = await start({ APPGOV_DB: join(dir, 'demo.db') });
     try {
       expect(again.stdout()).not.toContain('agv_');
+      // GraphiQL still opens with a working example, and says how to get a token.
+      const page = await (await fetch(`${again.base}/graphql`, { headers: { accept: 'text/html' } })).text();
+      expect(page).toContain('mutation Approve');
+      expect(page).toContain('npx appgov token create --kind internal --name me');
       expect(logLines(again.stderr()).filter((l) => l.msg === 'sql')).toEqual([]);
     } finally {
       await stop(again);

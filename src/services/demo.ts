@@ -3,7 +3,7 @@ import { createToken } from '../auth/tokens';
 import type { Db } from '../db/open';
 import { apps } from '../db/schema';
 import { codeNameFrom } from './apps';
-import { createClient } from './clients';
+import { createClient, findClient, listClients } from './clients';
 
 /** Fixed ids, so the README's examples run as written against the demo data. */
 export const DEMO_CLIENT_ID = 'aa7cf840-9ca9-46a3-9778-9015d6580d50';
@@ -43,4 +43,10 @@ export function seedDemoIfEmpty(db: Db): { clientId: string; token: string } | n
     },
     { behavior: 'immediate' },
   );
+}
+
+/** The client GraphiQL's example names: the demo client while it exists, else the first client; null when none. */
+export function exampleClientId(db: Db): string | null {
+  if (findClient(db, DEMO_CLIENT_ID)) return DEMO_CLIENT_ID;
+  return listClients(db, { limit: 1 })[0]?.id ?? null;
 }
