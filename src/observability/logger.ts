@@ -20,7 +20,7 @@ export function createLogger(options: { level: LogLevel; destination?: Destinati
   return pino(
     {
       level: options.level,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // Epoch milliseconds (pino's default): an ISO string costs about 1% of a small read.
       formatters: { level: (label) => ({ level: label }) },
       hooks: { streamWrite: (line) => (line.includes('agv_') ? line.replace(TOKEN_SECRET, 'agv_[redacted]') : line) },
     },

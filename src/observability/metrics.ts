@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 
 /** Operation names are chosen by callers: past this many distinct ones, the rest share one label. */
 const MAX_OPERATION_LABELS = 100;
@@ -16,6 +16,8 @@ export interface BulkOutcome {
 /**
  * One server's Prometheus metrics, on its own registry (never prom-client's
  * global one), so several servers in one process, and tests, do not collide.
+ * No default process metrics: their GC observer cost several percent of a
+ * small read (bench/observability.ts), and the platform measures the process.
  */
 export interface AppgovMetrics {
   readonly registry: Registry;
@@ -31,7 +33,6 @@ export interface AppgovMetrics {
 
 export function createMetrics(): AppgovMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'appgov_' });
   const requests = new Counter({
     name: 'appgov_graphql_requests_total',
     help: 'GraphQL requests, by operation name and outcome ("ok" or the error code; INTERNAL_SERVER_ERROR wins over others).',
