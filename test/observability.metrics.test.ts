@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/observability/logger';
 import { createMetrics, OPERATION_OVERFLOW, type AppgovMetrics } from '../src/observability/metrics';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { issueToken, seedTenant, testDatabase, uuid } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
+import { startServer, stopServer } from './helpers/server';
 
 const METRICS_TOKEN = 'metrics-secret-0123456789abcdef';
 const SMALL_READ = 'query SmallRead($c: ID!) { client(id: $c) { name apps(first: 2) { nodes { id } } } }';
@@ -123,4 +127,32 @@ describe('/metrics', () => {
     expect(sample(await a.registry.metrics(), 'appgov_graphql_requests_total', { operation: 'Op3', outcome: 'ok' })).toBe(2);
     expect(sample(await b.registry.metrics(), 'appgov_graphql_requests_total', { operation: 'Op0', outcome: 'ok' })).toBe(0);
   });
+});
+
+describe('npm start with APPGOV_METRICS_TOKEN', () => {
+  it('serves /metrics to the secret, and logs each request with the id it returns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appgov-metrics-'));
+    const server = await startServer({ APPGOV_DB: join(dir, 'metrics.db'), APPGOV_METRICS_TOKEN: METRICS_TOKEN });
+    try {
+      const token = /token:\s+(agv_\S+)/.exec(server.stdout())![1]!;
+      const res = await fetch(`${server.base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': 'e2e-1' },
+        body: JSON.stringify({ query: SMALL_READ, variables: { c: 'aa7cf840-9ca9-46a3-9778-9015d6580d50' } }),
+      });
+      expect(res.headers.get('x-request-id')).toBe('e2e-1');
+      expect((await res.json()).errors).toBeUndefined();
+      expect((await fetch(`${server.base}/metrics`)).status).toBe(401);
+      const scraped = await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(sample(await scraped.text(), 'appgov_graphql_requests_total', { operation: 'SmallRead', outcome: 'ok' })).toBe(1);
+      expect(server.logLines().filter((l) => l.msg === 'request')).toEqual([
+        expect.objectContaining({ level: 'info', requestId: 'e2e-1', operation: 'SmallRead', status: 200, outcome: 'ok' }),
+      ]);
+      expect(server.stderr()).not.toContain(token);
+    } finally {
+      expect(await stopServer(server)).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(server.logLines().map((l) => l.msg)).toEqual(['listening', 'request', 'closing']);
+  }, 60_000);
 });
