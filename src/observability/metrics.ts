@@ -117,8 +117,9 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export function useMetricsEndpoint(metrics: AppgovMetrics, token: string): Plugin {
   const expected = digest(`Bearer ${token}`);
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
-      if (url.pathname !== '/metrics') return;
+    // Synchronous for every other path: an async hook would put each request through a promise.
+    onRequest({ url, request, endResponse, fetchAPI }) {
+      if (url.pathname !== '/metrics') return undefined;
       const given = request.headers.get('authorization');
       if (given === null || !timingSafeEqual(digest(given.trim()), expected)) {
         endResponse(
@@ -127,13 +128,10 @@ export function useMetricsEndpoint(metrics: AppgovMetrics, token: string): Plugi
             headers: { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' },
           }),
         );
-        return;
+        return undefined;
       }
-      endResponse(
-        new fetchAPI.Response(await metrics.registry.metrics(), {
-          status: 200,
-          headers: { 'content-type': metrics.registry.contentType },
-        }),
+      return metrics.registry.metrics().then((text) =>
+        endResponse(new fetchAPI.Response(text, { status: 200, headers: { 'content-type': metrics.registry.contentType } })),
       );
     },
   };

@@ -87,6 +87,8 @@ export function outcomeOf(codes: readonly string[]): string {
  */
 export function useRequestLog(options: { logger: Logger; metrics?: AppgovMetrics | undefined }): Plugin<Context> {
   const { logger, metrics } = options;
+  // The level is fixed for the server's life: decide once whether request lines are built at all.
+  const infoEnabled = logger.isLevelEnabled('info');
   return {
     onRequest({ request }) {
       recordOf(request);
@@ -137,19 +139,21 @@ export function useRequestLog(options: { logger: Logger; metrics?: AppgovMetrics
         return;
       }
       const outcome = outcomeOf(record.errorCodes);
-      logger.info(
-        {
-          requestId: record.id,
-          operation: record.operation,
-          operationType: record.operationType,
-          tokenId: record.tokenId,
-          status: response.status,
-          durationMs: Math.round(durationMs * 100) / 100,
-          outcome: outcome === 'ok' ? 'ok' : 'error',
-          ...(outcome === 'ok' ? {} : { errorCodes: [...new Set(record.errorCodes)] }),
-        },
-        'request',
-      );
+      if (infoEnabled) {
+        logger.info(
+          {
+            requestId: record.id,
+            operation: record.operation,
+            operationType: record.operationType,
+            tokenId: record.tokenId,
+            status: response.status,
+            durationMs: Math.round(durationMs * 100) / 100,
+            outcome: outcome === 'ok' ? 'ok' : 'error',
+            ...(outcome === 'ok' ? {} : { errorCodes: [...new Set(record.errorCodes)] }),
+          },
+          'request',
+        );
+      }
       metrics?.observeRequest(
         record.executed ? (record.operation ?? ANONYMOUS_OPERATION) : NO_OPERATION,
         outcome,
