@@ -65,8 +65,10 @@ function toClientError(error: unknown, message: string, isDev?: boolean): Error 
  * request id it happened in; the client saw only "Unexpected error.".
  */
 function yogaLogging(logger: Logger) {
+  // Yoga logs a few debug lines per request: when debug is off, not even their arguments are packed.
+  const debugEnabled = logger.isLevelEnabled('debug');
   return {
-    debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
+    debug: debugEnabled ? (...args: unknown[]) => logger.debug({ args }, 'yoga') : () => {},
     info: (...args: unknown[]) => logger.info({ args }, 'yoga'),
     warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
     error: (...args: unknown[]) => {
