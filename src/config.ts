@@ -1,5 +1,6 @@
 import { readTrustedDocuments, type TrustedDocuments } from './auth/trusted-documents';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
+import { LOG_LEVELS, type LogLevel } from './observability/logger';
 
 /**
  * Environment → one typed, validated config object. Read once at start; a bad
@@ -40,6 +41,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** Time to receive the request headers. */
   headersTimeoutMs: number;
+  /** APPGOV_LOG_LEVEL: the least severe level written to stderr. */
+  logLevel: LogLevel;
+  /** APPGOV_METRICS_TOKEN: serve /metrics to this bearer secret; null: no metrics. */
+  metricsToken: string | null;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT is set: trace operations with OpenTelemetry. */
+  tracing: boolean;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +122,25 @@ function originsVar(env: Env, name: string): string[] {
   });
 }
 
+function logLevelVar(env: Env): LogLevel {
+  const raw = env.APPGOV_LOG_LEVEL?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`APPGOV_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.APPGOV_LOG_LEVEL}"`);
+  }
+  return raw as LogLevel;
+}
+
+/** A secret guards /metrics on the public port: long enough not to guess, and sendable in a header. */
+function metricsTokenVar(env: Env): string | null {
+  const raw = env.APPGOV_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return null;
+  if (!/^[\x21-\x7e]{24,256}$/.test(raw)) {
+    throw new ConfigError('APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces');
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
   const dbPath = env.APPGOV_DB?.trim() || './data/appgov.db';
@@ -142,5 +168,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnections: integerVar(env, 'APPGOV_MAX_CONNECTIONS', 1000, 1, 1_000_000),
     requestTimeoutMs,
     headersTimeoutMs,
+    logLevel: logLevelVar(env),
+    metricsToken: metricsTokenVar(env),
+    tracing: (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') !== '',
   };
 }

@@ -22,6 +22,9 @@ describe('loadConfig', () => {
       maxConnections: 1000,
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
+      logLevel: 'info',
+      metricsToken: null,
+      tracing: false,
     });
   });
 
@@ -31,12 +34,21 @@ describe('loadConfig', () => {
     ).toMatchObject({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true, graphiql: false });
   });
 
+  it('reads the operations variables', () => {
+    expect(
+      loadConfig({ APPGOV_LOG_LEVEL: 'DEBUG', APPGOV_METRICS_TOKEN: 'm'.repeat(24), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }),
+    ).toEqual(expect.objectContaining({ logLevel: 'debug', metricsToken: 'm'.repeat(24), tracing: true }));
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT must be a whole number from 0 to 65535; got "eighty"'],
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535; got "70000"'],
     [{ APPGOV_MAX_BULK_IDS: '0' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "0"'],
     [{ APPGOV_MAX_BULK_IDS: '1.5' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "1.5"'],
     [{ APPGOV_LOG_SQL: 'yes' }, 'APPGOV_LOG_SQL must be 1, 0, true or false; got "yes"'],
+    [{ APPGOV_LOG_LEVEL: 'loud' }, 'APPGOV_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud"'],
+    [{ APPGOV_METRICS_TOKEN: 'short' }, 'APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces'],
+    [{ APPGOV_METRICS_TOKEN: `${'m'.repeat(24)} x` }, 'APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

@@ -81,7 +81,7 @@ for (const [name, run, what] of [
       },
       resolve: (_root, args, ctx) => {
         const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args, 'apps:write');
-        return run(ctx.db, {
+        const result = run(ctx.db, {
           clientId,
           workspaceId,
           appIds: args.appIds,
@@ -90,6 +90,8 @@ for (const [name, run, what] of [
           reason: args.reason,
           dryRun: args.dryRun ?? false,
         });
+        if (!args.dryRun) ctx.metrics?.recordBulkIds(name, result);
+        return result;
       },
     }),
   );

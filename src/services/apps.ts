@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq, or, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
@@ -76,6 +76,7 @@ export function createApp(
       if (clash) {
         throw new ConflictError(
           clash.id === id ? `An app with id ${id} already exists` : `The code name "${codeName}" is taken`,
+          { field: clash.id === id ? 'id' : 'codeName' },
         );
       }
       tx.insert(apps)
@@ -233,4 +234,32 @@ export function getClientApps(db: Db, keys: readonly { clientId: string; appId: 
     const row = byKey.get(i);
     return row ? toClientApp(key.clientId, row) : null;
   });
+}
+
+export interface CatalogAppRow {
+  id: string;
+  codeName: string;
+  name: string;
+  scopes: string[];
+  createdAt: Date;
+}
+
+/**
+ * One page of the catalog, ordered by name (case-insensitive), then id, after
+ * the row `after`: a keyset seek on apps_sort_name_idx, as Client.apps pages.
+ */
+export function listCatalogApps(db: Db, page: { after?: { name: string; id: string } | null; limit: number }): CatalogAppRow[] {
+  const after = page.after;
+  return db
+    .select({ id: apps.id, codeName: apps.codeName, name: apps.name, scopes: apps.scopes, createdAt: apps.createdAt })
+    .from(apps)
+    // Spelled out, not as a row value `(lower(name), id) > (…)`: SQLite seeks the expression index only this way.
+    .where(
+      after
+        ? sql`lower(${apps.name}) >= lower(${after.name}) AND (lower(${apps.name}) > lower(${after.name}) OR ${apps.id} > ${after.id})`
+        : undefined,
+    )
+    .orderBy(sql`lower(${apps.name})`, asc(apps.id))
+    .limit(page.limit)
+    .all();
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, gt, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type Db } from '../db/open';
 import { clients } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
@@ -44,4 +44,21 @@ export function createClient(db: Db, input: { name: string; id?: string; directo
     },
     { behavior: 'immediate' },
   );
+}
+
+export interface ClientRow {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** One page of clients in id order, after `after`: a keyset seek on the primary key. */
+export function listClients(db: Db, page: { after?: string | null; limit: number }): ClientRow[] {
+  return db
+    .select({ id: clients.id, name: clients.name, createdAt: clients.createdAt })
+    .from(clients)
+    .where(page.after ? gt(clients.id, page.after) : undefined)
+    .orderBy(asc(clients.id))
+    .limit(page.limit)
+    .all();
 }
