@@ -5,7 +5,7 @@ import { builder } from './builder';
 const BulkErrorCodeEnum = builder.enumType('BulkErrorCode', {
   description: 'Why one id of a bulk call failed.',
   values: {
-    APP_NOT_FOUND: { value: 'APP_NOT_FOUND', description: 'The id is a well-formed UUID, but the catalog has no such app.' },
+    APP_NOT_FOUND: { value: 'APP_NOT_FOUND', description: 'The id is a well-formed UUID, but the catalog has no such app that this client may see (a private app of another directory is reported exactly as an unknown one).' },
     APP_RESTRICTED_ORG_WIDE: {
       value: 'APP_RESTRICTED_ORG_WIDE',
       description: 'approveApps with a workspaceId: the app is restricted at org level, which beats any workspace approval.',

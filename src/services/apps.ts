@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
+import { appVisibleSql, visibleAppRanges } from '../auth/app-visibility';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { validateName } from './clients';
@@ -162,7 +163,7 @@ function likePattern(term: string): string {
 }
 
 /**
- * Every catalog app with this client's state for it, filtered and ordered,
+ * Every catalog app this client may see (appVisibleSql) with this client's state for it, filtered and ordered,
  * keyset-paged on (order key, id) so pages never skip or repeat an app.
  * `totalCount` counts the filtered list only when asked.
  */
@@ -186,18 +187,20 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
     category ? sql`s.category = ${category} COLLATE NOCASE` : null,
   ].filter((f) => f !== null);
   const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
-  const where = (extra: SQL[]) => {
-    const all = [...filters, ...extra];
-    return all.length ? sql`WHERE ${sql.join(all, sql` AND `)}` : sql``;
-  };
+  const where = (range: SQL, extra: SQL[]) => sql`WHERE ${sql.join([range, ...filters, ...extra], sql` AND `)}`;
 
   // Never-updated apps sort as the oldest (0), so UPDATED_AT pages still cover every app.
   const key = field === 'NAME' ? sql`lower(a.name)` : sql`coalesce(s.updated_at, 0)`;
   const dir = sql.raw(direction);
   const keyset = after ? [sql`(${key}, a.id) ${sql.raw(direction === 'ASC' ? '>' : '<')} (${after[0]}, ${after[1]})`] : [];
+  // Only the apps this client may see: the public range and its directory's, each a seek, merged in order.
+  const ranges = visibleAppRanges(input.clientId);
   const rows = db.all<ClientAppRow & { sort_key: string | number }>(sql`
-    SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${from} ${where(keyset)}
-    ORDER BY ${key} ${dir}, a.id ${dir}
+    ${sql.join(
+      ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${from} ${where(range, keyset)}`),
+      sql` UNION ALL `,
+    )}
+    ORDER BY sort_key ${dir}, id ${dir}
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
@@ -206,28 +209,29 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
       cursor: encodeCursor(cursorKind, [row.sort_key, row.id], list),
     })),
     hasNextPage: page.hasNextPage,
-    totalCount: () => db.get<{ n: number }>(sql`SELECT count(*) AS n ${from} ${where([])}`).n,
+    totalCount: () =>
+      db.get<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`).n,
   };
 }
 
-/** One app as this client sees it; NOT_FOUND when the catalog has no such app. */
+/** One app as this client sees it; NOT_FOUND when the catalog has no such app or the client may not see it (the same answer). */
 export function getClientApp(db: Db, clientId: string, rawAppId: string): ClientApp {
   const appId = parseId(rawAppId, 'appId');
   const row = db.get<ClientAppRow | undefined>(sql`
     SELECT ${CLIENT_APP_COLUMNS}
     FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
-    WHERE a.id = ${appId}`);
+    WHERE a.id = ${appId} AND ${appVisibleSql(clientId)}`);
   if (!row) throw new NotFoundError('App not found');
   return toClientApp(clientId, row);
 }
 
-/** Many (client, app) pairs in ONE statement, in key order; null where the catalog has no such app. */
+/** Many (client, app) pairs in ONE statement, in key order; null where the catalog has no such app or that client may not see it. */
 export function getClientApps(db: Db, keys: readonly { clientId: string; appId: string }[]): (ClientApp | null)[] {
   if (keys.length === 0) return [];
   const rows = db.all<ClientAppRow & { k: number }>(sql`
     SELECT k.key AS k, ${CLIENT_APP_COLUMNS}
     FROM json_each(${JSON.stringify(keys.map((k) => [k.clientId, k.appId]))}) AS k
-    JOIN apps AS a ON a.id = k.value ->> 1
+    JOIN apps AS a ON a.id = k.value ->> 1 AND ${appVisibleSql(sql`k.value ->> 0`)}
     LEFT JOIN client_app_states AS s ON s.client_id = k.value ->> 0 AND s.app_id = a.id`);
   const byKey = new Map(rows.map((row) => [row.k, row]));
   return keys.map((key, i) => {
