@@ -1,21 +1,30 @@
 import { sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { Config } from './config';
+import { defaultLimits, type Config, type RequestLimits } from './config';
 import { createContext, type Context } from './context';
 import type { Db } from './db/open';
 import { AppgovError } from './errors';
+import { useDocumentLimits } from './limits/document';
+import { useIntrospectionCost } from './limits/introspection';
+import { useMutationLimits } from './limits/mutations';
+import { boundedParserCache } from './limits/parse-cache';
+import { usePreflight } from './limits/preflight';
+import { useWellFormedStrings } from './limits/strings';
 import { schema } from './schema';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
 export interface YogaOptions {
   db: Db;
-  config: Pick<Config, 'maxBulkIds'>;
+  /** `limits` defaults to the documented defaults for this maxBulkIds. */
+  config: Pick<Config, 'maxBulkIds'> & { limits?: Partial<RequestLimits> };
   /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded local demo. */
   graphiqlToken?: string;
   /** The client the GraphiQL example operation names. */
   graphiqlClientId?: string;
+  /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
+  parserCache?: ReturnType<typeof boundedParserCache>;
 }
 
 function domainErrorOf(error: unknown): AppgovError | null {
@@ -28,11 +37,13 @@ function domainErrorOf(error: unknown): AppgovError | null {
  * The schema edge for errors: a domain error becomes a GraphQL error with
  * `extensions.code` (UNAUTHENTICATED also sets HTTP 401 and
  * WWW-Authenticate). Anything unexpected is masked by Yoga's own masking
- * (INTERNAL_SERVER_ERROR, no message, no stack) and logged to stderr.
+ * (INTERNAL_SERVER_ERROR, no message, no stack) and logged to stderr. Masking
+ * is the same in every mode (`isDev` is ignored): Yoga's development mode
+ * would add `extensions.originalError` (SQL, file paths) to the answer.
  */
-function toClientError(error: unknown, message: string, isDev?: boolean): Error {
+function toClientError(error: unknown, message: string): Error {
   const domain = domainErrorOf(error);
-  if (!domain) return maskUnexpectedError(error, message, isDev);
+  if (!domain) return maskUnexpectedError(error, message, false);
   const located = error instanceof GraphQLError ? error : undefined;
   return new GraphQLError(located?.message ?? domain.message, {
     nodes: located?.nodes,
@@ -134,6 +145,7 @@ query Apps {
 
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db, config } = options;
+  const limits = { ...defaultLimits(config.maxBulkIds), ...config.limits };
   return createYoga<Record<string, never>, Context>({
     schema,
     context: ({ request }) => createContext(db, config, request),
@@ -142,6 +154,8 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     healthCheckEndpoint: '/livez',
     landingPage: false,
     maskedErrors: { maskError: toClientError },
+    maxRequestBodySize: limits.maxBodyBytes,
+    parserAndValidationCache: options.parserCache ?? boundedParserCache(limits.parseCacheBytes),
     logging: stderrLogger,
     // Yoga's default page loads GraphiQL from a CDN; this one carries it inline, so the explorer
     // works on machines without internet access too. The bundle is 9 MB: loaded on first use only.
@@ -151,6 +165,14 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
       ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
     },
-    plugins: [useDatabaseHealth(db), useVariableErrorCodes()],
+    plugins: [
+      useDatabaseHealth(db),
+      useVariableErrorCodes(),
+      useDocumentLimits(limits),
+      useWellFormedStrings(),
+      useIntrospectionCost(limits.maxIntrospectionValues),
+      useMutationLimits({ ...limits, maxBulkIds: config.maxBulkIds }),
+      usePreflight(),
+    ],
   });
 }

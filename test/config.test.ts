@@ -10,13 +10,41 @@ describe('loadConfig', () => {
       maxBulkIds: 1000,
       logSql: false,
       production: false,
+      limits: {
+        maxBodyBytes: 65_536 + 48 * 1000,
+        maxTokens: 3000,
+        maxNesting: 32,
+        maxAliases: 30,
+        maxDirectives: 30,
+        maxIntrospectionValues: 20_000,
+        maxMutationFields: 1,
+        parseCacheBytes: 16_777_216,
+      },
+    });
+  });
+
+  it('sizes the body and token limits to fit the largest legal bulk call', () => {
+    const { limits } = loadConfig({ APPGOV_MAX_BULK_IDS: '20000' });
+    expect(limits.maxBodyBytes).toBe(65_536 + 48 * 20_000);
+    expect(limits.maxTokens).toBe(22_000);
+  });
+
+  it('reads every limit', () => {
+    expect(
+      loadConfig({
+        APPGOV_MAX_BODY_BYTES: '2048', APPGOV_MAX_TOKENS: '500', APPGOV_MAX_NESTING: '10', APPGOV_MAX_ALIASES: '0',
+        APPGOV_MAX_DIRECTIVES: '5', APPGOV_MAX_INTROSPECTION_VALUES: '5000', APPGOV_MAX_MUTATION_FIELDS: '3', APPGOV_PARSE_CACHE_BYTES: '0',
+      }).limits,
+    ).toEqual({
+      maxBodyBytes: 2048, maxTokens: 500, maxNesting: 10, maxAliases: 0, maxDirectives: 5, maxIntrospectionValues: 5000,
+      maxMutationFields: 3, parseCacheBytes: 0,
     });
   });
 
   it('reads every variable', () => {
     expect(
       loadConfig({ HOST: '0.0.0.0', PORT: '8080', APPGOV_DB: '/var/appgov.db', APPGOV_MAX_BULK_IDS: '20000', APPGOV_LOG_SQL: '1', NODE_ENV: 'production' }),
-    ).toEqual({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true });
+    ).toMatchObject({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true });
   });
 
   it.each([
@@ -24,6 +52,9 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535; got "70000"'],
     [{ APPGOV_MAX_BULK_IDS: '0' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "0"'],
     [{ APPGOV_MAX_BULK_IDS: '1.5' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "1.5"'],
+    [{ APPGOV_MAX_TOKENS: '99' }, 'APPGOV_MAX_TOKENS must be a whole number from 100 to 1000000; got "99"'],
+    [{ APPGOV_MAX_MUTATION_FIELDS: '0' }, 'APPGOV_MAX_MUTATION_FIELDS must be a whole number from 1 to 1000; got "0"'],
+    [{ APPGOV_MAX_BODY_BYTES: '1e6' }, 'APPGOV_MAX_BODY_BYTES must be a whole number from 1024 to 100000000; got "1e6"'],
     [{ APPGOV_LOG_SQL: 'yes' }, 'APPGOV_LOG_SQL must be 1, 0, true or false; got "yes"'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
