@@ -1,6 +1,6 @@
 /**
  * The abuse suite for request-level limits (issue 10: findings 1, 2, 3, 5, 9
- * and 12), scaled to run in seconds. Each reproduction gets its coded
+ * and 9; the input hygiene of 12 is in abuse.input.test.ts), scaled to run in seconds. Each reproduction gets its coded
  * refusal, writes nothing, and leaves `/livez` and another tenant's small
  * read answering within a bound while it runs.
  */
@@ -9,10 +9,7 @@ import { boundedParserCache } from '../src/limits/parse-cache';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { issueToken, seedTenant, testDatabase, uuid } from './helpers/db';
 import { errorCodes, gql, type GraphQLResponse } from './helpers/graphql';
-import { tableCounts } from './helpers/tables';
-
-/** How long /livez and a small read may take while an abusive request runs. */
-const PROBE_BOUND_MS = 1000;
+import { abuse as abuseWith, expectLimit, postRaw as post } from './helpers/abuse';
 
 let t: ReturnType<typeof testDatabase>;
 let yoga: AppgovYoga;
@@ -33,47 +30,9 @@ beforeAll(() => {
   yoga = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000 } });
 });
 
-async function timed<T>(work: T | Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await work;
-  return { value, ms: performance.now() - started };
-}
-
-/**
- * Sends the abusive request and, at the same moment, a `/livez` and another
- * tenant's small read; both must answer correctly within the bound. Asserts
- * that the database is unchanged afterwards and returns the abusive response.
- */
-async function abuse(send: (server: AppgovYoga) => Promise<GraphQLResponse>, server = yoga): Promise<GraphQLResponse> {
-  const before = tableCounts(t.sqlite);
-  const attack = send(server);
-  const [response, livez, read] = await Promise.all([
-    attack,
-    timed(server.fetch('http://appgov.test/livez')),
-    timed(gql(server, `query ($c: ID!) { client(id: $c) { name } }`, { c: otherClientId }, otherTenant)),
-  ]);
-  expect(livez.value.status).toBe(200);
-  expect(livez.ms).toBeLessThan(PROBE_BOUND_MS);
-  expect(read.value.body).toEqual({ data: { client: { name: 'Client 2' } } });
-  expect(read.ms).toBeLessThan(PROBE_BOUND_MS);
-  expect(tableCounts(t.sqlite)).toEqual(before);
-  return response;
-}
-
-function expectLimit(res: GraphQLResponse, limit: string, status = 400) {
-  expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
-  expect(res.body.errors![0]!.extensions!.limit).toBe(limit);
-  expect(res.status).toBe(status);
-  expect(res.body.data ?? null).toBeNull();
-}
-
-async function post(server: AppgovYoga, body: string, token?: string) {
-  const response = await server.fetch('http://appgov.test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body,
-  });
-  return { status: response.status, headers: response.headers, body: await response.json() } as GraphQLResponse;
+/** Each abusive request, with /livez and the other tenant's small read beside it. */
+function abuse(send: (server: AppgovYoga) => Promise<GraphQLResponse>, server = yoga): Promise<GraphQLResponse> {
+  return abuseWith(t.sqlite, server, { clientId: otherClientId, clientName: 'Client 2', token: otherTenant }, send);
 }
 
 const FULL_SCHEMA = '__schema { types { name kind fields { name args { name type { name kind ofType { name } } } type { name kind } } } }';
