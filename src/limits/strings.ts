@@ -1,13 +1,7 @@
-import { visit, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { BadUserInputError } from '../errors';
 import { refusalError } from './errors';
 
-/**
- * A lone UTF-16 surrogate cannot be stored as UTF-8: SQLite kept something
- * else than the client sent. Every string input, in variables (at any depth)
- * and in the document's literals, must be well-formed Unicode.
- */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function isWellFormed(value: string): boolean {
@@ -32,24 +26,16 @@ export function firstIllFormedVariable(variables: Record<string, unknown>): stri
   return null;
 }
 
-/** The argument (as the client wrote it) holding an ill-formed string literal, or null. */
-export function firstIllFormedLiteral(document: DocumentNode): string | null {
-  let found: string | null = null;
-  const names: string[] = [];
-  visit(document, {
-    Argument: { enter: (node) => void names.push(node.name.value), leave: () => void names.pop() },
-    ObjectField: { enter: (node) => void names.push(node.name.value), leave: () => void names.pop() },
-    StringValue: (node) => {
-      if (found === null && !isWellFormed(node.value)) found = names.join('.') || 'document';
-    },
-  });
-  return found;
-}
-
+/**
+ * A lone UTF-16 surrogate cannot be stored as UTF-8: SQLite kept something
+ * else than the client sent. Every string in the variables, at any depth,
+ * must be well-formed Unicode. (In the document's literals graphql-js's lexer
+ * already refuses one as a syntax error.)
+ */
 export function useWellFormedStrings(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const field = firstIllFormedVariable((args.variableValues ?? {}) as Record<string, unknown>) ?? firstIllFormedLiteral(args.document);
+      const field = firstIllFormedVariable((args.variableValues ?? {}) as Record<string, unknown>);
       if (field === null) return;
       const error = new BadUserInputError(`${field} holds a lone UTF-16 surrogate: strings must be well-formed Unicode`, { field });
       setResultAndStopExecution({ errors: [refusalError(error)] });
