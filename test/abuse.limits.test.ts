@@ -174,6 +174,16 @@ describe('finding 5: a mutation whose result selection would fail is refused bef
     expect(errorCodes(note)).toEqual(['FORBIDDEN']);
   });
 
+  it('a valid nested selection still runs, and a skipped field is not checked', async () => {
+    const query = `mutation ($c: ID!, $a: ID!, $skip: Boolean!) { addAppHistoryNote(clientId: $c, appId: $a, note: "kept") {
+      id app { history(first: 2) { nodes { id } } skipped: history(first: 1000) @skip(if: $skip) { nodes { id } } } } }`;
+    const res = await gql(yoga, query, { c: clientId, a: appIds[5], skip: true }, admin);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.addAppHistoryNote.app.history.nodes).toEqual([{ id: res.body.data.addAppHistoryNote.id }]);
+    const refused = await abuse((s) => gql(s, query, { c: clientId, a: appIds[5], skip: false }, admin));
+    expect(refused.body.errors![0]!.path).toEqual(['addAppHistoryNote', 'app', 'skipped']);
+  });
+
   it('the same write-only token may write and read back the catalog fields', async () => {
     const res = await gql(yoga, `mutation ($c: ID!, $a: ID!) { updateApp(clientId: $c, appId: $a, input: { riskLevel: LOW }) { id name codeName } }`, { c: clientId, a: appIds[1] }, writeOnly);
     expect(res.body).toEqual({ data: { updateApp: { id: appIds[1], name: 'App 00002', codeName: 'app-00002' } } });

@@ -16,7 +16,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { limitError } from './errors';
-import { selectedOperation } from './operation';
+import { collectFields, selectedOperation } from './operation';
 
 class OverBudget extends Error {}
 
@@ -88,6 +88,11 @@ export function useIntrospectionCost(limit: number): Plugin {
     onExecute({ args, setResultAndStopExecution }) {
       const { operation, fragments } = selectedOperation(args.document, args.operationName);
       if (!operation || operation.operation !== 'query') return;
+      // Most queries hold no introspection: skip them before coercing any variable.
+      const selectsIntrospection = collectFields(operation.selectionSet, fragments, null).some(
+        ({ field }) => field.name.value === '__schema' || field.name.value === '__type',
+      );
+      if (!selectsIntrospection) return;
       const coerced = getVariableValues(args.schema as GraphQLSchema, operation.variableDefinitions ?? [], args.variableValues ?? {});
       // Bad variables are reported by execution itself, with its own message.
       if (coerced.errors) return;

@@ -2,7 +2,7 @@ import {
   getArgumentValues,
   getNamedType,
   getVariableValues,
-  type GraphQLError,
+  GraphQLError,
   isInterfaceType,
   isObjectType,
   type FragmentDefinitionNode,
@@ -56,13 +56,20 @@ export function usePreflight(): Plugin {
       const schema = args.schema as GraphQLSchema;
       const mutationType = schema.getMutationType();
       if (!mutationType) return;
-      const coerced = getVariableValues(args.schema as GraphQLSchema, operation.variableDefinitions ?? [], args.variableValues ?? {});
-      // Variables that do not coerce are refused by execution itself before any field runs.
-      if (coerced.errors) return;
+      const raw = (args.variableValues ?? {}) as Record<string, unknown>;
+      // Variables are coerced only when a field with arguments to check is selected (bulk calls carry thousands of ids).
+      let coerced: Record<string, unknown> | null | undefined;
+      const variables = () => {
+        if (coerced === undefined) {
+          const result = getVariableValues(schema, operation.variableDefinitions ?? [], raw);
+          coerced = result.errors ? null : result.coerced;
+        }
+        return coerced;
+      };
       const principal = (args.contextValue as { principal?: Principal | null }).principal ?? null;
-      const check = new Checker(schema, fragments, coerced.coerced, principal);
+      const check = new Checker(schema, fragments, raw, variables, principal);
       try {
-        for (const { field } of collectFields(operation.selectionSet, fragments, coerced.coerced)) {
+        for (const { field } of collectFields(operation.selectionSet, fragments, raw)) {
           const definition = mutationType.getFields()[field.name.value];
           if (definition && field.selectionSet) {
             check.selectionSet(field.selectionSet, getNamedType(definition.type), [field.alias?.value ?? field.name.value]);
@@ -80,12 +87,15 @@ class Checker {
   constructor(
     readonly schema: GraphQLSchema,
     readonly fragments: Record<string, FragmentDefinitionNode>,
-    readonly variables: Record<string, unknown>,
+    /** Raw variables: enough to evaluate @skip/@include on Boolean variables. */
+    readonly raw: Record<string, unknown>,
+    /** Coerced variables, or null when they do not coerce (execution then refuses them itself). */
+    readonly variables: () => Record<string, unknown> | null,
     readonly principal: Principal | null,
   ) {}
 
   selectionSet(selectionSet: SelectionSetNode, parent: GraphQLNamedType, path: string[]): void {
-    for (const { field, condition } of collectFields(selectionSet, this.fragments, this.variables)) {
+    for (const { field, condition } of collectFields(selectionSet, this.fragments, this.raw)) {
       const type = condition ? this.schema.getType(condition) : parent;
       if (!type || !(isObjectType(type) || isInterfaceType(type))) continue;
       const definition = type.getFields()[field.name.value];
@@ -95,10 +105,12 @@ class Checker {
       if (check) {
         try {
           if (check.scope) requireScope(this.principal, check.scope);
-          if (check.args) check.args(getArgumentValues(definition, field, this.variables));
+          const variables = check.args ? this.variables() : null;
+          if (check.args && variables) check.args(getArgumentValues(definition, field, variables));
         } catch (error) {
-          if (!(error instanceof AppgovError)) throw error;
-          throw new Refusal(refusalError(error, { nodes: field, path: fieldPath }));
+          if (error instanceof AppgovError) throw new Refusal(refusalError(error, { nodes: field, path: fieldPath }));
+          // graphql-js's own argument errors are execution's to report, before any field runs.
+          if (!(error instanceof GraphQLError)) throw error;
         }
       }
       if (field.selectionSet) this.selectionSet(field.selectionSet, getNamedType(definition.type), fieldPath);
