@@ -109,6 +109,13 @@ describe('free text and emails', () => {
     expectBadInput(reason, 'input.reason');
   });
 
+  it('refuses client and app names with control characters or nothing visible', () => {
+    expect(expectRefusal(t.sqlite, () => createApp(t.db, { name: 'Evil\u0000App' })).message).toBe('name must not contain control characters');
+    expect(expectRefusal(t.sqlite, () => createApp(t.db, { name: '\u200B\u200D' })).message).toBe(
+      'name must contain visible characters, not only spaces or invisible ones',
+    );
+  });
+
   it('keeps line breaks and tabs in a note', async () => {
     const res = await gql(yoga, NOTE.replace('{ id }', '{ note }'), { c: clientId, a: appIds[2], n: 'line one\n\tline two' }, admin);
     expect(res.body).toEqual({ data: { addAppHistoryNote: { note: 'line one\n\tline two' } } });

@@ -12,10 +12,10 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const INVISIBLE = /^[\s\p{Cf}\u115F\u1160\u3164\uFFA0\u2800]*$/u;
 
 /**
- * Free text a person reads later (notes, reasons): no control characters, and
+ * Text a person reads later (notes, reasons, names): no control characters, and
  * not made only of characters that show nothing ("\u200B" is not a note).
  */
-function checkText(text: string, field: string): void {
+export function checkText(text: string, field: string): void {
   if (CONTROL.test(text)) {
     throw new BadUserInputError(`${field} must not contain control characters`, { field });
   }
