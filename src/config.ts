@@ -85,7 +85,7 @@ function loadLimits(env: Env, maxBulkIds: number): RequestLimits {
     maxBodyBytes: integerVar(env, 'APPGOV_MAX_BODY_BYTES', 65_536 + BYTES_PER_BULK_ID * maxBulkIds, 1024, 100_000_000),
     maxTokens: integerVar(env, 'APPGOV_MAX_TOKENS', 2000 + maxBulkIds, 100, 1_000_000),
     maxNesting: integerVar(env, 'APPGOV_MAX_NESTING', 32, 4, 1000),
-    maxAliases: integerVar(env, 'APPGOV_MAX_ALIASES', 30, 0, 10_000),
+    maxAliases: integerVar(env, 'APPGOV_MAX_ALIASES', 100, 0, 10_000),
     maxDirectives: integerVar(env, 'APPGOV_MAX_DIRECTIVES', 30, 0, 10_000),
     maxIntrospectionValues: integerVar(env, 'APPGOV_MAX_INTROSPECTION_VALUES', 20_000, 100, 10_000_000),
     maxMutationFields: integerVar(env, 'APPGOV_MAX_MUTATION_FIELDS', 1, 1, 1000),

@@ -14,7 +14,7 @@ describe('loadConfig', () => {
         maxBodyBytes: 65_536 + 48 * 1000,
         maxTokens: 3000,
         maxNesting: 32,
-        maxAliases: 30,
+        maxAliases: 100,
         maxDirectives: 30,
         maxIntrospectionValues: 20_000,
         maxMutationFields: 1,
