@@ -42,7 +42,9 @@ export function codeNameFrom(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 55)
     .replace(/-+$/, '');
-  if (!/[^\x00-\x7f]/.test(latin) || !/[\p{L}\p{N}]/u.test(latin.replace(/[\x00-\x7f]/g, ''))) return slug || 'app';
+  // Letters or digits outside ASCII, left after the accents went: the slug alone would lose them.
+  const unspelled = latin.replace(/[\x00-\x7f]/g, '');
+  if (!/[\p{L}\p{N}]/u.test(unspelled)) return slug || 'app';
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
   return slug ? `${slug}-${hash}` : `app-${hash}`;
 }
