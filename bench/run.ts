@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { benchBulk } from './bulk';
+import { benchDecisionStatements, renderDecisionStatements } from './decisions';
 import { benchDir, buildDataset, type DatasetShape } from './datasets';
 import { benchHttp } from './http';
 import { benchMemory } from './memory';
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
       catalogApps: CATALOG_FOR_BULK,
     });
 
+    progress('2b. seed-002 bulk decisions: statements');
+    const decisions = benchDecisionStatements(dir.file, SIZES);
+
     progress('6. memory at N = 10,000 (fresh process)');
     const memorySet = buildDataset(dir.file('memory.db'), { clients: 4, apps: CATALOG_FOR_BULK, events: 0, hotEvery: 0 });
     const memory = await benchMemory(memorySet, 10_000);
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
         `NODE_ENV=${meta.nodeEnv ?? '(unset)'}, databases: WAL files under ${dir.path}`,
       renderBulk(bulk, checks),
       renderStatements(bulk, SIZES, checks),
+      renderDecisionStatements(decisions, SIZES, checks),
       renderReadPath(readPath, describe(READ_SHAPE), checks),
       renderGrowth(growth, describe(SMALL_SHAPE), describe(BIG_SHAPE), checks),
       renderHttp(http, checks),
@@ -97,6 +102,7 @@ async function main(): Promise<void> {
       targets: TARGETS,
       datasets: { bulkCatalogApps: CATALOG_FOR_BULK, read: READ_SHAPE, growthSmall: SMALL_SHAPE, growthBig: BIG_SHAPE },
       bulk,
+      decisions,
       readPath,
       growth,
       http,

@@ -1,20 +1,44 @@
 import { parseArgs } from 'node:util';
-import { createToken } from './auth/tokens';
+import type { Principal } from './auth/principal';
+import { createToken, listTokens, parseExpiry, revokeToken } from './auth/tokens';
 import { ConfigError, loadConfig } from './config';
-import { openDatabase } from './db/open';
+import { DatabaseFileError, openDatabase } from './db/open';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
 import { AppgovError } from './errors';
+import { updateAppCatalog } from './services/app-decisions';
 import { createApp } from './services/apps';
 import { createClient } from './services/clients';
+import { createDirectory } from './services/directories';
+import { createInstallRequest } from './services/install-requests';
+import { parseId } from './services/ids';
+import { createWorkspace, findWorkspace } from './services/workspaces';
+import { NotFoundError } from './errors';
+
+/** History names the CLI as the actor of what it changes (app scope changes, fixture requests). */
+const CLI_ACTOR: Principal = { tokenId: 'cli', kind: 'internal', name: 'appgov cli', clientId: null, scopes: [] };
+
+const scopeList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
 
 const USAGE = `usage: appgov <command> [options]     (database: APPGOV_DB, default ./data/appgov.db)
 
   migrate                                       apply the migrations in drizzle/
-  client create --name N [--id UUID]            create a client
-  app create --name N [--code-name C] [--id UUID]
-                                                add an app to the catalog
-  token create --kind internal|client [--client UUID] [--scopes apps:read,apps:write] [--name N]
+  directory create --name N [--id UUID]         create a directory (partner account)
+  client create --name N [--id UUID] [--directory UUID]
+                                                create a client (with --directory: a business of that directory)
+  app create --name N [--code-name C] [--id UUID] [--scopes a,b] [--owner-directory UUID] [--hidden-from-market]
+                                                add an app to the catalog (owned by a directory: private)
+  app update --id UUID [--name N] [--scopes a,b,c]
+                                                rename an app or change its scopes; org approvals
+                                                that no longer cover the scopes are lost
+  workspace create --client UUID --name N [--id UUID]
+                                                create a workspace of a client
+  request create --workspace UUID --app UUID [--scopes a,b] [--message M] [--requester NAME]
+                                                file a pending install request
+  token create --kind internal|client|directory [--client UUID] [--directory UUID] [--scopes apps:read,apps:write] [--name N]
+               [--expires-in 30d|12h|90m | --expires-at 2027-01-31]
                                                 issue a token; its secret is printed once
+  token revoke --id UUID                        revoke a token for good
+  token list                                    every token (never the secret)
 
 Each command prints one JSON object on stdout.`;
 
@@ -24,17 +48,24 @@ class HelpRequested extends Error {}
 
 type Options = Record<string, string | undefined>;
 
-function parseOptions(args: string[], allowed: string[], required: string[]): Options {
+/** `flags` take no value (`--hidden-from-market`); a given flag reads as "true". */
+function parseOptions(args: string[], allowed: string[], required: string[], flags: string[] = []): Options {
   let values: Options;
   try {
     ({ values } = parseArgs({
       args,
-      options: Object.fromEntries(allowed.map((name) => [name, { type: 'string' as const }])),
+      options: Object.fromEntries([
+        ...allowed.map((name) => [name, { type: 'string' as const }]),
+        ...flags.map((name) => [name, { type: 'boolean' as const }]),
+      ]),
       strict: true,
       allowPositionals: false,
     }) as { values: Options });
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+  for (const name of flags) {
+    if (values[name] !== undefined) values[name] = 'true';
   }
   for (const name of required) {
     if (values[name] === undefined) throw new UsageError(`--${name} is required`);
@@ -56,14 +87,23 @@ function run(argv: string[]): Record<string, unknown> {
       return withDb(() => ({ database: config.dbPath, migrated: true }));
     },
     'client create': () => {
+      const o = parseOptions(args, ['name', 'id', 'directory'], ['name']);
+      return withDb((db) => ({
+        id: createClient(db, { name: o.name!, ...(o.id ? { id: o.id } : {}), ...(o.directory ? { directoryId: o.directory } : {}) }).id,
+      }));
+    },
+    'directory create': () => {
       const o = parseOptions(args, ['name', 'id'], ['name']);
-      return withDb((db) => ({ id: createClient(db, { name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
+      return withDb((db) => ({ id: createDirectory(db, { name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
     },
     'app create': () => {
-      const o = parseOptions(args, ['name', 'code-name', 'id'], ['name']);
+      const o = parseOptions(args, ['name', 'code-name', 'id', 'scopes', 'owner-directory'], ['name'], ['hidden-from-market']);
       return withDb((db) => {
         const app = createApp(db, {
           name: o.name!,
+          ...(o.scopes !== undefined ? { scopes: scopeList(o.scopes) } : {}),
+          ...(o['owner-directory'] ? { ownerDirectoryId: o['owner-directory'] } : {}),
+          ...(o['hidden-from-market'] ? { hiddenFromMarket: true } : {}),
           ...(o['code-name'] !== undefined ? { codeName: o['code-name'] } : {}),
           ...(o.id ? { id: o.id } : {}),
         });
@@ -71,18 +111,61 @@ function run(argv: string[]): Record<string, unknown> {
       });
     },
     'token create': () => {
-      const o = parseOptions(args, ['kind', 'client', 'scopes', 'name'], ['kind']);
+      const o = parseOptions(args, ['kind', 'client', 'directory', 'scopes', 'name', 'expires-in', 'expires-at'], ['kind']);
       if (!(TOKEN_KINDS as readonly string[]).includes(o.kind!)) {
         throw new UsageError(`--kind must be one of ${TOKEN_KINDS.join(', ')}; got "${o.kind}"`);
       }
+      if (o['expires-in'] !== undefined && o['expires-at'] !== undefined) {
+        throw new UsageError('give --expires-in or --expires-at, not both');
+      }
+      const expiry = o['expires-in'] ?? o['expires-at'];
+      const expiresAt = expiry === undefined ? null : parseExpiry(expiry);
       return withDb((db) =>
         createToken(db, {
+          expiresAt,
           kind: o.kind as TokenKind,
           clientId: o.client ?? null,
+          directoryId: o.directory ?? null,
           ...(o.scopes !== undefined ? { scopes: o.scopes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           ...(o.name !== undefined ? { name: o.name } : {}),
         }),
       );
+    },
+    'token revoke': () => {
+      const o = parseOptions(args, ['id'], ['id']);
+      return withDb((db) => revokeToken(db, o.id!));
+    },
+    'token list': () => {
+      parseOptions(args, [], []);
+      return withDb((db) => ({ tokens: listTokens(db) }));
+    },
+    'workspace create': () => {
+      const o = parseOptions(args, ['client', 'name', 'id'], ['client', 'name']);
+      return withDb((db) => ({ id: createWorkspace(db, { clientId: o.client!, name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
+    },
+    'app update': () => {
+      const o = parseOptions(args, ['id', 'name', 'scopes'], ['id']);
+      if (o.name === undefined && o.scopes === undefined) throw new UsageError('give --name or --scopes (or both)');
+      return withDb((db) =>
+        updateAppCatalog(db, { appId: o.id!, name: o.name ?? null, scopes: o.scopes !== undefined ? scopeList(o.scopes) : null, actor: CLI_ACTOR }),
+      );
+    },
+    'request create': () => {
+      const o = parseOptions(args, ['workspace', 'app', 'scopes', 'message', 'requester'], ['workspace', 'app']);
+      return withDb((db) => {
+        const workspace = findWorkspace(db, parseId(o.workspace!, 'workspace'));
+        if (!workspace) throw new NotFoundError(`Workspace not found: ${o.workspace}`, { field: 'workspace' });
+        const request = createInstallRequest(db, {
+          clientId: workspace.clientId,
+          workspaceId: workspace.id,
+          appId: o.app!,
+          scopes: o.scopes !== undefined ? scopeList(o.scopes) : null,
+          message: o.message ?? null,
+          requester: o.requester ?? null,
+          actor: CLI_ACTOR,
+        });
+        return { id: request.id };
+      });
     },
   };
   const handler = handlers[commandLine];
@@ -110,6 +193,10 @@ try {
   if (error instanceof UsageError) {
     process.stderr.write(`appgov: ${error.message}\n\n${USAGE}\n`);
     process.exit(2);
+  }
+  if (error instanceof DatabaseFileError) {
+    process.stderr.write(`appgov: APPGOV_DB: ${error.message}\n`);
+    process.exit(1);
   }
   if (error instanceof AppgovError || error instanceof ConfigError) {
     process.stderr.write(`appgov: ${error.message}\n`);

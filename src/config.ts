@@ -1,3 +1,6 @@
+import { readTrustedDocuments, type TrustedDocuments } from './auth/trusted-documents';
+import { TOKEN_KINDS, type TokenKind } from './db/schema';
+
 /**
  * Environment → one typed, validated config object. Read once at start; a bad
  * value stops the start with a message that names the variable.
@@ -13,6 +16,30 @@ export interface Config {
   logSql: boolean;
   /** NODE_ENV=production: no demo data, no GraphiQL defaults with a token. */
   production: boolean;
+  /** APPGOV_TRUSTED_DOCUMENTS: the manifest's documents (id → operation), or null when unset. */
+  trustedDocuments: TrustedDocuments | null;
+  /** APPGOV_TRUSTED_DOCUMENTS_FOR: the token kinds that may run only trusted documents. */
+  trustedDocumentsFor: readonly TokenKind[];
+  /** How long one SQLite call may wait on the main thread for another process's write lock. */
+  dbBusyTimeoutMs: number;
+  /** How long a mutation keeps retrying (asynchronously, with backoff) for the write lock before UNAVAILABLE. */
+  writeWaitMs: number;
+  /** Origins allowed to call with CORS (credentials included); none by default. */
+  corsOrigins: string[];
+  /** Serve GraphiQL on GET /graphql from a browser. Default: on, except in production. */
+  graphiql: boolean;
+  /** Per-token budget: cost units refilled per second (a request costs 1 plus every id its list arguments name). */
+  rateLimitPerSecond: number;
+  /** Per-token bucket size: the burst a token may spend at once. */
+  rateLimitBurst: number;
+  /** Requests of one token executing at once; more are refused with RATE_LIMITED. */
+  maxInFlightPerToken: number;
+  /** Open HTTP connections; more are dropped at accept. */
+  maxConnections: number;
+  /** Time to receive a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** Time to receive the request headers. */
+  headersTimeoutMs: number;
   /** Request-level limits, checked before anything executes (src/limits/). */
   limits: RequestLimits;
 }
@@ -62,10 +89,62 @@ function booleanVar(env: Env, name: string): boolean {
   throw new ConfigError(`${name} must be 1, 0, true or false; got "${env[name]}"`);
 }
 
+function trustedDocumentsVar(env: Env): TrustedDocuments | null {
+  const path = env.APPGOV_TRUSTED_DOCUMENTS?.trim();
+  if (!path) {
+    if (env.APPGOV_TRUSTED_DOCUMENTS_FOR?.trim()) throw new ConfigError('APPGOV_TRUSTED_DOCUMENTS_FOR needs APPGOV_TRUSTED_DOCUMENTS (the manifest) to be set');
+    return null;
+  }
+  try {
+    return readTrustedDocuments(path);
+  } catch (error) {
+    throw new ConfigError(`APPGOV_TRUSTED_DOCUMENTS: ${(error as Error).message}`);
+  }
+}
+
+function tokenKindsVar(env: Env, name: string, fallback: readonly TokenKind[]): readonly TokenKind[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const kinds = raw.split(',').map((kind) => kind.trim());
+  if (kinds.some((kind) => !(TOKEN_KINDS as readonly string[]).includes(kind))) {
+    throw new ConfigError(`${name} must be a comma-separated list of ${TOKEN_KINDS.join(', ')}; got "${raw}"`);
+  }
+  return [...new Set(kinds as TokenKind[])];
+}
+
+function optionalBooleanVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === '' ? fallback : booleanVar(env, name);
+}
+
+/** A comma-separated list of exact origins (scheme://host[:port]); a wildcard is refused. */
+function originsVar(env: Env, name: string): string[] {
+  const raw = env[name]?.trim() ?? '';
+  if (raw === '') return [];
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`${name} must be a comma-separated list of origins such as https://admin.example.com (no "*", no path); got "${origin}"`);
+    }
+    return origin;
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
   const dbPath = env.APPGOV_DB?.trim() || './data/appgov.db';
   const maxBulkIds = integerVar(env, 'APPGOV_MAX_BULK_IDS', 1000, 1, 100_000);
+  const requestTimeoutMs = integerVar(env, 'APPGOV_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000);
+  const headersTimeoutMs = integerVar(env, 'APPGOV_HEADERS_TIMEOUT_MS', 10_000, 1000, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`APPGOV_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed APPGOV_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
   return {
     host,
     port: integerVar(env, 'PORT', 4000, 0, 65535),
@@ -74,6 +153,18 @@ export function loadConfig(env: Env = process.env): Config {
     logSql: booleanVar(env, 'APPGOV_LOG_SQL'),
     production: env.NODE_ENV === 'production',
     limits: loadLimits(env, maxBulkIds),
+    trustedDocuments: trustedDocumentsVar(env),
+    trustedDocumentsFor: tokenKindsVar(env, 'APPGOV_TRUSTED_DOCUMENTS_FOR', ['client']),
+    dbBusyTimeoutMs: integerVar(env, 'APPGOV_DB_BUSY_TIMEOUT_MS', 10, 0, 1000),
+    writeWaitMs: integerVar(env, 'APPGOV_WRITE_WAIT_MS', 2000, 0, 60_000),
+    corsOrigins: originsVar(env, 'APPGOV_CORS_ORIGINS'),
+    graphiql: optionalBooleanVar(env, 'APPGOV_GRAPHIQL', env.NODE_ENV !== 'production'),
+    rateLimitPerSecond: integerVar(env, 'APPGOV_RATE_LIMIT_PER_SECOND', 5000, 1, 10_000_000),
+    rateLimitBurst: integerVar(env, 'APPGOV_RATE_LIMIT_BURST', 10_000, 1, 100_000_000),
+    maxInFlightPerToken: integerVar(env, 'APPGOV_MAX_IN_FLIGHT_PER_TOKEN', 4, 1, 10_000),
+    maxConnections: integerVar(env, 'APPGOV_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+    requestTimeoutMs,
+    headersTimeoutMs,
   };
 }
 

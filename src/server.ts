@@ -1,6 +1,6 @@
-import { createServer } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config';
-import { openDatabase, StderrSqlLogger } from './db/open';
+import { DatabaseFileError, openDatabase, StderrSqlLogger, type OpenedDatabase } from './db/open';
+import { createHttpServer, isLoopbackHost } from './http';
 import { DEMO_CLIENT_ID, seedDemoIfEmpty } from './services/demo';
 import { createAppgovYoga } from './yoga';
 
@@ -16,16 +16,36 @@ function startupConfig(): Config {
   }
 }
 
+/** A folder, a missing permission or a read-only file system: one line naming the variable, exit 1. */
+function startupDatabase(config: Config): OpenedDatabase {
+  try {
+    return openDatabase(config.dbPath, {
+      dbBusyTimeoutMs: config.dbBusyTimeoutMs,
+      ...(config.logSql ? { logger: new StderrSqlLogger() } : {}),
+    });
+  } catch (error) {
+    if (error instanceof DatabaseFileError) {
+      console.error(`appgov: APPGOV_DB: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 const config = startupConfig();
-const database = openDatabase(config.dbPath, config.logSql ? { logger: new StderrSqlLogger() } : {});
+const database = startupDatabase(config);
 const demo = config.production ? null : seedDemoIfEmpty(database.db);
+// Any page a browser on this machine opens could read a token embedded in GraphiQL: only on loopback.
+const embedToken = demo !== null && config.graphiql && isLoopbackHost(config.host);
 
 const yoga = createAppgovYoga({
   db: database.db,
   config,
-  ...(demo ? { graphiqlToken: demo.token, graphiqlClientId: demo.clientId } : {}),
+  file: database.file,
+  ...(demo ? { graphiqlClientId: demo.clientId } : {}),
+  ...(demo && embedToken ? { graphiqlToken: demo.token } : {}),
 });
-const server = createServer(yoga);
+const server = createHttpServer(yoga, config);
 
 server.on('error', (error) => {
   console.error(`appgov: cannot listen on ${config.host}:${config.port}: ${error.message}`);
@@ -37,14 +57,17 @@ server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  const lines = [`appgov is serving ${base}/graphql (GraphiQL in a browser) on ${config.dbPath}`];
+  const lines = [`appgov is serving ${base}/graphql${config.graphiql ? ' (GraphiQL in a browser)' : ''} on ${config.dbPath}`];
+  lines.push(`REST routes (the seeds' /v2 API) are listed at ${base}/v2/openapi.json`);
   if (demo) {
     lines.push(
       '',
       'Loaded the demo organisation into the empty database.',
       `  client id: ${demo.clientId}`,
       `  token:     ${demo.token}`,
-      '  (shown once: only its hash is stored; GraphiQL opens with it in its headers)',
+      embedToken
+        ? '  (shown once: only its hash is stored; GraphiQL opens with it in its headers)'
+        : '  (shown once: only its hash is stored; not put in GraphiQL, which is off or not on loopback)',
       '',
       `Try it:  curl -s ${base}/graphql -H 'Authorization: Bearer ${demo.token}' -H 'Content-Type: application/json' \\`,
       `           -d '{"query":"mutation { approveApps(clientId: \\"${DEMO_CLIENT_ID}\\", appIds: [\\"f1a2b3c4-d5e6-7890-abcd-ef1234567890\\"]) { succeeded failed { id error code } } }"}'`,

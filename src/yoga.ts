@@ -1,10 +1,18 @@
-import { sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { defaultLimits, type Config, type RequestLimits } from './config';
+import { useTrustedDocuments } from './auth/trusted-documents';
+import { defaultLimits, loadConfig, type Config, type RequestLimits } from './config';
 import { createContext, type Context } from './context';
-import type { Db } from './db/open';
+import { withWriteRetry } from './db/busy';
+import { checkHealth } from './db/health';
+import type { DatabaseFile, Db } from './db/open';
 import { AppgovError } from './errors';
+import { useSelectionOrderExecution } from './execution';
+import { maxRouteBodyBytes, ROUTES, routeTable } from './routes';
+import type { RouteTable } from './routes/compile';
+import { useRouteTable } from './routes/plugin';
+import { useGraphiQLPage } from './graphiql';
+import { useRateLimit } from './rate-limit';
 import { useDocumentLimits } from './limits/document';
 import { useIntrospectionCost } from './limits/introspection';
 import { useMutationLimits } from './limits/mutations';
@@ -17,12 +25,26 @@ export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
 export interface YogaOptions {
   db: Db;
-  /** `limits` defaults to the documented defaults for this maxBulkIds. */
-  config: Pick<Config, 'maxBulkIds'> & { limits?: Partial<RequestLimits> };
-  /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded local demo. */
+  /**
+   * Settings not given take their defaults (loadConfig of an empty environment), except the
+   * per-token rate limits: they apply when any of them is given, as the server always does
+   * (tests and benchmarks that build a Yoga of their own are not throttled). Request limits
+   * not given take their defaults for this maxBulkIds.
+   */
+  config: Pick<Config, 'maxBulkIds'> & Partial<Omit<Config, 'limits'>> & { limits?: Partial<RequestLimits> };
+  /** The database file as opened, so /health can tell when it was deleted or replaced. */
+  file?: DatabaseFile | null;
+  /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded demo served on loopback. */
   graphiqlToken?: string;
+  /**
+   * Operation texts the server sends through this pipeline on a caller's behalf (the REST and
+   * Slack routes' fixed operations): with APPGOV_TRUSTED_DOCUMENTS they run for every token kind.
+   */
+  serverOperations?: readonly string[];
   /** The client the GraphiQL example operation names. */
   graphiqlClientId?: string;
+  /** The HTTP routes to serve; default: every row of `src/routes` (tests pass their own). */
+  routes?: RouteTable;
   /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
   parserCache?: ReturnType<typeof boundedParserCache>;
 }
@@ -95,25 +117,30 @@ function useVariableErrorCodes(): Plugin {
   };
 }
 
-/** GET /health: 200 {"status":"ok"} when the database answers, else 503. */
-function useDatabaseHealth(db: Db): Plugin {
+/** GET /health: 200 when the database file is in place and reads and writes work, else 503; the JSON says which check failed. */
+function useDatabaseHealth(db: Db, file: DatabaseFile | null | undefined): Plugin {
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/health') return;
-      let ok = true;
-      try {
-        db.get(sql`SELECT 1`);
-      } catch (error) {
-        ok = false;
-        console.error('health check failed:', error);
-      }
+      const health = checkHealth(db, file);
+      if (health.problems.length) console.error(`health: ${health.problems.join('; ')}`);
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }), {
-          status: ok ? 200 : 503,
-          headers: { 'content-type': 'application/json' },
+        new fetchAPI.Response(JSON.stringify(health), {
+          status: health.status === 'ok' ? 200 : 503,
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
         }),
       );
     },
+  };
+}
+
+/** CORS only for the configured origins (credentials allowed for those alone); no CORS at all by default. */
+function corsFor(origins: readonly string[]) {
+  if (origins.length === 0) return false as const;
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    if (!origin || !origins.includes(origin)) return false as const;
+    return { origin, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
   };
 }
 
@@ -143,36 +170,62 @@ query Apps {
 }
 `;
 
+/** APPGOV_TRUSTED_DOCUMENTS set: only the manifest's operations for the configured token kinds. */
+function useTrustedDocumentsIfConfigured({ db, config, serverOperations }: YogaOptions): Plugin {
+  if (!config.trustedDocuments) return {};
+  return useTrustedDocuments({
+    db,
+    documents: config.trustedDocuments,
+    kinds: config.trustedDocumentsFor ?? ['client'],
+    ...(serverOperations ? { serverOperations } : {}),
+  });
+}
+
+const RATE_LIMIT_SETTINGS = ['rateLimitPerSecond', 'rateLimitBurst', 'maxInFlightPerToken'] as const;
+
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
-  const { db, config } = options;
-  const limits = { ...defaultLimits(config.maxBulkIds), ...config.limits };
+  const { db } = options;
+  const config = { ...loadConfig({}), ...options.config };
+  const limits = { ...defaultLimits(config.maxBulkIds), ...options.config.limits };
   return createYoga<Record<string, never>, Context>({
-    schema,
+    schema: withWriteRetry(schema, config.writeWaitMs),
     context: ({ request }) => createContext(db, config, request),
     graphqlEndpoint: '/graphql',
     // Yoga's own check only proves the process is up; /health (below) also asks the database.
     healthCheckEndpoint: '/livez',
     landingPage: false,
     maskedErrors: { maskError: toClientError },
+    // A trusted document is named by `documentId` (GraphQL over HTTP's persisted documents).
+    ...(config.trustedDocuments ? { extraParamNames: ['documentId'] } : {}),
     maxRequestBodySize: limits.maxBodyBytes,
     parserAndValidationCache: options.parserCache ?? boundedParserCache(limits.parseCacheBytes),
     logging: stderrLogger,
-    // Yoga's default page loads GraphiQL from a CDN; this one carries it inline, so the explorer
-    // works on machines without internet access too. The bundle is 9 MB: loaded on first use only.
-    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
-    graphiql: {
-      title: 'appgov',
-      ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
-      ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
-    },
+    cors: corsFor(config.corsOrigins),
+    // GraphiQL is served by useGraphiQLPage (inline bundle, compressed, cacheable) when enabled.
+    graphiql: false,
+    // useRouteTable stays last: every request-level plugin before it also runs for REST calls.
     plugins: [
-      useDatabaseHealth(db),
+      useSelectionOrderExecution(),
+      useDatabaseHealth(db, options.file),
       useVariableErrorCodes(),
+      ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined) ? [useRateLimit(config)] : []),
+      ...(config.graphiql
+        ? [
+            useGraphiQLPage({
+              title: 'appgov',
+              ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
+              ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
+            }),
+          ]
+        : []),
+      // The routes' own fixed operations are trusted: they run on a caller's behalf, whatever the token kind.
+      useTrustedDocumentsIfConfigured({ ...options, config, serverOperations: options.serverOperations ?? ROUTES.map((r) => r.operation) }),
       useDocumentLimits(limits),
       useWellFormedStrings(),
       useIntrospectionCost(limits.maxIntrospectionValues),
       useMutationLimits({ ...limits, maxBulkIds: config.maxBulkIds }),
       usePreflight(),
+      useRouteTable(options.routes ?? routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
     ],
   });
 }

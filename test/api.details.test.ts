@@ -129,9 +129,9 @@ describe('viewer', () => {
     const clientToken = issueToken(t.db, 'client', clientId, ['apps:read'], 'dashboard').token;
     const query = '{ viewer { id kind name scopes client { id name } } }';
     const internal = await gql(yoga, query, {}, token);
-    expect(internal.body.data.viewer).toEqual({ id: expect.any(String), kind: 'INTERNAL_TOKEN', name: 'detail admin', scopes: ['apps:read', 'apps:write'], client: null });
+    expect(internal.body.data.viewer).toEqual({ id: expect.any(String), kind: 'INTERNAL_TOKEN', name: 'detail admin', scopes: ['APPS_READ', 'APPS_WRITE'], client: null });
     const bound = await gql(yoga, query, {}, clientToken);
-    expect(bound.body.data.viewer).toEqual({ id: expect.any(String), kind: 'CLIENT_TOKEN', name: 'dashboard', scopes: ['apps:read'], client: { id: clientId, name: 'Client 1' } });
+    expect(bound.body.data.viewer).toEqual({ id: expect.any(String), kind: 'CLIENT_TOKEN', name: 'dashboard', scopes: ['APPS_READ'], client: { id: clientId, name: 'Client 1' } });
     const anonymous = await gql(yoga, query);
     expect(anonymous.status).toBe(401);
     expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);

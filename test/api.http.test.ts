@@ -24,10 +24,17 @@ describe('HTTP surface', () => {
     const t = testDatabase();
     const yoga = createAppgovYoga({ db: t.db, config: { maxBulkIds: 10 } });
     const ok = await yoga.fetch('http://appgov.test/health');
-    expect([ok.status, await ok.json()]).toEqual([200, { status: 'ok' }]);
+    expect([ok.status, await ok.json()]).toEqual([200, { status: 'ok', checks: { file: 'memory', read: 'ok', write: 'ok' }, problems: [] }]);
     t.close();
     const down = await yoga.fetch('http://appgov.test/health');
-    expect([down.status, await down.json()]).toEqual([503, { status: 'unavailable' }]);
+    expect([down.status, await down.json()]).toEqual([
+      503,
+      {
+        status: 'unavailable',
+        checks: { file: 'memory', read: 'failed', write: 'failed' },
+        problems: ['reading the database failed (details in the log)', 'writing to the database failed (details in the log)'],
+      },
+    ]);
     const live = await yoga.fetch('http://appgov.test/livez');
     expect(live.status).toBe(200);
   });

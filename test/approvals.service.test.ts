@@ -39,7 +39,7 @@ describe('approveApps', () => {
         actor_id: actor.tokenId,
         actor_kind: 'internal',
         actor_name: 'internal test token',
-        data: '{"from":"unresolved","to":"approved","reason":null}',
+        data: '{"from":"unresolved","to":"approved","reason":null,"approvedScopes":[]}',
       })),
     );
   });
@@ -91,7 +91,7 @@ describe('removeAppApprovals', () => {
       changed: [appIds[0]],
     });
     expect(events().map((e) => e.data)).toEqual([
-      '{"from":"unresolved","to":"approved","reason":null}',
+      '{"from":"unresolved","to":"approved","reason":null,"approvedScopes":[]}',
       '{"from":"approved","to":"unresolved","reason":null}',
     ]);
     expect(getClientApp(t.db, clientId, appIds[0]!).resolution).toBe('unresolved');

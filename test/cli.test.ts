@@ -53,10 +53,36 @@ describe('the appgov command', () => {
     }
   }, 30_000);
 
+  it('creates a directory, a business of it, a private app and a directory token that may assign it', async () => {
+    const directory = await appgov('directory', 'create', '--name', 'Northwind', '--id', 'd1e2c3b4-a5f6-4789-8abc-def012345678');
+    expect(directory).toEqual({ code: 0, stdout: '{"id":"d1e2c3b4-a5f6-4789-8abc-def012345678"}\n', stderr: '' });
+    const business = JSON.parse((await appgov('client', 'create', '--name', 'Bakery', '--directory', 'd1e2c3b4-a5f6-4789-8abc-def012345678')).stdout);
+    const app = await appgov('app', 'create', '--name', 'Booking', '--owner-directory', 'd1e2c3b4-a5f6-4789-8abc-def012345678', '--hidden-from-market');
+    expect(JSON.parse(app.stdout)).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), codeName: 'booking' });
+    const token = JSON.parse((await appgov('token', 'create', '--kind', 'directory', '--directory', 'd1e2c3b4-a5f6-4789-8abc-def012345678')).stdout);
+
+    const db = openDatabase(dbPath);
+    try {
+      expect(db.sqlite.prepare('SELECT owner_directory_id, hidden_from_market FROM apps WHERE code_name = ?').get('booking')).toEqual({
+        owner_directory_id: 'd1e2c3b4-a5f6-4789-8abc-def012345678', hidden_from_market: 1,
+      });
+      const yoga = createAppgovYoga({ db: db.db, config: { maxBulkIds: 10 } });
+      const res = await gql(yoga, `mutation ($b: ID!) { assignApp(input: { appCodeName: "booking", assignee: { businessId: $b }, mode: INTERNAL }) { outcome } }`,
+        { b: business.id }, token.token);
+      expect(res.body.data).toEqual({ assignApp: { outcome: 'CREATED' } });
+    } finally {
+      db.close();
+    }
+  }, 30_000);
+
   it.each([
+    [['token', 'create', '--kind', 'directory'], 1, 'a directory token needs the directory it acts for'],
+    [['token', 'create', '--kind', 'internal', '--directory', 'd1e2c3b4-a5f6-4789-8abc-def012345678'], 1, 'only a directory token takes a directory'],
+    [['client', 'create', '--name', 'X', '--directory', 'ffffffff-ffff-4fff-8fff-ffffffffffff'], 1, 'Directory not found'],
+    [['app', 'create', '--name', 'Y', '--hidden-from-market=yes'], 2, "Option '--hidden-from-market' does not take an argument"],
     [['client', 'create'], 2, '--name is required'],
     [['client', 'create', '--name', 'X', '--colour', 'red'], 2, "Unknown option '--colour'"],
-    [['token', 'create', '--kind', 'root'], 2, '--kind must be one of internal, client; got "root"'],
+    [['token', 'create', '--kind', 'root'], 2, '--kind must be one of internal, client, directory; got "root"'],
     [['token', 'create', '--kind', 'client'], 1, 'a client token needs the client it is bound to'],
     [['token', 'create', '--kind', 'internal', '--scopes', 'apps:admin'], 1, 'unknown scopes: apps:admin'],
     [['app', 'create', '--name', 'Paper Trail 2', '--code-name', 'paper-trail'], 1, 'The code name "paper-trail" is taken'],

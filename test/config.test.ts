@@ -10,6 +10,18 @@ describe('loadConfig', () => {
       maxBulkIds: 1000,
       logSql: false,
       production: false,
+      trustedDocuments: null,
+      trustedDocumentsFor: ['client'],
+      dbBusyTimeoutMs: 10,
+      writeWaitMs: 2000,
+      corsOrigins: [],
+      graphiql: true,
+      rateLimitPerSecond: 5000,
+      rateLimitBurst: 10_000,
+      maxInFlightPerToken: 4,
+      maxConnections: 1000,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
       limits: {
         maxBodyBytes: 65_536 + 48 * 1000,
         maxTokens: 3000,
@@ -44,7 +56,7 @@ describe('loadConfig', () => {
   it('reads every variable', () => {
     expect(
       loadConfig({ HOST: '0.0.0.0', PORT: '8080', APPGOV_DB: '/var/appgov.db', APPGOV_MAX_BULK_IDS: '20000', APPGOV_LOG_SQL: '1', NODE_ENV: 'production' }),
-    ).toMatchObject({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true });
+    ).toMatchObject({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true, graphiql: false });
   });
 
   it.each([

@@ -15,7 +15,7 @@ describe('openDatabase', () => {
       const opened = openDatabase(join(dir, 'nested', 'appgov.db'));
       expect(opened.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(opened.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
-      expect(() => opened.sqlite.prepare("INSERT INTO tokens VALUES ('t', 'n', 'client', 'no-such-client', 'h', '[]', 1)").run()).toThrow(
+      expect(() => opened.sqlite.prepare("INSERT INTO tokens (id, name, kind, client_id, token_hash, scopes, created_at) VALUES ('t', 'n', 'client', 'no-such-client', 'h', '[]', 1)").run()).toThrow(
         'FOREIGN KEY constraint failed',
       );
       opened.close();

@@ -41,6 +41,9 @@ describe('migrations', () => {
       const app = getClientApp(upgraded.db, 'c0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001');
       expect(app).toMatchObject({ resolution: 'approved', version: 3, decidedAt: new Date(5), ownerEmail: null, category: null, riskLevel: null });
       expect(upgraded.sqlite.prepare('SELECT count(*) AS n FROM app_history_events').get()).toEqual({ n: 1 });
+      // Seed 003's columns arrive with safe defaults: public, listed apps; direct customers.
+      expect(upgraded.sqlite.prepare('SELECT owner_directory_id, hidden_from_market FROM apps').all()).toEqual([{ owner_directory_id: null, hidden_from_market: 0 }]);
+      expect(upgraded.sqlite.prepare('SELECT directory_id FROM clients').all()).toEqual([{ directory_id: null }]);
       // The append-only triggers survive the upgrade.
       expect(() => upgraded.sqlite.exec('DELETE FROM app_history_events')).toThrow('append-only');
     } finally {

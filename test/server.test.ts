@@ -51,7 +51,7 @@ describe('npm start', () => {
       const token = /token:\s+(agv_\S+)/.exec(server.stdout())?.[1];
       expect(token).toBeDefined();
       expect((await fetch(`${server.base}/health`)).status).toBe(200);
-      expect(await (await fetch(`${server.base}/health`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${server.base}/health`)).json()).toEqual({ status: 'ok', checks: { file: 'ok', read: 'ok', write: 'ok' }, problems: [] });
       const res = await fetch(`${server.base}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -1,14 +1,20 @@
 import type { Db } from '../db/open';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
+import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
 import { findClient } from '../services/clients';
 import { parseId } from '../services/ids';
+import { directoryReachesClient } from './assignment-rules';
+import { findWorkspace, type Workspace } from '../services/workspaces';
 import type { Principal, Scope } from './principal';
 
 /** The caller must be authenticated and hold `scope`. */
 export function requireScope(principal: Principal | null, scope: Scope): Principal {
   if (!principal) throw new UnauthenticatedError();
   if (!principal.scopes.includes(scope)) {
-    throw new ForbiddenError(`This token lacks the ${scope} scope`);
+    throw new ForbiddenError(`This token lacks the ${scope} scope`, {
+      reason: 'MISSING_SCOPE',
+      needed: scope,
+      provided: [...principal.scopes],
+    });
   }
   return principal;
 }
@@ -16,8 +22,9 @@ export function requireScope(principal: Principal | null, scope: Scope): Princip
 /**
  * Every client-scoped field calls this first. Order matters: authentication,
  * then the id's form, then scope, then tenancy (a client token only reaches
- * its own client, and learns nothing about others, not even whether they
- * exist), and only then existence. Returns the client's canonical id.
+ * its own client, a directory token only the businesses of its directory,
+ * and neither learns anything about others, not even whether they exist),
+ * and only then existence. Returns the client's canonical id.
  */
 export function authorizeClient(
   db: Db,
@@ -31,9 +38,13 @@ export function authorizeClient(
   const clientId = parseId(rawClientId, field);
   requireScope(principal, scope);
   if (principal.kind === 'client' && principal.clientId !== clientId) {
-    throw new ForbiddenError('This token may not act on that client');
+    throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });
   }
   const client = findClient(db, clientId);
+  if (principal.kind === 'directory') {
+    if (!directoryReachesClient(principal, client)) throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });
+    principal.authorizedBusinessIds?.add(clientId);
+  }
   if (!client) throw new NotFoundError('Client not found');
   return { principal, clientId: client.id, clientName: client.name };
 }
@@ -45,7 +56,69 @@ export function authorizeClient(
 export function requireClientScope(principal: Principal | null, clientId: string, scope: Scope): Principal {
   const checked = requireScope(principal, scope);
   if (checked.kind === 'client' && checked.clientId !== clientId) {
-    throw new ForbiddenError('This token may not act on that client');
+    throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });
+  }
+  // A directory token's parent was authorized by authorizeClient earlier in this request.
+  if (checked.kind === 'directory' && !checked.authorizedBusinessIds?.has(clientId)) {
+    throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });
   }
   return checked;
+}
+
+/**
+ * Every workspace-scoped field calls this first: the same order as
+ * authorizeClient. A client token asking for another client's workspace gets
+ * NOT_FOUND, exactly as for an unknown id, so it learns nothing about others.
+ */
+export function authorizeWorkspace(
+  db: Db,
+  principal: Principal | null,
+  rawWorkspaceId: string,
+  scope: Scope,
+): { principal: Principal; workspace: Workspace } {
+  if (!principal) throw new UnauthenticatedError();
+  const workspaceId = parseId(rawWorkspaceId, 'workspaceId');
+  requireScope(principal, scope);
+  const notFound = () => new NotFoundError('Workspace not found', { field: 'workspaceId' });
+  const workspace = findWorkspace(db, workspaceId);
+  if (!workspace) throw notFound();
+  authorizeOwnedBy(db, principal, workspace.clientId, scope, notFound);
+  return { principal, workspace };
+}
+
+/**
+ * For something a client owns (a workspace, an install request): the
+ * client's own tenancy rules (authorizeClient), except that a token that may
+ * not act on the owner gets `notFound()`, exactly as for an unknown id.
+ */
+export function authorizeOwnedBy(db: Db, principal: Principal | null, ownerClientId: string, scope: Scope, notFound: () => Error): Principal {
+  try {
+    return authorizeClient(db, principal, ownerClientId, scope).principal;
+  } catch (error) {
+    const reason = error instanceof ForbiddenError ? error.details.reason : undefined;
+    if (error instanceof ForbiddenError && reason !== 'MISSING_SCOPE' && reason !== 'TOKEN_KIND') throw notFound();
+    throw error;
+  }
+}
+
+/** Exactly one of a client (org level) and a workspace, authorized for `scope`. */
+export function authorizeTarget(
+  db: Db,
+  principal: Principal | null,
+  target: { clientId?: string | null; workspaceId?: string | null },
+  scope: Scope,
+): { principal: Principal; clientId: string; workspaceId: string | null } {
+  if (!principal) throw new UnauthenticatedError();
+  if (target.clientId != null && target.workspaceId != null) {
+    throw new BadUserInputError('give only one of clientId and workspaceId, not both', { field: 'clientId', reason: 'TOO_MANY_TARGETS' });
+  }
+  if (target.clientId == null && target.workspaceId == null) {
+    throw new BadUserInputError('give one of clientId and workspaceId', { field: 'clientId', reason: 'NO_TARGET' });
+  }
+  if (target.workspaceId != null) {
+    const { workspace } = authorizeWorkspace(db, principal, target.workspaceId, scope);
+    return { principal, clientId: workspace.clientId, workspaceId: workspace.id };
+  }
+  const { clientId } = authorizeClient(db, principal, target.clientId!, scope);
+  return { principal, clientId, workspaceId: null };
 }

@@ -1,6 +1,7 @@
 import type { TokenKind } from '../db/schema';
 
-export const SCOPES = ['apps:read', 'apps:write'] as const;
+// Alphabetical: the generated schema sorts the Scope enum, and the two orders stay equal.
+export const SCOPES = ['apps:read', 'apps:request', 'apps:write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {
@@ -15,4 +16,12 @@ export interface Principal {
   /** The one client a `client` token may act on; null for `internal` tokens. */
   clientId: string | null;
   scopes: readonly Scope[];
+  /** The one directory a `directory` token acts for; absent or null for other kinds. */
+  directoryId?: string | null;
+  /**
+   * Businesses of a directory token's directory that this request has already
+   * authorized (authorizeClient adds them), so nested client-scoped fields
+   * check tenancy without another lookup. Built fresh per request.
+   */
+  authorizedBusinessIds?: Set<string>;
 }

@@ -4,8 +4,9 @@ import { preparedPerDatabase, type Db } from '../db/open';
 import { tokens, type TokenKind } from '../db/schema';
 import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
 import { findClient } from '../services/clients';
+import { findDirectory } from '../services/directories';
 import { parseId } from '../services/ids';
-import { isScope, type Principal, type Scope } from './principal';
+import { isScope, SCOPES, type Principal, type Scope } from './principal';
 
 const TOKEN_PREFIX = 'agv_';
 /** `agv_` + 32 random bytes in base64url. */
@@ -23,20 +24,24 @@ export function generateTokenSecret(): string {
 export interface CreateTokenInput {
   kind: TokenKind;
   clientId?: string | null;
+  /** Required for (and only for) `directory` tokens. */
+  directoryId?: string | null;
   scopes?: readonly string[];
   name?: string;
+  /** After this instant the token is refused with TOKEN_EXPIRED; absent: never. */
+  expiresAt?: Date | null;
 }
 
 /**
  * Issues a token and stores only its hash. The secret is returned once, here,
  * and can never be read back.
  */
-export function createToken(db: Db, input: CreateTokenInput): { id: string; token: string } {
+export function createToken(db: Db, input: CreateTokenInput): { id: string; token: string; expiresAt?: string } {
   const scopes = [...new Set(input.scopes ?? ['apps:read', 'apps:write'])];
   const unknown = scopes.filter((s) => !isScope(s));
   if (unknown.length > 0 || scopes.length === 0) {
     throw new BadUserInputError(
-      scopes.length === 0 ? 'scopes must name at least one scope' : `unknown scopes: ${unknown.join(', ')} (known: apps:read, apps:write)`,
+      scopes.length === 0 ? 'scopes must name at least one scope' : `unknown scopes: ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`,
       { field: 'scopes' },
     );
   }
@@ -46,18 +51,36 @@ export function createToken(db: Db, input: CreateTokenInput): { id: string; toke
     clientId = parseId(input.clientId, 'client');
     if (!findClient(db, clientId)) throw new NotFoundError(`Client not found: ${clientId}`);
   } else if (input.clientId) {
-    throw new BadUserInputError('an internal token acts on every client and takes no client', { field: 'client' });
+    const what = input.kind === 'internal' ? 'an internal token acts on every client' : 'a directory token acts on its own businesses';
+    throw new BadUserInputError(`${what} and takes no client`, { field: 'client' });
   }
+  const directoryId = directoryOfNewToken(db, input);
   const name = (input.name ?? `${input.kind} token`).trim();
   if (name.length === 0 || name.length > 100) {
     throw new BadUserInputError('name must be 1 to 100 characters', { field: 'name' });
   }
+  const createdAt = new Date();
+  const expiresAt = input.expiresAt ?? null;
+  if (expiresAt && expiresAt.getTime() <= createdAt.getTime()) {
+    throw new BadUserInputError(`the expiry ${expiresAt.toISOString()} is not in the future`, { field: 'expires' });
+  }
   const id = randomUUID();
   const token = generateTokenSecret();
   db.insert(tokens)
-    .values({ id, name, kind: input.kind, clientId, tokenHash: hashToken(token), scopes, createdAt: new Date() })
+    .values({ id, name, kind: input.kind, clientId, directoryId, tokenHash: hashToken(token), scopes, createdAt, expiresAt })
     .run();
-  return { id, token };
+  return { id, token, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
+}
+
+function directoryOfNewToken(db: Db, input: CreateTokenInput): string | null {
+  if (input.kind !== 'directory') {
+    if (input.directoryId) throw new BadUserInputError('only a directory token takes a directory', { field: 'directory' });
+    return null;
+  }
+  if (!input.directoryId) throw new BadUserInputError('a directory token needs the directory it acts for', { field: 'directory' });
+  const directoryId = parseId(input.directoryId, 'directory');
+  if (!findDirectory(db, directoryId)) throw new NotFoundError(`Directory not found: ${directoryId}`);
+  return directoryId;
 }
 
 /** Runs on every request. */
@@ -70,7 +93,7 @@ const tokenByHash = preparedPerDatabase((db) =>
  * request is anonymous and only schema introspection will answer). A header
  * that is not `Bearer <token>`, or a token that is not ours: UNAUTHENTICATED.
  */
-export function resolvePrincipal(db: Db, authorization: string | null): Principal | null {
+export function resolvePrincipal(db: Db, authorization: string | null, now: Date = new Date()): Principal | null {
   if (authorization === null || authorization.trim() === '') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
   if (!match?.[1] || !TOKEN_PATTERN.test(match[1])) {
@@ -78,11 +101,69 @@ export function resolvePrincipal(db: Db, authorization: string | null): Principa
   }
   const row = tokenByHash(db).get({ hash: hashToken(match[1]) });
   if (!row) throw new UnauthenticatedError('Unknown token');
+  if (row.revokedAt) throw new UnauthenticatedError('This token was revoked', { reason: 'TOKEN_REVOKED' });
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) {
+    throw new UnauthenticatedError('This token has expired', { reason: 'TOKEN_EXPIRED' });
+  }
   return {
     tokenId: row.id,
     kind: row.kind,
     name: row.name,
     clientId: row.clientId,
     scopes: row.scopes.filter(isScope) as Scope[],
+    ...(row.kind === 'directory' ? { directoryId: row.directoryId, authorizedBusinessIds: new Set<string>() } : {}),
   };
+}
+
+/**
+ * `--expires-in 30d` (days, hours or minutes: 30d, 12h, 90m) or a date
+ * (`2027-01-31`, or any ISO 8601 instant) → the expiry instant.
+ */
+export function parseExpiry(value: string, now: Date = new Date()): Date {
+  const relative = /^(\d{1,6})([dhm])$/.exec(value.trim());
+  if (relative) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as 'd' | 'h' | 'm'];
+    return new Date(now.getTime() + Number(relative[1]) * unit);
+  }
+  const date = /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2}))?$/.test(value.trim()) ? new Date(value.trim()) : null;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new BadUserInputError(`expiry must be a duration like 30d, 12h or 90m, or a date like 2027-01-31; got ${JSON.stringify(value)}`, {
+      field: 'expires',
+    });
+  }
+  return date;
+}
+
+/** Revokes a token for good. Idempotent: revoking again keeps the first revocation time. */
+export function revokeToken(db: Db, rawId: string, now: Date = new Date()): { id: string; revokedAt: string } {
+  const id = parseId(rawId, 'id');
+  return db.transaction(
+    (tx) => {
+      const row = tx.select({ revokedAt: tokens.revokedAt }).from(tokens).where(eq(tokens.id, id)).get();
+      if (!row) throw new NotFoundError(`Token not found: ${id}`, { field: 'id' });
+      if (row.revokedAt) return { id, revokedAt: row.revokedAt.toISOString() };
+      tx.update(tokens).set({ revokedAt: now }).where(eq(tokens.id, id)).run();
+      return { id, revokedAt: now.toISOString() };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** Every token, oldest first, without secrets or hashes. */
+export function listTokens(db: Db) {
+  return db
+    .select()
+    .from(tokens)
+    .orderBy(tokens.createdAt, tokens.id)
+    .all()
+    .map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      name: t.name,
+      scopes: t.scopes,
+      client: t.clientId,
+      created: t.createdAt.toISOString(),
+      expires: t.expiresAt?.toISOString() ?? null,
+      revoked: t.revokedAt?.toISOString() ?? null,
+    }));
 }

@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Logger } from 'drizzle-orm/logger';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import { loadCursorSecret } from './keys';
 import * as schema from './schema';
 
 /** The database or a transaction on it: services take either, so they compose inside one transaction. */
@@ -14,7 +15,42 @@ export type Db = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
 export interface OpenedDatabase {
   db: Db;
   sqlite: Database.Database;
+  /** The file as opened (absolute path, device, inode); null for an in-memory database. /health compares it. */
+  file: DatabaseFile | null;
   close(): void;
+}
+
+export interface DatabaseFile {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+export interface OpenOptions {
+  logger?: Logger;
+  /**
+   * How long one statement may wait for another process's write lock, sleeping
+   * the calling thread. The CLI waits (5 s); the server keeps this short and
+   * retries asynchronously (src/db/busy.ts), so its event loop never sleeps.
+   */
+  dbBusyTimeoutMs?: number;
+}
+
+/** The database path cannot be used: a folder, a missing permission, a read-only file system. */
+export class DatabaseFileError extends Error {
+  override name = 'DatabaseFileError';
+}
+
+/** Errors that mean "this path is not a usable database file", as opposed to a bug. */
+const PATH_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOSPC', 'ENAMETOOLONG']);
+
+function pathProblem(path: string, error: unknown): DatabaseFileError | null {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string') return null;
+  if (PATH_ERRORS.has(code) || /^SQLITE_(CANTOPEN|READONLY|NOTADB|IOERR|PERM|FULL)/.test(code)) {
+    return new DatabaseFileError(`cannot open or write the database file ${path}: ${(error as Error).message}`);
+  }
+  return null;
 }
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -50,18 +86,33 @@ export function cacheStatements(sqlite: Database.Database, capacity = STATEMENT_
  * Opens (creating if needed) the SQLite database, sets the pragmas every
  * connection needs and applies the committed migrations from `drizzle/`.
  */
-export function openDatabase(path: string, options: { logger?: Logger } = {}): OpenedDatabase {
-  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  // A second process (the CLI beside a running server) waits instead of failing with SQLITE_BUSY.
-  sqlite.pragma('busy_timeout = 5000');
-  cacheStatements(sqlite);
-  const db = drizzle(sqlite, { schema, logger: options.logger ?? false });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return { db, sqlite, close: () => sqlite.close() };
+export function openDatabase(path: string, options: OpenOptions = {}): OpenedDatabase {
+  const onDisk = path !== ':memory:' && !path.startsWith('file:');
+  let sqlite: Database.Database | undefined;
+  try {
+    if (onDisk && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new DatabaseFileError(`${path} is a folder, not a database file`);
+    }
+    if (onDisk) mkdirSync(dirname(path), { recursive: true });
+    sqlite = new Database(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    // Opening and migrating may wait for another process; serving uses the caller's (short) timeout.
+    sqlite.pragma('busy_timeout = 5000');
+    cacheStatements(sqlite);
+    const db = drizzle(sqlite, { schema, logger: options.logger ?? false });
+    migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    loadCursorSecret(sqlite);
+    sqlite.pragma(`busy_timeout = ${Math.trunc(options.dbBusyTimeoutMs ?? 5000)}`);
+    const stat = onDisk ? statSync(path) : null;
+    const file = stat ? { path: resolve(path), dev: stat.dev, ino: stat.ino } : null;
+    const opened = sqlite;
+    return { db, sqlite: opened, file, close: () => opened.close() };
+  } catch (error) {
+    sqlite?.close();
+    throw pathProblem(path, error) ?? error;
+  }
 }
 
 /**

@@ -6,10 +6,19 @@
  * project.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** A customer organisation: the tenant. */
 export const clients = sqliteTable('clients', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  /** Set for a business: the directory it belongs to. Null for a direct customer. */
+  directoryId: text('directory_id').references(() => directories.id),
+});
+
+/** A partner account: it owns businesses (clients with its id) and may own private apps. */
+export const directories = sqliteTable('directories', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
@@ -25,6 +34,10 @@ export const apps = sqliteTable(
     /** JSON array of the OAuth-style scopes the app asks for. */
     scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The directory that owns a private app; null for a public app. */
+    ownerDirectoryId: text('owner_directory_id').references(() => directories.id),
+    /** True: the app is not listed in the App Market. */
+    hiddenFromMarket: integer('hidden_from_market', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     // Client.apps pages by (lower(name), id): keyset pagination needs this order indexed.
@@ -61,6 +74,10 @@ export const clientAppStates = sqliteTable(
     ownerEmail: text('owner_email'),
     category: text('category'),
     riskLevel: text('risk_level', { enum: RISK_LEVELS }),
+    /** The scopes the org-level approval covers (JSON array); null while not approved. */
+    approvedScopes: text('approved_scopes', { mode: 'json' }).$type<string[]>(),
+    /** 1 when an org-level approval was lost because the app's scopes outgrew it (seed 002). */
+    needsReapproval: integer('needs_reapproval', { mode: 'boolean' }).notNull().default(false),
     /** Bumped on every real change; lets single-app edits detect lost updates. */
     version: integer('version').notNull().default(1),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
@@ -72,10 +89,20 @@ export const clientAppStates = sqliteTable(
   ],
 );
 
-export const HISTORY_EVENT_TYPES = ['APPROVAL_STATUS_CHANGED', 'APP_UPDATED', 'NOTE_ADDED'] as const;
+export const HISTORY_EVENT_TYPES = [
+  'APPROVAL_STATUS_CHANGED',
+  'APP_UPDATED',
+  'NOTE_ADDED',
+  'WORKSPACE_RESOLUTION_CHANGED',
+  'WORKSPACE_APPROVAL_VOIDED',
+  'INSTALL_REQUEST_CREATED',
+  'INSTALL_REQUEST_RESOLVED',
+  'INSTALL_REQUEST_CANCELLED',
+  'APPROVAL_LOST_SCOPE_CHANGE',
+] as const;
 export type HistoryEventType = (typeof HISTORY_EVENT_TYPES)[number];
 
-export const TOKEN_KINDS = ['internal', 'client'] as const;
+export const TOKEN_KINDS = ['internal', 'client', 'directory'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 /**
@@ -103,9 +130,14 @@ export const appHistoryEvents = sqliteTable(
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [
-    index('app_history_events_app_idx').on(t.clientId, t.appId, t.seq),
-    // The client-wide audit view pages by seq within one client.
-    index('app_history_events_client_idx').on(t.clientId, t.seq),
+    // Listings page newest first by (created_at, seq): a since/until bound is then a range of the
+    // same index the page walks, so a filter that matches little or nothing is a seek, not a scan.
+    index('app_history_events_app_idx').on(t.clientId, t.appId, t.createdAt, t.seq),
+    // The client-wide audit view.
+    index('app_history_events_client_idx').on(t.clientId, t.createdAt, t.seq),
+    // A `types` filter seeks each type's run and merges them (one seek per type named).
+    index('app_history_events_app_type_idx').on(t.clientId, t.appId, t.type, t.createdAt, t.seq),
+    index('app_history_events_client_type_idx').on(t.clientId, t.type, t.createdAt, t.seq),
   ],
 );
 
@@ -116,7 +148,182 @@ export const tokens = sqliteTable('tokens', {
   kind: text('kind', { enum: TOKEN_KINDS }).notNull(),
   /** Set for `client` tokens only: the one client they may act on. */
   clientId: text('client_id').references(() => clients.id, { onDelete: 'cascade' }),
+  /** Set for `directory` tokens only: the one directory they act for. */
+  directoryId: text('directory_id').references(() => directories.id, { onDelete: 'cascade' }),
   tokenHash: text('token_hash').notNull().unique(),
   scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  /** After this instant the token is refused (TOKEN_EXPIRED); null: never expires. */
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+  /** When `appgov token revoke` revoked it (TOKEN_REVOKED); null while valid. */
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
 });
+
+/** A part of a client (Slack's team; the client is Slack's enterprise). */
+export const workspaces = sqliteTable(
+  'workspaces',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  // Client.workspaces pages by (lower(name), id) within one client.
+  (t) => [index('workspaces_client_name_idx').on(t.clientId, sql`lower(${t.name})`, t.id)],
+);
+
+/** A workspace-level decision. No row: the workspace follows the org-level resolution. */
+export const WORKSPACE_RESOLUTIONS = ['approved', 'restricted'] as const;
+export type WorkspaceResolution = (typeof WORKSPACE_RESOLUTIONS)[number];
+
+export const workspaceAppDecisions = sqliteTable(
+  'workspace_app_decisions',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    /** Copied from the workspace so org-wide rules (voiding) find every workspace's row by index. */
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    resolution: text('resolution', { enum: WORKSPACE_RESOLUTIONS }).notNull(),
+    /** The scopes an approval covers (JSON array); null for a restriction. */
+    approvedScopes: text('approved_scopes', { mode: 'json' }).$type<string[]>(),
+    decidedAt: integer('decided_at', { mode: 'timestamp_ms' }).notNull(),
+    decidedBy: text('decided_by').notNull(),
+    decidedByName: text('decided_by_name').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.appId] }),
+    // approved/restricted listings of one workspace page by app id.
+    index('workspace_app_decisions_listing_idx').on(t.workspaceId, t.resolution, t.appId),
+    index('workspace_app_decisions_client_app_idx').on(t.clientId, t.appId),
+  ],
+);
+
+export const INSTALL_REQUEST_STATUSES = ['pending', 'approved', 'restricted', 'cancelled'] as const;
+export type InstallRequestStatus = (typeof INSTALL_REQUEST_STATUSES)[number];
+
+/** Someone in a workspace asks for an app. Pending until approved, restricted or cancelled; then final. */
+export const installRequests = sqliteTable(
+  'install_requests',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+    message: text('message'),
+    /** Who asked: a person's name, or the token's name when none was given. */
+    requester: text('requester').notNull(),
+    status: text('status', { enum: INSTALL_REQUEST_STATUSES }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    resolvedAt: integer('resolved_at', { mode: 'timestamp_ms' }),
+    resolvedBy: text('resolved_by'),
+  },
+  (t) => [
+    // Listings page newest first by (created_at, id) within one status of a client or workspace.
+    index('install_requests_client_idx').on(t.clientId, t.status, t.createdAt, t.id),
+    index('install_requests_workspace_idx').on(t.workspaceId, t.status, t.createdAt, t.id),
+    index('install_requests_app_idx').on(t.clientId, t.appId, t.status),
+  ],
+);
+/** One row, rewritten by every GET /health: proves that a write still reaches the database file. */
+export const healthChecks = sqliteTable('health_checks', {
+  id: integer('id').primaryKey(),
+  checkedAt: integer('checked_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/** Secrets the service keeps with its data, such as the key cursors are sealed with (so they survive restarts). */
+export const serviceKeys = sqliteTable('service_keys', {
+  name: text('name').primaryKey(),
+  secret: blob('secret', { mode: 'buffer' }).notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/** How an assigned app is offered to its assignee (seed 003). BUILT_IN only comes from the deprecated v1 call. */
+export const ASSIGNMENT_MODES = ['STANDARD', 'INTERNAL', 'PRE_INSTALLED', 'BUILT_IN'] as const;
+export type AssignmentMode = (typeof ASSIGNMENT_MODES)[number];
+
+/**
+ * One app made available to one directory or one business (exactly one of
+ * `directory_id`, `client_id`). At most one per (app, assignee). Lists page
+ * by `seq`: SQLite ends every index with the rowid, so an index on
+ * (assignee) or (assignee, mode) is already ordered by `seq` within it.
+ */
+export const appAssignments = sqliteTable(
+  'app_assignments',
+  {
+    seq: integer('seq').primaryKey(),
+    id: text('id').notNull().unique(),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    directoryId: text('directory_id').references(() => directories.id, { onDelete: 'cascade' }),
+    clientId: text('client_id').references(() => clients.id, { onDelete: 'cascade' }),
+    mode: text('mode', { enum: ASSIGNMENT_MODES }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('app_assignments_app_directory_key').on(t.appId, t.directoryId),
+    uniqueIndex('app_assignments_app_client_key').on(t.appId, t.clientId),
+    index('app_assignments_directory_idx').on(t.directoryId),
+    index('app_assignments_directory_mode_idx').on(t.directoryId, t.mode),
+    index('app_assignments_client_idx').on(t.clientId),
+    index('app_assignments_client_mode_idx').on(t.clientId, t.mode),
+    index('app_assignments_app_idx').on(t.appId),
+    index('app_assignments_app_mode_idx').on(t.appId, t.mode),
+    index('app_assignments_mode_idx').on(t.mode),
+    check('app_assignments_one_assignee', sql`(${t.directoryId} IS NULL) <> (${t.clientId} IS NULL)`),
+  ],
+);
+
+export const ASSIGNMENT_EVENT_TYPES = ['ASSIGNED', 'MODE_CHANGED', 'UNASSIGNED'] as const;
+export type AssignmentEventType = (typeof ASSIGNMENT_EVENT_TYPES)[number];
+
+/**
+ * Assignment history: every assign, mode change and removal, with the actor
+ * and the mode before and after. Kept when the assignment itself is removed,
+ * so `assignment_id` is not a foreign key.
+ */
+export const appAssignmentEvents = sqliteTable(
+  'app_assignment_events',
+  {
+    seq: integer('seq').primaryKey(),
+    id: text('id').notNull().unique(),
+    assignmentId: text('assignment_id').notNull(),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    directoryId: text('directory_id').references(() => directories.id, { onDelete: 'cascade' }),
+    clientId: text('client_id').references(() => clients.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: ASSIGNMENT_EVENT_TYPES }).notNull(),
+    /** Null for ASSIGNED. */
+    fromMode: text('from_mode', { enum: ASSIGNMENT_MODES }),
+    /** Null for UNASSIGNED. */
+    toMode: text('to_mode', { enum: ASSIGNMENT_MODES }),
+    actorId: text('actor_id').notNull(),
+    actorKind: text('actor_kind', { enum: TOKEN_KINDS }).notNull(),
+    actorName: text('actor_name').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    index('app_assignment_events_directory_idx').on(t.directoryId),
+    index('app_assignment_events_directory_app_idx').on(t.directoryId, t.appId),
+    index('app_assignment_events_client_idx').on(t.clientId),
+    index('app_assignment_events_client_app_idx').on(t.clientId, t.appId),
+    index('app_assignment_events_app_idx').on(t.appId),
+  ],
+);

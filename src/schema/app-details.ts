@@ -1,5 +1,6 @@
 import { authorizeClient } from '../auth/access';
 import { addAppHistoryNote, updateApp } from '../services/app-details';
+import { getClientApp } from '../services/apps';
 import { AppRef, RiskLevelEnum } from './app';
 import { builder } from './builder';
 import { clientAppArgs } from './connections';
@@ -50,6 +51,19 @@ builder.mutationField('addAppHistoryNote', (t) =>
       const event = addAppHistoryNote(ctx.db, { clientId, appId: args.appId, note: args.note, actor: principal });
       if (event.type !== 'NOTE_ADDED') throw new Error('addAppHistoryNote stored an event of another type');
       return event;
+    },
+  }),
+);
+
+builder.queryField('app', (t) =>
+  t.field({
+    type: AppRef,
+    description:
+      "One app as one client sees it, for a detail view. Needs the apps:read scope. Unlike Client.app, an unknown app is an error: NOT_FOUND for an unknown client or app, FORBIDDEN for another client's token, BAD_USER_INPUT for a malformed id.",
+    args: clientAppArgs,
+    resolve: (_root, args, ctx) => {
+      const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
+      return getClientApp(ctx.db, clientId, args.appId);
     },
   }),
 );

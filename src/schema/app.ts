@@ -1,5 +1,6 @@
 import { requireClientScope } from '../auth/access';
 import type { RiskLevel } from '../db/schema';
+import { BadUserInputError } from '../errors';
 import type { ClientApp, ClientAppsPage } from '../services/apps';
 import { preflight } from '../limits/preflight';
 import { decodeHistoryCursor, parseHistoryFilter } from '../services/history';
@@ -28,9 +29,18 @@ const READ = preflight({ scope: 'apps:read' });
 
 type AppHistoryArgs = Parameters<typeof parseHistoryFilter>[0] & { first?: number | null; after?: string | null };
 
-/** App.history's arguments, parsed once by the same function in the resolver and in the preflight. */
-function parseAppHistoryArgs(args: AppHistoryArgs) {
-  return { first: pageSize(args.first), beforeSeq: decodeHistoryCursor(args.after), filter: parseHistoryFilter(args) };
+/**
+ * App.history's arguments, checked before a mutation that selects it runs.
+ * A cursor is sealed to its list (the client, the app, the filters), which is
+ * only known once the mutation has run, so a mutation's result takes the
+ * first page only; later pages are read with a query.
+ */
+function checkAppHistoryInMutation(args: AppHistoryArgs): void {
+  pageSize(args.first);
+  parseHistoryFilter(args);
+  if (args.after !== null && args.after !== undefined) {
+    throw new BadUserInputError("after is not accepted in a mutation's result: read further pages with a query", { field: 'after' });
+  }
 }
 
 export const AppRef = builder.objectRef<ClientApp>('App').implement({
@@ -82,12 +92,19 @@ export const AppRef = builder.objectRef<ClientApp>('App').implement({
     history: t.field({
       type: AppHistoryEventConnection,
       description:
-        "This app's history for this client, newest first, optionally filtered. Needs the apps:read scope. Batched: every app of a page is fetched in one query.",
+        "This app's history for this client, newest first, optionally filtered. Needs the apps:read scope. Batched: every app of a page is fetched in one query. In a mutation's result only the first page (no `after`), checked before the mutation runs.",
       args: historyArgs,
-      extensions: preflight({ scope: 'apps:read', args: parseAppHistoryArgs }),
+      extensions: preflight({ scope: 'apps:read', args: checkAppHistoryInMutation }),
       resolve: (app, args, ctx) => {
         requireClientScope(ctx.principal, app.clientId, 'apps:read');
-        return ctx.loaders.historyPage.load({ clientId: app.clientId, appId: app.id, ...parseAppHistoryArgs(args) });
+        const filter = parseHistoryFilter(args);
+        return ctx.loaders.historyPage.load({
+          clientId: app.clientId,
+          appId: app.id,
+          first: pageSize(args.first),
+          after: decodeHistoryCursor(args.after, { clientId: app.clientId, appId: app.id, filter }),
+          filter,
+        });
       },
     }),
   }),

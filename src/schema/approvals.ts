@@ -1,11 +1,16 @@
-import { authorizeClient, requireScope } from '../auth/access';
-import { approveApps, removeAppApprovals, type BulkFailure, type BulkResult } from '../services/approvals';
+import { authorizeTarget, requireScope } from '../auth/access';
+import { approveApps, removeAppApprovals, restrictApps, type BulkFailure, type BulkResult } from '../services/approvals';
 import { builder } from './builder';
 
 const BulkErrorCodeEnum = builder.enumType('BulkErrorCode', {
   description: 'Why one id of a bulk call failed.',
   values: {
     APP_NOT_FOUND: { value: 'APP_NOT_FOUND', description: 'The id is a well-formed UUID, but the catalog has no such app.' },
+    APP_RESTRICTED_ORG_WIDE: {
+      value: 'APP_RESTRICTED_ORG_WIDE',
+      description: 'approveApps with a workspaceId: the app is restricted at org level, which beats any workspace approval.',
+    },
+    INVALID_SCOPES: { value: 'INVALID_SCOPES', description: 'An approval named a scope the app does not request.' },
   } as const,
 });
 
@@ -39,8 +44,9 @@ const BulkResultRef = builder.objectRef<BulkResult>('BulkResult').implement({
 
 const bulkRules =
   'Needs the apps:write scope. Idempotent: an app already in that state succeeds and nothing is written for it. ' +
-  'Each app whose state changes gets exactly one APPROVAL_STATUS_CHANGED history event, naming the calling token as actor, ' +
+  'Each app whose state changes gets exactly one APPROVAL_STATUS_CHANGED history event (WORKSPACE_RESOLUTION_CHANGED with a workspaceId), naming the calling token as actor, ' +
   'in the same transaction: all of the call is written, or none of it. ' +
+  'Approving or restricting also resolves the pending install requests the decision covers (org level: the app\'s pending requests in every workspace of the client; workspace level: those in that workspace), each with an INSTALL_REQUEST_RESOLVED event. ' +
   'Ids are case-insensitive UUIDs; duplicates are collapsed (first-seen order). A well-formed id not in the catalog goes to `failed` (APP_NOT_FOUND). ' +
   'The whole call is refused with BAD_USER_INPUT, writing nothing, when `appIds` is empty, holds an id that is not 8-4-4-4-12 hexadecimal, ' +
   'or names more distinct ids than the server allows (APPGOV_MAX_BULK_IDS, default 1000).';
@@ -48,13 +54,24 @@ const bulkRules =
 for (const [name, run, what] of [
   ['approveApps', approveApps, 'Approve many apps for one client (isApproved becomes true).'],
   ['removeAppApprovals', removeAppApprovals, 'Remove approval from many apps for one client (isApproved becomes false; resolution UNRESOLVED). A restricted app stays restricted.'],
+  [
+    'restrictApps',
+    restrictApps,
+    'Restrict many apps for one client (resolution RESTRICTED). At org level this voids every workspace-level approval of those apps (one WORKSPACE_APPROVAL_VOIDED event per workspace).',
+  ],
 ] as const) {
   builder.mutationField(name, (t) =>
     t.field({
       type: BulkResultRef,
       description: `${what} ${bulkRules}`,
       args: {
-        clientId: t.arg.id({ required: true, description: 'The client (UUID). NOT_FOUND when unknown.' }),
+        clientId: t.arg.id({
+          description: 'The client (UUID). NOT_FOUND when unknown. Give exactly one of clientId (org level) and workspaceId.',
+        }),
+        workspaceId: t.arg.id({
+          description:
+            "Decide in this workspace instead of org-wide (seed 002): the workspace's own decision, which beats an org approval but never an org restriction (approveApps fails such apps with APP_RESTRICTED_ORG_WIDE). Events are WORKSPACE_RESOLUTION_CHANGED.",
+        }),
         appIds: t.arg.idList({ required: true, description: 'The apps (UUIDs): 1 to APPGOV_MAX_BULK_IDS distinct ids.' }),
         reason: t.arg.string({ description: 'Why: at most 500 characters, recorded on every event this call writes.' }),
         dryRun: t.arg.boolean({
@@ -64,11 +81,12 @@ for (const [name, run, what] of [
         }),
       },
       resolve: (_root, args, ctx) => {
-        const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
+        const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args, 'apps:write');
         // A dry run writes nothing and reports the current state: it is a read.
         if (args.dryRun) requireScope(principal, 'apps:read');
         return run(ctx.db, {
           clientId,
+          workspaceId,
           appIds: args.appIds,
           actor: principal,
           maxIds: ctx.maxBulkIds,

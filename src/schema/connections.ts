@@ -70,7 +70,8 @@ export function connectionType<N, P extends Page<N & WithCursor> = Page<N & With
 export const pageArgs = builder.args((t) => ({
   first: t.int({ description: 'How many items to return: 1 to 100, default 20.' }),
   after: t.string({
-    description: 'Return the items after this cursor (an `endCursor` or edge `cursor` from this same list).',
+    description:
+      'Return the items after this cursor (an `endCursor` or edge `cursor` from this same list, for the same client and filters). Cursors are sealed: a cursor from another list, client or filter is refused with BAD_USER_INPUT.',
   }),
 }));
 

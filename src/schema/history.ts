@@ -12,10 +12,14 @@ export const ActorKindEnum = builder.enumType('ActorKind', {
   values: {
     INTERNAL_TOKEN: { value: 'internal', description: 'An internal token, which may act on every client.' },
     CLIENT_TOKEN: { value: 'client', description: 'A client token, bound to one client.' },
+    DIRECTORY_TOKEN: {
+      value: 'directory',
+      description: 'A directory token, bound to one directory: that directory, its businesses and the apps it owns.',
+    },
   } as const satisfies Record<string, { value: TokenKind; description: string }>,
 });
 
-const ActorRef = builder.objectRef<HistoryEvent['actor']>('Actor').implement({
+export const ActorRef = builder.objectRef<HistoryEvent['actor']>('Actor').implement({
   description: 'Who made a change: the token behind the call, as it was named when it acted.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The id of the token that acted.' }),
@@ -33,6 +37,24 @@ export const AppHistoryEventTypeEnum = builder.enumType('AppHistoryEventType', {
     },
     APP_UPDATED: { value: 'APP_UPDATED', description: 'updateApp changed client-side attributes (owner, category, risk).' },
     NOTE_ADDED: { value: 'NOTE_ADDED', description: 'A free-text note was added with addAppHistoryNote.' },
+    WORKSPACE_RESOLUTION_CHANGED: {
+      value: 'WORKSPACE_RESOLUTION_CHANGED',
+      description: "A workspace's own decision on the app changed (approveApp / restrictApp / clearAppResolution or the bulk calls with a workspaceId).",
+    },
+    WORKSPACE_APPROVAL_VOIDED: {
+      value: 'WORKSPACE_APPROVAL_VOIDED',
+      description: "An org-level restriction voided a workspace's own approval of the app (one event per workspace).",
+    },
+    INSTALL_REQUEST_CREATED: { value: 'INSTALL_REQUEST_CREATED', description: 'Someone in a workspace asked for the app (requestAppInstall).' },
+    INSTALL_REQUEST_RESOLVED: {
+      value: 'INSTALL_REQUEST_RESOLVED',
+      description: 'A pending install request was approved or restricted, by its id or by a decision on its app that covers it.',
+    },
+    INSTALL_REQUEST_CANCELLED: { value: 'INSTALL_REQUEST_CANCELLED', description: 'A pending install request was cancelled (cancelAppInstallRequest).' },
+    APPROVAL_LOST_SCOPE_CHANGE: {
+      value: 'APPROVAL_LOST_SCOPE_CHANGE',
+      description: "The app's requested scopes outgrew the org-level approval: it no longer counts and the app needs re-approval at org level.",
+    },
   } as const satisfies Record<HistoryEventType, { value: HistoryEventType; description: string }>,
 });
 
@@ -40,6 +62,12 @@ const TYPE_NAMES: Record<HistoryEventType, string> = {
   APPROVAL_STATUS_CHANGED: 'ApprovalStatusChangedEvent',
   APP_UPDATED: 'AppUpdatedEvent',
   NOTE_ADDED: 'NoteAddedEvent',
+  WORKSPACE_RESOLUTION_CHANGED: 'WorkspaceResolutionChangedEvent',
+  WORKSPACE_APPROVAL_VOIDED: 'WorkspaceApprovalVoidedEvent',
+  INSTALL_REQUEST_CREATED: 'InstallRequestCreatedEvent',
+  INSTALL_REQUEST_RESOLVED: 'InstallRequestResolvedEvent',
+  INSTALL_REQUEST_CANCELLED: 'InstallRequestCancelledEvent',
+  APPROVAL_LOST_SCOPE_CHANGE: 'ApprovalLostEvent',
 };
 
 export const AppHistoryEventRef = builder.interfaceRef<HistoryEvent>('AppHistoryEvent').implement({
@@ -56,7 +84,7 @@ export const AppHistoryEventRef = builder.interfaceRef<HistoryEvent>('AppHistory
   }),
 });
 
-type EventOf<T extends HistoryEventType> = Extract<HistoryEvent, { type: T }>;
+export type EventOf<T extends HistoryEventType> = Extract<HistoryEvent, { type: T }>;
 
 builder.objectRef<EventOf<'APPROVAL_STATUS_CHANGED'>>('ApprovalStatusChangedEvent').implement({
   description:
@@ -71,6 +99,16 @@ builder.objectRef<EventOf<'APPROVAL_STATUS_CHANGED'>>('ApprovalStatusChangedEven
       nullable: true,
       description: 'The `reason` given with the call that made the change; null when none was given.',
       resolve: (e) => e.data.reason ?? null,
+    }),
+    approvedScopes: t.stringList({
+      nullable: true,
+      description: 'For an approval: the scopes it covers. Null for other changes and for events written before scopes were recorded.',
+      resolve: (e) => e.data.approvedScopes ?? null,
+    }),
+    installRequestId: t.id({
+      nullable: true,
+      description: 'The install request the decision was made on (approveApp / restrictApp by requestId); null otherwise.',
+      resolve: (e) => e.data.requestId ?? null,
     }),
   }),
 });
@@ -135,10 +173,10 @@ builder.queryField('appHistory', (t) =>
     resolve: (_root, args, ctx) => {
       const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
       const first = pageSize(args.first);
-      const beforeSeq = decodeHistoryCursor(args.after);
       const filter = parseHistoryFilter(args);
       const app = getClientApp(ctx.db, clientId, args.appId);
-      return ctx.loaders.historyPage.load({ clientId, appId: app.id, first, beforeSeq, filter });
+      const after = decodeHistoryCursor(args.after, { clientId, appId: app.id, filter });
+      return ctx.loaders.historyPage.load({ clientId, appId: app.id, first, after, filter });
     },
   }),
 );

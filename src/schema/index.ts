@@ -7,13 +7,20 @@ import './client';
 import './approvals';
 import './app-details';
 import './viewer';
+import './assignments';
+import './directory';
+import './workspace';
+import './install-requests';
+import './decisions';
+import './decision-history';
+import './error-codes';
 
 builder.queryType({
   description: 'Reads. Every field needs a bearer token with the apps:read scope.',
 });
 builder.mutationType({
   description:
-    'Writes. Every field needs a bearer token with the apps:write scope, and runs in one transaction. A request holds at most APPGOV_MAX_MUTATION_FIELDS mutation fields (default 1), naming at most APPGOV_MAX_BULK_IDS ids in all. Before anything is written, every field selected in the result is checked (its scope and its arguments), so a refusal never follows a write.',
+    'Writes. Every field needs a bearer token with the apps:write scope (requestAppInstall: apps:request), and runs in one transaction. A request holds at most APPGOV_MAX_MUTATION_FIELDS mutation fields (default 1), naming at most APPGOV_MAX_BULK_IDS ids in all. Before anything is written, every field selected in the result is checked (its scope and its arguments), so a refusal never follows a write.',
 });
 
 export const schema = builder.toSchema({ sortSchema: true });

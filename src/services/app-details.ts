@@ -106,17 +106,23 @@ export function updateApp(
         ...current,
         ...Object.fromEntries(changes.map((c) => [c.field, c.to])),
         resolution,
+        approvedScopes: decided ? (resolution === 'approved' ? current.scopes : null) : current.approvedScopes,
+        needsReapproval: decided ? false : current.needsReapproval,
         decidedAt: decided ? now : current.decidedAt,
         version: current.version + 1,
         updatedAt: now,
       };
       tx.run(sql`
         INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, owner_email, category,
-                                       risk_level, version, updated_at)
+                                       risk_level, version, updated_at, approved_scopes)
         VALUES (${clientId}, ${appId}, ${next.resolution}, ${next.decidedAt?.getTime() ?? null},
                 ${decided ? actor.tokenId : null}, ${next.ownerEmail}, ${next.category}, ${next.riskLevel},
-                ${next.version}, ${now.getTime()})
+                ${next.version}, ${now.getTime()},
+                -- An approval covers every scope the app requests now (seed 002's re-approval rule).
+                ${next.resolution === 'approved' ? JSON.stringify(current.scopes) : null})
         ON CONFLICT (client_id, app_id) DO UPDATE SET
+          approved_scopes = CASE WHEN ${decided ? 1 : 0} THEN excluded.approved_scopes ELSE client_app_states.approved_scopes END,
+          needs_reapproval = CASE WHEN ${decided ? 1 : 0} THEN 0 ELSE client_app_states.needs_reapproval END,
           resolution = excluded.resolution,
           decided_at = excluded.decided_at,
           decided_by = coalesce(excluded.decided_by, client_app_states.decided_by),

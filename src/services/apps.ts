@@ -4,6 +4,7 @@ import type { Db } from '../db/open';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { validateName } from './clients';
+import { findDirectory } from './directories';
 import { parseCategory } from './fields';
 import { parseId } from './ids';
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
@@ -24,6 +25,15 @@ export interface ClientApp {
   version: number;
   /** When this client's state last changed; null while never changed. */
   updatedAt: Date | null;
+  /** The directory that owns a private app; null for a public app. */
+  ownerDirectoryId: string | null;
+  hiddenFromMarket: boolean;
+  /** The scopes the app requests (catalog). */
+  scopes: string[];
+  /** The scopes this client's org-level approval covers; null while not approved. */
+  approvedScopes: string[] | null;
+  /** True when an org-level approval was lost to a scope change and not yet re-decided. */
+  needsReapproval: boolean;
 }
 
 const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
@@ -51,7 +61,7 @@ export function codeNameFrom(name: string): string {
 
 export function createApp(
   db: Db,
-  input: { name: string; codeName?: string; id?: string; scopes?: string[] },
+  input: { name: string; codeName?: string; id?: string; scopes?: string[]; ownerDirectoryId?: string; hiddenFromMarket?: boolean },
 ): { id: string; codeName: string; name: string } {
   const name = validateName(input.name);
   const codeName = input.codeName ?? codeNameFrom(name);
@@ -62,8 +72,12 @@ export function createApp(
     );
   }
   const id = input.id === undefined ? randomUUID() : parseId(input.id, 'id');
+  const ownerDirectoryId = input.ownerDirectoryId === undefined ? null : parseId(input.ownerDirectoryId, 'ownerDirectory');
   return db.transaction(
     (tx) => {
+      if (ownerDirectoryId !== null && !findDirectory(tx, ownerDirectoryId)) {
+        throw new NotFoundError(`Directory not found: ${ownerDirectoryId}`);
+      }
       const clash = tx
         .select({ id: apps.id, codeName: apps.codeName })
         .from(apps)
@@ -75,7 +89,15 @@ export function createApp(
         );
       }
       tx.insert(apps)
-        .values({ id, codeName, name, scopes: input.scopes ?? [], createdAt: new Date() })
+        .values({
+          id,
+          codeName,
+          name,
+          scopes: input.scopes ?? [],
+          ownerDirectoryId,
+          hiddenFromMarket: input.hiddenFromMarket ?? false,
+          createdAt: new Date(),
+        })
         .run();
       return { id, codeName, name };
     },
@@ -94,11 +116,16 @@ interface ClientAppRow {
   risk_level: RiskLevel | null;
   version: number | null;
   updated_at: number | null;
+  owner_directory_id: string | null;
+  hidden_from_market: 0 | 1;
+  app_scopes: string;
+  approved_scopes: string | null;
+  needs_reapproval: 0 | 1 | null;
 }
 
 /** The columns every ClientApp read selects: `a` is apps, `s` the client's state row (or NULLs). */
 const CLIENT_APP_COLUMNS = sql`a.id, a.code_name, a.name, s.resolution, s.decided_at, s.owner_email, s.category,
-  s.risk_level, s.version, s.updated_at`;
+  s.risk_level, s.version, s.updated_at, a.owner_directory_id, a.hidden_from_market, a.scopes AS app_scopes, s.approved_scopes, s.needs_reapproval`;
 
 function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
   return {
@@ -113,6 +140,11 @@ function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
     riskLevel: row.risk_level,
     version: row.version ?? 0,
     updatedAt: row.updated_at === null ? null : new Date(row.updated_at),
+    ownerDirectoryId: row.owner_directory_id,
+    hiddenFromMarket: row.hidden_from_market === 1,
+    scopes: JSON.parse(row.app_scopes) as string[],
+    approvedScopes: row.approved_scopes === null ? null : (JSON.parse(row.approved_scopes) as string[]),
+    needsReapproval: row.needs_reapproval === 1,
   };
 }
 
@@ -148,10 +180,12 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   const field = input.orderBy?.field ?? 'NAME';
   const direction = input.orderBy?.direction ?? 'ASC';
   const cursorKind = `app:${field}:${direction}`;
-  const after = decodeCursor(cursorKind, input.after, [field === 'NAME' ? 'string' : 'number', 'string']);
   const search = input.search?.trim() ?? '';
   if (search.length > 200) throw new BadUserInputError('search must be at most 200 characters', { field: 'search' });
   const category = parseCategory(input.category ?? null, 'category', { clearable: false });
+  // A cursor continues only the list it came from: this client, these filters.
+  const list = JSON.stringify([input.clientId, input.approved ?? null, search, input.riskLevel ?? null, category?.toLowerCase() ?? null]);
+  const after = decodeCursor(cursorKind, input.after, [field === 'NAME' ? 'string' : 'number', 'string'], 'after', list);
 
   const filters = [
     input.approved === true ? sql`s.resolution = 'approved'` : null,
@@ -178,7 +212,7 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   return {
     items: page.items.map((row) => ({
       ...toClientApp(input.clientId, row),
-      cursor: encodeCursor(cursorKind, [row.sort_key, row.id]),
+      cursor: encodeCursor(cursorKind, [row.sort_key, row.id], list),
     })),
     hasNextPage: page.hasNextPage,
     totalCount: () => db.get<{ n: number }>(sql`SELECT count(*) AS n ${from} ${where([])}`).n,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type Db } from '../db/open';
 import { clients } from '../db/schema';
-import { BadUserInputError, ConflictError } from '../errors';
+import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
+import { findDirectory } from './directories';
 import { checkText } from './fields';
 import { parseId } from './ids';
 
@@ -18,26 +19,29 @@ export function validateName(name: string, field = 'name'): string {
 /** Looked up on every client-scoped request, so built and compiled once per database. */
 const clientById = preparedPerDatabase((db) =>
   db
-    .select({ id: clients.id, name: clients.name })
+    .select({ id: clients.id, name: clients.name, directoryId: clients.directoryId })
     .from(clients)
     .where(eq(clients.id, sql.placeholder('id')))
     .prepare(),
 );
 
-/** One client by its canonical (lowercase) id, or null. */
-export function findClient(db: Db, id: string): { id: string; name: string } | null {
+/** One client by its canonical (lowercase) id, or null. `directoryId` is set for a business. */
+export function findClient(db: Db, id: string): { id: string; name: string; directoryId: string | null } | null {
   return clientById(db).get({ id }) ?? null;
 }
 
-export function createClient(db: Db, input: { name: string; id?: string }): { id: string; name: string } {
+/** `directoryId` makes the client a business of that directory (NOT_FOUND when unknown). */
+export function createClient(db: Db, input: { name: string; id?: string; directoryId?: string }): { id: string; name: string } {
   const name = validateName(input.name);
   const id = input.id === undefined ? randomUUID() : parseId(input.id, 'id');
+  const directoryId = input.directoryId === undefined ? null : parseId(input.directoryId, 'directory');
   return db.transaction(
     (tx) => {
       if (findClient(tx, id)) {
         throw new ConflictError(`A client with id ${id} already exists`);
       }
-      tx.insert(clients).values({ id, name, createdAt: new Date() }).run();
+      if (directoryId !== null && !findDirectory(tx, directoryId)) throw new NotFoundError(`Directory not found: ${directoryId}`);
+      tx.insert(clients).values({ id, name, directoryId, createdAt: new Date() }).run();
       return { id, name };
     },
     { behavior: 'immediate' },

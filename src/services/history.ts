@@ -3,12 +3,59 @@ import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { HistoryEventType, Resolution, TokenKind } from '../db/schema';
 import { BadUserInputError } from '../errors';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { seekHistory, type HistoryPosition, type HistoryRow } from './history-seek';
+import { decodeCursor, encodeCursor, pageSize, type Page } from './pagination';
 
 /** The typed data each event type records in `app_history_events.data`. */
 export interface ApprovalStatusChangedData {
   from: Resolution;
   to: Resolution;
+  reason: string | null;
+  /** The scopes an approval covers; absent on events written before scopes were recorded. */
+  approvedScopes?: string[] | null;
+  /** The install request the decision was made on, when it was made by request id. */
+  requestId?: string | null;
+}
+/** A workspace-level decision changed (seed 002). `unresolved` means "no workspace decision". */
+export interface WorkspaceResolutionChangedData {
+  workspaceId: string;
+  from: Resolution;
+  to: Resolution;
+  approvedScopes: string[] | null;
+  requestId: string | null;
+  reason: string | null;
+}
+/** An org-level restriction removed a workspace's approval. */
+export interface WorkspaceApprovalVoidedData {
+  workspaceId: string;
+  reason: string | null;
+}
+export interface InstallRequestCreatedData {
+  requestId: string;
+  workspaceId: string;
+  scopes: string[];
+  message: string | null;
+  requester: string;
+}
+export interface InstallRequestResolvedData {
+  requestId: string;
+  workspaceId: string;
+  status: 'approved' | 'restricted';
+  /** Where the deciding call acted: null for org level, else the workspace. */
+  decidedInWorkspaceId: string | null;
+  reason: string | null;
+}
+export interface InstallRequestCancelledData {
+  requestId: string;
+  workspaceId: string;
+  reason: string | null;
+}
+/** The app's scopes outgrew an org-level approval: it needs re-approval at org level. */
+export interface ApprovalLostData {
+  approvedScopes: string[];
+  requestedScopes: string[];
+  /** The scopes the approval did not cover. */
+  uncoveredScopes: string[];
   reason: string | null;
 }
 export type AppField = 'ownerEmail' | 'category' | 'riskLevel';
@@ -28,7 +75,13 @@ export interface NoteAddedData {
 export type EventBody =
   | { type: 'APPROVAL_STATUS_CHANGED'; data: ApprovalStatusChangedData }
   | { type: 'APP_UPDATED'; data: AppUpdatedData }
-  | { type: 'NOTE_ADDED'; data: NoteAddedData };
+  | { type: 'NOTE_ADDED'; data: NoteAddedData }
+  | { type: 'WORKSPACE_RESOLUTION_CHANGED'; data: WorkspaceResolutionChangedData }
+  | { type: 'WORKSPACE_APPROVAL_VOIDED'; data: WorkspaceApprovalVoidedData }
+  | { type: 'INSTALL_REQUEST_CREATED'; data: InstallRequestCreatedData }
+  | { type: 'INSTALL_REQUEST_RESOLVED'; data: InstallRequestResolvedData }
+  | { type: 'INSTALL_REQUEST_CANCELLED'; data: InstallRequestCancelledData }
+  | { type: 'APPROVAL_LOST_SCOPE_CHANGE'; data: ApprovalLostData };
 
 export type HistoryEvent = {
   seq: number;
@@ -69,7 +122,7 @@ export function appendHistoryEvent(tx: Db, clientId: string, actor: Principal, a
     VALUES (${event.eventId}, ${clientId}, ${event.appId}, ${event.type}, ${actor.tokenId}, ${actor.kind}, ${actor.name},
             ${JSON.stringify(event.data)}, ${at.getTime()})
     RETURNING *`);
-  return toEvent(row);
+  return toEvent(row, historyListOf({ clientId, appId: event.appId, filter: NO_FILTER }));
 }
 
 /** Which events a history listing returns. since is inclusive, until exclusive. */
@@ -96,26 +149,27 @@ export function parseHistoryFilter(input: {
 }
 
 const HISTORY_CURSOR = 'hist';
+const NO_FILTER: HistoryFilter = { types: null, since: null, until: null };
 
-export function decodeHistoryCursor(after: string | null | undefined): number | null {
-  const values = decodeCursor(HISTORY_CURSOR, after, ['number']);
-  return values ? (values[0] as number) : null;
+/**
+ * The list a history cursor belongs to: the client, the app (null for the
+ * client-wide view) and the filters. A cursor only continues its own list.
+ */
+export function historyListOf(list: { clientId: string; appId: string | null; filter: HistoryFilter }): string {
+  const { types, since, until } = list.filter;
+  return JSON.stringify([list.clientId, list.appId, types ? [...types].sort() : null, since?.getTime() ?? null, until?.getTime() ?? null]);
 }
 
-interface HistoryRow {
-  seq: number;
-  id: string;
-  client_id: string;
-  app_id: string;
-  type: HistoryEventType;
-  actor_id: string;
-  actor_kind: TokenKind;
-  actor_name: string;
-  data: string;
-  created_at: number;
+/** The position an `after` cursor names, checked against the list it is used on (BAD_USER_INPUT otherwise). */
+export function decodeHistoryCursor(
+  after: string | null | undefined,
+  list: { clientId: string; appId: string | null; filter: HistoryFilter },
+): HistoryPosition | null {
+  const values = decodeCursor(HISTORY_CURSOR, after, ['number', 'number'], 'after', historyListOf(list));
+  return values ? { at: values[0] as number, seq: values[1] as number } : null;
 }
 
-function toEvent(row: HistoryRow): HistoryEvent {
+function toEvent(row: HistoryRow, list: string): HistoryEvent {
   return {
     seq: row.seq,
     id: row.id,
@@ -123,15 +177,10 @@ function toEvent(row: HistoryRow): HistoryEvent {
     appId: row.app_id,
     actor: { id: row.actor_id, kind: row.actor_kind, name: row.actor_name },
     createdAt: new Date(row.created_at),
-    cursor: encodeCursor(HISTORY_CURSOR, [row.seq]),
+    cursor: encodeCursor(HISTORY_CURSOR, [row.created_at, row.seq], list),
     ...({ type: row.type, data: JSON.parse(row.data) } as EventBody),
   };
 }
-
-/** Bounds wider than any rowid or timestamp, so absent filters need no second query shape. */
-const NEWEST = Number.MAX_SAFE_INTEGER;
-const EARLIEST_MS = -8.64e15;
-const LATEST_MS = 8.64e15;
 
 /** One page of one app's history, as the history loader asks for it. */
 export interface HistoryPageKey {
@@ -139,46 +188,31 @@ export interface HistoryPageKey {
   appId: string;
   /** Page size, already validated. */
   first: number;
-  /** Events strictly older than this sequence number; null for the newest. */
-  beforeSeq: number | null;
+  /** Continue after this position (from a decoded cursor); null for the newest. */
+  after: HistoryPosition | null;
   filter: HistoryFilter;
 }
 
 /**
- * Newest-first history pages for many (client, app) keys in ONE statement:
- * the keys and their filters travel as a JSON array, and a correlated
- * subquery walks the (client_id, app_id, seq) index for each, so a key costs
- * O(page size) however long its history is. Results come back in key order.
+ * Newest-first history pages for many (client, app) keys in ONE statement,
+ * each an index seek (see seekHistory), in key order.
  */
 export function historyPages(db: Db, keys: readonly HistoryPageKey[]): Page<HistoryEvent>[] {
-  if (keys.length === 0) return [];
-  const limit = Math.max(...keys.map((k) => k.first)) + 1;
-  const keyJson = JSON.stringify(
+  const pages = seekHistory(
+    db,
     keys.map((k) => ({
-      c: k.clientId,
-      a: k.appId,
-      b: k.beforeSeq ?? NEWEST,
-      t: k.filter.types,
-      s: k.filter.since?.getTime() ?? EARLIEST_MS,
-      u: k.filter.until?.getTime() ?? LATEST_MS,
+      clientId: k.clientId,
+      appId: k.appId,
+      first: k.first,
+      after: k.after,
+      types: k.filter.types,
+      since: k.filter.since?.getTime() ?? null,
+      until: k.filter.until?.getTime() ?? null,
     })),
   );
-  const rows = db.all<HistoryRow & { k: number }>(sql`
-    SELECT k.key AS k, e.*
-    FROM json_each(${keyJson}) AS k
-    JOIN app_history_events AS e ON e.seq IN (
-      SELECT h.seq FROM app_history_events AS h
-      WHERE h.client_id = k.value ->> '$.c' AND h.app_id = k.value ->> '$.a' AND h.seq < k.value ->> '$.b'
-        AND (k.value ->> '$.t' IS NULL OR h.type IN (SELECT value FROM json_each(k.value -> '$.t')))
-        AND h.created_at >= k.value ->> '$.s' AND h.created_at < k.value ->> '$.u'
-      ORDER BY h.seq DESC
-      LIMIT ${limit})
-    ORDER BY k.key, e.seq DESC`);
-  const byKey: HistoryRow[][] = keys.map(() => []);
-  for (const row of rows) byKey[row.k]!.push(row);
-  return keys.map((key, i) => {
-    const page = toPage(byKey[i]!, key.first);
-    return { items: page.items.map(toEvent), hasNextPage: page.hasNextPage };
+  return pages.map((page, i) => {
+    const list = historyListOf(keys[i]!);
+    return { items: page.rows.map((row) => toEvent(row, list)), hasNextPage: page.hasNextPage };
   });
 }
 
@@ -188,17 +222,12 @@ export function clientHistoryPage(
   input: { clientId: string; first?: number | null; after?: string | null; filter: HistoryFilter },
 ): Page<HistoryEvent> {
   const size = pageSize(input.first);
-  const beforeSeq = decodeHistoryCursor(input.after) ?? NEWEST;
+  const listKey = { clientId: input.clientId, appId: null, filter: input.filter };
+  const after = decodeHistoryCursor(input.after, listKey);
   const { types, since, until } = input.filter;
-  const typesJson = types ? JSON.stringify(types) : null;
-  const rows = db.all<HistoryRow>(sql`
-    SELECT e.* FROM app_history_events AS e
-    WHERE e.client_id = ${input.clientId} AND e.seq < ${beforeSeq}
-      AND (${typesJson} IS NULL OR e.type IN (SELECT value FROM json_each(${typesJson})))
-      AND e.created_at >= ${since?.getTime() ?? EARLIEST_MS} AND e.created_at < ${until?.getTime() ?? LATEST_MS}
-    ORDER BY e.seq DESC
-    LIMIT ${size + 1}`);
-  const page = toPage(rows, size);
-  return { items: page.items.map(toEvent), hasNextPage: page.hasNextPage };
+  const [page] = seekHistory(db, [
+    { clientId: input.clientId, appId: null, first: size, after, types, since: since?.getTime() ?? null, until: until?.getTime() ?? null },
+  ]);
+  const list = historyListOf(listKey);
+  return { items: page!.rows.map((row) => toEvent(row, list)), hasNextPage: page!.hasNextPage };
 }
-

@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { BadUserInputError } from '../errors';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -19,11 +20,50 @@ export function pageSize(first: number | null | undefined, field = 'first'): num
 }
 
 /**
- * Cursors are opaque to clients: base64url of a kind tag and the keyset
- * values. The tag stops a cursor from one listing being used on another.
+ * Cursors are opaque to clients and bound to their list: the keyset values
+ * are encrypted and authenticated (AES-256-GCM) with the list's kind and
+ * `binding` (the tenant and filters it was issued for) as associated data.
+ * So a cursor shows nothing (no global sequence numbers, no other tenant's
+ * volume), and one from another list, tenant or filter fails to decrypt and
+ * is refused. The IV is derived from the content, so one position always
+ * gets the same cursor.
  */
-export function encodeCursor(kind: string, values: readonly (string | number)[]): string {
-  return Buffer.from(JSON.stringify([kind, ...values])).toString('base64url');
+let cursorKeys = deriveCursorKeys(randomBytes(32));
+
+function deriveCursorKeys(secret: Buffer) {
+  const derive = (label: string) => createHmac('sha256', secret).update(label).digest();
+  return { secret, encrypt: derive('appgov cursor encryption'), iv: derive('appgov cursor iv') };
+}
+
+/**
+ * The secret every cursor is sealed with. openDatabase installs the one kept
+ * in the database (`service_keys`), so cursors survive restarts; until then a
+ * random per-process secret is used.
+ */
+export function useCursorSecret(secret: Buffer): void {
+  if (secret.length !== 32) throw new Error('a cursor secret is 32 bytes');
+  if (!secret.equals(cursorKeys.secret)) cursorKeys = deriveCursorKeys(Buffer.from(secret));
+}
+
+export function currentCursorSecret(): Buffer {
+  return Buffer.from(cursorKeys.secret);
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+function associatedData(kind: string, binding: string): Buffer {
+  return Buffer.from(JSON.stringify([kind, binding]));
+}
+
+export function encodeCursor(kind: string, values: readonly (string | number)[], binding = ''): string {
+  const plain = Buffer.from(JSON.stringify(values));
+  const aad = associatedData(kind, binding);
+  const iv = createHmac('sha256', cursorKeys.iv).update(aad).update(plain).digest().subarray(0, IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', cursorKeys.encrypt, iv);
+  cipher.setAAD(aad);
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
 }
 
 export function decodeCursor(
@@ -31,17 +71,24 @@ export function decodeCursor(
   cursor: string | null | undefined,
   shape: readonly ('string' | 'number')[],
   field = 'after',
+  binding = '',
 ): (string | number)[] | null {
   if (cursor === null || cursor === undefined) return null;
   const invalid = () => new BadUserInputError(`${field} is not a valid cursor for this list`, { field });
+  const raw = Buffer.from(cursor, 'base64url');
+  if (raw.length < IV_BYTES + TAG_BYTES + 2 || raw.toString('base64url') !== cursor) throw invalid();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const decipher = createDecipheriv('aes-256-gcm', cursorKeys.encrypt, raw.subarray(0, IV_BYTES));
+    decipher.setAAD(associatedData(kind, binding));
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+    const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+    parsed = JSON.parse(plain.toString('utf8'));
   } catch {
     throw invalid();
   }
-  if (!Array.isArray(parsed) || parsed[0] !== kind || parsed.length !== shape.length + 1) throw invalid();
-  const values = parsed.slice(1) as unknown[];
+  if (!Array.isArray(parsed) || parsed.length !== shape.length) throw invalid();
+  const values = parsed as unknown[];
   values.forEach((v, i) => {
     if (typeof v !== shape[i] || (typeof v === 'number' && !Number.isSafeInteger(v))) throw invalid();
   });

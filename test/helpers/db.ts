@@ -4,6 +4,7 @@ import type { Principal } from '../../src/auth/principal';
 import { openDatabase, type Db } from '../../src/db/open';
 import { createApp } from '../../src/services/apps';
 import { createClient } from '../../src/services/clients';
+import { createDirectory } from '../../src/services/directories';
 
 /** Records every statement Drizzle executes, so tests can count them. */
 export class CountingLogger implements Logger {
@@ -54,4 +55,34 @@ export function principalFor(db: Db, kind: 'internal' | 'client' = 'internal', c
     clientId: kind === 'client' ? clientId! : null,
     scopes: ['apps:read', 'apps:write'],
   };
+}
+
+/**
+ * Seed 003's cast: two directories, each with one business and one private
+ * app, a direct customer, a public app, and a token of every kind.
+ */
+export function seedDirectories(db: Db) {
+  const ids = {
+    mine: 'd0000000-0000-4000-8000-000000000001',
+    theirs: 'd0000000-0000-4000-8000-000000000002',
+    myBusiness: 'b0000000-0000-4000-8000-000000000001',
+    theirBusiness: 'b0000000-0000-4000-8000-000000000002',
+    directCustomer: 'b0000000-0000-4000-8000-000000000003',
+  };
+  createDirectory(db, { id: ids.mine, name: 'My directory' });
+  createDirectory(db, { id: ids.theirs, name: 'Their directory' });
+  createClient(db, { id: ids.myBusiness, name: 'My business', directoryId: ids.mine });
+  createClient(db, { id: ids.theirBusiness, name: 'Their business', directoryId: ids.theirs });
+  createClient(db, { id: ids.directCustomer, name: 'Direct customer' });
+  createApp(db, { name: 'My private app', codeName: 'my-app', ownerDirectoryId: ids.mine, hiddenFromMarket: true });
+  createApp(db, { name: 'Their private app', codeName: 'their-app', ownerDirectoryId: ids.theirs, hiddenFromMarket: true });
+  createApp(db, { name: 'Public app', codeName: 'public-app' });
+  const tokens = {
+    internal: createToken(db, { kind: 'internal', name: 'ops' }).token,
+    directory: createToken(db, { kind: 'directory', directoryId: ids.mine, name: 'my directory bot' }).token,
+    theirDirectory: createToken(db, { kind: 'directory', directoryId: ids.theirs, name: 'their directory bot' }).token,
+    client: createToken(db, { kind: 'client', clientId: ids.myBusiness, name: 'my business bot' }).token,
+    directoryReadOnly: createToken(db, { kind: 'directory', directoryId: ids.mine, scopes: ['apps:read'] }).token,
+  };
+  return { ids, tokens };
 }

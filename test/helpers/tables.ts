@@ -11,6 +11,16 @@ export function tableCounts(sqlite: Database.Database) {
     apps: count('apps'),
     clients: count('clients'),
     tokens: count('tokens'),
+    workspaces: count('workspaces'),
+    workspaceDecisions: count('workspace_app_decisions'),
+    installRequests: count('install_requests'),
+    // Rows are updated as well as inserted: a checksum catches a changed status or resolution.
+    requestStatuses: (sqlite.prepare("SELECT group_concat(id || status, ',') AS s FROM (SELECT id, status FROM install_requests ORDER BY id)").get() as { s: string | null }).s,
+    stateResolutions: (sqlite.prepare("SELECT group_concat(app_id || resolution || needs_reapproval, ',') AS s FROM (SELECT * FROM client_app_states ORDER BY client_id, app_id)").get() as { s: string | null }).s,
+    serviceKeys: count('service_keys'),
+    directories: count('directories'),
+    assignments: count('app_assignments'),
+    assignmentEvents: count('app_assignment_events'),
   };
 }
 

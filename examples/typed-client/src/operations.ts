@@ -1,0 +1,58 @@
+import { graphql } from './gql';
+
+/** Approve apps after a review: unknown ids come back per item in `failed`, the rest still succeed. */
+export const ApproveReviewedApps = graphql(`
+  mutation ApproveReviewedApps($clientId: ID!, $appIds: [ID!]!, $reason: String) {
+    approveApps(clientId: $clientId, appIds: $appIds, reason: $reason) {
+      succeeded
+      changed
+      failed { id code error }
+    }
+  }
+`);
+
+/** A client's apps, each with its latest history events (one SQL query for all of them). */
+export const ClientAppsWithHistory = graphql(`
+  query ClientAppsWithHistory($clientId: ID!, $first: Int!, $historyFirst: Int!) {
+    client(id: $clientId) {
+      name
+      apps(first: $first) {
+        nodes {
+          id
+          name
+          isApproved
+          approvedAt
+          history(first: $historyFirst) {
+            nodes {
+              __typename
+              type
+              createdAt
+              actor { name }
+              ... on ApprovalStatusChangedEvent { wasApproved isApproved reason }
+              ... on AppUpdatedEvent { changes { field from to } reason }
+              ... on NoteAddedEvent { note }
+            }
+          }
+        }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+`);
+
+/** One page of one app's history; pass `endCursor` back as `after` for the next. */
+export const AppHistoryPage = graphql(`
+  query AppHistoryPage($clientId: ID!, $appId: ID!, $first: Int!, $after: String) {
+    appHistory(clientId: $clientId, appId: $appId, first: $first, after: $after) {
+      nodes {
+        __typename
+        id
+        createdAt
+        ... on ApprovalStatusChangedEvent { isApproved }
+        ... on AppUpdatedEvent { changes { field } }
+        ... on NoteAddedEvent { note }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);

@@ -1,0 +1,73 @@
+import { GraphQLObjectType, GraphQLSchema, type GraphQLFieldConfigMap } from 'graphql';
+import { UnavailableError } from '../errors';
+
+/** The SQLite result code of an error, looking through wrappers (Drizzle puts the SqliteError in `cause`). */
+export function sqliteCode(error: unknown): string | null {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
+  }
+  return null;
+}
+
+/** SQLITE_BUSY (and its extended codes): another connection holds the write lock. */
+export function isBusyError(error: unknown): boolean {
+  return sqliteCode(error)?.startsWith('SQLITE_BUSY') ?? false;
+}
+
+const FIRST_BACKOFF_MS = 5;
+const MAX_BACKOFF_MS = 100;
+
+
+/** The one place a write gives up on the lock (a metrics counter belongs here). */
+function busyRefusal(deadlineMs: number): UnavailableError {
+  const retryAfter = Math.max(1, Math.ceil(deadlineMs / 1000));
+  return new UnavailableError(`The database is busy with another writer; nothing was written. Retry after ${retryAfter} s.`, retryAfter);
+}
+
+/**
+ * Runs a synchronous write (one transaction); while the database is busy it
+ * waits on a timer, off the event loop, with doubling backoff, and tries
+ * again until `deadlineMs` has passed. Then it refuses with UNAVAILABLE (503,
+ * Retry-After). A busy attempt wrote nothing (its transaction rolled back),
+ * so repeating it is safe.
+ */
+export async function retryWhileBusy<T>(work: () => T | Promise<T>, deadlineMs: number): Promise<T> {
+  const giveUpAt = Date.now() + deadlineMs;
+  for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+      const left = giveUpAt - Date.now();
+      if (left <= 0) throw busyRefusal(deadlineMs);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(backoff, left)));
+    }
+  }
+}
+
+/**
+ * The schema with every Mutation field run through retryWhileBusy. Each
+ * mutation field is one synchronous transaction, so a retry repeats exactly
+ * the field that found the lock taken, never one that committed. Reads need
+ * no retry: in WAL mode they never wait for a writer.
+ */
+export function withWriteRetry(schema: GraphQLSchema, deadlineMs: number): GraphQLSchema {
+  const mutation = schema.getMutationType();
+  if (!mutation) return schema;
+  const config = mutation.toConfig();
+  const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
+  for (const [name, field] of Object.entries(config.fields)) {
+    const resolve = field.resolve;
+    fields[name] = resolve
+      ? { ...field, resolve: (source, args, context, info) => retryWhileBusy(() => resolve(source, args, context, info), deadlineMs) }
+      : field;
+  }
+  const retrying = new GraphQLObjectType({ ...config, fields });
+  const schemaConfig = schema.toConfig();
+  return new GraphQLSchema({
+    ...schemaConfig,
+    mutation: retrying,
+    types: schemaConfig.types.map((type) => (type === mutation ? retrying : type)),
+  });
+}

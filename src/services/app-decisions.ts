@@ -1,0 +1,204 @@
+import { sql } from 'drizzle-orm';
+import type { Principal } from '../auth/principal';
+import type { Db } from '../db/open';
+import type { Resolution } from '../db/schema';
+import { DecisionError, NotFoundError } from '../errors';
+import { planScopeChange, type DecisionAction } from './decision-rules';
+import { decide } from './decisions';
+import { parseReason } from './fields';
+import { parseId } from './ids';
+import { checkScopes, requestInScope, requirePending } from './install-requests';
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { parseScopes } from './workspaces';
+
+/** What one approveApp / restrictApp / clearAppResolution call did. */
+export interface AppDecisionOutcome {
+  clientId: string;
+  workspaceId: string | null;
+  appId: string;
+  action: DecisionAction;
+  changed: boolean;
+  /** The pending requests this call resolved. */
+  resolvedRequestIds: string[];
+}
+
+/**
+ * One decision on one app, named by its id or by an install request, at org
+ * level or in one workspace. Refusals are whole-request errors: NOT_FOUND
+ * (app or request), REQUEST_ALREADY_RESOLVED, INVALID_SCOPES,
+ * APP_RESTRICTED_ORG_WIDE. By request id, the request must belong to the
+ * target (the client, or that very workspace) and, for approve and restrict,
+ * be pending; its scopes are the default. Clearing by request id clears its
+ * app's resolution and leaves the request as it is.
+ */
+export function decideApp(
+  db: Db,
+  input: {
+    clientId: string;
+    workspaceId: string | null;
+    subject: { appId?: string | null; requestId?: string | null };
+    action: Exclude<DecisionAction, 'unapprove'>;
+    scopes?: readonly string[] | null;
+    reason?: string | null;
+    actor: Principal;
+    now?: Date;
+  },
+): AppDecisionOutcome {
+  const reason = parseReason(input.reason);
+  return db.transaction(
+    (tx) => {
+      let appId: string;
+      let requestId: string | null = null;
+      let defaultScopes: string[] | null = null;
+      if (input.subject.requestId) {
+        const request = requestInScope(tx, input.subject.requestId, input.clientId, input.workspaceId);
+        if (input.action !== 'clear') requirePending(request);
+        appId = request.appId;
+        requestId = request.id;
+        defaultScopes = request.scopes;
+      } else {
+        appId = parseId(input.subject.appId ?? '', 'appId');
+      }
+      let scopes = input.scopes ? [...new Set(input.scopes)] : defaultScopes;
+      if (scopes && input.action === 'approve') {
+        const row = tx.get<{ scopes: string } | undefined>(sql`SELECT scopes FROM apps WHERE id = ${appId}`);
+        if (row) scopes = checkScopes(scopes, parseScopes(row.scopes) ?? []);
+      }
+      const plan = decide(tx, {
+        clientId: input.clientId,
+        workspaceId: input.workspaceId,
+        appIds: [appId],
+        action: input.action,
+        scopes,
+        reason,
+        requestId,
+        actor: input.actor,
+        ...(input.now ? { now: input.now } : {}),
+      });
+      const failure = plan.failed[0];
+      if (failure?.code === 'APP_NOT_FOUND') throw new NotFoundError('App not found', { field: 'appId' });
+      if (failure) throw new DecisionError(failure.code, failure.error, failure.invalidScopes ? { invalidScopes: failure.invalidScopes } : {});
+      return {
+        clientId: input.clientId,
+        workspaceId: input.workspaceId,
+        appId,
+        action: input.action,
+        changed: plan.changed.length > 0,
+        resolvedRequestIds: plan.requestResolutions.map((r) => r.id),
+      };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** One row of an approved or restricted listing, at org level or in one workspace. */
+export interface AppDecision {
+  clientId: string;
+  workspaceId: string | null;
+  appId: string;
+  resolution: Extract<Resolution, 'approved' | 'restricted'>;
+  approvedScopes: string[] | null;
+  decidedAt: Date | null;
+  /** The token that decided (its id, and its name where recorded). */
+  decidedBy: { id: string | null; name: string | null };
+  cursor: string;
+}
+
+/**
+ * The apps approved (or restricted) at one level, keyset-paged on an index:
+ * org level in decision-row order (the (client, resolution) index ends in
+ * the rowid, which an upsert keeps), workspace level by app id on
+ * (workspace, resolution, app_id). An org approval lost after a scope change
+ * is not `approved` any more, so it is not listed.
+ */
+export function listAppDecisions(
+  db: Db,
+  input: {
+    clientId: string;
+    workspaceId: string | null;
+    resolution: 'approved' | 'restricted';
+    first?: number | null;
+    after?: string | null;
+  },
+): Page<AppDecision> {
+  const size = pageSize(input.first);
+  const org = input.workspaceId === null;
+  const kind = org ? 'orgdec' : 'wsdec';
+  const after = decodeCursor(kind, input.after, [org ? 'number' : 'string']);
+  type Row = { k: number | string; app_id: string; approved_scopes: string | null; decided_at: number | null; decided_by: string | null; decided_by_name: string | null };
+  const rows = org
+    ? db.all<Row>(sql`
+        SELECT x.rowid AS k, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name FROM client_app_states AS x
+        WHERE x.client_id = ${input.clientId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.rowid > ${after[0]}` : sql``}
+        ORDER BY x.rowid LIMIT ${size + 1}`)
+    : db.all<Row>(sql`
+        SELECT x.app_id AS k, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, x.decided_by_name FROM workspace_app_decisions AS x
+        WHERE x.workspace_id = ${input.workspaceId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.app_id > ${after[0]}` : sql``}
+        ORDER BY x.app_id LIMIT ${size + 1}`);
+  const page = toPage(rows, size);
+  return {
+    items: page.items.map((r) => ({
+      clientId: input.clientId,
+      workspaceId: input.workspaceId,
+      appId: r.app_id,
+      resolution: input.resolution,
+      approvedScopes: parseScopes(r.approved_scopes),
+      decidedAt: r.decided_at === null ? null : new Date(r.decided_at),
+      decidedBy: { id: r.decided_by, name: r.decided_by_name },
+      cursor: encodeCursor(kind, [r.k]),
+    })),
+    hasNextPage: page.hasNextPage,
+  };
+}
+
+/**
+ * Changes what an app requests and applies the re-approval rule in the same
+ * transaction: every org-level approval that no longer covers the scopes is
+ * lost (resolution back to unresolved, flagged needsReapproval, one
+ * APPROVAL_LOST_SCOPE_CHANGE event per client). Workspace approvals stay.
+ * A fixed number of statements however many clients approved the app.
+ */
+export function updateAppCatalog(
+  db: Db,
+  input: { appId: string; name?: string | null; scopes?: readonly string[] | null; actor: Principal; reason?: string | null; now?: Date },
+): { id: string; name: string; scopes: string[]; lostApprovals: string[] } {
+  const appId = parseId(input.appId, 'id');
+  const reason = parseReason(input.reason);
+  const now = input.now ?? new Date();
+  const ms = now.getTime();
+  return db.transaction(
+    (tx) => {
+      const app = tx.get<{ name: string; scopes: string } | undefined>(sql`SELECT name, scopes FROM apps WHERE id = ${appId}`);
+      if (!app) throw new NotFoundError(`App not found: ${appId}`, { field: 'id' });
+      const name = input.name?.trim() || app.name;
+      const scopes = input.scopes ? [...new Set(input.scopes.map((s) => s.trim()).filter(Boolean))] : (parseScopes(app.scopes) ?? []);
+      tx.run(sql`UPDATE apps SET name = ${name}, scopes = ${JSON.stringify(scopes)} WHERE id = ${appId}`);
+      // One primary-key seek per client (CROSS JOIN keeps clients outer; clients are few, states many): no index on app_id to maintain on every write.
+      const approvals = tx.all<{ client_id: string; approved_scopes: string | null }>(sql`
+        SELECT s.client_id, s.approved_scopes FROM clients AS c
+        CROSS JOIN client_app_states AS s ON s.client_id = c.id AND s.app_id = ${appId}
+        WHERE s.resolution = 'approved'`);
+      const plan = planScopeChange(
+        appId,
+        scopes,
+        approvals.map((a) => ({ clientId: a.client_id, approvedScopes: parseScopes(a.approved_scopes) })),
+        reason,
+      );
+      if (plan.lostClientIds.length > 0) {
+        tx.run(sql`
+          UPDATE client_app_states SET resolution = 'unresolved', approved_scopes = NULL, needs_reapproval = 1,
+            decided_at = ${ms}, decided_by = ${input.actor.tokenId}, version = version + 1, updated_at = ${ms}
+          WHERE app_id = ${appId} AND client_id IN (SELECT value FROM json_each(${JSON.stringify(plan.lostClientIds)}))`);
+        const rows = JSON.stringify(plan.events.map((e) => [e.eventId, e.clientId, e.type, e.data]));
+        tx.run(sql`
+          INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
+          SELECT j.value ->> 0, j.value ->> 1, ${appId}, j.value ->> 2, ${input.actor.tokenId}, ${input.actor.kind},
+                 ${input.actor.name}, j.value -> 3, ${ms}
+          FROM json_each(${rows}) AS j`);
+      }
+      return { id: appId, name, scopes, lostApprovals: plan.lostClientIds };
+    },
+    { behavior: 'immediate' },
+  );
+}
+

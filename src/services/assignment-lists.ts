@@ -1,0 +1,133 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { decideAssigneeRead, decideUnscopedRead, type AssigneeType } from '../auth/assignment-rules';
+import { requireScope } from '../auth/access';
+import type { Principal } from '../auth/principal';
+import type { Db } from '../db/open';
+import type { AssignmentEventType, AssignmentMode, TokenKind } from '../db/schema';
+import { UnauthenticatedError } from '../errors';
+import { ASSIGNMENT_COLUMNS, enforce, readAssignee, toAssignment, type AssigneeRef, type Assignment } from './assignments';
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+
+/** Which assignments (or assignment events) a listing returns; every part optional, combined with AND. */
+export interface AssignmentFilter {
+  assignee?: AssigneeRef | null;
+  appCodeName?: string | null;
+  /** Assignments only: history keeps every mode. */
+  mode?: AssignmentMode | null;
+}
+
+export interface AssignmentEvent {
+  seq: number;
+  id: string;
+  assignmentId: string;
+  appId: string;
+  appCodeName: string;
+  assigneeType: AssigneeType;
+  assigneeId: string;
+  type: AssignmentEventType;
+  fromMode: AssignmentMode | null;
+  toMode: AssignmentMode | null;
+  actor: { id: string; kind: TokenKind; name: string };
+  createdAt: Date;
+  cursor: string;
+}
+
+/**
+ * Authentication, apps:read, then who may read what (assignment-rules):
+ * an assignee the token reaches, or (internal tokens only) no assignee.
+ */
+function authorizeRead(db: Db, principal: Principal | null, filter: AssignmentFilter): void {
+  if (!principal) throw new UnauthenticatedError();
+  requireScope(principal, 'apps:read');
+  enforce(filter.assignee ? decideAssigneeRead(principal, readAssignee(db, filter.assignee)) : decideUnscopedRead(principal));
+}
+
+/**
+ * Equality filters only, each column of one index whose rowid tail is `seq`:
+ * (assignee[, mode]), (app[, mode]), (mode), or the unique (app, assignee)
+ * key, so a page is one index seek whatever comes before it.
+ */
+function whereOf(table: 's' | 'e', filter: AssignmentFilter, seqBound: SQL): SQL {
+  const t = sql.raw(table);
+  const parts: SQL[] = [seqBound];
+  if (filter.assignee) {
+    parts.push(sql`${t}.${sql.raw(filter.assignee.type === 'directory' ? 'directory_id' : 'client_id')} = ${filter.assignee.id}`);
+  }
+  if (filter.appCodeName) parts.push(sql`${t}.app_id = (SELECT id FROM apps WHERE code_name = ${filter.appCodeName})`);
+  if (filter.mode) parts.push(sql`${t}.mode = ${filter.mode}`);
+  return sql.join(parts, sql` AND `);
+}
+
+const ASSIGNMENT_CURSOR = 'assignment';
+const EVENT_CURSOR = 'assignment-event';
+
+/** Assignments, oldest first, keyset-paged on `seq`. */
+export function listAssignments(
+  db: Db,
+  principal: Principal | null,
+  input: { filter: AssignmentFilter; first?: number | null; after?: string | null },
+): Page<Assignment & { cursor: string }> {
+  authorizeRead(db, principal, input.filter);
+  const size = pageSize(input.first);
+  const after = (decodeCursor(ASSIGNMENT_CURSOR, input.after, ['number'])?.[0] as number | undefined) ?? 0;
+  const rows = db.all<Parameters<typeof toAssignment>[0]>(sql`
+    SELECT ${ASSIGNMENT_COLUMNS} FROM app_assignments AS s JOIN apps AS a ON a.id = s.app_id
+    WHERE ${whereOf('s', input.filter, sql`s.seq > ${after}`)}
+    ORDER BY s.seq LIMIT ${size + 1}`);
+  const page = toPage(rows, size);
+  return {
+    items: page.items.map((row) => ({ ...toAssignment(row), cursor: encodeCursor(ASSIGNMENT_CURSOR, [row.seq]) })),
+    hasNextPage: page.hasNextPage,
+  };
+}
+
+interface EventRow {
+  seq: number;
+  id: string;
+  assignment_id: string;
+  app_id: string;
+  code_name: string;
+  directory_id: string | null;
+  client_id: string | null;
+  type: AssignmentEventType;
+  from_mode: AssignmentMode | null;
+  to_mode: AssignmentMode | null;
+  actor_id: string;
+  actor_kind: TokenKind;
+  actor_name: string;
+  created_at: number;
+}
+
+/** Assignment history, newest first: every assign, mode change and removal, kept after the assignment is gone. */
+export function listAssignmentEvents(
+  db: Db,
+  principal: Principal | null,
+  input: { filter: AssignmentFilter; first?: number | null; after?: string | null },
+): Page<AssignmentEvent> {
+  authorizeRead(db, principal, input.filter);
+  const size = pageSize(input.first);
+  const before = (decodeCursor(EVENT_CURSOR, input.after, ['number'])?.[0] as number | undefined) ?? Number.MAX_SAFE_INTEGER;
+  const rows = db.all<EventRow>(sql`
+    SELECT e.*, a.code_name FROM app_assignment_events AS e JOIN apps AS a ON a.id = e.app_id
+    WHERE ${whereOf('e', { assignee: input.filter.assignee ?? null, appCodeName: input.filter.appCodeName ?? null }, sql`e.seq < ${before}`)}
+    ORDER BY e.seq DESC LIMIT ${size + 1}`);
+  const page = toPage(rows, size);
+  return {
+    items: page.items.map((row) => ({
+      seq: row.seq,
+      id: row.id,
+      assignmentId: row.assignment_id,
+      appId: row.app_id,
+      appCodeName: row.code_name,
+      assigneeType: row.directory_id !== null ? 'directory' : 'business',
+      assigneeId: (row.directory_id ?? row.client_id)!,
+      type: row.type,
+      fromMode: row.from_mode,
+      toMode: row.to_mode,
+      actor: { id: row.actor_id, kind: row.actor_kind, name: row.actor_name },
+      createdAt: new Date(row.created_at),
+      cursor: encodeCursor(EVENT_CURSOR, [row.seq]),
+    })),
+    hasNextPage: page.hasNextPage,
+  };
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import type { Resolution, WorkspaceResolution } from '../db/schema';
+import type { NewHistoryEvent } from './history';
+
+/**
+ * Seed 002's decision rules as plain functions over rows: given what the
+ * store read, say what changes, what is refused and which events are
+ * written. No database here, so a second store can reuse them.
+ */
+
+/** approve / restrict / clearResolution, and removeAppApprovals (`unapprove`: approved → none, restricted stays). */
+export type DecisionAction = 'approve' | 'restrict' | 'unapprove' | 'clear';
+
+export type DecisionErrorCode = 'APP_NOT_FOUND' | 'APP_RESTRICTED_ORG_WIDE' | 'INVALID_SCOPES';
+
+/** One app as the store read it for a decision. */
+export interface DecisionRow {
+  appId: string;
+  found: boolean;
+  /** The scopes the app requests now. */
+  appScopes: string[];
+  org: { resolution: Resolution; approvedScopes: string[] | null; needsReapproval: boolean };
+  /** The call's workspace's own decision; null at org level or when the workspace has none. */
+  workspace: { resolution: WorkspaceResolution; approvedScopes: string[] | null } | null;
+  /** Pending requests this decision covers (the app's, in the client or in the call's workspace). */
+  pendingRequests: { id: string; workspaceId: string }[];
+  /** Workspaces holding their own approval of the app (read only for an org-level restriction). */
+  workspaceApprovals: string[];
+}
+
+export interface DecisionCall {
+  action: DecisionAction;
+  /** null: the org (client) level. */
+  workspaceId: string | null;
+  /** The scopes to approve; null: all the app requests now. */
+  scopes: string[] | null;
+  reason: string | null;
+  /** Set when the call names an install request rather than an app. */
+  requestId: string | null;
+}
+
+export interface DecisionFailure {
+  id: string;
+  error: string;
+  code: DecisionErrorCode;
+  /** For INVALID_SCOPES: the scopes the app does not request. */
+  invalidScopes?: string[];
+}
+
+export interface DecisionPlan {
+  succeeded: string[];
+  failed: DecisionFailure[];
+  changed: string[];
+  /** Org-level rows to write (needs-re-approval is cleared by any org decision). */
+  orgStates: { appId: string; resolution: Resolution; approvedScopes: string[] | null }[];
+  /** The call's workspace's rows to write. */
+  workspaceUpserts: { appId: string; resolution: WorkspaceResolution; approvedScopes: string[] | null }[];
+  workspaceDeletes: { workspaceId: string; appId: string }[];
+  requestResolutions: { id: string; status: 'approved' | 'restricted' }[];
+  events: NewHistoryEvent[];
+}
+
+const sameSet = (a: readonly string[] | null, b: readonly string[]) =>
+  a !== null && a.length === b.length && b.every((s) => a.includes(s));
+
+function decideOrg(row: DecisionRow, call: DecisionCall, scopes: string[], plan: DecisionPlan): boolean {
+  const from = row.org.resolution;
+  const to: Resolution =
+    call.action === 'approve' ? 'approved' : call.action === 'restrict' ? 'restricted' : call.action === 'clear' ? 'unresolved' : from === 'approved' ? 'unresolved' : from;
+  const approvedScopes = to === 'approved' ? scopes : null;
+  const changed =
+    from !== to ||
+    (to === 'approved' && !sameSet(row.org.approvedScopes, scopes)) ||
+    // Clearing also clears "needs re-approval".
+    (call.action === 'clear' && row.org.needsReapproval);
+  if (changed) {
+    plan.orgStates.push({ appId: row.appId, resolution: to, approvedScopes });
+    plan.events.push({
+      eventId: randomUUID(),
+      appId: row.appId,
+      type: 'APPROVAL_STATUS_CHANGED',
+      // Only what applies: older events (before seed 002) carry neither key.
+      data: { from, to, reason: call.reason, ...(approvedScopes ? { approvedScopes } : {}), ...(call.requestId ? { requestId: call.requestId } : {}) },
+    });
+  }
+  // An org-level restriction voids every workspace's own approval of the app.
+  if (call.action === 'restrict') {
+    for (const workspaceId of row.workspaceApprovals) {
+      plan.workspaceDeletes.push({ workspaceId, appId: row.appId });
+      plan.events.push({
+        eventId: randomUUID(),
+        appId: row.appId,
+        type: 'WORKSPACE_APPROVAL_VOIDED',
+        data: { workspaceId, reason: call.reason },
+      });
+    }
+    return changed || row.workspaceApprovals.length > 0;
+  }
+  return changed;
+}
+
+function decideWorkspace(row: DecisionRow, call: DecisionCall, workspaceId: string, scopes: string[], plan: DecisionPlan): boolean | DecisionFailure {
+  if (call.action === 'approve' && row.org.resolution === 'restricted') {
+    return { id: row.appId, error: 'The app is restricted org-wide', code: 'APP_RESTRICTED_ORG_WIDE' };
+  }
+  const from: Resolution = row.workspace?.resolution ?? 'unresolved';
+  const to: Resolution =
+    call.action === 'approve' ? 'approved' : call.action === 'restrict' ? 'restricted' : call.action === 'clear' ? 'unresolved' : from === 'approved' ? 'unresolved' : from;
+  const approvedScopes = to === 'approved' ? scopes : null;
+  const changed = from !== to || (to === 'approved' && !sameSet(row.workspace?.approvedScopes ?? null, scopes));
+  if (!changed) return false;
+  if (to === 'unresolved') plan.workspaceDeletes.push({ workspaceId, appId: row.appId });
+  else plan.workspaceUpserts.push({ appId: row.appId, resolution: to, approvedScopes });
+  plan.events.push({
+    eventId: randomUUID(),
+    appId: row.appId,
+    type: 'WORKSPACE_RESOLUTION_CHANGED',
+    data: { workspaceId, from, to, approvedScopes, requestId: call.requestId, reason: call.reason },
+  });
+  return true;
+}
+
+/**
+ * The plan for one call over many apps. Per app: unknown → APP_NOT_FOUND;
+ * a scope the app does not request → INVALID_SCOPES; a workspace-level
+ * approval under an org-level restriction → APP_RESTRICTED_ORG_WIDE. Every
+ * other app succeeds, and is `changed` only when something is written for it
+ * (idempotent). Approving or restricting also resolves the pending requests
+ * the decision covers.
+ */
+export function planDecisions(rows: readonly DecisionRow[], call: DecisionCall): DecisionPlan {
+  const plan: DecisionPlan = {
+    succeeded: [],
+    failed: [],
+    changed: [],
+    orgStates: [],
+    workspaceUpserts: [],
+    workspaceDeletes: [],
+    requestResolutions: [],
+    events: [],
+  };
+  for (const row of rows) {
+    if (!row.found) {
+      plan.failed.push({ id: row.appId, error: 'App not found', code: 'APP_NOT_FOUND' });
+      continue;
+    }
+    const scopes = call.scopes ?? row.appScopes;
+    const invalid = scopes.filter((s) => !row.appScopes.includes(s));
+    if (call.action === 'approve' && invalid.length > 0) {
+      plan.failed.push({
+        id: row.appId,
+        error: `The app does not request these scopes: ${invalid.join(', ')}`,
+        code: 'INVALID_SCOPES',
+        invalidScopes: invalid,
+      });
+      continue;
+    }
+    const outcome =
+      call.workspaceId === null ? decideOrg(row, call, scopes, plan) : decideWorkspace(row, call, call.workspaceId, scopes, plan);
+    if (typeof outcome === 'object') {
+      plan.failed.push(outcome);
+      continue;
+    }
+    plan.succeeded.push(row.appId);
+    let changed = outcome;
+    if (call.action === 'approve' || call.action === 'restrict') {
+      const status = call.action === 'approve' ? 'approved' : 'restricted';
+      for (const request of row.pendingRequests) {
+        plan.requestResolutions.push({ id: request.id, status });
+        plan.events.push({
+          eventId: randomUUID(),
+          appId: row.appId,
+          type: 'INSTALL_REQUEST_RESOLVED',
+          data: { requestId: request.id, workspaceId: request.workspaceId, status, decidedInWorkspaceId: call.workspaceId, reason: call.reason },
+        });
+        changed = true;
+      }
+    }
+    if (changed) plan.changed.push(row.appId);
+  }
+  return plan;
+}
+
+/** Whether an org-level approval still covers what the app requests. */
+export function uncoveredScopes(approvedScopes: readonly string[] | null, requestedScopes: readonly string[]): string[] {
+  return requestedScopes.filter((s) => !(approvedScopes ?? []).includes(s));
+}
+
+/**
+ * The re-approval rule (seed 002): when an app's requested scopes change so
+ * that an org-level approval no longer covers them, that approval stops
+ * counting and the app needs re-approval at org level. Workspace-level
+ * approvals are not affected (Slack: reinstalling in a workspace adds scopes
+ * with no workspace approval needed).
+ */
+export function planScopeChange(
+  appId: string,
+  requestedScopes: string[],
+  approvals: readonly { clientId: string; approvedScopes: string[] | null }[],
+  reason: string | null,
+): { lostClientIds: string[]; events: (NewHistoryEvent & { clientId: string })[] } {
+  const lostClientIds: string[] = [];
+  const events: (NewHistoryEvent & { clientId: string })[] = [];
+  for (const approval of approvals) {
+    const uncovered = uncoveredScopes(approval.approvedScopes, requestedScopes);
+    if (uncovered.length === 0) continue;
+    lostClientIds.push(approval.clientId);
+    events.push({
+      clientId: approval.clientId,
+      eventId: randomUUID(),
+      appId,
+      type: 'APPROVAL_LOST_SCOPE_CHANGE',
+      data: { approvedScopes: approval.approvedScopes ?? [], requestedScopes, uncoveredScopes: uncovered, reason },
+    });
+  }
+  return { lostClientIds, events };
+}

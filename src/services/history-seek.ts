@@ -1,0 +1,125 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/open';
+import type { HistoryEventType, TokenKind } from '../db/schema';
+
+export interface HistoryRow {
+  seq: number;
+  id: string;
+  client_id: string;
+  app_id: string;
+  type: HistoryEventType;
+  actor_id: string;
+  actor_kind: TokenKind;
+  actor_name: string;
+  data: string;
+  created_at: number;
+}
+
+/** Where a page continues: after the event at this (time, sequence number), newest first. */
+export interface HistoryPosition {
+  at: number;
+  seq: number;
+}
+
+/** One listing to seek: a client's whole history, or one app's history for a client. */
+export interface HistorySeekKey {
+  clientId: string;
+  /** Null: every app of the client (the audit view). */
+  appId: string | null;
+  first: number;
+  after: HistoryPosition | null;
+  types: readonly HistoryEventType[] | null;
+  /** Inclusive lower bound on created_at (ms), or null. */
+  since: number | null;
+  /** Exclusive upper bound on created_at (ms), or null. */
+  until: number | null;
+}
+
+/** Bounds wider than any timestamp, so absent filters need no other query shape. */
+const EARLIEST_MS = -8.64e15;
+const LATEST_MS = 8.64e15;
+
+interface Segment {
+  /** Index of the key it serves. */
+  k: number;
+  c: string;
+  a: string | null;
+  t: HistoryEventType | null;
+  /** Tie segment: events at exactly this time with a smaller sequence number. */
+  at?: number;
+  seq?: number;
+  /** Range segment: lo <= created_at < hi. */
+  lo?: number;
+  hi?: number;
+}
+
+type ArmShape = { scope: 'app' | 'client'; typed: boolean; tie: boolean };
+
+/**
+ * One arm: for each segment, a correlated subquery that seeks one index range
+ * and stops after `limit` rows. Ties within one millisecond (a bulk call's
+ * events share it) get their own arm, an equality on created_at plus a range
+ * on seq, because SQLite does not seek on the second column of a row value.
+ */
+function arm(shape: ArmShape, segments: Segment[], limit: number): SQL {
+  const where = [sql`h.client_id = k.value ->> '$.c'`];
+  if (shape.scope === 'app') where.push(sql`h.app_id = k.value ->> '$.a'`);
+  if (shape.typed) where.push(sql`h.type = k.value ->> '$.t'`);
+  if (shape.tie) where.push(sql`h.created_at = k.value ->> '$.at' AND h.seq < k.value ->> '$.seq'`);
+  else where.push(sql`h.created_at >= k.value ->> '$.lo' AND h.created_at < k.value ->> '$.hi'`);
+  const order = shape.tie ? sql`h.seq DESC` : sql`h.created_at DESC, h.seq DESC`;
+  return sql`SELECT k.value ->> '$.k' AS k, e.* FROM json_each(${JSON.stringify(segments)}) AS k
+    JOIN app_history_events AS e ON e.seq IN (
+      SELECT h.seq FROM app_history_events AS h WHERE ${sql.join(where, sql` AND `)} ORDER BY ${order} LIMIT ${limit})`;
+}
+
+/** The index ranges one key's page lies in: per type named (or one for all types), a range and maybe a tie. */
+function segmentsOf(key: HistorySeekKey, k: number): { tie: Segment[]; range: Segment[] } {
+  const lo = key.since ?? EARLIEST_MS;
+  const until = key.until ?? LATEST_MS;
+  const hi = key.after ? Math.min(until, key.after.at) : until;
+  const tie: Segment[] = [];
+  const range: Segment[] = [];
+  for (const t of key.types ?? [null]) {
+    const base = { k, c: key.clientId, a: key.appId, t };
+    if (key.after && key.after.at >= lo && key.after.at < until) tie.push({ ...base, at: key.after.at, seq: key.after.seq });
+    if (lo < hi) range.push({ ...base, lo, hi });
+  }
+  return { tie, range };
+}
+
+/**
+ * Newest-first pages for many listings in ONE statement. Each filter is part
+ * of an index range ((client, [app,] [type,] created_at, seq)), so a page
+ * costs O(page size × types named), however much history precedes it, falls
+ * outside the time bounds or is of other types. Results come in key order.
+ */
+export function seekHistory(db: Db, keys: readonly HistorySeekKey[]): { rows: HistoryRow[]; hasNextPage: boolean }[] {
+  if (keys.length === 0) return [];
+  const limit = Math.max(...keys.map((key) => key.first)) + 1;
+  const groups = new Map<string, { shape: ArmShape; segments: Segment[] }>();
+  const add = (shape: ArmShape, segments: Segment[]) => {
+    if (segments.length === 0) return;
+    const name = `${shape.scope}/${shape.typed}/${shape.tie}`;
+    const group = groups.get(name) ?? { shape, segments: [] };
+    group.segments.push(...segments);
+    groups.set(name, group);
+  };
+  keys.forEach((key, k) => {
+    const scope = key.appId === null ? 'client' : 'app';
+    const typed = key.types !== null;
+    const { tie, range } = segmentsOf(key, k);
+    add({ scope, typed, tie: true }, tie);
+    add({ scope, typed, tie: false }, range);
+  });
+  const byKey: HistoryRow[][] = keys.map(() => []);
+  if (groups.size > 0) {
+    const arms = [...groups.values()].map((g) => arm(g.shape, g.segments, limit));
+    const rows = db.all<HistoryRow & { k: number }>(sql.join(arms, sql` UNION ALL `));
+    for (const row of rows) byKey[row.k]!.push(row);
+  }
+  return keys.map((key, i) => {
+    const rows = byKey[i]!.sort((x, y) => y.created_at - x.created_at || y.seq - x.seq);
+    return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
+  });
+}

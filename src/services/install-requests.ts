@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Principal } from '../auth/principal';
+import type { Db } from '../db/open';
+import type { InstallRequestStatus } from '../db/schema';
+import { BadUserInputError, DecisionError, NotFoundError } from '../errors';
+import { parseReason } from './fields';
+import { insertHistoryEvents } from './history';
+import { parseId } from './ids';
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { parseScopes } from './workspaces';
+
+export interface InstallRequest {
+  id: string;
+  clientId: string;
+  workspaceId: string;
+  appId: string;
+  scopes: string[];
+  message: string | null;
+  requester: string;
+  status: InstallRequestStatus;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
+}
+
+interface RequestRow {
+  id: string;
+  client_id: string;
+  workspace_id: string;
+  app_id: string;
+  scopes: string;
+  message: string | null;
+  requester: string;
+  status: InstallRequestStatus;
+  created_at: number;
+  resolved_at: number | null;
+  resolved_by: string | null;
+}
+
+function toRequest(row: RequestRow): InstallRequest {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    workspaceId: row.workspace_id,
+    appId: row.app_id,
+    scopes: parseScopes(row.scopes) ?? [],
+    message: row.message,
+    requester: row.requester,
+    status: row.status,
+    createdAt: new Date(row.created_at),
+    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+    resolvedBy: row.resolved_by,
+  };
+}
+
+export const MAX_MESSAGE_LENGTH = 1000;
+
+/** Refuses scopes the app does not request (INVALID_SCOPES); returns them distinct, in order. */
+export function checkScopes(requested: readonly string[], appScopes: readonly string[], field = 'scopes'): string[] {
+  const scopes = [...new Set(requested.map((s) => s.trim()).filter(Boolean))];
+  const invalid = scopes.filter((s) => !appScopes.includes(s));
+  if (invalid.length > 0) {
+    throw new DecisionError('INVALID_SCOPES', `The app does not request these scopes: ${invalid.join(', ')}`, { field, invalidScopes: invalid });
+  }
+  return scopes;
+}
+
+/** One request by id, or null. */
+export function findInstallRequest(db: Db, id: string): InstallRequest | null {
+  const row = db.get<RequestRow | undefined>(sql`SELECT * FROM install_requests WHERE id = ${id}`);
+  return row ? toRequest(row) : null;
+}
+
+/**
+ * Someone in a workspace asks for an app: the scopes they want (default: all
+ * the app requests; others are INVALID_SCOPES) and a message. Writes the
+ * pending request and an INSTALL_REQUEST_CREATED event in one transaction.
+ */
+export function createInstallRequest(
+  db: Db,
+  input: {
+    clientId: string;
+    workspaceId: string;
+    appId: string;
+    scopes?: readonly string[] | null;
+    message?: string | null;
+    requester?: string | null;
+    actor: Principal;
+    now?: Date;
+    /** A fixed id (demo data and fixtures); default a random UUID. */
+    id?: string;
+  },
+): InstallRequest {
+  const appId = parseId(input.appId, 'appId');
+  const message = input.message?.trim() || null;
+  if (message !== null && message.length > MAX_MESSAGE_LENGTH) {
+    throw new BadUserInputError(`message must be at most ${MAX_MESSAGE_LENGTH} characters`, { field: 'message' });
+  }
+  const requester = (input.requester ?? input.actor.name).trim();
+  if (requester.length === 0 || requester.length > 200) {
+    throw new BadUserInputError('requester must be 1 to 200 characters', { field: 'requester' });
+  }
+  const now = input.now ?? new Date();
+  return db.transaction(
+    (tx) => {
+      const app = tx.get<{ scopes: string } | undefined>(sql`SELECT scopes FROM apps WHERE id = ${appId}`);
+      if (!app) throw new NotFoundError('App not found', { field: 'appId' });
+      const appScopes = parseScopes(app.scopes) ?? [];
+      const scopes = input.scopes ? checkScopes(input.scopes, appScopes) : appScopes;
+      const request: InstallRequest = {
+        id: input.id ?? randomUUID(),
+        clientId: input.clientId,
+        workspaceId: input.workspaceId,
+        appId,
+        scopes,
+        message,
+        requester,
+        status: 'pending',
+        createdAt: now,
+        resolvedAt: null,
+        resolvedBy: null,
+      };
+      tx.run(sql`
+        INSERT INTO install_requests (id, client_id, workspace_id, app_id, scopes, message, requester, status, created_at)
+        VALUES (${request.id}, ${request.clientId}, ${request.workspaceId}, ${appId}, ${JSON.stringify(scopes)}, ${message},
+                ${requester}, 'pending', ${now.getTime()})`);
+      insertHistoryEvents(tx, input.clientId, input.actor, now, [
+        {
+          eventId: randomUUID(),
+          appId,
+          type: 'INSTALL_REQUEST_CREATED',
+          data: { requestId: request.id, workspaceId: request.workspaceId, scopes, message, requester },
+        },
+      ]);
+      return request;
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** The request must exist in this client (and workspace, when given); else NOT_FOUND, as if it did not exist. */
+export function requestInScope(db: Db, rawId: string, clientId: string, workspaceId: string | null): InstallRequest {
+  const id = parseId(rawId, 'requestId');
+  const request = findInstallRequest(db, id);
+  if (!request || request.clientId !== clientId || (workspaceId !== null && request.workspaceId !== workspaceId)) {
+    throw new NotFoundError('Install request not found', { field: 'requestId' });
+  }
+  return request;
+}
+
+export function requirePending(request: InstallRequest): void {
+  if (request.status !== 'pending') {
+    throw new DecisionError('REQUEST_ALREADY_RESOLVED', `The install request was already resolved (${request.status})`, {
+      field: 'requestId',
+      status: request.status.toUpperCase(),
+    });
+  }
+}
+
+/** A pending request becomes cancelled for good; anything else is REQUEST_ALREADY_RESOLVED. */
+export function cancelInstallRequest(
+  db: Db,
+  input: { clientId: string; workspaceId: string | null; requestId: string; reason?: string | null; actor: Principal; now?: Date },
+): InstallRequest {
+  const reason = parseReason(input.reason);
+  const now = input.now ?? new Date();
+  return db.transaction(
+    (tx) => {
+      const request = requestInScope(tx, input.requestId, input.clientId, input.workspaceId);
+      requirePending(request);
+      tx.run(sql`
+        UPDATE install_requests SET status = 'cancelled', resolved_at = ${now.getTime()}, resolved_by = ${input.actor.name}
+        WHERE id = ${request.id}`);
+      insertHistoryEvents(tx, input.clientId, input.actor, now, [
+        {
+          eventId: randomUUID(),
+          appId: request.appId,
+          type: 'INSTALL_REQUEST_CANCELLED',
+          data: { requestId: request.id, workspaceId: request.workspaceId, reason },
+        },
+      ]);
+      return { ...request, status: 'cancelled', resolvedAt: now, resolvedBy: input.actor.name };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+export type InstallRequestPage = Page<InstallRequest & { cursor: string }>;
+
+/**
+ * One status of a client's or a workspace's requests, newest first, keyset-
+ * paged on the (client or workspace, status, created_at, id) index.
+ */
+export function listInstallRequests(
+  db: Db,
+  input: { clientId: string; workspaceId: string | null; status: InstallRequestStatus; first?: number | null; after?: string | null },
+): InstallRequestPage {
+  const size = pageSize(input.first);
+  const after = decodeCursor('req', input.after, ['number', 'string']);
+  const owner = input.workspaceId === null ? sql`r.client_id = ${input.clientId}` : sql`r.workspace_id = ${input.workspaceId}`;
+  const rows = db.all<RequestRow>(sql`
+    SELECT r.* FROM install_requests AS r
+    WHERE ${owner} AND r.status = ${input.status}
+      ${after ? sql`AND (r.created_at, r.id) < (${after[0]}, ${after[1]})` : sql``}
+    ORDER BY r.created_at DESC, r.id DESC
+    LIMIT ${size + 1}`);
+  const page = toPage(rows, size);
+  return {
+    items: page.items.map((row) => ({ ...toRequest(row), cursor: encodeCursor('req', [row.created_at, row.id]) })),
+    hasNextPage: page.hasNextPage,
+  };
+}

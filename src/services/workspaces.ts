@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { preparedPerDatabase, type Db } from '../db/open';
+import { workspaces, type Resolution, type WorkspaceResolution } from '../db/schema';
+import { ConflictError, NotFoundError } from '../errors';
+import { findClient, validateName } from './clients';
+import { parseId } from './ids';
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+
+export interface Workspace {
+  id: string;
+  clientId: string;
+  name: string;
+  createdAt: Date;
+}
+
+const workspaceById = preparedPerDatabase((db) =>
+  db.select().from(workspaces).where(eq(workspaces.id, sql.placeholder('id'))).prepare(),
+);
+
+/** One workspace by its canonical (lowercase) id, or null. */
+export function findWorkspace(db: Db, id: string): Workspace | null {
+  return workspaceById(db).get({ id }) ?? null;
+}
+
+export function createWorkspace(db: Db, input: { clientId: string; name: string; id?: string }): Workspace {
+  const name = validateName(input.name);
+  const clientId = parseId(input.clientId, 'client');
+  const id = input.id === undefined ? randomUUID() : parseId(input.id, 'id');
+  return db.transaction(
+    (tx) => {
+      if (!findClient(tx, clientId)) throw new NotFoundError(`Client not found: ${clientId}`, { field: 'clientId' });
+      if (findWorkspace(tx, id)) throw new ConflictError(`A workspace with id ${id} already exists`);
+      const row = { id, clientId, name, createdAt: new Date() };
+      tx.insert(workspaces).values(row).run();
+      return row;
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+export type WorkspacePage = Page<Workspace & { cursor: string }>;
+
+/**
+ * A client's workspaces by name (case-insensitive), keyset-paged on the
+ * (client, lower(name), id) index. The keyset is spelled `k >= a AND (k > a
+ * OR id > b)`: SQLite seeks on that, while a row-value comparison on an
+ * expression index scans from the start.
+ */
+export function listWorkspaces(db: Db, input: { clientId: string; first?: number | null; after?: string | null }): WorkspacePage {
+  const size = pageSize(input.first);
+  const after = decodeCursor('ws', input.after, ['string', 'string']);
+  const rows = db.all<{ id: string; client_id: string; name: string; created_at: number; k: string }>(sql`
+    SELECT w.*, lower(w.name) AS k FROM workspaces AS w
+    WHERE w.client_id = ${input.clientId}
+      ${after ? sql`AND lower(w.name) >= ${after[0]} AND (lower(w.name) > ${after[0]} OR w.id > ${after[1]})` : sql``}
+    ORDER BY lower(w.name), w.id
+    LIMIT ${size + 1}`);
+  const page = toPage(rows, size);
+  return {
+    items: page.items.map((r) => ({
+      id: r.id,
+      clientId: r.client_id,
+      name: r.name,
+      createdAt: new Date(r.created_at),
+      cursor: encodeCursor('ws', [r.k, r.id]),
+    })),
+    hasNextPage: page.hasNextPage,
+  };
+}
+
+export type ResolutionSource = 'org' | 'workspace' | 'none';
+
+/** One app's standing in one workspace: what applies, and which level decided it. */
+export interface WorkspaceApp {
+  clientId: string;
+  workspaceId: string;
+  appId: string;
+  resolution: Resolution;
+  source: ResolutionSource;
+  orgResolution: Resolution;
+  workspaceResolution: WorkspaceResolution | null;
+  /** The scopes the deciding approval covers; null unless the effective resolution is approved. */
+  approvedScopes: string[] | null;
+  cursor: string;
+}
+
+/**
+ * Slack's precedence as a plain function: an org-level restriction beats
+ * everything; otherwise the workspace's own decision; otherwise the
+ * org-level approval (the default for every workspace); otherwise none.
+ */
+export function effectiveResolution(
+  org: { resolution: Resolution; approvedScopes: string[] | null },
+  workspace: { resolution: WorkspaceResolution; approvedScopes: string[] | null } | null,
+): { resolution: Resolution; source: ResolutionSource; approvedScopes: string[] | null } {
+  if (org.resolution === 'restricted') return { resolution: 'restricted', source: 'org', approvedScopes: null };
+  if (workspace) return { resolution: workspace.resolution, source: 'workspace', approvedScopes: workspace.approvedScopes };
+  if (org.resolution === 'approved') return { resolution: 'approved', source: 'org', approvedScopes: org.approvedScopes };
+  return { resolution: 'unresolved', source: 'none', approvedScopes: null };
+}
+
+/**
+ * Every catalog app with its effective resolution in one workspace, by name,
+ * keyset-paged on the apps name index (the two decision rows are primary-key
+ * lookups per app of the page).
+ */
+export function listWorkspaceApps(
+  db: Db,
+  input: { workspace: Workspace; first?: number | null; after?: string | null },
+): Page<WorkspaceApp> {
+  const size = pageSize(input.first);
+  const after = decodeCursor('wsapp', input.after, ['string', 'string']);
+  const { workspace } = input;
+  const rows = db.all<{
+    id: string;
+    k: string;
+    org_resolution: Resolution | null;
+    org_scopes: string | null;
+    ws_resolution: WorkspaceResolution | null;
+    ws_scopes: string | null;
+  }>(sql`
+    SELECT a.id, lower(a.name) AS k, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
+           d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
+    FROM apps AS a
+    LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
+    LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
+    ${after ? sql`WHERE lower(a.name) >= ${after[0]} AND (lower(a.name) > ${after[0]} OR a.id > ${after[1]})` : sql``}
+    ORDER BY lower(a.name), a.id
+    LIMIT ${size + 1}`);
+  const page = toPage(rows, size);
+  return {
+    items: page.items.map((r) => {
+      const org = { resolution: r.org_resolution ?? 'unresolved', approvedScopes: parseScopes(r.org_scopes) };
+      const ws = r.ws_resolution ? { resolution: r.ws_resolution, approvedScopes: parseScopes(r.ws_scopes) } : null;
+      return {
+        clientId: workspace.clientId,
+        workspaceId: workspace.id,
+        appId: r.id,
+        ...effectiveResolution(org, ws),
+        orgResolution: org.resolution,
+        workspaceResolution: ws?.resolution ?? null,
+        cursor: encodeCursor('wsapp', [r.k, r.id]),
+      };
+    }),
+    hasNextPage: page.hasNextPage,
+  };
+}
+
+export function parseScopes(json: string | null): string[] | null {
+  return json === null ? null : (JSON.parse(json) as string[]);
+}
+
+/** Many workspaces in ONE statement, in key order; null where there is none. */
+export function getWorkspaces(db: Db, ids: readonly string[]): (Workspace | null)[] {
+  const rows = db.all<{ id: string; client_id: string; name: string; created_at: number }>(sql`
+    SELECT w.* FROM workspaces AS w WHERE w.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+  const byId = new Map(rows.map((r) => [r.id, { id: r.id, clientId: r.client_id, name: r.name, createdAt: new Date(r.created_at) }]));
+  return ids.map((id) => byId.get(id) ?? null);
+}

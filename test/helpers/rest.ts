@@ -1,0 +1,27 @@
+import type { AppgovYoga } from '../../src/yoga';
+
+export interface RestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** One HTTP call through yoga.fetch. `body` is sent as JSON unless it is already a string. */
+export async function rest(
+  yoga: AppgovYoga,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<RestResponse> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  Object.assign(headers, options.headers);
+  const response = await yoga.fetch(`http://appgov.test${path}`, {
+    method,
+    headers,
+    ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === '' ? null : JSON.parse(text) };
+}

@@ -1,0 +1,215 @@
+/**
+ * The README's examples are tests: each one runs, in the order written, against one fresh demo
+ * database (the seeding `npm start` does: src/services/demo.ts, with the demo token), and its
+ * shown output must be the real one.
+ *
+ * Forms (write new examples in one of these):
+ * - A ```graphql block (one operation) immediately followed by a ```json block: the operation is
+ *   POSTed to /graphql with `Authorization: Bearer <demo token>`; the json block is the response.
+ * - A ```sh block holding one `curl` call to http://127.0.0.1:4000 (`$TOKEN` is the demo token;
+ *   -X, -H, -d/--data/--data-raw, --data-urlencode, -F, -G and --json are understood), immediately
+ *   followed by a ```json block: the response body. It is replayed through `yoga.fetch`.
+ * - A ```sh block of `npx appgov …` lines (the CLI, run for real on the same database file),
+ *   immediately followed by a ```json block: what they print on stdout, one value per line.
+ * - `export NAME=value` lines in a ```sh block (alone, or before its curl or npx appgov lines)
+ *   set `$NAME` for later blocks; a value copied from a shown response (a token the CLI printed)
+ *   stands for the real one. `export TOKEN=…` is the demo token, which the harness already has.
+ * - `<!-- again -->` right before a ```json block: the previous request sent once more; the block
+ *   is its response.
+ * - `<!-- not-tested: reason -->` right before a block: a syntax sketch, not run (with the json
+ *   block that follows it, if any). Any other ```sh block, or a ```json block that answers no
+ *   request, fails the test. Blocks in other languages (ts, text, …) are not examples.
+ * A request without a json block after it still runs, and must not fail (no GraphQL errors, no
+ * 5xx, exit code 0). Responses are compared exactly, key order included, except that an error's
+ * `locations` may be left out and generated ids, times, tokens and cursors stand for whatever the
+ * service generated (see test/helpers/readme-compare.ts): a value shown once and passed back later
+ * is replaced by the real one.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
+import { openDatabase, type OpenedDatabase } from '../src/db/open';
+import { seedDemoIfEmpty } from '../src/services/demo';
+import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { Bindings } from './helpers/readme-compare';
+import { curlRequest, fencedBlocks, jsonValues, shellCommands, shellWords, type Block } from './helpers/readme';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** `export NAME=value` lines of a sh block: later blocks may use `$NAME`. */
+type Exports = [name: string, value: string][];
+
+type Example =
+  | { kind: 'graphql'; line: number; query: string; expected: Block | null }
+  | { kind: 'curl'; line: number; exports: Exports; command: string; expected: Block | null }
+  | { kind: 'cli'; line: number; exports: Exports; commands: string[]; expected: Block | null }
+  | { kind: 'export'; line: number; exports: Exports; expected: null }
+  | { kind: 'again'; line: number; expected: Block };
+
+function readExamples(blocks: Block[]): { examples: Example[]; problems: string[] } {
+  const examples: Example[] = [];
+  const problems: string[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i]!;
+    const next = blocks[i + 1];
+    const response = next && next.lang === 'json' && next.adjacent && next.marker === null ? next : null;
+    if (block.marker?.kind === 'not-tested') {
+      if (response) i++;
+      continue;
+    }
+    if (block.lang === 'graphql') {
+      examples.push({ kind: 'graphql', line: block.line, query: block.body, expected: response });
+    } else if (block.lang === 'sh' || block.lang === 'bash' || block.lang === 'shell') {
+      const lines = shellCommands(block.body);
+      // `export TOKEN=agv_…` stands for the demo token, which the harness already has.
+      const exports: Exports = lines
+        .map((c) => /^export ([A-Za-z_]\w*)=(.*)$/.exec(c))
+        .filter((m): m is RegExpExecArray => m !== null && m[1] !== 'TOKEN')
+        .map((m) => [m[1]!, m[2]!]);
+      const commands = lines.filter((c) => !c.startsWith('export '));
+      if (commands.length === 1 && commands[0]!.startsWith('curl ')) {
+        examples.push({ kind: 'curl', line: block.line, exports, command: commands[0]!, expected: response });
+      } else if (commands.length > 0 && commands.every((c) => /^(\w+=\S*\s+)*npx appgov\b/.test(c))) {
+        examples.push({ kind: 'cli', line: block.line, exports, commands, expected: response });
+      } else if (commands.length === 0 && exports.length > 0 && !response) {
+        examples.push({ kind: 'export', line: block.line, exports, expected: null });
+      } else {
+        problems.push(`README line ${block.line}: a sh block must hold one curl call or only npx appgov lines, or be marked <!-- not-tested: reason -->`);
+        continue;
+      }
+    } else if (block.lang === 'json' && block.marker?.kind === 'again') {
+      if (examples.length === 0) problems.push(`README line ${block.line}: <!-- again --> with no request before it`);
+      else examples.push({ kind: 'again', line: block.line, expected: block });
+      continue;
+    } else if (block.lang === 'json') {
+      problems.push(`README line ${block.line}: this json block answers no request (put it right after one, or mark it <!-- again --> or <!-- not-tested: reason -->)`);
+      continue;
+    } else {
+      continue;
+    }
+    if (response) i++;
+  }
+  return { examples, problems };
+}
+
+const { examples, problems } = readExamples(fencedBlocks(README));
+
+let dir: string;
+let database: OpenedDatabase;
+let yoga: AppgovYoga;
+let token: string;
+const bindings = new Bindings();
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'appgov-readme-'));
+  const config = loadConfig({ APPGOV_DB: join(dir, 'appgov.db') });
+  database = openDatabase(config.dbPath);
+  const demo = seedDemoIfEmpty(database.db)!;
+  token = demo.token;
+  yoga = createAppgovYoga({ db: database.db, config, file: database.file, graphiqlToken: demo.token, graphiqlClientId: demo.clientId });
+});
+
+afterAll(() => {
+  database?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Outcome {
+  values: unknown[];
+  /** Why the request failed, when no response is shown to compare with. */
+  failure: string | null;
+}
+
+async function fetchOutcome(url: string, init: RequestInit): Promise<Outcome> {
+  const response = await yoga.fetch(url, init);
+  const text = await response.text();
+  let values: unknown[];
+  try {
+    values = jsonValues(text);
+  } catch {
+    values = [text];
+  }
+  const errors = (values[0] as { errors?: unknown } | undefined)?.errors;
+  const failure = response.status >= 500 ? `HTTP ${response.status}: ${text}` : errors ? `errors: ${JSON.stringify(errors)}` : null;
+  return { values, failure };
+}
+
+function runCli(command: string): Outcome {
+  const words = shellWords(bindings.substitute(command), shellVars());
+  const env: Record<string, string | undefined> = { ...process.env };
+  while (/^\w+=/.test(words[0] ?? '')) {
+    const [name, ...value] = words.shift()!.split('=');
+    env[name!] = value.join('=');
+  }
+  env.APPGOV_DB = join(dir, 'appgov.db');
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin/appgov.js'), ...words.slice(2)], { cwd: ROOT, env, encoding: 'utf8' });
+  const failure = run.status === 0 ? null : `exit ${run.status}: ${run.stderr}`;
+  return { values: jsonValues(run.stdout), failure };
+}
+
+/** Variables set by the README's `export` lines, each value with bound README values replaced. */
+const exported = new Map<string, string>();
+
+function shellVars(): Record<string, string> {
+  return { ...Object.fromEntries(exported), TOKEN: token };
+}
+
+let previous: Exclude<Example, { kind: 'again' }> | null = null;
+
+async function run(example: Exclude<Example, { kind: 'again' }>): Promise<Outcome> {
+  if (example.kind !== 'graphql') {
+    for (const [name, value] of example.exports) exported.set(name, shellWords(bindings.substitute(value), shellVars()).join(' '));
+  }
+  if (example.kind === 'export') return { values: [], failure: null };
+  if (example.kind === 'graphql') {
+    bindings.noteRequest(example.query);
+    return fetchOutcome('http://127.0.0.1:4000/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: bindings.substitute(example.query) }),
+    });
+  }
+  if (example.kind === 'curl') {
+    bindings.noteRequest(example.command);
+    const { url, init } = curlRequest(shellWords(bindings.substitute(example.command), shellVars()));
+    return fetchOutcome(url, init);
+  }
+  const outcomes = example.commands.map((command) => {
+    bindings.noteRequest(command);
+    return runCli(command);
+  });
+  return { values: outcomes.flatMap((o) => o.values), failure: outcomes.find((o) => o.failure)?.failure ?? null };
+}
+
+describe('README examples, in order, on a fresh demo database', () => {
+  it('has only runnable or marked blocks', () => {
+    expect(problems).toEqual([]);
+    expect(examples.length).toBeGreaterThan(10);
+  });
+
+  for (const example of examples) {
+    it(`README line ${example.line}: ${example.kind}`, { timeout: 60_000 }, async () => {
+      const request = example.kind === 'again' ? previous : example;
+      if (request === null) throw new Error('no request to send again');
+      previous = request;
+      const outcome = await run(request);
+      if (example.expected === null) {
+        expect(outcome.failure).toBeNull();
+        return;
+      }
+      let shown: unknown[];
+      try {
+        shown = jsonValues(example.expected.body);
+      } catch (error) {
+        throw new Error(`README line ${example.expected.line}: the json block is not JSON: ${(error as Error).message}`);
+      }
+      const mismatches = bindings.compare(shown, outcome.values);
+      expect(mismatches, `README line ${example.expected.line}; got ${JSON.stringify(outcome.values)}`).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,61 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../src/routes';
+import { seedDemoIfEmpty } from '../src/services/demo';
+import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { testDatabase } from './helpers/db';
+import { rest } from './helpers/rest';
+
+let yoga: AppgovYoga;
+let doc: any;
+
+beforeAll(async () => {
+  const t = testDatabase();
+  seedDemoIfEmpty(t.db);
+  yoga = createAppgovYoga({ db: t.db, config: { maxBulkIds: 10 } });
+  // No token needed: the document describes the API, it holds no data.
+  const res = await rest(yoga, 'GET', '/v2/openapi.json');
+  expect(res.status).toBe(200);
+  doc = res.body;
+});
+
+describe('GET /v2/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const result = await new Validator().validate(doc);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(doc.openapi).toBe('3.1.0');
+  });
+
+  it('lists every row of the route table, and nothing else', () => {
+    const listed = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods as object).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(listed.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('describes bodies, parameters and statuses from the rows', () => {
+    const approve = doc.paths['/v2/clients/{client_id}/apps/approval'].post;
+    expect(approve.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      required: ['app_ids'],
+      properties: { app_ids: { type: 'array', items: { type: 'string' } }, reason: { type: ['string', 'null'] }, dry_run: { type: 'boolean' } },
+    });
+    expect(Object.keys(approve.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '409', '413', '415', '429', '500', '503']);
+    const note = doc.paths['/v2/clients/{client_id}/apps/{app_id}/history/notes'].post;
+    expect(note.responses['201'].description).toBe('The note_added event.');
+    const history = doc.paths['/v2/clients/{client_id}/apps/{app_id}/history'].get;
+    expect(history.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
+      'path:client_id',
+      'path:app_id',
+      'query:limit',
+      'query:cursor',
+      'query:types',
+    ]);
+  });
+
+  it('answers 405 to other methods', async () => {
+    const res = await rest(yoga, 'POST', '/v2/openapi.json', { body: {} });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
+  });
+});

@@ -1,0 +1,257 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { revokeToken } from '../src/auth/tokens';
+import { createApp } from '../src/services/apps';
+import { createInstallRequest } from '../src/services/install-requests';
+import { createWorkspace } from '../src/services/workspaces';
+import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { issueToken, principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
+import { rest } from './helpers/rest';
+import { tableCounts } from './helpers/tables';
+
+const APP = uuid(1);
+const WS1 = uuid(901);
+const WS2 = uuid(902);
+
+let t: ReturnType<typeof testDatabase>;
+let yoga: AppgovYoga;
+let token: string;
+let clientId: string;
+
+beforeEach(() => {
+  t = testDatabase();
+  ({ clientId } = seedTenant(t.db));
+  createApp(t.db, { id: APP, name: 'Chat', codeName: 'chat', scopes: ['chat:write', 'files:read'] });
+  createWorkspace(t.db, { clientId, name: 'Sales', id: WS1 });
+  createWorkspace(t.db, { clientId, name: 'Eng', id: WS2 });
+  token = issueToken(t.db, 'internal', undefined, undefined, 'slack admin').token;
+  yoga = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000 } });
+});
+
+/** One Slack call: form-urlencoded by default, the token as a POST parameter unless `header`. */
+async function slack(method: string, args: Record<string, unknown>, options: { json?: boolean; header?: string | null } = {}) {
+  const withToken = options.header === undefined ? { token, ...args } : args;
+  const headers: Record<string, string> = options.header ? { authorization: options.header } : {};
+  const body = options.json
+    ? JSON.stringify(withToken)
+    : new URLSearchParams(Object.entries(withToken).map(([k, v]) => [k, String(v)])).toString();
+  headers['content-type'] = options.json ? 'application/json' : 'application/x-www-form-urlencoded';
+  const res = await rest(yoga, 'POST', `/api/admin.apps.${method}`, { body, headers });
+  return { status: res.status, body: res.body, headers: res.headers };
+}
+
+/** Expects the call to answer `{ok:false, error}` with HTTP 200 and to write nothing. */
+async function refused(method: string, args: Record<string, unknown>, error: string, options: Parameters<typeof slack>[2] = {}) {
+  const before = tableCounts(t.sqlite);
+  const res = await slack(method, args, options);
+  expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { ok: false, error } });
+  expect(tableCounts(t.sqlite)).toEqual(before);
+}
+
+describe('Slack admin.apps.* rules', () => {
+  it('approve at enterprise, restrict a team, clear at enterprise keeps the team; approved/restricted lists per level', async () => {
+    expect((await slack('approve', { app_id: APP, enterprise_id: clientId })).body).toEqual({ ok: true });
+    expect((await slack('restrict', { app_id: APP, team_id: WS1 }, { json: true })).body).toEqual({ ok: true });
+    const approved = (await slack('approved.list', { enterprise_id: clientId })).body;
+    expect(approved).toEqual({
+      ok: true,
+      approved_apps: [
+        {
+          app: { id: APP, name: 'Chat', code_name: 'chat' },
+          scopes: [
+            { name: 'chat:write', is_sensitive: false, token_type: 'bot' },
+            { name: 'files:read', is_sensitive: false, token_type: 'bot' },
+          ],
+          date_updated: expect.any(Number),
+          last_resolved_by: { actor_id: expect.any(String), actor_type: 'token' },
+        },
+      ],
+      response_metadata: { next_cursor: '' },
+    });
+    expect((await slack('clearResolution', { app_id: APP, enterprise_id: clientId })).body).toEqual({ ok: true });
+    expect((await slack('approved.list', { enterprise_id: clientId })).body.approved_apps).toEqual([]);
+    expect((await slack('restricted.list', { team_id: WS1 })).body.restricted_apps.map((a: any) => a.app.id)).toEqual([APP]);
+  });
+
+  it('an enterprise restriction voids team approvals and refuses new ones: app_restricted_org_wide', async () => {
+    await slack('approve', { app_id: APP, team_id: WS2 });
+    await slack('restrict', { app_id: APP, enterprise_id: clientId });
+    expect((await slack('approved.list', { team_id: WS2 })).body.approved_apps).toEqual([]);
+    await refused('approve', { app_id: APP, team_id: WS2 }, 'app_restricted_org_wide');
+  });
+
+  it('requests.list, approve by request_id, then request_already_resolved; cancel', async () => {
+    const actor = principalFor(t.db);
+    const now = Date.now();
+    const a = createInstallRequest(t.db, { clientId, workspaceId: WS1, appId: APP, scopes: ['chat:write'], message: 'pls', requester: 'Ann', actor, now: new Date(now - 1000) });
+    const b = createInstallRequest(t.db, { clientId, workspaceId: WS2, appId: APP, actor, now: new Date(now) });
+    const list = (await slack('requests.list', { enterprise_id: clientId, limit: 1 })).body;
+    expect(list).toEqual({
+      ok: true,
+      app_requests: [
+        {
+          id: b.id,
+          app: { id: APP, name: 'Chat', code_name: 'chat' },
+          previous_resolution: null,
+          user: { name: 'internal test token' },
+          team: { id: WS2, name: 'Eng' },
+          scopes: [
+            { name: 'chat:write', is_sensitive: false, token_type: 'bot' },
+            { name: 'files:read', is_sensitive: false, token_type: 'bot' },
+          ],
+          message: '',
+          date_created: expect.any(Number),
+        },
+      ],
+      response_metadata: { next_cursor: expect.stringMatching(/.+/) },
+    });
+    const next = (await slack('requests.list', { enterprise_id: clientId, cursor: list.response_metadata.next_cursor })).body;
+    expect([next.app_requests.map((r: any) => [r.id, r.user.name, r.message]), next.response_metadata]).toEqual([[[a.id, 'Ann', 'pls']], { next_cursor: '' }]);
+    expect((await slack('approve', { request_id: a.id, team_id: WS1 })).body).toEqual({ ok: true });
+    await refused('approve', { request_id: a.id, team_id: WS1 }, 'request_already_resolved');
+    await refused('requests.cancel', { request_id: a.id, enterprise_id: clientId }, 'request_already_resolved');
+    expect((await slack('requests.cancel', { request_id: b.id, team_id: WS2 })).body).toEqual({ ok: true });
+    expect((await slack('requests.list', { team_id: WS2 })).body.app_requests).toEqual([]);
+  });
+
+  it('a limit above 100 is served 100 at a time with a next_cursor', async () => {
+    const actor = principalFor(t.db);
+    for (let i = 0; i < 101; i++) createInstallRequest(t.db, { clientId, workspaceId: WS1, appId: APP, actor });
+    const page = (await slack('requests.list', { team_id: WS1, limit: 1000 })).body;
+    expect([page.app_requests.length, page.response_metadata.next_cursor !== '']).toEqual([100, true]);
+  });
+});
+
+describe('every Slack error code, with a request that produces it (nothing written)', () => {
+  it('authentication: not_authed, invalid_auth, token_expired, token_revoked', async () => {
+    await refused('approve', { app_id: APP, enterprise_id: clientId }, 'not_authed', { header: null });
+    await refused('approve', { token: 'xoxb-not-ours', app_id: APP, enterprise_id: clientId }, 'invalid_auth', { header: null });
+    const expiring = issueToken(t.db, 'internal');
+    t.sqlite.prepare('UPDATE tokens SET expires_at = 1 WHERE id = ?').run(expiring.id);
+    await refused('approve', { app_id: APP, enterprise_id: clientId }, 'token_expired', { header: `Bearer ${expiring.token}` });
+    const revoked = issueToken(t.db, 'internal');
+    revokeToken(t.db, revoked.id);
+    await refused('approve', { token: revoked.token, app_id: APP, enterprise_id: clientId }, 'token_revoked', { header: null });
+  });
+
+  it('missing_scope carries needed and provided; access_denied for another client', async () => {
+    const reader = issueToken(t.db, 'internal', undefined, ['apps:read']).token;
+    const res = await slack('approve', { token: reader, app_id: APP, enterprise_id: clientId }, { header: null });
+    expect(res.body).toEqual({ ok: false, error: 'missing_scope', needed: 'apps:write', provided: 'apps:read' });
+    const other = seedTenant(t.db, { clientNumber: 2 });
+    const foreign = issueToken(t.db, 'client', other.clientId).token;
+    await refused('approve', { token: foreign, app_id: APP, enterprise_id: clientId }, 'access_denied', { header: null });
+  });
+
+  it('argument pairs: request_id_or_app_id_is_required, too_many_ids_provided, too_many_teams_provided', async () => {
+    await refused('approve', { enterprise_id: clientId }, 'request_id_or_app_id_is_required');
+    await refused('restrict', { app_id: APP, request_id: uuid(5), enterprise_id: clientId }, 'too_many_ids_provided');
+    await refused('approve', { app_id: APP, enterprise_id: clientId, team_id: WS1 }, 'too_many_teams_provided');
+    await refused('requests.cancel', { request_id: uuid(5), enterprise_id: clientId, team_id: WS1 }, 'too_many_teams_provided');
+    await refused('requests.list', {}, 'no_team_or_enterprise_provided');
+  });
+
+  it('ids: invalid_app_id, invalid_request_id, team_not_found (unknown or malformed)', async () => {
+    await refused('approve', { app_id: uuid(77), enterprise_id: clientId }, 'invalid_app_id');
+    await refused('approve', { app_id: 'A0123456', enterprise_id: clientId }, 'invalid_app_id');
+    await refused('approve', { request_id: uuid(77), enterprise_id: clientId }, 'invalid_request_id');
+    await refused('requests.cancel', { enterprise_id: clientId }, 'invalid_request_id');
+    await refused('approve', { app_id: APP, team_id: uuid(77) }, 'team_not_found');
+    await refused('approve', { app_id: APP, team_id: 'T0123' }, 'team_not_found');
+  });
+
+  it('invalid_scopes for an approval naming a scope the app does not request', async () => {
+    await refused('approve', { app_id: APP, enterprise_id: clientId, scopes: 'chat:write,admin' }, 'invalid_scopes');
+  });
+
+  it('body shape: invalid_arg_name, invalid_array_arg, invalid_arguments, invalid_form_data, invalid_post_type', async () => {
+    await refused('approve', { app_id: APP, enterprise_id: clientId, colour: 'red' }, 'invalid_arg_name');
+    await refused('approve', { app_id: [APP], enterprise_id: clientId }, 'invalid_array_arg', { json: true });
+    await refused('requests.list', { enterprise_id: clientId, limit: 'many' }, 'invalid_arguments');
+    await refused('requests.list', { enterprise_id: clientId, limit: 0 }, 'invalid_arguments');
+    const broken = await rest(yoga, 'POST', '/api/admin.apps.approve', { body: '{"app_id":', headers: { authorization: `Bearer ${token}` } });
+    expect(broken.body).toEqual({ ok: false, error: 'invalid_form_data' });
+    const xml = await rest(yoga, 'POST', '/api/admin.apps.approve', { body: '<x/>', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/xml' } });
+    expect(xml.body).toEqual({ ok: false, error: 'invalid_post_type' });
+  });
+
+  it('invalid_cursor, unknown_method, access_denied for an unknown enterprise, invalid_post_type for GET, invalid_form_data for a repeated key', async () => {
+    await refused('requests.list', { enterprise_id: clientId, cursor: 'not-a-cursor' }, 'invalid_cursor');
+    await refused('apps.teleport', { app_id: APP }, 'unknown_method');
+    await refused('approve', { app_id: APP, enterprise_id: uuid(404) }, 'access_denied');
+    await refused('approve', { app_id: APP, enterprise_id: 'E0123' }, 'invalid_arguments');
+    const get = await rest(yoga, 'GET', '/api/admin.apps.approve', { token });
+    expect(get.body).toEqual({ ok: false, error: 'invalid_post_type' });
+    const repeated = await rest(yoga, 'POST', '/api/admin.apps.approve', {
+      body: `token=${token}&app_id=${APP}&app_id=${APP}&enterprise_id=${clientId}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(repeated.body).toEqual({ ok: false, error: 'invalid_form_data' });
+  });
+
+  it('internal_error: an unexpected failure is masked', async () => {
+    t.sqlite.exec(`CREATE TRIGGER boom BEFORE INSERT ON workspace_app_decisions BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    const before = tableCounts(t.sqlite);
+    const res = await slack('approve', { app_id: APP, team_id: WS1 });
+    expect(res.body).toEqual({ ok: false, error: 'internal_error' });
+    expect(JSON.stringify(res.body)).not.toContain('fire');
+    expect(tableCounts(t.sqlite)).toEqual(before);
+  });
+});
+
+describe('codes from conditions other branches raise (mapped by their GraphQL code and reason)', () => {
+  it('RATE_LIMITED is ratelimited with HTTP 429 and Retry-After; UNAVAILABLE is service_unavailable; TOKEN_KIND is not_allowed_token_type', async () => {
+    const { slackProtocol } = await import('../src/routes/slack-protocol');
+    const { RouteError } = await import('../src/routes/table');
+    expect(slackProtocol.errorReply(new RouteError('RATE_LIMITED', 'slow down', { retryAfter: 12 }))).toEqual({
+      status: 429,
+      headers: { 'Retry-After': '12' },
+      body: { ok: false, error: 'ratelimited' },
+    });
+    expect(slackProtocol.errorReply(new RouteError('UNAVAILABLE', 'busy'))).toEqual({ status: 200, body: { ok: false, error: 'service_unavailable' } });
+    expect(slackProtocol.errorReply(new RouteError('FORBIDDEN', 'no', { reason: 'TOKEN_KIND' }))).toEqual({
+      status: 200,
+      body: { ok: false, error: 'not_allowed_token_type' },
+    });
+  });
+});
+
+describe('ratelimited through the real rate limiter', () => {
+  it('a token over its budget gets HTTP 429, Retry-After and {"ok":false,"error":"ratelimited"}, and nothing is written', async () => {
+    const limited = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000, rateLimitPerSecond: 1, rateLimitBurst: 1 } });
+    const call = () =>
+      limited.fetch('http://appgov.test/api/admin.apps.approve', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${token}&app_id=${APP}&team_id=${WS1}`,
+      });
+    expect(await (await call()).json()).toEqual({ ok: true });
+    const before = tableCounts(t.sqlite);
+    const refused = await call();
+    expect([refused.status, await refused.json(), Number(refused.headers.get('retry-after')) >= 1]).toEqual([429, { ok: false, error: 'ratelimited' }, true]);
+    expect(tableCounts(t.sqlite)).toEqual(before);
+  });
+});
+
+describe('service_unavailable through a real busy database', () => {
+  it('a write lock held by another process past APPGOV_WRITE_WAIT_MS is {"ok":false,"error":"service_unavailable"}, nothing written', async () => {
+    const { fileTenants } = await import('./helpers/resilience');
+    const Database = (await import('better-sqlite3')).default;
+    const s = fileTenants({ writeWaitMs: 100 });
+    const holder = new Database(s.path);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      const before = tableCounts(s.database.sqlite);
+      const res = await s.yoga.fetch('http://appgov.test/api/admin.apps.approve', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${s.hammer}` },
+        body: `app_id=${s.a.appIds[0]}&enterprise_id=${s.a.clientId}`,
+      });
+      expect([res.status, await res.json()]).toEqual([200, { ok: false, error: 'service_unavailable' }]);
+      expect(tableCounts(s.database.sqlite)).toEqual(before);
+    } finally {
+      holder.close();
+      s.database.close();
+      s.remove();
+    }
+  });
+});
