@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { useTrustedDocuments } from './auth/trusted-documents';
-import { loadConfig, type Config } from './config';
+import { defaultLimits, loadConfig, type Config, type RequestLimits } from './config';
 import { createContext, type Context } from './context';
 import { withWriteRetry } from './db/busy';
 import { checkHealth } from './db/health';
@@ -16,6 +16,12 @@ import { useRateLimit } from './rate-limit';
 import { createLogger, type Logger } from './observability/logger';
 import { useMetricsEndpoint, type AppgovMetrics } from './observability/metrics';
 import { noteUnexpectedError, requestIdOfError, useRequestLog } from './observability/request-log';
+import { useDocumentLimits } from './limits/document';
+import { useIntrospectionCost } from './limits/introspection';
+import { useMutationLimits } from './limits/mutations';
+import { boundedParserCache } from './limits/parse-cache';
+import { usePreflight } from './limits/preflight';
+import { useWellFormedStrings } from './limits/strings';
 import { schema } from './schema';
 import { exampleClientId } from './services/demo';
 
@@ -26,9 +32,10 @@ export interface YogaOptions {
   /**
    * Settings not given take their defaults (loadConfig of an empty environment), except the
    * per-token rate limits: they apply when any of them is given, as the server always does
-   * (tests and benchmarks that build a Yoga of their own are not throttled).
+   * (tests and benchmarks that build a Yoga of their own are not throttled). Request limits
+   * not given take their defaults for this maxBulkIds.
    */
-  config: Pick<Config, 'maxBulkIds'> & Partial<Config>;
+  config: Pick<Config, 'maxBulkIds'> & Partial<Omit<Config, 'limits'>> & { limits?: Partial<RequestLimits> };
   /** The database file as opened, so /health can tell when it was deleted or replaced. */
   file?: DatabaseFile | null;
   /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded demo served on loopback. */
@@ -50,6 +57,8 @@ export interface YogaOptions {
   metricsToken?: string;
   /** The OpenTelemetry plugin, when tracing is configured (see observability/tracing.ts). */
   tracing?: Plugin;
+  /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
+  parserCache?: ReturnType<typeof boundedParserCache>;
 }
 
 function domainErrorOf(error: unknown): AppgovError | null {
@@ -62,11 +71,13 @@ function domainErrorOf(error: unknown): AppgovError | null {
  * The schema edge for errors: a domain error becomes a GraphQL error with
  * `extensions.code` (UNAUTHENTICATED also sets HTTP 401 and
  * WWW-Authenticate). Anything unexpected is masked by Yoga's own masking
- * (INTERNAL_SERVER_ERROR, no message, no stack) and logged to stderr.
+ * (INTERNAL_SERVER_ERROR, no message, no stack) and logged to stderr. Masking
+ * is the same in every mode (`isDev` is ignored): Yoga's development mode
+ * would add `extensions.originalError` (SQL, file paths) to the answer.
  */
-function toClientError(error: unknown, message: string, isDev?: boolean): Error {
+function toClientError(error: unknown, message: string): Error {
   const domain = domainErrorOf(error);
-  if (!domain) return maskUnexpectedError(error, message, isDev);
+  if (!domain) return maskUnexpectedError(error, message, false);
   const located = error instanceof GraphQLError ? error : undefined;
   return new GraphQLError(located?.message ?? domain.message, {
     nodes: located?.nodes,
@@ -212,6 +223,7 @@ const RATE_LIMIT_SETTINGS = ['rateLimitPerSecond', 'rateLimitBurst', 'maxInFligh
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db } = options;
   const config = { ...loadConfig({}), ...options.config };
+  const limits = { ...defaultLimits(config.maxBulkIds), ...options.config.limits };
   const logger = options.logger ?? createLogger({ level: 'error' });
   const observability: Plugin[] = [
     ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
@@ -237,6 +249,8 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     maskedErrors: { maskError: toClientError },
     // A trusted document is named by `documentId` (GraphQL over HTTP's persisted documents).
     ...(config.trustedDocuments ? { extraParamNames: ['documentId'] } : {}),
+    maxRequestBodySize: limits.maxBodyBytes,
+    parserAndValidationCache: options.parserCache ?? boundedParserCache(limits.parseCacheBytes),
     logging: yogaLogging(logger),
     cors: corsFor(config.corsOrigins),
     // GraphiQL is served by useGraphiQLPage (inline bundle, compressed, cacheable) when enabled.
@@ -259,6 +273,11 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
         : []),
       // The routes' own fixed operations are trusted: they run on a caller's behalf, whatever the token kind.
       useTrustedDocumentsIfConfigured({ ...options, config, serverOperations: options.serverOperations ?? ROUTES.map((r) => r.operation) }),
+      useDocumentLimits(limits),
+      useWellFormedStrings(),
+      useIntrospectionCost(limits.maxIntrospectionValues),
+      useMutationLimits({ ...limits, maxBulkIds: config.maxBulkIds }),
+      usePreflight(),
       useRouteTable(options.routes ?? routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
     ],
   });

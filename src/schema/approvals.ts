@@ -1,4 +1,4 @@
-import { authorizeTarget } from '../auth/access';
+import { authorizeTarget, requireScope } from '../auth/access';
 import { approveApps, removeAppApprovals, restrictApps, type BulkFailure, type BulkResult } from '../services/approvals';
 import { builder } from './builder';
 
@@ -37,7 +37,7 @@ const BulkResultRef = builder.objectRef<BulkResult>('BulkResult').implement({
     }),
     changed: t.exposeIDList('changed', {
       description:
-        'The ids in `succeeded` whose state this call changed (or, in a dry run, would change). Empty when the call is repeated.',
+        'The ids in `succeeded` whose state this call changed (or, in a dry run, would change). Empty when the call is repeated. This is all a real call tells an apps:write-only token about prior state: which of the ids it named it changed.',
     }),
   }),
 });
@@ -76,11 +76,14 @@ for (const [name, run, what] of [
         reason: t.arg.string({ description: 'Why: at most 500 characters, recorded on every event this call writes.' }),
         dryRun: t.arg.boolean({
           defaultValue: false,
-          description: 'true: validate and return exactly the result the real call would give, but write nothing.',
+          description:
+            'true: validate and return exactly the result the real call would give, but write nothing. A dry run reveals current state, so it needs the apps:read scope as well.',
         }),
       },
       resolve: (_root, args, ctx) => {
         const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args, 'apps:write');
+        // A dry run writes nothing and reports the current state: it is a read.
+        if (args.dryRun) requireScope(principal, 'apps:read');
         const result = run(ctx.db, {
           clientId,
           workspaceId,

@@ -67,7 +67,7 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
       resolve: (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');
         try {
-          return getClientApp(ctx.db, client.id, args.id);
+          return getClientApp(ctx.db, client.id, args.id, 'id');
         } catch (error) {
           if (error instanceof NotFoundError) return null;
           throw error;
@@ -95,7 +95,7 @@ builder.queryField('client', (t) =>
       'One client. Needs the apps:read scope. Errors (with `client: null`): NOT_FOUND for an unknown client, FORBIDDEN for a client token of another client, BAD_USER_INPUT for an id that is not a UUID.',
     args: { id: t.arg.id({ required: true, description: 'The client id (UUID).' }) },
     resolve: (_root, args, ctx) => {
-      const { clientId, clientName } = authorizeClient(ctx.db, ctx.principal, args.id, 'apps:read');
+      const { clientId, clientName } = authorizeClient(ctx.db, ctx.principal, args.id, 'apps:read', 'id');
       return { id: clientId, name: clientName };
     },
   }),

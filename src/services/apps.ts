@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
 import { appVisibleSql, visibleAppRanges } from '../auth/app-visibility';
@@ -39,15 +39,25 @@ export interface ClientApp {
 
 const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
 
+/**
+ * A code name from a display name: Latin letters lose their accents, anything
+ * else becomes "-". A name with letters or digits that have no such spelling
+ * (日本語, Кириллица, عربى) would collapse to nothing, or lose what tells it
+ * apart: it gets a short hash of the whole name instead, so two such names
+ * never share a code name.
+ */
 export function codeNameFrom(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .normalize('NFKD')
+  const latin = name.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  const slug = latin
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
+    .slice(0, 55)
     .replace(/-+$/, '');
-  return slug || 'app';
+  // Letters or digits outside ASCII, left after the accents went: the slug alone would lose them.
+  const unspelled = latin.replace(/[\x00-\x7f]/g, '');
+  if (!/[\p{L}\p{N}]/u.test(unspelled)) return slug || 'app';
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return slug ? `${slug}-${hash}` : `app-${hash}`;
 }
 
 export function createApp(
@@ -215,8 +225,8 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
 }
 
 /** One app as this client sees it; NOT_FOUND when the catalog has no such app or the client may not see it (the same answer). */
-export function getClientApp(db: Db, clientId: string, rawAppId: string): ClientApp {
-  const appId = parseId(rawAppId, 'appId');
+export function getClientApp(db: Db, clientId: string, rawAppId: string, field = 'appId'): ClientApp {
+  const appId = parseId(rawAppId, field);
   const row = db.get<ClientAppRow | undefined>(sql`
     SELECT ${CLIENT_APP_COLUMNS}
     FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id

@@ -4,6 +4,7 @@ import { preparedPerDatabase, type Db } from '../db/open';
 import { clients } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { findDirectory } from './directories';
+import { checkText } from './fields';
 import { parseId } from './ids';
 
 export function validateName(name: string, field = 'name'): string {
@@ -11,6 +12,7 @@ export function validateName(name: string, field = 'name'): string {
   if (trimmed.length === 0 || trimmed.length > 200) {
     throw new BadUserInputError(`${field} must be 1 to 200 characters`, { field });
   }
+  checkText(trimmed, field);
   return trimmed;
 }
 
