@@ -8,6 +8,8 @@ declare module 'autocannon' {
     connections?: number;
     /** Seconds. */
     duration?: number;
+    /** Stop after this many requests instead of after `duration`. */
+    amount?: number;
     pipelining?: number;
     expectBody?: string;
     /** Called once per connection: sets that connection's own requests (headers, bodies). */

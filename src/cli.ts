@@ -4,10 +4,11 @@ import { createToken, listTokens, parseExpiry, revokeToken } from './auth/tokens
 import { ConfigError, loadConfig } from './config';
 import { DatabaseFileError, openDatabase } from './db/open';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
-import { AppgovError } from './errors';
+import { LIST_FORMATS, printPages, type ListFormat } from './cli-listing';
+import { AppgovError, ConflictError } from './errors';
 import { updateAppCatalog } from './services/app-decisions';
-import { createApp } from './services/apps';
-import { createClient } from './services/clients';
+import { createApp, listCatalogApps, type CatalogAppRow } from './services/apps';
+import { createClient, listClients, type ClientRow } from './services/clients';
 import { createDirectory } from './services/directories';
 import { createInstallRequest } from './services/install-requests';
 import { parseId } from './services/ids';
@@ -39,10 +40,17 @@ const USAGE = `usage: appgov <command> [options]     (database: APPGOV_DB, defau
                                                 issue a token; its secret is printed once
   token revoke --id UUID                        revoke a token for good
   token list                                    every token (never the secret)
+  client list [--limit N] [--json-array | --format jsonl|json]
+                                                the clients, by id
+  app list [--limit N] [--json-array | --format jsonl|json]
+                                                the catalog, by name
 
-Each command prints one JSON object on stdout.`;
+Each command prints one JSON object on stdout; the lists print one JSON object
+per line, or one JSON array with --json-array (--format json).`;
 
 class UsageError extends Error {}
+/** A list handler printed its own output. */
+class Printed {}
 /** Asked for help: usage on stdout, exit 0. */
 class HelpRequested extends Error {}
 
@@ -62,7 +70,8 @@ function parseOptions(args: string[], allowed: string[], required: string[], fla
       allowPositionals: false,
     }) as { values: Options });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // Node's message goes on to explain `--` for positionals: the first sentence is the point.
+    throw new UsageError((error as Error).message.split('. ')[0]!);
   }
   for (const name of flags) {
     if (values[name] !== undefined) values[name] = 'true';
@@ -73,7 +82,19 @@ function parseOptions(args: string[], allowed: string[], required: string[], fla
   return values;
 }
 
-function run(argv: string[]): Record<string, unknown> {
+/** --limit, and --format / --json-array, of the list commands. */
+function listOptions(o: Options): { limit: number | null; format: ListFormat } {
+  if (o.limit !== undefined && !/^[1-9]\d{0,8}$/.test(o.limit)) throw new UsageError(`--limit must be a whole number from 1; got "${o.limit}"`);
+  if (o.format !== undefined && !(LIST_FORMATS as readonly string[]).includes(o.format)) {
+    throw new UsageError(`--format must be one of ${LIST_FORMATS.join(', ')}; got "${o.format}"`);
+  }
+  if (o['json-array'] && o.format === 'jsonl') throw new UsageError('--json-array and --format jsonl contradict each other');
+  return { limit: o.limit === undefined ? null : Number(o.limit), format: o['json-array'] ? 'json' : ((o.format as ListFormat | undefined) ?? 'jsonl') };
+}
+
+const writeStdout = (text: string) => void process.stdout.write(text);
+
+function run(argv: string[]): Record<string, unknown> | Printed {
   const [command, action, ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') throw new HelpRequested();
   if (command === undefined) throw new UsageError('a command is required');
@@ -81,7 +102,7 @@ function run(argv: string[]): Record<string, unknown> {
   const commandLine = command === 'migrate' ? 'migrate' : `${command} ${action ?? ''}`.trim();
   const args = command === 'migrate' ? [action, ...rest].filter((a): a is string => a !== undefined) : rest;
   // Validate the arguments before touching the database, so a typo creates no file.
-  const handlers: Record<string, () => Record<string, unknown>> = {
+  const handlers: Record<string, () => Record<string, unknown> | Printed> = {
     migrate: () => {
       parseOptions(args, [], []);
       return withDb(() => ({ database: config.dbPath, migrated: true }));
@@ -99,15 +120,23 @@ function run(argv: string[]): Record<string, unknown> {
     'app create': () => {
       const o = parseOptions(args, ['name', 'code-name', 'id', 'scopes', 'owner-directory'], ['name'], ['hidden-from-market']);
       return withDb((db) => {
-        const app = createApp(db, {
-          name: o.name!,
-          ...(o.scopes !== undefined ? { scopes: scopeList(o.scopes) } : {}),
-          ...(o['owner-directory'] ? { ownerDirectoryId: o['owner-directory'] } : {}),
-          ...(o['hidden-from-market'] ? { hiddenFromMarket: true } : {}),
-          ...(o['code-name'] !== undefined ? { codeName: o['code-name'] } : {}),
-          ...(o.id ? { id: o.id } : {}),
-        });
-        return { id: app.id, codeName: app.codeName };
+        try {
+          const app = createApp(db, {
+            name: o.name!,
+            ...(o.scopes !== undefined ? { scopes: scopeList(o.scopes) } : {}),
+            ...(o['owner-directory'] ? { ownerDirectoryId: o['owner-directory'] } : {}),
+            ...(o['hidden-from-market'] ? { hiddenFromMarket: true } : {}),
+            ...(o['code-name'] !== undefined ? { codeName: o['code-name'] } : {}),
+            ...(o.id ? { id: o.id } : {}),
+          });
+          return { id: app.id, codeName: app.codeName };
+        } catch (error) {
+          if (error instanceof ConflictError && error.details.field === 'codeName') {
+            const hint = o['code-name'] === undefined ? 'it comes from the name; choose one with --code-name' : 'choose another --code-name';
+            throw new ConflictError(`${error.message}: ${hint}`, error.details);
+          }
+          throw error;
+        }
       });
     },
     'token create': () => {
@@ -167,6 +196,20 @@ function run(argv: string[]): Record<string, unknown> {
         return { id: request.id };
       });
     },
+    'client list': () => {
+      const list = listOptions(parseOptions(args, ['limit', 'format'], [], ['json-array']));
+      return withDb((db) => {
+        printPages<ClientRow>((last, limit) => listClients(db, { after: last?.id ?? null, limit }), list, writeStdout);
+        return new Printed();
+      });
+    },
+    'app list': () => {
+      const list = listOptions(parseOptions(args, ['limit', 'format'], [], ['json-array']));
+      return withDb((db) => {
+        printPages<CatalogAppRow>((last, limit) => listCatalogApps(db, { after: last, limit }), list, writeStdout);
+        return new Printed();
+      });
+    },
   };
   const handler = handlers[commandLine];
   if (!handler) throw new UsageError(`unknown command "${commandLine}"`);
@@ -182,16 +225,21 @@ function run(argv: string[]): Record<string, unknown> {
   }
 }
 
+/** Every message reads `appgov: <lowercase message>`; a leading name in capitals (PORT, UUID) stays as it is. */
+function cliMessage(message: string): string {
+  return `appgov: ${/^[A-Z](?![A-Z0-9_])/.test(message) ? message[0]!.toLowerCase() + message.slice(1) : message}`;
+}
+
 try {
   const result = run(process.argv.slice(2));
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (!(result instanceof Printed)) process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {
   if (error instanceof HelpRequested) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`appgov: ${error.message}\n\n${USAGE}\n`);
+    process.stderr.write(`${cliMessage(error.message)}\n\n${USAGE}\n`);
     process.exit(2);
   }
   if (error instanceof DatabaseFileError) {
@@ -199,8 +247,9 @@ try {
     process.exit(1);
   }
   if (error instanceof AppgovError || error instanceof ConfigError) {
-    process.stderr.write(`appgov: ${error.message}\n`);
+    process.stderr.write(`${cliMessage(error.message)}\n`);
     process.exit(1);
   }
-  throw error;
+  process.stderr.write(`${cliMessage(`unexpected error: ${error instanceof Error ? error.message : String(error)}`)}\n`);
+  process.exit(1);
 }

@@ -1,5 +1,6 @@
 import { readTrustedDocuments, type TrustedDocuments } from './auth/trusted-documents';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
+import { LOG_LEVELS, type LogLevel } from './observability/logger';
 
 /**
  * Environment → one typed, validated config object. Read once at start; a bad
@@ -40,6 +41,33 @@ export interface Config {
   requestTimeoutMs: number;
   /** Time to receive the request headers. */
   headersTimeoutMs: number;
+  /** APPGOV_LOG_LEVEL: the least severe level written to stderr. */
+  logLevel: LogLevel;
+  /** APPGOV_METRICS_TOKEN: serve /metrics to this bearer secret; null: no metrics. */
+  metricsToken: string | null;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT is set: trace operations with OpenTelemetry. */
+  tracing: boolean;
+  /** Request-level limits, checked before anything executes (src/limits/). */
+  limits: RequestLimits;
+}
+
+export interface RequestLimits {
+  /** Largest HTTP request body; the default fits a bulk call naming maxBulkIds ids as literals. */
+  maxBodyBytes: number;
+  /** Most lexical tokens one document may hold (each literal id is one token). */
+  maxTokens: number;
+  /** Most nested `{`, `[` and `(` in one document, introspection included. */
+  maxNesting: number;
+  /** Most aliased fields in one document. */
+  maxAliases: number;
+  /** Most directives in one document. */
+  maxDirectives: number;
+  /** Most values the introspection part of one operation may return (a full introspection is about 3,400). */
+  maxIntrospectionValues: number;
+  /** Most mutation fields one request may hold. */
+  maxMutationFields: number;
+  /** Bytes the parse and validation cache may hold (estimated); longer documents are never cached. */
+  parseCacheBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -115,9 +143,29 @@ function originsVar(env: Env, name: string): string[] {
   });
 }
 
+function logLevelVar(env: Env): LogLevel {
+  const raw = env.APPGOV_LOG_LEVEL?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`APPGOV_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.APPGOV_LOG_LEVEL}"`);
+  }
+  return raw as LogLevel;
+}
+
+/** A secret guards /metrics on the public port: long enough not to guess, and sendable in a header. */
+function metricsTokenVar(env: Env): string | null {
+  const raw = env.APPGOV_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return null;
+  if (!/^[\x21-\x7e]{24,256}$/.test(raw)) {
+    throw new ConfigError('APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces');
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
   const dbPath = env.APPGOV_DB?.trim() || './data/appgov.db';
+  const maxBulkIds = integerVar(env, 'APPGOV_MAX_BULK_IDS', 1000, 1, 100_000);
   const requestTimeoutMs = integerVar(env, 'APPGOV_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000);
   const headersTimeoutMs = integerVar(env, 'APPGOV_HEADERS_TIMEOUT_MS', 10_000, 1000, 3_600_000);
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -127,9 +175,10 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port: integerVar(env, 'PORT', 4000, 0, 65535),
     dbPath,
-    maxBulkIds: integerVar(env, 'APPGOV_MAX_BULK_IDS', 1000, 1, 100_000),
+    maxBulkIds,
     logSql: booleanVar(env, 'APPGOV_LOG_SQL'),
     production: env.NODE_ENV === 'production',
+    limits: loadLimits(env, maxBulkIds),
     trustedDocuments: trustedDocumentsVar(env),
     trustedDocumentsFor: tokenKindsVar(env, 'APPGOV_TRUSTED_DOCUMENTS_FOR', ['client']),
     dbBusyTimeoutMs: integerVar(env, 'APPGOV_DB_BUSY_TIMEOUT_MS', 10, 0, 1000),
@@ -142,5 +191,29 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnections: integerVar(env, 'APPGOV_MAX_CONNECTIONS', 1000, 1, 1_000_000),
     requestTimeoutMs,
     headersTimeoutMs,
+    logLevel: logLevelVar(env),
+    metricsToken: metricsTokenVar(env),
+    tracing: (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') !== '',
   };
+}
+
+/** Bytes one literal id takes in a document or in JSON variables: 36 characters, quotes, a separator, headroom. */
+const BYTES_PER_BULK_ID = 48;
+
+function loadLimits(env: Env, maxBulkIds: number): RequestLimits {
+  return {
+    maxBodyBytes: integerVar(env, 'APPGOV_MAX_BODY_BYTES', 65_536 + BYTES_PER_BULK_ID * maxBulkIds, 1024, 100_000_000),
+    maxTokens: integerVar(env, 'APPGOV_MAX_TOKENS', 2000 + maxBulkIds, 100, 1_000_000),
+    maxNesting: integerVar(env, 'APPGOV_MAX_NESTING', 32, 4, 1000),
+    maxAliases: integerVar(env, 'APPGOV_MAX_ALIASES', 100, 0, 10_000),
+    maxDirectives: integerVar(env, 'APPGOV_MAX_DIRECTIVES', 30, 0, 10_000),
+    maxIntrospectionValues: integerVar(env, 'APPGOV_MAX_INTROSPECTION_VALUES', 20_000, 100, 10_000_000),
+    maxMutationFields: integerVar(env, 'APPGOV_MAX_MUTATION_FIELDS', 1, 1, 1000),
+    parseCacheBytes: integerVar(env, 'APPGOV_PARSE_CACHE_BYTES', 16_777_216, 0, 1_000_000_000),
+  };
+}
+
+/** The limits a test or embedding gets when it names none: the defaults for this maxBulkIds. */
+export function defaultLimits(maxBulkIds = 1000): RequestLimits {
+  return loadLimits({}, maxBulkIds);
 }

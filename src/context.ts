@@ -3,6 +3,7 @@ import type { Principal } from './auth/principal';
 import type { Config } from './config';
 import type { Db } from './db/open';
 import { createLoaders, type Loaders } from './loaders';
+import type { AppgovMetrics } from './observability/metrics';
 
 /** Everything a resolver may use, built once per request. */
 export interface Context {
@@ -11,6 +12,8 @@ export interface Context {
   principal: Principal | null;
   loaders: Loaders;
   maxBulkIds: number;
+  /** Set when the server collects metrics. */
+  metrics?: AppgovMetrics;
 }
 
 export function createContext(db: Db, config: Pick<Config, 'maxBulkIds'>, request: Request): Context {

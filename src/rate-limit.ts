@@ -147,13 +147,14 @@ const PROBES = new Set(['/livez', '/health']);
  * concurrency bound, is turned away when its request arrives, before its body
  * is read or its document parsed, so refusing costs almost nothing.
  */
-export function useRateLimit(config: RateLimitConfig): Plugin {
+export function useRateLimit(config: RateLimitConfig, onRefused?: () => void): Plugin {
   const limiter = new RateLimiter(config);
   return {
     onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (PROBES.has(url.pathname)) return;
       const refused = limiter.precheck(budgetKey(request, serverContext));
       if (!refused) return;
+      onRefused?.();
       const { message, extensions } = rateLimitRefusal(refused.retryAfter, refused.reason);
       endResponse(
         new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: extensions.code, retryAfter: extensions.retryAfter } }] }), {
@@ -166,6 +167,7 @@ export function useRateLimit(config: RateLimitConfig): Plugin {
       const context = args.contextValue as { request: Request };
       const taken = limiter.acquire(budgetKey(context.request, context), requestCost(args.document, args.variableValues ?? undefined));
       if (!taken.ok) {
+        onRefused?.();
         setResultAndStopExecution({ errors: [rateLimitRefusal(taken.retryAfter, taken.reason)] });
         return;
       }

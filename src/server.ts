@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig, type Config } from './config';
-import { DatabaseFileError, openDatabase, StderrSqlLogger, type OpenedDatabase } from './db/open';
+import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
 import { createHttpServer, isLoopbackHost } from './http';
+import { createLogger, SqlLogger, type Logger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
 import { DEMO_CLIENT_ID, seedDemoIfEmpty } from './services/demo';
 import { createAppgovYoga } from './yoga';
 
@@ -17,11 +19,11 @@ function startupConfig(): Config {
 }
 
 /** A folder, a missing permission or a read-only file system: one line naming the variable, exit 1. */
-function startupDatabase(config: Config): OpenedDatabase {
+function startupDatabase(config: Config, logger: Logger): OpenedDatabase {
   try {
     return openDatabase(config.dbPath, {
       dbBusyTimeoutMs: config.dbBusyTimeoutMs,
-      ...(config.logSql ? { logger: new StderrSqlLogger() } : {}),
+      ...(config.logSql ? { logger: new SqlLogger(logger) } : {}),
     });
   } catch (error) {
     if (error instanceof DatabaseFileError) {
@@ -33,7 +35,11 @@ function startupDatabase(config: Config): OpenedDatabase {
 }
 
 const config = startupConfig();
-const database = startupDatabase(config);
+const logger = createLogger({ level: config.logLevel });
+const database = startupDatabase(config, logger);
+const metrics = config.metricsToken ? createMetrics() : undefined;
+// Only with an OTLP endpoint configured are the OpenTelemetry packages loaded at all.
+const tracing = config.tracing ? await (await import('./observability/tracing')).startTracing() : undefined;
 const demo = config.production ? null : seedDemoIfEmpty(database.db);
 // Any page a browser on this machine opens could read a token embedded in GraphiQL: only on loopback.
 const embedToken = demo !== null && config.graphiql && isLoopbackHost(config.host);
@@ -42,6 +48,9 @@ const yoga = createAppgovYoga({
   db: database.db,
   config,
   file: database.file,
+  logger,
+  ...(metrics && config.metricsToken ? { metrics, metricsToken: config.metricsToken } : {}),
+  ...(tracing ? { tracing: tracing.plugin } : {}),
   ...(demo ? { graphiqlClientId: demo.clientId } : {}),
   ...(demo && embedToken ? { graphiqlToken: demo.token } : {}),
 });
@@ -57,6 +66,7 @@ server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url: `${base}/graphql`, database: config.dbPath, metrics: Boolean(metrics), tracing: Boolean(tracing) }, 'listening');
   const lines = [`appgov is serving ${base}/graphql${config.graphiql ? ' (GraphiQL in a browser)' : ''} on ${config.dbPath}`];
   lines.push(`REST routes (the seeds' /v2 API) are listed at ${base}/v2/openapi.json`);
   if (demo) {
@@ -82,10 +92,10 @@ let closing = false;
 function shutDown(signal: string) {
   if (closing) return;
   closing = true;
-  console.error(`appgov: ${signal} received, closing`);
+  logger.info({ signal }, 'closing');
   server.close(() => {
     database.close();
-    process.exit(0);
+    void (tracing?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
   });
   server.closeIdleConnections();
   // Requests still running after 10 s are cut off rather than holding the process.

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { useTrustedDocuments } from './auth/trusted-documents';
-import { loadConfig, type Config } from './config';
+import { defaultLimits, loadConfig, type Config, type RequestLimits } from './config';
 import { createContext, type Context } from './context';
 import { withWriteRetry } from './db/busy';
 import { checkHealth } from './db/health';
@@ -13,7 +13,17 @@ import type { RouteTable } from './routes/compile';
 import { useRouteTable } from './routes/plugin';
 import { useGraphiQLPage } from './graphiql';
 import { useRateLimit } from './rate-limit';
+import { createLogger, type Logger } from './observability/logger';
+import { useMetricsEndpoint, type AppgovMetrics } from './observability/metrics';
+import { noteUnexpectedError, requestIdOfError, useRequestLog } from './observability/request-log';
+import { useDocumentLimits } from './limits/document';
+import { useIntrospectionCost } from './limits/introspection';
+import { useMutationLimits } from './limits/mutations';
+import { boundedParserCache } from './limits/parse-cache';
+import { usePreflight } from './limits/preflight';
+import { useWellFormedStrings } from './limits/strings';
 import { schema } from './schema';
+import { exampleClientId } from './services/demo';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
@@ -22,9 +32,10 @@ export interface YogaOptions {
   /**
    * Settings not given take their defaults (loadConfig of an empty environment), except the
    * per-token rate limits: they apply when any of them is given, as the server always does
-   * (tests and benchmarks that build a Yoga of their own are not throttled).
+   * (tests and benchmarks that build a Yoga of their own are not throttled). Request limits
+   * not given take their defaults for this maxBulkIds.
    */
-  config: Pick<Config, 'maxBulkIds'> & Partial<Config>;
+  config: Pick<Config, 'maxBulkIds'> & Partial<Omit<Config, 'limits'>> & { limits?: Partial<RequestLimits> };
   /** The database file as opened, so /health can tell when it was deleted or replaced. */
   file?: DatabaseFile | null;
   /** Pre-fills GraphiQL's headers with this token: only for a freshly seeded demo served on loopback. */
@@ -38,6 +49,16 @@ export interface YogaOptions {
   graphiqlClientId?: string;
   /** The HTTP routes to serve; default: every row of `src/routes` (tests pass their own). */
   routes?: RouteTable;
+  /** Structured logs, and then one line per request with its request id. Without: unexpected errors only, to stderr. */
+  logger?: Logger;
+  /** Collect Prometheus metrics (per server registry). */
+  metrics?: AppgovMetrics;
+  /** With `metrics`: serve them at /metrics to this bearer secret. */
+  metricsToken?: string;
+  /** The OpenTelemetry plugin, when tracing is configured (see observability/tracing.ts). */
+  tracing?: Plugin;
+  /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
+  parserCache?: ReturnType<typeof boundedParserCache>;
 }
 
 function domainErrorOf(error: unknown): AppgovError | null {
@@ -50,11 +71,13 @@ function domainErrorOf(error: unknown): AppgovError | null {
  * The schema edge for errors: a domain error becomes a GraphQL error with
  * `extensions.code` (UNAUTHENTICATED also sets HTTP 401 and
  * WWW-Authenticate). Anything unexpected is masked by Yoga's own masking
- * (INTERNAL_SERVER_ERROR, no message, no stack) and logged to stderr.
+ * (INTERNAL_SERVER_ERROR, no message, no stack) and logged to stderr. Masking
+ * is the same in every mode (`isDev` is ignored): Yoga's development mode
+ * would add `extensions.originalError` (SQL, file paths) to the answer.
  */
-function toClientError(error: unknown, message: string, isDev?: boolean): Error {
+function toClientError(error: unknown, message: string): Error {
   const domain = domainErrorOf(error);
-  if (!domain) return maskUnexpectedError(error, message, isDev);
+  if (!domain) return maskUnexpectedError(error, message, false);
   const located = error instanceof GraphQLError ? error : undefined;
   return new GraphQLError(located?.message ?? domain.message, {
     nodes: located?.nodes,
@@ -69,16 +92,26 @@ function toClientError(error: unknown, message: string, isDev?: boolean): Error 
   });
 }
 
-/** Logs go to stderr. Expected domain errors (bad input, 401, …) are answers, not incidents: not logged. */
-const stderrLogger = {
-  debug: () => {},
-  info: (...args: unknown[]) => console.error(...args),
-  warn: (...args: unknown[]) => console.error(...args),
-  error: (...args: unknown[]) => {
-    if (args.length === 1 && domainErrorOf(args[0])) return;
-    console.error(...args);
-  },
-};
+/**
+ * Yoga's own log calls, into the structured log. Expected domain errors (bad input, 401, …)
+ * are answers, not incidents: not logged. An unexpected error is logged whole, with the
+ * request id it happened in; the client saw only "Unexpected error.".
+ */
+function yogaLogging(logger: Logger) {
+  // Yoga logs a few debug lines per request: when debug is off, not even their arguments are packed.
+  const debugEnabled = logger.isLevelEnabled('debug');
+  return {
+    debug: debugEnabled ? (...args: unknown[]) => logger.debug({ args }, 'yoga') : () => {},
+    info: (...args: unknown[]) => logger.info({ args }, 'yoga'),
+    warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
+    error: (...args: unknown[]) => {
+      const [error] = args;
+      if (args.length === 1 && domainErrorOf(error)) return;
+      const cause = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+      logger.error({ requestId: requestIdOfError(error), err: cause }, 'unexpected error');
+    },
+  };
+}
 
 /**
  * graphql-js reports a variable that does not fit its type ("Variable "$appIds" got invalid
@@ -133,31 +166,46 @@ function corsFor(origins: readonly string[]) {
   };
 }
 
-export const EXAMPLE_OPERATION = (clientId: string) => `# Approve two apps for the demo client. Run it twice:
-# the second call succeeds and writes nothing (idempotent).
-# The last id is well-formed but not in the catalog.
+export const TOKEN_HINT = `# Send a token: in the Headers tab below, {"Authorization": "Bearer <token>"}.
+# No token yet? Make one with: npx appgov token create --kind internal --name me
+`;
+
+/**
+ * GraphiQL's pre-filled example: one operation, so one click on ▶ runs it. It asks
+ * for `changed`, so running it again shows the idempotency.
+ */
+export const EXAMPLE_OPERATION = (clientId: string, options: { tokenHint?: boolean } = {}) => `${options.tokenHint ? TOKEN_HINT : ''}# Approve two apps for one client. Run it twice: the second call succeeds,
+# \`changed\` is empty and nothing is written (idempotent).
+# The last id is well-formed but not in the catalog: it comes back in \`failed\`.
 mutation Approve {
   approveApps(
     clientId: "${clientId}"
     appIds: ["f1a2b3c4-d5e6-7890-abcd-ef1234567890", "3c9e7a5b-1d2f-4a6c-8e0b-5f7a9c1e3d2b", "ffffffff-ffff-ffff-ffff-ffffffffffff"]
   ) {
     succeeded
+    changed
     failed { id error code }
   }
 }
+`;
 
-query Apps {
-  client(id: "${clientId}") {
-    name
-    apps(first: 10) {
-      nodes {
-        name isApproved approvedAt
-        history(first: 3) { nodes { type createdAt actor { name } ... on ApprovalStatusChangedEvent { wasApproved isApproved } } }
-      }
-    }
-  }
+/** With no client to name yet, the example asks who the token is. */
+export const EXAMPLE_WITHOUT_CLIENT = `${TOKEN_HINT}# There is no client yet: npx appgov client create --name "Acme"
+{
+  viewer { id kind name scopes }
 }
 `;
+
+/**
+ * The example names the given client, else the one the database has (the demo
+ * client first), so GraphiQL opens with a working example after a restart too;
+ * without a token in its headers, the example says how to get one.
+ */
+export function graphiqlDefaultQuery(db: Db, options: Pick<YogaOptions, 'graphiqlClientId' | 'graphiqlToken'>): string {
+  const clientId = options.graphiqlClientId ?? exampleClientId(db);
+  const tokenHint = !options.graphiqlToken;
+  return clientId ? EXAMPLE_OPERATION(clientId, { tokenHint }) : EXAMPLE_WITHOUT_CLIENT;
+}
 
 /** APPGOV_TRUSTED_DOCUMENTS set: only the manifest's operations for the configured token kinds. */
 function useTrustedDocumentsIfConfigured({ db, config, serverOperations }: YogaOptions): Plugin {
@@ -175,9 +223,25 @@ const RATE_LIMIT_SETTINGS = ['rateLimitPerSecond', 'rateLimitBurst', 'maxInFligh
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db } = options;
   const config = { ...loadConfig({}), ...options.config };
+  const limits = { ...defaultLimits(config.maxBulkIds), ...options.config.limits };
+  const logger = options.logger ?? createLogger({ level: 'error' });
+  const observability: Plugin[] = [
+    ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
+    ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
+    ...(options.tracing ? [options.tracing] : []),
+  ];
   return createYoga<Record<string, never>, Context>({
     schema: withWriteRetry(schema, config.writeWaitMs),
-    context: ({ request }) => createContext(db, config, request),
+    context: ({ request }) => {
+      try {
+        const context = createContext(db, config, request);
+        if (options.metrics) context.metrics = options.metrics;
+        return context;
+      } catch (error) {
+        if (!domainErrorOf(error)) noteUnexpectedError(error, request);
+        throw error;
+      }
+    },
     graphqlEndpoint: '/graphql',
     // Yoga's own check only proves the process is up; /health (below) also asks the database.
     healthCheckEndpoint: '/livez',
@@ -185,27 +249,35 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     maskedErrors: { maskError: toClientError },
     // A trusted document is named by `documentId` (GraphQL over HTTP's persisted documents).
     ...(config.trustedDocuments ? { extraParamNames: ['documentId'] } : {}),
-    logging: stderrLogger,
+    maxRequestBodySize: limits.maxBodyBytes,
+    parserAndValidationCache: options.parserCache ?? boundedParserCache(limits.parseCacheBytes),
+    logging: yogaLogging(logger),
     cors: corsFor(config.corsOrigins),
     // GraphiQL is served by useGraphiQLPage (inline bundle, compressed, cacheable) when enabled.
     graphiql: false,
     // useRouteTable stays last: every request-level plugin before it also runs for REST calls.
     plugins: [
+      ...observability,
       useSelectionOrderExecution(),
       useDatabaseHealth(db, options.file),
       useVariableErrorCodes(),
-      ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined) ? [useRateLimit(config)] : []),
+      ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined) ? [useRateLimit(config, options.metrics ? () => options.metrics!.recordRateLimited() : undefined)] : []),
       ...(config.graphiql
         ? [
             useGraphiQLPage({
               title: 'appgov',
-              ...(options.graphiqlClientId ? { defaultQuery: EXAMPLE_OPERATION(options.graphiqlClientId) } : {}),
+              defaultQuery: graphiqlDefaultQuery(db, options),
               ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
             }),
           ]
         : []),
       // The routes' own fixed operations are trusted: they run on a caller's behalf, whatever the token kind.
       useTrustedDocumentsIfConfigured({ ...options, config, serverOperations: options.serverOperations ?? ROUTES.map((r) => r.operation) }),
+      useDocumentLimits(limits),
+      useWellFormedStrings(),
+      useIntrospectionCost(limits.maxIntrospectionValues),
+      useMutationLimits({ ...limits, maxBulkIds: config.maxBulkIds }),
+      usePreflight(),
       useRouteTable(options.routes ?? routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
     ],
   });

@@ -78,14 +78,19 @@ describe('the appgov command', () => {
   it.each([
     [['token', 'create', '--kind', 'directory'], 1, 'a directory token needs the directory it acts for'],
     [['token', 'create', '--kind', 'internal', '--directory', 'd1e2c3b4-a5f6-4789-8abc-def012345678'], 1, 'only a directory token takes a directory'],
-    [['client', 'create', '--name', 'X', '--directory', 'ffffffff-ffff-4fff-8fff-ffffffffffff'], 1, 'Directory not found'],
-    [['app', 'create', '--name', 'Y', '--hidden-from-market=yes'], 2, "Option '--hidden-from-market' does not take an argument"],
+    [['client', 'create', '--name', 'X', '--directory', 'ffffffff-ffff-4fff-8fff-ffffffffffff'], 1, 'appgov: directory not found'],
+    [['app', 'create', '--name', 'Y', '--hidden-from-market=yes'], 2, "appgov: option '--hidden-from-market' does not take an argument"],
     [['client', 'create'], 2, '--name is required'],
-    [['client', 'create', '--name', 'X', '--colour', 'red'], 2, "Unknown option '--colour'"],
+    [['client', 'create', '--name', 'X', '--colour', 'red'], 2, "appgov: unknown option '--colour'\n"],
     [['token', 'create', '--kind', 'root'], 2, '--kind must be one of internal, client, directory; got "root"'],
     [['token', 'create', '--kind', 'client'], 1, 'a client token needs the client it is bound to'],
     [['token', 'create', '--kind', 'internal', '--scopes', 'apps:admin'], 1, 'unknown scopes: apps:admin'],
-    [['app', 'create', '--name', 'Paper Trail 2', '--code-name', 'paper-trail'], 1, 'The code name "paper-trail" is taken'],
+    [['app', 'create', '--name', 'Paper Trail 2', '--code-name', 'paper-trail'], 1, 'appgov: the code name "paper-trail" is taken: choose another --code-name\n'],
+    [['app', 'create', '--name', 'Paper  Trail'], 1, 'appgov: the code name "paper-trail" is taken: it comes from the name; choose one with --code-name\n'],
+    [['client', 'create', '--name', 'Again', '--id', 'aa7cf840-9ca9-46a3-9778-9015d6580d50'], 1, 'appgov: a client with id aa7cf840-9ca9-46a3-9778-9015d6580d50 already exists\n'],
+    [['client', 'list', '--limit', '0'], 2, 'appgov: --limit must be a whole number from 1; got "0"\n'],
+    [['app', 'list', '--format', 'xml'], 2, 'appgov: --format must be one of jsonl, json; got "xml"\n'],
+    [['app', 'list', '--json-array', '--format', 'jsonl'], 2, 'appgov: --json-array and --format jsonl contradict each other\n'],
     [['app', 'create', '--name', 'Bad', '--code-name', 'Bad Name'], 1, 'code name must be'],
     [['bogus'], 2, 'unknown command "bogus"'],
     [[], 2, 'a command is required'],
@@ -94,5 +99,30 @@ describe('the appgov command', () => {
     expect(result.code).toBe(code);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(message);
+    // One style for every message: "appgov: " and a lowercase start.
+    expect(result.stderr).toMatch(/^appgov: [-a-z"]/);
+  }, 30_000);
+
+  it('lists clients (by id) and the catalog (by name) as JSON lines, or one JSON array, up to --limit', async () => {
+    const globex = { id: 'aa7cf840-9ca9-46a3-9778-9015d6580d50', name: 'Globex', createdAt: expect.any(String) };
+    expect((await appgov('client', 'create', '--name', 'Initech', '--id', '00000000-0000-4000-8000-000000000001')).code).toBe(0);
+    const initech = { id: '00000000-0000-4000-8000-000000000001', name: 'Initech', createdAt: expect.any(String) };
+    // An earlier test created the business "Bakery" with a random id: it sorts among them by id.
+    const clients = await appgov('client', 'list');
+    expect(clients.code).toBe(0);
+    expect(clients.stdout.endsWith('\n')).toBe(true);
+    const listed = clients.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; name: string });
+    expect(listed.map((c) => c.id)).toEqual(listed.map((c) => c.id).sort());
+    expect(listed.filter((c) => c.name !== 'Bakery')).toEqual([initech, globex]);
+    expect(listed.map((c) => c.name).sort()).toEqual(['Bakery', 'Globex', 'Initech']);
+    expect(JSON.parse((await appgov('client', 'list', '--json-array')).stdout)).toEqual(listed);
+    expect(JSON.parse((await appgov('client', 'list', '--format', 'json', '--limit', '1')).stdout)).toEqual([initech]);
+
+    expect((await appgov('app', 'create', '--name', 'abacus')).code).toBe(0);
+    const apps = (await appgov('app', 'list')).stdout.trim().split('\n').map((line) => JSON.parse(line));
+    // "Booking" comes from the directory test above.
+    expect(apps.map((a) => a.name)).toEqual(['abacus', 'Booking', 'Paper Trail']);
+    expect(apps[2]).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), codeName: 'paper-trail', name: 'Paper Trail', scopes: [], createdAt: expect.any(String) });
+    expect((await appgov('app', 'list', '--limit', '1')).stdout.trim().split('\n').map((line) => JSON.parse(line).name)).toEqual(['abacus']);
   }, 30_000);
 });

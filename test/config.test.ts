@@ -22,6 +22,37 @@ describe('loadConfig', () => {
       maxConnections: 1000,
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
+      logLevel: 'info',
+      metricsToken: null,
+      tracing: false,
+      limits: {
+        maxBodyBytes: 65_536 + 48 * 1000,
+        maxTokens: 3000,
+        maxNesting: 32,
+        maxAliases: 100,
+        maxDirectives: 30,
+        maxIntrospectionValues: 20_000,
+        maxMutationFields: 1,
+        parseCacheBytes: 16_777_216,
+      },
+    });
+  });
+
+  it('sizes the body and token limits to fit the largest legal bulk call', () => {
+    const { limits } = loadConfig({ APPGOV_MAX_BULK_IDS: '20000' });
+    expect(limits.maxBodyBytes).toBe(65_536 + 48 * 20_000);
+    expect(limits.maxTokens).toBe(22_000);
+  });
+
+  it('reads every limit', () => {
+    expect(
+      loadConfig({
+        APPGOV_MAX_BODY_BYTES: '2048', APPGOV_MAX_TOKENS: '500', APPGOV_MAX_NESTING: '10', APPGOV_MAX_ALIASES: '0',
+        APPGOV_MAX_DIRECTIVES: '5', APPGOV_MAX_INTROSPECTION_VALUES: '5000', APPGOV_MAX_MUTATION_FIELDS: '3', APPGOV_PARSE_CACHE_BYTES: '0',
+      }).limits,
+    ).toEqual({
+      maxBodyBytes: 2048, maxTokens: 500, maxNesting: 10, maxAliases: 0, maxDirectives: 5, maxIntrospectionValues: 5000,
+      maxMutationFields: 3, parseCacheBytes: 0,
     });
   });
 
@@ -31,12 +62,24 @@ describe('loadConfig', () => {
     ).toMatchObject({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true, graphiql: false });
   });
 
+  it('reads the operations variables', () => {
+    expect(
+      loadConfig({ APPGOV_LOG_LEVEL: 'DEBUG', APPGOV_METRICS_TOKEN: 'm'.repeat(24), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }),
+    ).toEqual(expect.objectContaining({ logLevel: 'debug', metricsToken: 'm'.repeat(24), tracing: true }));
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT must be a whole number from 0 to 65535; got "eighty"'],
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535; got "70000"'],
     [{ APPGOV_MAX_BULK_IDS: '0' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "0"'],
     [{ APPGOV_MAX_BULK_IDS: '1.5' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "1.5"'],
+    [{ APPGOV_MAX_TOKENS: '99' }, 'APPGOV_MAX_TOKENS must be a whole number from 100 to 1000000; got "99"'],
+    [{ APPGOV_MAX_MUTATION_FIELDS: '0' }, 'APPGOV_MAX_MUTATION_FIELDS must be a whole number from 1 to 1000; got "0"'],
+    [{ APPGOV_MAX_BODY_BYTES: '1e6' }, 'APPGOV_MAX_BODY_BYTES must be a whole number from 1024 to 100000000; got "1e6"'],
     [{ APPGOV_LOG_SQL: 'yes' }, 'APPGOV_LOG_SQL must be 1, 0, true or false; got "yes"'],
+    [{ APPGOV_LOG_LEVEL: 'loud' }, 'APPGOV_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud"'],
+    [{ APPGOV_METRICS_TOKEN: 'short' }, 'APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces'],
+    [{ APPGOV_METRICS_TOKEN: `${'m'.repeat(24)} x` }, 'APPGOV_METRICS_TOKEN must be 24 to 256 printable characters without spaces'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

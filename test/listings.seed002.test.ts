@@ -33,7 +33,7 @@ function planOfLast(): string {
 describe('seed-002 listings page by index seek, and pages neither skip nor repeat', () => {
   it.each([
     ['Client.workspaces', (after?: string) => listWorkspaces(db, { clientId: CLIENT, first: 2, ...(after ? { after } : {}) }), 'workspaces_client_name_idx (client_id=? AND <expr>>?)', 6],
-    ['Workspace.apps', (after?: string) => listWorkspaceApps(db, { workspace: ws, first: 2, ...(after ? { after } : {}) }), 'apps_sort_name_idx (<expr>>?)', 5],
+    ['Workspace.apps', (after?: string) => listWorkspaceApps(db, { workspace: ws, first: 2, ...(after ? { after } : {}) }), 'apps_owner_name_idx (owner_directory_id=? AND <expr>>?)', 5],
   ] as const)('%s', (_name, list, index, total) => {
     const seen: string[] = [];
     let after: string | undefined;

@@ -57,7 +57,7 @@ describe('POST /v2/clients/{client_id}/apps/approval (seed 000)', () => {
         message:
           'appIds has ids that are not a UUID (8-4-4-4-12 hexadecimal): "g2b3c4d5-e6f7-8901-bcde-f12345678901", "h3c4d5e6-f7a8-9012-cdef-234567890123"',
         field: 'appIds',
-        invalidIds: ['g2b3c4d5-e6f7-8901-bcde-f12345678901', 'h3c4d5e6-f7a8-9012-cdef-234567890123'],
+        invalidCount: 2,
       },
     });
     expect(tableCounts(t.sqlite)).toEqual(before);

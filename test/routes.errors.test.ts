@@ -52,7 +52,7 @@ describe('400: the shape of the body (checked by the route) and its values (by t
     [
       'an id that is not a UUID',
       { app_ids: ['f1a2b3c4'] },
-      { code: 'BAD_USER_INPUT', message: 'appIds has an id that is not a UUID (8-4-4-4-12 hexadecimal): "f1a2b3c4"', field: 'appIds', invalidIds: ['f1a2b3c4'] },
+      { code: 'BAD_USER_INPUT', message: 'appIds has an id that is not a UUID (8-4-4-4-12 hexadecimal): "f1a2b3c4"', field: 'appIds', invalidCount: 1 },
     ],
     [
       'too many ids',

@@ -31,9 +31,11 @@ export function authorizeClient(
   principal: Principal | null,
   rawClientId: string,
   scope: Scope,
+  /** The argument as the client wrote it, for `extensions.field`. */
+  field = 'clientId',
 ): { principal: Principal; clientId: string; clientName: string } {
   if (!principal) throw new UnauthenticatedError();
-  const clientId = parseId(rawClientId, 'clientId');
+  const clientId = parseId(rawClientId, field);
   requireScope(principal, scope);
   if (principal.kind === 'client' && principal.clientId !== clientId) {
     throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });

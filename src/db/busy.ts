@@ -1,3 +1,4 @@
+import type { Context } from '../context';
 import { GraphQLObjectType, GraphQLSchema, type GraphQLFieldConfigMap } from 'graphql';
 import { UnavailableError } from '../errors';
 
@@ -32,7 +33,12 @@ function busyRefusal(deadlineMs: number): UnavailableError {
  * Retry-After). A busy attempt wrote nothing (its transaction rolled back),
  * so repeating it is safe.
  */
-export async function retryWhileBusy<T>(work: () => T | Promise<T>, deadlineMs: number): Promise<T> {
+export async function retryWhileBusy<T>(
+  work: () => T | Promise<T>,
+  deadlineMs: number,
+  /** Told of every wait (seconds), for the busy-wait metrics. */
+  onWait?: (seconds: number) => void,
+): Promise<T> {
   const giveUpAt = Date.now() + deadlineMs;
   for (let backoff = FIRST_BACKOFF_MS; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
     try {
@@ -41,7 +47,9 @@ export async function retryWhileBusy<T>(work: () => T | Promise<T>, deadlineMs: 
       if (!isBusyError(error)) throw error;
       const left = giveUpAt - Date.now();
       if (left <= 0) throw busyRefusal(deadlineMs);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(backoff, left)));
+      const wait = Math.min(backoff, left);
+      onWait?.(wait / 1000);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
@@ -60,7 +68,13 @@ export function withWriteRetry(schema: GraphQLSchema, deadlineMs: number): Graph
   for (const [name, field] of Object.entries(config.fields)) {
     const resolve = field.resolve;
     fields[name] = resolve
-      ? { ...field, resolve: (source, args, context, info) => retryWhileBusy(() => resolve(source, args, context, info), deadlineMs) }
+      ? {
+          ...field,
+          resolve: (source, args, context, info) =>
+            retryWhileBusy(() => resolve(source, args, context, info), deadlineMs, (seconds) =>
+              (context as Partial<Pick<Context, 'metrics'>>).metrics?.recordDatabaseBusyWait(seconds),
+            ),
+        }
       : field;
   }
   const retrying = new GraphQLObjectType({ ...config, fields });

@@ -130,13 +130,3 @@ export function preparedPerDatabase<T>(build: (db: Db) => T): (db: Db) => T {
     return query;
   };
 }
-
-/** `APPGOV_LOG_SQL=1`: one line per executed statement on stderr, each starting with `sql `. */
-export class StderrSqlLogger implements Logger {
-  logQuery(query: string, params: unknown[]): void {
-    const oneLine = query.replace(/\s+/g, ' ').trim();
-    let shownParams = params.length ? JSON.stringify(params) : '';
-    if (shownParams.length > 300) shownParams = `${shownParams.slice(0, 300)}… (${params.length} params)`;
-    process.stderr.write(`sql ${oneLine}${shownParams ? ` -- params: ${shownParams}` : ''}\n`);
-  }
-}

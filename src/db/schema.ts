@@ -42,6 +42,8 @@ export const apps = sqliteTable(
   (t) => [
     // Client.apps pages by (lower(name), id): keyset pagination needs this order indexed.
     index('apps_sort_name_idx').on(sql`lower(${t.name})`, t.id),
+    // Client.apps and Workspace.apps read the public range (owner NULL) and one directory's range, each in (lower(name), id) order.
+    index('apps_owner_name_idx').on(t.ownerDirectoryId, sql`lower(${t.name})`, t.id),
   ],
 );
 

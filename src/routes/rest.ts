@@ -32,7 +32,7 @@ export const REST_ERROR_SCHEMA: JsonSchema = {
         code: { type: 'string', description: 'The GraphQL API\'s `extensions.code` (BAD_USER_INPUT, NOT_FOUND, …).' },
         message: { type: 'string', description: 'The same message the GraphQL API gives.' },
       },
-      additionalProperties: { description: 'The GraphQL error\'s other extensions, e.g. `field`, `invalidIds`.' },
+      additionalProperties: { description: 'The GraphQL error\'s other extensions, e.g. `field`, `invalidCount`.' },
     },
   },
 };

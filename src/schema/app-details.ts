@@ -59,7 +59,7 @@ builder.queryField('app', (t) =>
   t.field({
     type: AppRef,
     description:
-      "One app as one client sees it, for a detail view. Needs the apps:read scope. Unlike Client.app, an unknown app is an error: NOT_FOUND for an unknown client or app, FORBIDDEN for another client's token, BAD_USER_INPUT for a malformed id.",
+      "One app as one client sees it, for a detail view. Needs the apps:read scope. Unlike Client.app, an unknown app is an error: NOT_FOUND for an unknown client or app (a private app of another directory than the client's is unknown to it), FORBIDDEN for another client's token, BAD_USER_INPUT for a malformed id.",
     args: clientAppArgs,
     resolve: (_root, args, ctx) => {
       const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');

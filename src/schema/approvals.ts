@@ -1,11 +1,11 @@
-import { authorizeTarget } from '../auth/access';
+import { authorizeTarget, requireScope } from '../auth/access';
 import { approveApps, removeAppApprovals, restrictApps, type BulkFailure, type BulkResult } from '../services/approvals';
 import { builder } from './builder';
 
 const BulkErrorCodeEnum = builder.enumType('BulkErrorCode', {
   description: 'Why one id of a bulk call failed.',
   values: {
-    APP_NOT_FOUND: { value: 'APP_NOT_FOUND', description: 'The id is a well-formed UUID, but the catalog has no such app.' },
+    APP_NOT_FOUND: { value: 'APP_NOT_FOUND', description: 'The id is a well-formed UUID, but the catalog has no such app that this client may see (a private app of another directory is reported exactly as an unknown one).' },
     APP_RESTRICTED_ORG_WIDE: {
       value: 'APP_RESTRICTED_ORG_WIDE',
       description: 'approveApps with a workspaceId: the app is restricted at org level, which beats any workspace approval.',
@@ -37,7 +37,7 @@ const BulkResultRef = builder.objectRef<BulkResult>('BulkResult').implement({
     }),
     changed: t.exposeIDList('changed', {
       description:
-        'The ids in `succeeded` whose state this call changed (or, in a dry run, would change). Empty when the call is repeated.',
+        'The ids in `succeeded` whose state this call changed (or, in a dry run, would change). Empty when the call is repeated. This is all a real call tells an apps:write-only token about prior state: which of the ids it named it changed.',
     }),
   }),
 });
@@ -76,12 +76,15 @@ for (const [name, run, what] of [
         reason: t.arg.string({ description: 'Why: at most 500 characters, recorded on every event this call writes.' }),
         dryRun: t.arg.boolean({
           defaultValue: false,
-          description: 'true: validate and return exactly the result the real call would give, but write nothing.',
+          description:
+            'true: validate and return exactly the result the real call would give, but write nothing. A dry run reveals current state, so it needs the apps:read scope as well.',
         }),
       },
       resolve: (_root, args, ctx) => {
         const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args, 'apps:write');
-        return run(ctx.db, {
+        // A dry run writes nothing and reports the current state: it is a read.
+        if (args.dryRun) requireScope(principal, 'apps:read');
+        const result = run(ctx.db, {
           clientId,
           workspaceId,
           appIds: args.appIds,
@@ -90,6 +93,8 @@ for (const [name, run, what] of [
           reason: args.reason,
           dryRun: args.dryRun ?? false,
         });
+        if (!args.dryRun) ctx.metrics?.recordBulkIds(name, result);
+        return result;
       },
     }),
   );

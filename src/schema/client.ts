@@ -44,7 +44,8 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
     apps: t.field({
       type: AppConnection,
       description:
-        "Every catalog app with this client's state for it (UNRESOLVED until decided), filtered and ordered (default: by name). Filters combine with AND. Needs the apps:read scope.",
+        "Every catalog app this client may see, with this client's state for it (UNRESOLVED until decided), filtered and ordered (default: by name). Filters combine with AND. Needs the apps:read scope. " +
+        "A client sees public apps (no owner directory) and the private apps of its own directory (a business's directory; a direct customer has none): another directory's private app is never listed, and to this client every call on it answers exactly as for an unknown app (NOT_FOUND, null, or APP_NOT_FOUND in `failed`).",
       args: {
         ...pageArgs,
         approved: t.arg.boolean({ description: 'true: only approved apps; false: only apps that are not approved; absent: all.' }),
@@ -61,12 +62,12 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
     app: t.field({
       type: AppRef,
       nullable: true,
-      description: 'One catalog app as this client sees it; null when the catalog has no app with that id.',
+      description: 'One catalog app as this client sees it; null when the catalog has no app with that id, or it is a private app of a directory other than this client\'s (the same answer).',
       args: { id: t.arg.id({ required: true, description: 'The app id (UUID).' }) },
       resolve: (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');
         try {
-          return getClientApp(ctx.db, client.id, args.id);
+          return getClientApp(ctx.db, client.id, args.id, 'id');
         } catch (error) {
           if (error instanceof NotFoundError) return null;
           throw error;
@@ -94,7 +95,7 @@ builder.queryField('client', (t) =>
       'One client. Needs the apps:read scope. Errors (with `client: null`): NOT_FOUND for an unknown client, FORBIDDEN for a client token of another client, BAD_USER_INPUT for an id that is not a UUID.',
     args: { id: t.arg.id({ required: true, description: 'The client id (UUID).' }) },
     resolve: (_root, args, ctx) => {
-      const { clientId, clientName } = authorizeClient(ctx.db, ctx.principal, args.id, 'apps:read');
+      const { clientId, clientName } = authorizeClient(ctx.db, ctx.principal, args.id, 'apps:read', 'id');
       return { id: clientId, name: clientName };
     },
   }),

@@ -58,7 +58,7 @@ WorkspaceRef.implement({
     clientId: t.exposeID('clientId', { description: 'The client the workspace belongs to.' }),
     apps: t.field({
       type: WorkspaceAppConnection,
-      description: 'Every catalog app with its effective resolution in this workspace and where it comes from, by name. Needs the apps:read scope.',
+      description: 'Every catalog app the workspace\'s client may see (public apps and its own directory\'s private apps, as Client.apps) with its effective resolution in this workspace and where it comes from, by name. Needs the apps:read scope.',
       args: pageArgs,
       resolve: (workspace, args, ctx) => {
         requireClientScope(ctx.principal, workspace.clientId, 'apps:read');

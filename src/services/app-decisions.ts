@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { appVisibleSql } from '../auth/app-visibility';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { Resolution } from '../db/schema';
@@ -61,7 +62,8 @@ export function decideApp(
       }
       let scopes = input.scopes ? [...new Set(input.scopes)] : defaultScopes;
       if (scopes && input.action === 'approve') {
-        const row = tx.get<{ scopes: string } | undefined>(sql`SELECT scopes FROM apps WHERE id = ${appId}`);
+        // An app this client may not see is left to decide(), which answers as for an unknown one.
+        const row = tx.get<{ scopes: string } | undefined>(sql`SELECT a.scopes FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(input.clientId)}`);
         if (row) scopes = checkScopes(scopes, parseScopes(row.scopes) ?? []);
       }
       const plan = decide(tx, {

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { eq, or, sql, type SQL } from 'drizzle-orm';
+import { createHash, randomUUID } from 'node:crypto';
+import { asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
+import { appVisibleSql, visibleAppRanges } from '../auth/app-visibility';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { validateName } from './clients';
@@ -38,15 +39,25 @@ export interface ClientApp {
 
 const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
 
+/**
+ * A code name from a display name: Latin letters lose their accents, anything
+ * else becomes "-". A name with letters or digits that have no such spelling
+ * (日本語, Кириллица, عربى) would collapse to nothing, or lose what tells it
+ * apart: it gets a short hash of the whole name instead, so two such names
+ * never share a code name.
+ */
 export function codeNameFrom(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .normalize('NFKD')
+  const latin = name.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  const slug = latin
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
+    .slice(0, 55)
     .replace(/-+$/, '');
-  return slug || 'app';
+  // Letters or digits outside ASCII, left after the accents went: the slug alone would lose them.
+  const unspelled = latin.replace(/[\x00-\x7f]/g, '');
+  if (!/[\p{L}\p{N}]/u.test(unspelled)) return slug || 'app';
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return slug ? `${slug}-${hash}` : `app-${hash}`;
 }
 
 export function createApp(
@@ -76,6 +87,7 @@ export function createApp(
       if (clash) {
         throw new ConflictError(
           clash.id === id ? `An app with id ${id} already exists` : `The code name "${codeName}" is taken`,
+          { field: clash.id === id ? 'id' : 'codeName' },
         );
       }
       tx.insert(apps)
@@ -161,7 +173,7 @@ function likePattern(term: string): string {
 }
 
 /**
- * Every catalog app with this client's state for it, filtered and ordered,
+ * Every catalog app this client may see (appVisibleSql) with this client's state for it, filtered and ordered,
  * keyset-paged on (order key, id) so pages never skip or repeat an app.
  * `totalCount` counts the filtered list only when asked.
  */
@@ -185,18 +197,20 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
     category ? sql`s.category = ${category} COLLATE NOCASE` : null,
   ].filter((f) => f !== null);
   const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
-  const where = (extra: SQL[]) => {
-    const all = [...filters, ...extra];
-    return all.length ? sql`WHERE ${sql.join(all, sql` AND `)}` : sql``;
-  };
+  const where = (range: SQL, extra: SQL[]) => sql`WHERE ${sql.join([range, ...filters, ...extra], sql` AND `)}`;
 
   // Never-updated apps sort as the oldest (0), so UPDATED_AT pages still cover every app.
   const key = field === 'NAME' ? sql`lower(a.name)` : sql`coalesce(s.updated_at, 0)`;
   const dir = sql.raw(direction);
   const keyset = after ? [sql`(${key}, a.id) ${sql.raw(direction === 'ASC' ? '>' : '<')} (${after[0]}, ${after[1]})`] : [];
+  // Only the apps this client may see: the public range and its directory's, each a seek, merged in order.
+  const ranges = visibleAppRanges(input.clientId);
   const rows = db.all<ClientAppRow & { sort_key: string | number }>(sql`
-    SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${from} ${where(keyset)}
-    ORDER BY ${key} ${dir}, a.id ${dir}
+    ${sql.join(
+      ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${from} ${where(range, keyset)}`),
+      sql` UNION ALL `,
+    )}
+    ORDER BY sort_key ${dir}, id ${dir}
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
@@ -205,32 +219,61 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
       cursor: encodeCursor(cursorKind, [row.sort_key, row.id], list),
     })),
     hasNextPage: page.hasNextPage,
-    totalCount: () => db.get<{ n: number }>(sql`SELECT count(*) AS n ${from} ${where([])}`).n,
+    totalCount: () =>
+      db.get<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`).n,
   };
 }
 
-/** One app as this client sees it; NOT_FOUND when the catalog has no such app. */
-export function getClientApp(db: Db, clientId: string, rawAppId: string): ClientApp {
-  const appId = parseId(rawAppId, 'appId');
+/** One app as this client sees it; NOT_FOUND when the catalog has no such app or the client may not see it (the same answer). */
+export function getClientApp(db: Db, clientId: string, rawAppId: string, field = 'appId'): ClientApp {
+  const appId = parseId(rawAppId, field);
   const row = db.get<ClientAppRow | undefined>(sql`
     SELECT ${CLIENT_APP_COLUMNS}
     FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
-    WHERE a.id = ${appId}`);
+    WHERE a.id = ${appId} AND ${appVisibleSql(clientId)}`);
   if (!row) throw new NotFoundError('App not found');
   return toClientApp(clientId, row);
 }
 
-/** Many (client, app) pairs in ONE statement, in key order; null where the catalog has no such app. */
+/** Many (client, app) pairs in ONE statement, in key order; null where the catalog has no such app or that client may not see it. */
 export function getClientApps(db: Db, keys: readonly { clientId: string; appId: string }[]): (ClientApp | null)[] {
   if (keys.length === 0) return [];
   const rows = db.all<ClientAppRow & { k: number }>(sql`
     SELECT k.key AS k, ${CLIENT_APP_COLUMNS}
     FROM json_each(${JSON.stringify(keys.map((k) => [k.clientId, k.appId]))}) AS k
-    JOIN apps AS a ON a.id = k.value ->> 1
+    JOIN apps AS a ON a.id = k.value ->> 1 AND ${appVisibleSql(sql`k.value ->> 0`)}
     LEFT JOIN client_app_states AS s ON s.client_id = k.value ->> 0 AND s.app_id = a.id`);
   const byKey = new Map(rows.map((row) => [row.k, row]));
   return keys.map((key, i) => {
     const row = byKey.get(i);
     return row ? toClientApp(key.clientId, row) : null;
   });
+}
+
+export interface CatalogAppRow {
+  id: string;
+  codeName: string;
+  name: string;
+  scopes: string[];
+  createdAt: Date;
+}
+
+/**
+ * One page of the catalog, ordered by name (case-insensitive), then id, after
+ * the row `after`: a keyset seek on apps_sort_name_idx, as Client.apps pages.
+ */
+export function listCatalogApps(db: Db, page: { after?: { name: string; id: string } | null; limit: number }): CatalogAppRow[] {
+  const after = page.after;
+  return db
+    .select({ id: apps.id, codeName: apps.codeName, name: apps.name, scopes: apps.scopes, createdAt: apps.createdAt })
+    .from(apps)
+    // Spelled out, not as a row value `(lower(name), id) > (…)`: SQLite seeks the expression index only this way.
+    .where(
+      after
+        ? sql`lower(${apps.name}) >= lower(${after.name}) AND (lower(${apps.name}) > lower(${after.name}) OR ${apps.id} > ${after.id})`
+        : undefined,
+    )
+    .orderBy(sql`lower(${apps.name})`, asc(apps.id))
+    .limit(page.limit)
+    .all();
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, gt, sql } from 'drizzle-orm';
 import { preparedPerDatabase, type Db } from '../db/open';
 import { clients } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { findDirectory } from './directories';
+import { checkText } from './fields';
 import { parseId } from './ids';
 
 export function validateName(name: string, field = 'name'): string {
@@ -11,6 +12,7 @@ export function validateName(name: string, field = 'name'): string {
   if (trimmed.length === 0 || trimmed.length > 200) {
     throw new BadUserInputError(`${field} must be 1 to 200 characters`, { field });
   }
+  checkText(trimmed, field);
   return trimmed;
 }
 
@@ -44,4 +46,21 @@ export function createClient(db: Db, input: { name: string; id?: string; directo
     },
     { behavior: 'immediate' },
   );
+}
+
+export interface ClientRow {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** One page of clients in id order, after `after`: a keyset seek on the primary key. */
+export function listClients(db: Db, page: { after?: string | null; limit: number }): ClientRow[] {
+  return db
+    .select({ id: clients.id, name: clients.name, createdAt: clients.createdAt })
+    .from(clients)
+    .where(page.after ? gt(clients.id, page.after) : undefined)
+    .orderBy(asc(clients.id))
+    .limit(page.limit)
+    .all();
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { appVisibleToClient } from '../auth/app-visibility';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { Resolution, WorkspaceResolution } from '../db/schema';
@@ -24,6 +25,8 @@ export interface DecideInput {
 interface LookupRow {
   id: string;
   found: 0 | 1;
+  owner_directory_id: string | null;
+  client_directory_id: string | null;
   app_scopes: string | null;
   org_resolution: Resolution | null;
   org_scopes: string | null;
@@ -36,7 +39,7 @@ interface LookupRow {
 
 /**
  * The SQL store for decisions: ONE lookup reads every row the rules need
- * (the app, the org state, the workspace decision, the pending requests it
+ * (the app and who owns it, the client's directory, the org state, the workspace decision, the pending requests it
  * covers and, for an org restriction, the workspace approvals it voids);
  * planDecisions decides; then at most five set-based writes apply the plan.
  * The statement count does not depend on the number of apps.
@@ -48,7 +51,7 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
   return db.transaction(
     (tx) => {
       const rows = tx.all<LookupRow>(sql`
-        SELECT j.value AS id, a.id IS NOT NULL AS found, a.scopes AS app_scopes,
+        SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, c.directory_id AS client_directory_id, a.scopes AS app_scopes,
                s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval,
                d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes,
                (SELECT json_group_array(json_array(r.id, r.workspace_id)) FROM install_requests AS r
@@ -58,6 +61,7 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
                 WHERE v.client_id = ${clientId} AND v.app_id = a.id AND v.resolution = 'approved') END AS ws_approvals
         FROM json_each(${JSON.stringify(input.appIds)}) AS j
         LEFT JOIN apps AS a ON a.id = j.value
+        LEFT JOIN clients AS c ON c.id = ${clientId}
         LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
         LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id
         ORDER BY j.key`);
@@ -124,7 +128,8 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
 function toDecisionRow(row: LookupRow): DecisionRow {
   return {
     appId: row.id,
-    found: row.found === 1,
+    // A private app this client may not see is as unknown as a missing one (APP_NOT_FOUND).
+    found: row.found === 1 && appVisibleToClient({ ownerDirectoryId: row.owner_directory_id }, { directoryId: row.client_directory_id }),
     appScopes: parseScopes(row.app_scopes) ?? [],
     org: {
       resolution: row.org_resolution ?? 'unresolved',

@@ -4,7 +4,7 @@ import { createToken } from '../auth/tokens';
 import type { Db } from '../db/open';
 import { apps } from '../db/schema';
 import { codeNameFrom, createApp } from './apps';
-import { createClient } from './clients';
+import { createClient, findClient, listClients } from './clients';
 import { createDirectory } from './directories';
 import { createInstallRequest } from './install-requests';
 import { createWorkspace } from './workspaces';
@@ -76,4 +76,10 @@ export function seedDemoIfEmpty(db: Db): { clientId: string; token: string } | n
     },
     { behavior: 'immediate' },
   );
+}
+
+/** The client GraphiQL's example names: the demo client while it exists, else the first client; null when none. */
+export function exampleClientId(db: Db): string | null {
+  if (findClient(db, DEMO_CLIENT_ID)) return DEMO_CLIENT_ID;
+  return listClients(db, { limit: 1 })[0]?.id ?? null;
 }

@@ -6,17 +6,37 @@ export const MAX_REASON_LENGTH = 500;
 export const MAX_NOTE_LENGTH = 2000;
 export const MAX_CATEGORY_LENGTH = 100;
 
+/** Control characters other than tab, line feed and carriage return: never part of text a person wrote. */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+/** Characters that show nothing: whitespace, format characters (zero-width space, joiners, BOM), fillers. */
+const INVISIBLE = /^[\s\p{Cf}\u115F\u1160\u3164\uFFA0\u2800]*$/u;
+
+/**
+ * Text a person reads later (notes, reasons, names): no control characters, and
+ * not made only of characters that show nothing ("\u200B" is not a note).
+ */
+export function checkText(text: string, field: string): void {
+  if (CONTROL.test(text)) {
+    throw new BadUserInputError(`${field} must not contain control characters`, { field });
+  }
+  if (text !== '' && INVISIBLE.test(text)) {
+    throw new BadUserInputError(`${field} must contain visible characters, not only spaces or invisible ones`, { field });
+  }
+}
+
 /** Why a change was made: trimmed, at most 500 characters; blank means no reason. */
 export function parseReason(reason: string | null | undefined, field = 'reason'): string | null {
   const trimmed = reason?.trim() ?? '';
   if (trimmed.length > MAX_REASON_LENGTH) {
     throw new BadUserInputError(`${field} must be at most ${MAX_REASON_LENGTH} characters; got ${trimmed.length}`, { field });
   }
+  checkText(trimmed, field);
   return trimmed === '' ? null : trimmed;
 }
 
 export function parseNote(note: string, field = 'note'): string {
   const trimmed = note.trim();
+  if (trimmed.length <= MAX_NOTE_LENGTH) checkText(trimmed, field);
   if (trimmed.length < 1 || trimmed.length > MAX_NOTE_LENGTH) {
     throw new BadUserInputError(
       `${field} must be 1 to ${MAX_NOTE_LENGTH} characters after trimming; got ${trimmed.length}`,
@@ -26,8 +46,8 @@ export function parseNote(note: string, field = 'note'): string {
   return trimmed;
 }
 
-// Deliberately simple: one @, no spaces, a dot in the domain. Mail servers decide the rest.
-const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
+// Deliberately simple: one @, no spaces or control or invisible characters, a dot in the domain. Mail servers decide the rest.
+const EMAIL = /^[^\s@\p{Cc}\p{Cf}]+@[^\s@.\p{Cc}\p{Cf}]+(?:\.[^\s@.\p{Cc}\p{Cf}]+)+$/u;
 
 /** An email address, or null to clear. */
 export function parseEmail(value: string | null, field: string): string | null {
@@ -48,7 +68,7 @@ export function parseEmail(value: string | null, field: string): string | null {
 export function parseCategory(value: string | null, field: string, { clearable = true } = {}): string | null {
   if (value === null) return null;
   const trimmed = value.trim();
-  if (trimmed.length < 1 || trimmed.length > MAX_CATEGORY_LENGTH) {
+  if (CONTROL.test(trimmed) || INVISIBLE.test(trimmed) || trimmed.length > MAX_CATEGORY_LENGTH) {
     throw new BadUserInputError(
       `${field} must be 1 to ${MAX_CATEGORY_LENGTH} characters${clearable ? ', or null to clear it' : ''}`,
       { field },

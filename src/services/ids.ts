@@ -24,19 +24,19 @@ export function newEventId(now: number = Date.now()): string {
 /** A single id argument: a UUID, returned in lowercase, else BAD_USER_INPUT naming the field. */
 export function parseId(value: string, field: string): string {
   if (!isUuid(value)) {
-    throw new BadUserInputError(`${field} must be a UUID (8-4-4-4-12 hexadecimal); got ${JSON.stringify(value)}`, {
+    throw new BadUserInputError(`${field} must be a UUID (8-4-4-4-12 hexadecimal); got ${JSON.stringify(shorten(value))}`, {
       field,
     });
   }
   return value.toLowerCase();
 }
 
-const MAX_IDS_NAMED_IN_MESSAGE = 10;
+/** An error names a few of the invalid ids, each cut short: a million bad ids must not make a 12 MB answer. */
+const MAX_IDS_NAMED = 5;
+const MAX_ID_CHARS_SHOWN = 60;
 
-function quoteSome(values: string[]): string {
-  const shown = values.slice(0, MAX_IDS_NAMED_IN_MESSAGE).map((v) => JSON.stringify(v));
-  const rest = values.length - shown.length;
-  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+function shorten(value: string): string {
+  return value.length > MAX_ID_CHARS_SHOWN ? `${value.slice(0, MAX_ID_CHARS_SHOWN)}…` : value;
 }
 
 /**
@@ -56,11 +56,17 @@ export function parseIdList(values: readonly string[], field: string, max: numbe
     else invalid.add(value);
   }
   if (invalid.size > 0) {
-    const invalidIds = [...invalid];
-    const one = invalidIds.length === 1;
+    // Named once, in the message (at most five, each cut short); extensions carry only the count.
+    const named: string[] = [];
+    for (const id of invalid) {
+      if (named.length === MAX_IDS_NAMED) break;
+      named.push(JSON.stringify(shorten(id)));
+    }
+    const rest = invalid.size - named.length;
+    const one = invalid.size === 1;
     throw new BadUserInputError(
-      `${field} has ${one ? 'an id' : 'ids'} that ${one ? 'is' : 'are'} not a UUID (8-4-4-4-12 hexadecimal): ${quoteSome(invalidIds)}`,
-      { field, invalidIds },
+      `${field} has ${one ? 'an id' : 'ids'} that ${one ? 'is' : 'are'} not a UUID (8-4-4-4-12 hexadecimal): ${named.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`,
+      { field, invalidCount: invalid.size },
     );
   }
   if (distinct.size > max) {

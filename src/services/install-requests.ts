@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { appVisibleSql } from '../auth/app-visibility';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { InstallRequestStatus } from '../db/schema';
@@ -73,7 +74,7 @@ export function findInstallRequest(db: Db, id: string): InstallRequest | null {
 }
 
 /**
- * Someone in a workspace asks for an app: the scopes they want (default: all
+ * Someone in a workspace asks for an app (one its client may see; any other is NOT_FOUND, as unknown): the scopes they want (default: all
  * the app requests; others are INVALID_SCOPES) and a message. Writes the
  * pending request and an INSTALL_REQUEST_CREATED event in one transaction.
  */
@@ -104,7 +105,7 @@ export function createInstallRequest(
   const now = input.now ?? new Date();
   return db.transaction(
     (tx) => {
-      const app = tx.get<{ scopes: string } | undefined>(sql`SELECT scopes FROM apps WHERE id = ${appId}`);
+      const app = tx.get<{ scopes: string } | undefined>(sql`SELECT a.scopes FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(input.clientId)}`);
       if (!app) throw new NotFoundError('App not found', { field: 'appId' });
       const appScopes = parseScopes(app.scopes) ?? [];
       const scopes = input.scopes ? checkScopes(input.scopes, appScopes) : appScopes;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
+import { visibleAppRanges } from '../auth/app-visibility';
 import { preparedPerDatabase, type Db } from '../db/open';
 import { workspaces, type Resolution, type WorkspaceResolution } from '../db/schema';
 import { ConflictError, NotFoundError } from '../errors';
@@ -101,9 +102,10 @@ export function effectiveResolution(
 }
 
 /**
- * Every catalog app with its effective resolution in one workspace, by name,
- * keyset-paged on the apps name index (the two decision rows are primary-key
- * lookups per app of the page).
+ * Every catalog app the workspace's client may see (visibleAppRanges) with its
+ * effective resolution in one workspace, by name, keyset-paged on the apps
+ * owner-and-name index: the public range and the client's directory's, merged
+ * (the two decision rows are primary-key lookups per app of the page).
  */
 export function listWorkspaceApps(
   db: Db,
@@ -120,13 +122,19 @@ export function listWorkspaceApps(
     ws_resolution: WorkspaceResolution | null;
     ws_scopes: string | null;
   }>(sql`
-    SELECT a.id, lower(a.name) AS k, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
-           d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
-    FROM apps AS a
-    LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
-    LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
-    ${after ? sql`WHERE lower(a.name) >= ${after[0]} AND (lower(a.name) > ${after[0]} OR a.id > ${after[1]})` : sql``}
-    ORDER BY lower(a.name), a.id
+    ${sql.join(
+      visibleAppRanges(workspace.clientId).map(
+        (range) => sql`
+          SELECT a.id, lower(a.name) AS k, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
+                 d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
+          FROM apps AS a
+          LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
+          LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
+          WHERE ${range} ${after ? sql`AND lower(a.name) >= ${after[0]} AND (lower(a.name) > ${after[0]} OR a.id > ${after[1]})` : sql``}`,
+      ),
+      sql` UNION ALL `,
+    )}
+    ORDER BY k, id
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {

@@ -27,7 +27,7 @@ export type AppHistoryEventType =
 
 /** Why one id of a bulk call failed. */
 export type BulkErrorCode =
-  /** The id is a well-formed UUID, but the catalog has no such app. */
+  /** The id is a well-formed UUID, but the catalog has no such app that this client may see (a private app of another directory is reported exactly as an unknown one). */
   | 'APP_NOT_FOUND'
   /** approveApps with a workspaceId: the app is restricted at org level, which beats any workspace approval. */
   | 'APP_RESTRICTED_ORG_WIDE'

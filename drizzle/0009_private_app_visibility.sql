@@ -1,0 +1,1 @@
+CREATE INDEX `apps_owner_name_idx` ON `apps` (`owner_directory_id`,lower("name"),`id`);
