@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
 import { createHttpServer } from '../src/http';
 import { createAppgovYoga } from '../src/yoga';
+import { serverLogger } from './server-logger';
 import { appId, buildDataset, clientId, openCounted, unknownAppId, type CountingLogger } from './datasets';
 import { perRowFloor, setBasedFloor, type FloorCall, type FloorResult } from './floor';
 import { minimalFloor } from './minimal-floor';
@@ -187,7 +188,7 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
 
   // The server as src/server.ts builds it, with room for the largest call and a budget no bulk run reaches.
   const config = { ...loadConfig({}), maxBulkIds: Math.max(...options.sizes), rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 };
-  const server = createHttpServer(createAppgovYoga({ db: service.db, config }), config);
+  const server = createHttpServer(createAppgovYoga({ db: service.db, config, logger: serverLogger(config) }), config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const side: Side = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,

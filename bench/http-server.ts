@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
 import { createHttpServer } from '../src/http';
 import { createAppgovYoga } from '../src/yoga';
+import { serverLogger } from './server-logger';
 
 export type ServerMessage = { type: 'listening'; port: number } | { type: 'cpu'; micros: number };
 export type ParentMessage = { type: 'cpu' } | { type: 'stop' };
@@ -18,7 +19,7 @@ const send = (message: ServerMessage) => process.send!(message);
 
 const config = { ...loadConfig(), dbPath };
 const database = openDatabase(dbPath, config);
-const server = createHttpServer(createAppgovYoga({ db: database.db, config, file: database.file }), config);
+const server = createHttpServer(createAppgovYoga({ db: database.db, config, file: database.file, logger: serverLogger(config) }), config);
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('no address');
