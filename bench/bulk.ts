@@ -187,7 +187,7 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
   ) as [ReturnType<typeof minimalFloor>, ReturnType<typeof minimalFloor>];
 
   // The server as src/server.ts builds it, with room for the largest call and a budget no bulk run reaches.
-  const config = { ...loadConfig({}), maxBulkIds: Math.max(...options.sizes), rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 };
+  const config = { ...loadConfig({ APPGOV_MAX_BULK_IDS: String(Math.max(...options.sizes)) }), rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 };
   const server = createHttpServer(createAppgovYoga({ db: service.db, config, logger: serverLogger(config) }), config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const side: Side = {
