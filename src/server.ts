@@ -68,7 +68,7 @@ server.listen(config.port, config.host, () => {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info({ url: `${base}/graphql`, database: config.dbPath, metrics: Boolean(metrics), tracing: Boolean(tracing) }, 'listening');
   const lines = [`appgov is serving ${base}/graphql${config.graphiql ? ' (GraphiQL in a browser)' : ''} on ${config.dbPath}`];
-  lines.push(`REST routes (the seeds' /v2 API) are listed at ${base}/v2/openapi.json`);
+  lines.push(`HTTP routes (the seeds' /v2, Slack's /api/admin.apps.*, vcita's /v3 and /platform/v1) are listed at ${base}/v2/openapi.json`);
   if (demo) {
     lines.push(
       '',

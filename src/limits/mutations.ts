@@ -1,9 +1,8 @@
-import { getNamedType, isListType, isNonNullType, Kind, type GraphQLInputType,
-  type GraphQLSchema, type ValueNode } from 'graphql';
+import { getNamedType, isListType, isNonNullType, Kind, type GraphQLInputType, type ValueNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config';
 import { limitError } from './errors';
-import { collectFields, selectedOperation } from './operation';
+import { collectFields, selectedMutation } from './operation';
 
 function isIdList(type: GraphQLInputType): boolean {
   const nullable = isNonNullType(type) ? type.ofType : type;
@@ -39,11 +38,9 @@ function idsIn(value: ValueNode, variables: Record<string, unknown>): number {
 export function useMutationLimits(limits: Pick<RequestLimits, 'maxMutationFields'> & { maxBulkIds: number }): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const { operation, fragments } = selectedOperation(args.document, args.operationName);
-      if (!operation || operation.operation !== 'mutation') return;
-      const schema = args.schema as GraphQLSchema;
-      const mutationType = schema.getMutationType();
-      if (!mutationType) return;
+      const mutation = selectedMutation(args);
+      if (!mutation) return;
+      const { operation, fragments, mutationType } = mutation;
       const variables = (args.variableValues ?? {}) as Record<string, unknown>;
       // Skip/include are not applied: every field written in the document counts.
       const fields = collectFields(operation.selectionSet, fragments, null).filter(({ field }) => field.name.value !== '__typename');

@@ -8,6 +8,7 @@ import {
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type GraphQLSchema,
 } from 'graphql';
 
 /** The operation a request executes, and its fragments by name. */
@@ -20,6 +21,15 @@ export function selectedOperation(document: DocumentNode, operationName: string 
   }
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   return { operation, fragments };
+}
+
+/** The mutation operation a request executes, with what the mutation checks need; null for a query. */
+export function selectedMutation(args: { document: DocumentNode; operationName?: string | null; schema: unknown }) {
+  const { operation, fragments } = selectedOperation(args.document, args.operationName);
+  if (!operation || operation.operation !== 'mutation') return null;
+  const schema = args.schema as GraphQLSchema;
+  const mutationType = schema.getMutationType();
+  return mutationType ? { operation, fragments, schema, mutationType } : null;
 }
 
 /**

@@ -15,7 +15,7 @@ import { requireScope } from '../auth/access';
 import type { Principal, Scope } from '../auth/principal';
 import { AppgovError } from '../errors';
 import { refusalError } from './errors';
-import { collectFields, selectedOperation } from './operation';
+import { collectFields, selectedMutation } from './operation';
 
 /**
  * What a field needs that can be checked before anything executes: a scope,
@@ -51,11 +51,9 @@ class Refusal extends Error {
 export function usePreflight(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const { operation, fragments } = selectedOperation(args.document, args.operationName);
-      if (!operation || operation.operation !== 'mutation') return;
-      const schema = args.schema as GraphQLSchema;
-      const mutationType = schema.getMutationType();
-      if (!mutationType) return;
+      const mutation = selectedMutation(args);
+      if (!mutation) return;
+      const { operation, fragments, schema, mutationType } = mutation;
       const raw = (args.variableValues ?? {}) as Record<string, unknown>;
       // Variables are coerced only when a field with arguments to check is selected (bulk calls carry thousands of ids).
       let coerced: Record<string, unknown> | null | undefined;

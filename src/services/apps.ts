@@ -202,7 +202,10 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   // Never-updated apps sort as the oldest (0), so UPDATED_AT pages still cover every app.
   const key = field === 'NAME' ? sql`lower(a.name)` : sql`coalesce(s.updated_at, 0)`;
   const dir = sql.raw(direction);
-  const keyset = after ? [sql`(${key}, a.id) ${sql.raw(direction === 'ASC' ? '>' : '<')} (${after[0]}, ${after[1]})`] : [];
+  // Spelled out rather than as a row value `(key, id) > (x, y)`: SQLite seeks the index only on
+  // the first column's bound, so the row-value form walked every row before the page.
+  const [past, pastOrAt] = direction === 'ASC' ? [sql.raw('>'), sql.raw('>=')] : [sql.raw('<'), sql.raw('<=')];
+  const keyset = after ? [sql`${key} ${pastOrAt} ${after[0]} AND (${key} ${past} ${after[0]} OR a.id ${past} ${after[1]})`] : [];
   // Only the apps this client may see: the public range and its directory's, each a seek, merged in order.
   const ranges = visibleAppRanges(input.clientId);
   const rows = db.all<ClientAppRow & { sort_key: string | number }>(sql`
