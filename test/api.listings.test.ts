@@ -3,6 +3,7 @@ import type { RiskLevel } from '../src/db/schema';
 import { addAppHistoryNote, updateApp } from '../src/services/app-details';
 import { approveApps } from '../src/services/approvals';
 import { createApp } from '../src/services/apps';
+import { createDirectory } from '../src/services/directories';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
 import { errorCodes, gql, type GraphQLResponse } from './helpers/graphql';
@@ -22,6 +23,8 @@ let yoga: AppgovYoga;
 let token: string;
 let clientId: string;
 const apps: Expected[] = [];
+/** Private apps: this client's directory's (listed) and another directory's (never listed, even with a state row). */
+const ownApps: Expected[] = [];
 const RISKS: (RiskLevel | null)[] = ['LOW', 'HIGH', null, 'CRITICAL', 'HIGH'];
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -49,6 +52,25 @@ beforeAll(() => {
   approveApps(t.db, { clientId, appIds: approve.map((a) => a.id), actor, maxIds: 100, now: new Date(T0 + 3_600_000) });
   for (const app of approve) Object.assign(app, { approved: true, updatedAt: T0 + 3_600_000 });
   addAppHistoryNote(t.db, { clientId, appId: apps[0]!.id, note: 'first note', actor, now: new Date(T0 + 7_200_000) });
+  // The client joins a directory; its private apps are listed with the public ones, another directory's never are.
+  const [mine, other] = [uuid(3000), uuid(3001)];
+  createDirectory(t.db, { id: mine, name: 'Mine' });
+  createDirectory(t.db, { id: other, name: 'Other' });
+  t.sqlite.prepare('UPDATE clients SET directory_id = ? WHERE id = ?').run(mine, clientId);
+  // State rows written directly: a foreign app's stands for one changed before the app went private.
+  const state = t.sqlite.prepare(`INSERT INTO client_app_states (client_id, app_id, resolution, category, risk_level, version, updated_at)
+    VALUES (?, ?, ?, ?, ?, 2, ?)`);
+  for (let i = 0; i < 8; i++) {
+    const own = i < 5;
+    const app = createApp(t.db, { id: uuid(2000 + ((i * 3) % 8)), name: `alpha ${own ? 'own' : 'foreign'} ${i}`, codeName: `private-${i}`, ownerDirectoryId: own ? mine : other });
+    const expected: Expected = { id: app.id, name: app.name, codeName: app.codeName, risk: null, category: null, approved: false, updatedAt: 0 };
+    if (i % 2 === 0) {
+      // A tie with the batch approval (same updated_at), and a category in another case.
+      Object.assign(expected, { risk: 'HIGH', category: 'DESIGN', approved: i % 4 === 0, updatedAt: i === 0 ? T0 + 3_600_000 : T0 + i * 90_000 });
+      state.run(clientId, app.id, expected.approved ? 'approved' : 'unresolved', expected.category, expected.risk, expected.updatedAt);
+    }
+    if (own) ownApps.push(expected);
+  }
   token = issueToken(t.db, 'internal').token;
   yoga = createAppgovYoga({ db: t.db, config: { maxBulkIds: 100 } });
 });
@@ -77,6 +99,15 @@ async function everyPage(variables: Record<string, unknown>, first: number) {
 const byName = (a: Expected, b: Expected) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.id < b.id ? -1 : 1);
 const byUpdated = (a: Expected, b: Expected) => a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : 1);
 
+const FILTERS: [string, Record<string, unknown>, (a: Expected) => boolean][] = [
+  ['approved', { approved: true }, (a) => a.approved],
+  ['not approved', { approved: false }, (a) => !a.approved],
+  ['search', { search: 'ALPHA' }, (a) => a.name.startsWith('alpha')],
+  ['riskLevel', { riskLevel: 'HIGH' }, (a) => a.risk === 'HIGH'],
+  ['category', { category: 'design' }, (a) => a.category?.toLowerCase() === 'design'],
+  ['filters combined', { category: 'DESIGN', riskLevel: 'HIGH', approved: true }, (a) => a.category?.toLowerCase() === 'design' && a.risk === 'HIGH' && a.approved],
+];
+
 describe('Client.apps filters and order', () => {
   const cases: [string, Record<string, unknown>, (a: Expected) => boolean, (a: Expected, b: Expected) => number][] = [
     ['everything by name', {}, () => true, byName],
@@ -90,13 +121,17 @@ describe('Client.apps filters and order', () => {
     ['search treats % literally', { search: '100%' }, (a) => a.name.includes('100%'), byName],
     ['search treats _ literally', { search: 'a_f' }, (a) => a.name.includes('a_f'), byName],
     ['riskLevel', { riskLevel: 'HIGH' }, (a) => a.risk === 'HIGH', byName],
-    ['category, case-insensitive', { category: 'DESIGN' }, (a) => a.category === 'Design', byName],
-    ['filters combine', { category: 'design', riskLevel: 'HIGH', approved: true }, (a) => a.category === 'Design' && a.risk === 'HIGH' && a.approved, byName],
+    ['category, case-insensitive', { category: 'DESIGN' }, (a) => a.category?.toLowerCase() === 'design', byName],
+    ['filters combine', { category: 'design', riskLevel: 'HIGH', approved: true }, (a) => a.category?.toLowerCase() === 'design' && a.risk === 'HIGH' && a.approved, byName],
+    ...FILTERS.flatMap(([name, variables, filter]) => [
+      [`${name}, oldest first`, { ...variables, orderBy: { field: 'UPDATED_AT', direction: 'ASC' } }, filter, byUpdated],
+      [`${name}, newest first`, { ...variables, orderBy: { field: 'UPDATED_AT', direction: 'DESC' } }, filter, (a: Expected, b: Expected) => -byUpdated(a, b)],
+    ] as typeof cases),
   ];
   it.each(cases)('%s: every page, no app skipped or repeated, totalCount right', async (_name, variables, filter, order) => {
-    const expected = apps.filter(filter).sort(order).map((a) => a.id);
+    const expected = [...apps, ...ownApps].filter(filter).sort(order).map((a) => a.id);
     expect(expected.length).toBeGreaterThan(0);
-    for (const first of [1, 4, 100]) {
+    for (const first of [1, 3, 100]) {
       const { ids, totals } = await everyPage(variables, first);
       expect(ids).toEqual(expected);
       expect(new Set(totals)).toEqual(new Set([expected.length]));
@@ -168,8 +203,9 @@ describe('history filters and the client-wide audit view', () => {
       history(types: [APPROVAL_STATUS_CHANGED], until: "${new Date(T0 + 3_600_001).toISOString()}") { nodes { type createdAt } } } } } }`, { c: clientId }, token);
     const nodes: { id: string; history: { nodes: { type: string }[] } }[] = res.body.data.client.apps.nodes;
     for (const node of nodes) {
-      const app = apps.find((a) => a.id === node.id)!;
-      expect(node.history.nodes).toEqual(app.approved ? [{ type: 'APPROVAL_STATUS_CHANGED', createdAt: new Date(T0 + 3_600_000).toISOString() }] : []);
+      // The private apps' state rows were written without history.
+      const app = apps.find((a) => a.id === node.id);
+      expect(node.history.nodes).toEqual(app?.approved ? [{ type: 'APPROVAL_STATUS_CHANGED', createdAt: new Date(T0 + 3_600_000).toISOString() }] : []);
     }
     expect(t.sql.statements.filter((s) => s.includes('app_history_events'))).toHaveLength(1);
   });

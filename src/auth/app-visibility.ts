@@ -21,8 +21,8 @@ function clientDirectory(clientId: SQL | string): SQL {
 /**
  * The rule as two disjoint ranges of the apps table aliased `a`: the public
  * apps and the client's own directory's. Listings read each as a bounded
- * seek on `apps_owner_name_idx` and merge them, so their cost does not grow
- * with other directories' private apps. `clientId` is a value or an SQL
+ * seek on `apps_owner_name_idx` (or `apps_owner_id_idx`) and merge them, so
+ * their cost does not grow with other directories' private apps. `clientId` is a value or an SQL
  * expression (a json_each column for many clients at once).
  */
 export function visibleAppRanges(clientId: SQL | string): [publicApps: SQL, ownApps: SQL] {

@@ -44,6 +44,8 @@ export const apps = sqliteTable(
     index('apps_sort_name_idx').on(sql`lower(${t.name})`, t.id),
     // Client.apps and Workspace.apps read the public range (owner NULL) and one directory's range, each in (lower(name), id) order.
     index('apps_owner_name_idx').on(t.ownerDirectoryId, sql`lower(${t.name})`, t.id),
+    // Client.apps by UPDATED_AT reads the never-changed apps of each visible range in id order.
+    index('apps_owner_id_idx').on(t.ownerDirectoryId, t.id),
   ],
 );
 
@@ -87,7 +89,8 @@ export const clientAppStates = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.clientId, t.appId] }),
     index('client_app_states_resolution_idx').on(t.clientId, t.resolution),
-    index('client_app_states_updated_idx').on(t.clientId, t.updatedAt),
+    // Client.apps by UPDATED_AT pages the changed apps in (updated_at, app_id) order.
+    index('client_app_states_updated_idx').on(t.clientId, t.updatedAt, t.appId),
   ],
 );
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
 import { appVisibleSql, visibleAppRanges } from '../auth/app-visibility';
+import { appsByName, appsByUpdatedAt, CLIENT_APP_COLUMNS, type ClientAppRow } from './client-app-pages';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { validateName } from './clients';
@@ -107,28 +108,6 @@ export function createApp(
   );
 }
 
-interface ClientAppRow {
-  id: string;
-  code_name: string;
-  name: string;
-  resolution: Resolution | null;
-  decided_at: number | null;
-  owner_email: string | null;
-  category: string | null;
-  risk_level: RiskLevel | null;
-  version: number | null;
-  updated_at: number | null;
-  owner_directory_id: string | null;
-  hidden_from_market: 0 | 1;
-  app_scopes: string;
-  approved_scopes: string | null;
-  needs_reapproval: 0 | 1 | null;
-}
-
-/** The columns every ClientApp read selects: `a` is apps, `s` the client's state row (or NULLs). */
-const CLIENT_APP_COLUMNS = sql`a.id, a.code_name, a.name, s.resolution, s.decided_at, s.owner_email, s.category,
-  s.risk_level, s.version, s.updated_at, a.owner_directory_id, a.hidden_from_market, a.scopes AS app_scopes, s.approved_scopes, s.needs_reapproval`;
-
 function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
   return {
     clientId,
@@ -198,23 +177,16 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   ].filter((f) => f !== null);
   const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
   const where = (range: SQL, extra: SQL[]) => sql`WHERE ${sql.join([range, ...filters, ...extra], sql` AND `)}`;
-
-  // Never-updated apps sort as the oldest (0), so UPDATED_AT pages still cover every app.
-  const key = field === 'NAME' ? sql`lower(a.name)` : sql`coalesce(s.updated_at, 0)`;
-  const dir = sql.raw(direction);
-  // Spelled out rather than as a row value `(key, id) > (x, y)`: SQLite seeks the index only on
-  // the first column's bound, so the row-value form walked every row before the page.
-  const [past, pastOrAt] = direction === 'ASC' ? [sql.raw('>'), sql.raw('>=')] : [sql.raw('<'), sql.raw('<=')];
-  const keyset = after ? [sql`${key} ${pastOrAt} ${after[0]} AND (${key} ${past} ${after[0]} OR a.id ${past} ${after[1]})`] : [];
   // Only the apps this client may see: the public range and its directory's, each a seek, merged in order.
   const ranges = visibleAppRanges(input.clientId);
-  const rows = db.all<ClientAppRow & { sort_key: string | number }>(sql`
-    ${sql.join(
-      ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${from} ${where(range, keyset)}`),
-      sql` UNION ALL `,
-    )}
-    ORDER BY sort_key ${dir}, id ${dir}
-    LIMIT ${size + 1}`);
+  const rows =
+    field === 'NAME'
+      ? appsByName(db, { from, where, ranges, direction, after: after as [string, string] | null, size })
+      : appsByUpdatedAt(db, {
+          clientId: input.clientId, from, where, ranges, direction, after: after as [number, string] | null, size,
+          // approved: true, riskLevel and category need a state row: never-changed apps cannot match.
+          touchedOnly: input.approved === true || !!input.riskLevel || !!category,
+        });
   const page = toPage(rows, size);
   return {
     items: page.items.map((row) => ({

@@ -1,0 +1,102 @@
+/**
+ * The page reads behind Client.apps (listClientApps): each order a keyset seek
+ * from the cursor over only the apps the client may see, so a page's cost does
+ * not grow with the rows before it or with other tenants' rows.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { appVisibleSql } from '../auth/app-visibility';
+import type { Db } from '../db/open';
+import type { Resolution, RiskLevel } from '../db/schema';
+import type { OrderDirection } from './apps';
+
+export interface ClientAppRow {
+  id: string;
+  code_name: string;
+  name: string;
+  resolution: Resolution | null;
+  decided_at: number | null;
+  owner_email: string | null;
+  category: string | null;
+  risk_level: RiskLevel | null;
+  version: number | null;
+  updated_at: number | null;
+  owner_directory_id: string | null;
+  hidden_from_market: 0 | 1;
+  app_scopes: string;
+  approved_scopes: string | null;
+  needs_reapproval: 0 | 1 | null;
+}
+
+/** The columns every ClientApp read selects: `a` is apps, `s` the client's state row (or NULLs). */
+export const CLIENT_APP_COLUMNS = sql`a.id, a.code_name, a.name, s.resolution, s.decided_at, s.owner_email, s.category,
+  s.risk_level, s.version, s.updated_at, a.owner_directory_id, a.hidden_from_market, a.scopes AS app_scopes, s.approved_scopes, s.needs_reapproval`;
+
+export type SortedRow = ClientAppRow & { sort_key: string | number };
+
+/** One page as listClientApps asks for it: apps LEFT JOIN this client's state, the filters' WHERE, the visible ranges, the cursor. */
+export interface PageRead<Key> {
+  from: SQL;
+  where: (range: SQL, extra: SQL[]) => SQL;
+  ranges: SQL[];
+  direction: OrderDirection;
+  after: Key | null;
+  size: number;
+}
+
+/** `k past x`, or `k at x and id past y`: spelled out rather than as a row value `(k, id) > (x, y)`, because
+ * SQLite seeks an index only on the first column's bound of a row value, walking every row before the page. */
+function keysetAfter(key: SQL, id: SQL, direction: OrderDirection, after: readonly [string | number, string]): SQL {
+  const [past, pastOrAt] = direction === 'ASC' ? [sql.raw('>'), sql.raw('>=')] : [sql.raw('<'), sql.raw('<=')];
+  return sql`${key} ${pastOrAt} ${after[0]} AND (${key} ${past} ${after[0]} OR ${id} ${past} ${after[1]})`;
+}
+
+/** NAME: each visible range a seek on apps_owner_name_idx from the cursor, merged in (lower(name), id) order. */
+export function appsByName(db: Db, q: PageRead<[string, string]>): SortedRow[] {
+  const key = sql`lower(a.name)`;
+  const dir = sql.raw(q.direction);
+  const keyset = q.after ? [keysetAfter(key, sql`a.id`, q.direction, q.after)] : [];
+  return db.all<SortedRow>(sql`
+    ${sql.join(
+      q.ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${q.from} ${q.where(range, keyset)}`),
+      sql` UNION ALL `,
+    )}
+    ORDER BY sort_key ${dir}, id ${dir}
+    LIMIT ${q.size + 1}`);
+}
+
+/**
+ * UPDATED_AT, ordered by (coalesce(updated_at, 0), id): never-changed apps sort as the oldest (0). Two parts,
+ * each a seek from the cursor with its own LIMIT, merged here: the changed apps in client_app_states_updated_idx
+ * order (client_id, updated_at, app_id), and the never-changed ones (no state row, key 0) of each visible range
+ * in apps_owner_id_idx order. Neither reads the rows before the page nor other clients' state rows.
+ */
+export function appsByUpdatedAt(db: Db, q: PageRead<[number, string]> & { clientId: string; touchedOnly: boolean }): SortedRow[] {
+  const dir = sql.raw(q.direction);
+  const limit = q.size + 1;
+  const changed = db.all<SortedRow>(sql`
+    SELECT ${CLIENT_APP_COLUMNS}, s.updated_at AS sort_key
+    FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
+    ${q.where(sql`s.client_id = ${q.clientId} AND ${appVisibleSql(q.clientId)}`, q.after ? [keysetAfter(sql`s.updated_at`, sql`s.app_id`, q.direction, q.after)] : [])}
+    ORDER BY s.updated_at ${dir}, s.app_id ${dir}
+    LIMIT ${limit}`);
+  const [past, before] = q.direction === 'ASC' ? [sql.raw('>'), (k: number) => k < 0] : [sql.raw('<'), (k: number) => k > 0];
+  // The never-changed apps (key 0): all of them when the cursor is before 0, those past its id when at 0, none after.
+  const skipUnchanged =
+    q.touchedOnly ||
+    (q.after !== null && q.after[0] !== 0 && !before(q.after[0])) ||
+    (q.direction === 'DESC' && changed.length === limit && Number(changed[limit - 1]!.sort_key) > 0);
+  if (skipUnchanged) return changed;
+  const idBound = q.after !== null && q.after[0] === 0 ? [sql`a.id ${past} ${q.after[1]}`] : [];
+  const unchanged = db.all<SortedRow>(sql`
+    ${sql.join(
+      q.ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, 0 AS sort_key ${q.from} ${q.where(range, [sql`s.app_id IS NULL`, ...idBound])}`),
+      sql` UNION ALL `,
+    )}
+    ORDER BY id ${dir}
+    LIMIT ${limit}`);
+  const sign = q.direction === 'ASC' ? 1 : -1;
+  return [...changed, ...unchanged]
+    .sort((x, y) => sign * (Number(x.sort_key) - Number(y.sort_key) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)))
+    .slice(0, limit);
+}
+
