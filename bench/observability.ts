@@ -5,8 +5,9 @@
  * machine hits both alike. Logs go to /dev/null through a real file
  * descriptor, as they would to stderr.
  *
- *   npx tsx bench/observability.ts [rounds=30] [batch=200] [log level=info]
+ *   npx tsx bench/observability.ts [rounds=30] [batch=200] [log level=info] [metrics=on|off]
  *
+ * `off` measures what a deployment without APPGOV_METRICS_TOKEN (the default) pays: the log alone.
  * With a log level above info (warn), B keeps request ids, metrics and
  * unexpected-error logs but writes no per-request line.
  */
@@ -24,6 +25,7 @@ import { median } from './stats';
 const rounds = Number(process.argv[2] ?? 30);
 const batch = Number(process.argv[3] ?? 200);
 const level = (process.argv[4] ?? 'info') as LogLevel;
+const withMetrics = (process.argv[5] ?? 'on') !== 'off';
 
 // The demo data plus four apps: the read returns a full page of ten.
 const { db } = openDatabase(':memory:');
@@ -35,8 +37,7 @@ const observed = createAppgovYoga({
   db,
   config,
   logger: createLogger({ level, destination: pino.destination({ dest: '/dev/null', sync: true }) }),
-  metrics: createMetrics(),
-  metricsToken: 'bench-metrics-secret-0123456789',
+  ...(withMetrics ? { metrics: createMetrics(), metricsToken: 'bench-metrics-secret-0123456789' } : {}),
 });
 const body = JSON.stringify({ query: SMALL_READ, variables: { clientId } });
 const init = { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body };
