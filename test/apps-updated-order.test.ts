@@ -1,4 +1,5 @@
 import type { Logger } from 'drizzle-orm/logger';
+import { fastestOf } from './helpers/timing';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open';
 import { createApp, listClientApps, type ClientAppsQuery, type OrderDirection } from '../src/services/apps';
@@ -118,17 +119,6 @@ describe('Client.apps by UPDATED_AT: a late page costs about what the first does
         SELECT @client, id, 'unresolved', 1, @t0 + ((rowid * 7919) % 100000) * 1000 FROM apps WHERE rowid BETWEEN @from AND @to AND rowid % 2 = 0`)
       .run({ client: BUSINESS, t0: T0, from, to });
   }
-  /** The fastest of several runs: what the work costs, with the least of other processes' noise in it. */
-  const timeOf = (run: () => unknown) => {
-    run();
-    const samples: number[] = [];
-    for (let r = 0; r < 15; r++) {
-      const started = performance.now();
-      for (let i = 0; i < 20; i++) run();
-      samples.push(performance.now() - started);
-    }
-    return Math.min(...samples);
-  };
   /** The first page and one near the end, in both directions (the late one inside each part in turn). */
   function probes(): () => void {
     const pages: ClientAppsQuery[] = [];
@@ -151,9 +141,9 @@ describe('Client.apps by UPDATED_AT: a late page costs about what the first does
 
   it('grows by less than 3× for 20× the apps', () => {
     addApps(1, 1000);
-    const small = timeOf(probes());
+    const small = fastestOf(probes());
     addApps(1001, 20_000);
-    const large = timeOf(probes());
+    const large = fastestOf(probes());
     // A sort of the catalog would be ~20× slower; the bound leaves room for a loaded machine.
     expect(large / small).toBeLessThan(3);
   }, 60_000);

@@ -1,27 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { cliOn } from './helpers/cli';
 import { openDatabase } from '../src/db/open';
 import { getClientApp } from '../src/services/apps';
 import { listInstallRequests } from '../src/services/install-requests';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'appgov-cli-002-'));
 const dbPath = join(dir, 'cli.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function appgov(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/appgov.js', ...args], { env: { ...process.env, APPGOV_DB: dbPath } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const appgov = cliOn(dbPath);
 
 const CLIENT = 'c0000000-0000-4000-8000-000000000001';
 const WS = 'b0000000-0000-4000-8000-000000000001';

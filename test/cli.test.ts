@@ -1,28 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliOn } from './helpers/cli';
 import { openDatabase } from '../src/db/open';
 import { createAppgovYoga } from '../src/yoga';
 import { gql } from './helpers/graphql';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'appgov-cli-'));
 const dbPath = join(dir, 'cli.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the real `appgov` bin, as `npx appgov` does. */
-async function appgov(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/appgov.js', ...args], { env: { ...process.env, APPGOV_DB: dbPath } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const appgov = cliOn(dbPath);
 
 describe('the appgov command', () => {
   it('prints its usage on stdout for --help, and exits 0', async () => {

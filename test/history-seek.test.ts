@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fastestOf } from './helpers/timing';
 import { seekHistory, type HistorySeekKey } from '../src/services/history-seek';
 import { seedTenant, testDatabase } from './helpers/db';
 
@@ -95,32 +96,21 @@ describe('history listings are index seeks', () => {
     const other = testDatabase();
     const { clientId: c, appIds } = seedTenant(other.db, { appCount: 1 }) as { clientId: string; appIds: string[] };
     addEvents(other.sqlite, c, appIds[0]!, 1000, { firstSeq: 1, at: (i) => T0 + i * 1000 });
-    // The fastest of several runs: what the work costs, with the least of other processes' noise in it.
-    const timeOf = (run: () => unknown) => {
-      run();
-      const samples: number[] = [];
-      for (let r = 0; r < 15; r++) {
-        const started = performance.now();
-        for (let i = 0; i < 20; i++) run();
-        samples.push(performance.now() - started);
-      }
-      return Math.min(...samples);
-    };
     const probes = (db: typeof other.db) => () => {
       seekHistory(db, [key({ clientId: c, appId: appIds[0]!, first: 1, until: T0 - 1 })]);
       seekHistory(db, [key({ clientId: c, first: 1, types: ['NOTE_ADDED'] })]);
       seekHistory(db, [key({ clientId: c, first: 10, since: T0, until: T0 + 2000 })]);
       seekHistory(db, [key({ clientId: c, appId: appIds[0]!, first: 10, after: { at: T0 + 1000, seq: 2 } })]);
     };
-    const small = timeOf(probes(other.db));
+    const small = fastestOf(probes(other.db));
     // 100,000 more events, newer than the pages asked for, half in one millisecond.
     addEvents(other.sqlite, c, appIds[0]!, 50_000, { firstSeq: 1001, at: (i) => T0 + 2_000_000 + i * 1000 });
     addEvents(other.sqlite, c, appIds[0]!, 50_000, { firstSeq: 60_001, at: () => T0 + 9_000_000_000 });
-    const large = timeOf(probes(other.db));
+    const large = fastestOf(probes(other.db));
     const [deepInTie] = seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, seq: 60_003 } })]);
     expect(deepInTie!.rows.map((r) => r.seq)).toEqual([60_002, 60_001]);
-    const tie = timeOf(() => seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, seq: 60_003 } })]));
-    const tieSmall = timeOf(() => seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, seq: 110_000 } })]));
+    const tie = fastestOf(() => seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, seq: 60_003 } })]));
+    const tieSmall = fastestOf(() => seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, seq: 110_000 } })]));
     other.close();
     // A scan would be ~100× slower; the bound leaves room for a loaded machine.
     expect(large / small).toBeLessThan(3);

@@ -1,53 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServer as start, stopServer as stop } from './helpers/server';
 
 const dir = mkdtempSync(join(tmpdir(), 'appgov-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Started {
-  child: ChildProcess;
-  base: string;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-/** Starts `src/server.ts` the way `npm start` does, on a free port. */
-function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const match = /serving (http:\/\/[^/]+)\/graphql/.exec(out);
-      if (match && out.includes('\n')) {
-        clearTimeout(timer);
-        setTimeout(() => resolve({ child, base: match[1]!, stdout: () => out, stderr: () => err }), 100);
-      }
-    });
-  });
-}
-
-/** The structured log lines a server wrote to stderr. */
-function logLines(stderr: string): Record<string, any>[] {
-  return stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
-}
-
-function stop(server: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    server.child.removeAllListeners('exit');
-    server.child.on('exit', (code) => resolve(code));
-    server.child.kill('SIGTERM');
-  });
-}
 
 describe('npm start', () => {
   it('seeds the demo on an empty database, prints a working token, and logs SQL to stderr when asked', async () => {
@@ -70,7 +28,7 @@ describe('npm start', () => {
       // GraphiQL is served inline: it must work on a machine without internet access.
       expect(page).toContain('mutation Approve');
       expect(page).not.toContain('unpkg.com');
-      const sqlLines = logLines(server.stderr()).filter((l) => l.msg === 'sql');
+      const sqlLines = server.logLines().filter((l) => l.msg === 'sql');
       expect(sqlLines.some((l) => l.sql.startsWith('INSERT INTO app_history_events'))).toBe(true);
       expect(server.stderr()).not.toContain(token);
     } finally {
@@ -84,7 +42,7 @@ describe('npm start', () => {
       const page = await (await fetch(`${again.base}/graphql`, { headers: { accept: 'text/html' } })).text();
       expect(page).toContain('mutation Approve');
       expect(page).toContain('npx appgov token create --kind internal --name me');
-      expect(logLines(again.stderr()).filter((l) => l.msg === 'sql')).toEqual([]);
+      expect(again.logLines().filter((l) => l.msg === 'sql')).toEqual([]);
     } finally {
       await stop(again);
     }
