@@ -43,6 +43,9 @@ function first(body: Body): number {
   return Math.min(limit, GRAPHQL_MAX_PAGE);
 }
 
+/** The variables of both list methods: the enterprise or team, the page size and the cursor. */
+const pageOf = (body: Body) => ({ at: at(body), first: first(body), ...(str(body.cursor) ? { after: body.cursor } : {}) });
+
 const OK = { type: 'object', required: ['ok'], properties: { ok: { const: true } } } as const;
 
 function decisionRoute(method: 'approve' | 'restrict' | 'clearResolution', field: string, scopes: boolean): RouteRow {
@@ -93,7 +96,7 @@ function decisionListRoute(list: 'approved' | 'restricted'): RouteRow {
           pageInfo { hasNextPage endCursor }
         }
       }`,
-    variables: ({ body }) => ({ at: at(body), first: first(body), ...(str(body.cursor) ? { after: body.cursor } : {}) }),
+    variables: ({ body }) => pageOf(body),
     respond: (data) => ({
       body: {
         ok: true,
@@ -135,7 +138,7 @@ export const slackRoutes: RouteRow[] = [
           pageInfo { hasNextPage endCursor }
         }
       }`,
-    variables: ({ body }) => ({ at: at(body), first: first(body), ...(str(body.cursor) ? { after: body.cursor } : {}) }),
+    variables: ({ body }) => pageOf(body),
     respond: (data) => ({
       body: {
         ok: true,
