@@ -65,15 +65,17 @@ describe('seed-002 listings page by index seek, and pages neither skip nor repea
   });
 
   it('install requests and decisions seek on their indexes with a cursor', () => {
-    const after = encodeCursor('req', [5, 'x']);
+    // Cursors are bound to their list: [client, workspace or null, status or resolution].
+    const after = encodeCursor('req', [5, 'x'], JSON.stringify([CLIENT, null, 'pending']));
     listInstallRequests(db, { clientId: CLIENT, workspaceId: null, status: 'pending', first: 2, after });
     expect(planOfLast()).toBe('SEARCH r USING INDEX install_requests_client_idx (client_id=? AND status=? AND (created_at,id)<(?,?))');
-    listInstallRequests(db, { clientId: CLIENT, workspaceId: ws.id, status: 'pending', first: 2, after });
+    const wsAfter = encodeCursor('req', [5, 'x'], JSON.stringify([CLIENT, ws.id, 'pending']));
+    listInstallRequests(db, { clientId: CLIENT, workspaceId: ws.id, status: 'pending', first: 2, after: wsAfter });
     expect(planOfLast()).toContain('SEARCH r USING INDEX install_requests_workspace_idx (workspace_id=? AND status=?');
-    const orgCursor = encodeCursor('orgdec', [7]);
+    const orgCursor = encodeCursor('orgdec', [7], JSON.stringify([CLIENT, null, 'approved']));
     listAppDecisions(db, { clientId: CLIENT, workspaceId: null, resolution: 'approved', after: orgCursor });
     expect(planOfLast()).toBe('SEARCH x USING INDEX client_app_states_resolution_idx (client_id=? AND resolution=? AND rowid>?)');
-    const dec = encodeCursor('wsdec', ['a']);
+    const dec = encodeCursor('wsdec', ['a'], JSON.stringify([CLIENT, ws.id, 'restricted']));
     listAppDecisions(db, { clientId: CLIENT, workspaceId: ws.id, resolution: 'restricted', after: dec });
     expect(planOfLast()).toBe('SEARCH x USING INDEX workspace_app_decisions_listing_idx (workspace_id=? AND resolution=? AND app_id>?)');
   });

@@ -126,7 +126,8 @@ export function listAppDecisions(
   const size = pageSize(input.first);
   const org = input.workspaceId === null;
   const kind = org ? 'orgdec' : 'wsdec';
-  const after = decodeCursor(kind, input.after, [org ? 'number' : 'string']);
+  const list = JSON.stringify([input.clientId, input.workspaceId, input.resolution]);
+  const after = decodeCursor(kind, input.after, [org ? 'number' : 'string'], 'after', list);
   type Row = { k: number | string; app_id: string; approved_scopes: string | null; decided_at: number | null; decided_by: string | null; decided_by_name: string | null };
   const rows = org
     ? db.all<Row>(sql`
@@ -147,7 +148,7 @@ export function listAppDecisions(
       approvedScopes: parseScopes(r.approved_scopes),
       decidedAt: r.decided_at === null ? null : new Date(r.decided_at),
       decidedBy: { id: r.decided_by, name: r.decided_by_name },
-      cursor: encodeCursor(kind, [r.k]),
+      cursor: encodeCursor(kind, [r.k], list),
     })),
     hasNextPage: page.hasNextPage,
   };

@@ -59,6 +59,11 @@ function whereOf(table: 's' | 'e', filter: AssignmentFilter, seqBound: SQL): SQL
 }
 
 const ASSIGNMENT_CURSOR = 'assignment';
+
+/** What a cursor is bound to: the same filters, or the cursor is refused (BAD_USER_INPUT). */
+function listOf(filter: AssignmentFilter): string {
+  return JSON.stringify([filter.assignee?.type ?? null, filter.assignee?.id ?? null, filter.appCodeName ?? null, filter.mode ?? null]);
+}
 const EVENT_CURSOR = 'assignment-event';
 
 /** Assignments, oldest first, keyset-paged on `seq`. */
@@ -69,14 +74,15 @@ export function listAssignments(
 ): Page<Assignment & { cursor: string }> {
   authorizeRead(db, principal, input.filter);
   const size = pageSize(input.first);
-  const after = (decodeCursor(ASSIGNMENT_CURSOR, input.after, ['number'])?.[0] as number | undefined) ?? 0;
+  const list = listOf(input.filter);
+  const after = (decodeCursor(ASSIGNMENT_CURSOR, input.after, ['number'], 'after', list)?.[0] as number | undefined) ?? 0;
   const rows = db.all<Parameters<typeof toAssignment>[0]>(sql`
     SELECT ${ASSIGNMENT_COLUMNS} FROM app_assignments AS s JOIN apps AS a ON a.id = s.app_id
     WHERE ${whereOf('s', input.filter, sql`s.seq > ${after}`)}
     ORDER BY s.seq LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) => ({ ...toAssignment(row), cursor: encodeCursor(ASSIGNMENT_CURSOR, [row.seq]) })),
+    items: page.items.map((row) => ({ ...toAssignment(row), cursor: encodeCursor(ASSIGNMENT_CURSOR, [row.seq], list) })),
     hasNextPage: page.hasNextPage,
   };
 }
@@ -106,7 +112,8 @@ export function listAssignmentEvents(
 ): Page<AssignmentEvent> {
   authorizeRead(db, principal, input.filter);
   const size = pageSize(input.first);
-  const before = (decodeCursor(EVENT_CURSOR, input.after, ['number'])?.[0] as number | undefined) ?? Number.MAX_SAFE_INTEGER;
+  const list = listOf(input.filter);
+  const before = (decodeCursor(EVENT_CURSOR, input.after, ['number'], 'after', list)?.[0] as number | undefined) ?? Number.MAX_SAFE_INTEGER;
   const rows = db.all<EventRow>(sql`
     SELECT e.*, a.code_name FROM app_assignment_events AS e JOIN apps AS a ON a.id = e.app_id
     WHERE ${whereOf('e', { assignee: input.filter.assignee ?? null, appCodeName: input.filter.appCodeName ?? null }, sql`e.seq < ${before}`)}
@@ -126,7 +133,7 @@ export function listAssignmentEvents(
       toMode: row.to_mode,
       actor: { id: row.actor_id, kind: row.actor_kind, name: row.actor_name },
       createdAt: new Date(row.created_at),
-      cursor: encodeCursor(EVENT_CURSOR, [row.seq]),
+      cursor: encodeCursor(EVENT_CURSOR, [row.seq], list),
     })),
     hasNextPage: page.hasNextPage,
   };

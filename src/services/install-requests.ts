@@ -198,7 +198,9 @@ export function listInstallRequests(
   input: { clientId: string; workspaceId: string | null; status: InstallRequestStatus; first?: number | null; after?: string | null },
 ): InstallRequestPage {
   const size = pageSize(input.first);
-  const after = decodeCursor('req', input.after, ['number', 'string']);
+  // A cursor continues only this list: this client or workspace, this status.
+  const list = JSON.stringify([input.clientId, input.workspaceId, input.status]);
+  const after = decodeCursor('req', input.after, ['number', 'string'], 'after', list);
   const owner = input.workspaceId === null ? sql`r.client_id = ${input.clientId}` : sql`r.workspace_id = ${input.workspaceId}`;
   const rows = db.all<RequestRow>(sql`
     SELECT r.* FROM install_requests AS r
@@ -208,7 +210,7 @@ export function listInstallRequests(
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) => ({ ...toRequest(row), cursor: encodeCursor('req', [row.created_at, row.id]) })),
+    items: page.items.map((row) => ({ ...toRequest(row), cursor: encodeCursor('req', [row.created_at, row.id], list) })),
     hasNextPage: page.hasNextPage,
   };
 }

@@ -50,7 +50,7 @@ export type WorkspacePage = Page<Workspace & { cursor: string }>;
  */
 export function listWorkspaces(db: Db, input: { clientId: string; first?: number | null; after?: string | null }): WorkspacePage {
   const size = pageSize(input.first);
-  const after = decodeCursor('ws', input.after, ['string', 'string']);
+  const after = decodeCursor('ws', input.after, ['string', 'string'], 'after', input.clientId);
   const rows = db.all<{ id: string; client_id: string; name: string; created_at: number; k: string }>(sql`
     SELECT w.*, lower(w.name) AS k FROM workspaces AS w
     WHERE w.client_id = ${input.clientId}
@@ -64,7 +64,7 @@ export function listWorkspaces(db: Db, input: { clientId: string; first?: number
       clientId: r.client_id,
       name: r.name,
       createdAt: new Date(r.created_at),
-      cursor: encodeCursor('ws', [r.k, r.id]),
+      cursor: encodeCursor('ws', [r.k, r.id], input.clientId),
     })),
     hasNextPage: page.hasNextPage,
   };
@@ -112,7 +112,7 @@ export function listWorkspaceApps(
   input: { workspace: Workspace; first?: number | null; after?: string | null },
 ): Page<WorkspaceApp> {
   const size = pageSize(input.first);
-  const after = decodeCursor('wsapp', input.after, ['string', 'string']);
+  const after = decodeCursor('wsapp', input.after, ['string', 'string'], 'after', input.workspace.id);
   const { workspace } = input;
   const rows = db.all<{
     id: string;
@@ -148,7 +148,7 @@ export function listWorkspaceApps(
         ...effectiveResolution(org, ws),
         orgResolution: org.resolution,
         workspaceResolution: ws?.resolution ?? null,
-        cursor: encodeCursor('wsapp', [r.k, r.id]),
+        cursor: encodeCursor('wsapp', [r.k, r.id], workspace.id),
       };
     }),
     hasNextPage: page.hasNextPage,
