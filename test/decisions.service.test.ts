@@ -160,7 +160,8 @@ describe('bulk calls at workspace level and restrictApps: statements do not grow
         for (const id of ids) decideApp(t.db, { clientId: big.clientId, workspaceId: w, subject: { appId: id }, action: 'clear', actor });
       }
     }
-    // lookup + upsert + history; delete instead of upsert; org restrict: lookup + org upsert + void delete + request update + history.
-    expect(counts).toEqual({ wsApprove: [3, 3, 3], wsRemove: [3, 3, 3], wsRestrict: [3, 3, 3], orgRestrict: [5, 5, 5] });
+    // Approve / restrict: lookup + pending requests + upsert + history; remove: lookup + delete + history (no requests to
+    // resolve); org restrict: lookup + pending requests + approvals to void + org upsert + void delete + request update + history.
+    expect(counts).toEqual({ wsApprove: [4, 4, 4], wsRemove: [3, 3, 3], wsRestrict: [4, 4, 4], orgRestrict: [7, 7, 7] });
   }, 60_000);
 });

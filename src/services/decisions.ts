@@ -22,50 +22,88 @@ export interface DecideInput {
   now?: Date;
 }
 
-interface LookupRow {
-  id: string;
-  found: 0 | 1;
-  owner_directory_id: string | null;
-  client_directory_id: string | null;
-  app_scopes: string | null;
-  org_resolution: Resolution | null;
-  org_scopes: string | null;
-  needs_reapproval: 0 | 1 | null;
-  ws_resolution: WorkspaceResolution | null;
-  ws_scopes: string | null;
-  pending: string;
-  ws_approvals: string | null;
-}
+/**
+ * One lookup row, in the SELECT's column order. Read as an array (better-sqlite3's raw mode): building a
+ * keyed object per row cost a fifth of a 1,000-id lookup.
+ */
+type LookupRow = [
+  id: string,
+  found: 0 | 1,
+  ownerDirectoryId: string | null,
+  appScopes: string | null,
+  clientDirectoryId: string | null,
+  orgResolution: Resolution | null,
+  orgScopes: string | null,
+  needsReapproval: 0 | 1 | null,
+  wsResolution: WorkspaceResolution | null,
+  wsScopes: string | null,
+];
 
 /**
- * The SQL store for decisions: ONE lookup reads every row the rules need
- * (the app and who owns it, the client's directory, the org state, the workspace decision, the pending requests it
- * covers and, for an org restriction, the workspace approvals it voids);
- * planDecisions decides; then at most five set-based writes apply the plan.
- * The statement count does not depend on the number of apps.
+ * The SQL store for decisions: it reads every row the rules need (the app and who owns it, the client's
+ * directory, the org state, the workspace decision, the pending requests the decision covers and, for an
+ * org restriction, the workspace approvals it voids); planDecisions decides; then at most five set-based
+ * writes apply the plan. The statement count does not depend on the number of apps.
+ *
+ * The reads are shaped by cost (1,000 ids, measured): one row per id with only the joins the level needs
+ * (the client's directory is a scalar read once, not joined per id); pending requests and voided
+ * approvals are each one set-based statement over the same id list, run only for the actions that use
+ * them. Folded into the per-id row as correlated json_group_array subqueries they cost about 40% of the
+ * lookup even when nothing matched.
  */
 export function decide(db: Db, input: DecideInput): DecisionPlan {
   const { clientId, workspaceId, actor } = input;
   const now = input.now ?? new Date();
-  const readVoids = workspaceId === null && input.action === 'restrict' ? 1 : 0;
+  const ids = JSON.stringify(input.appIds);
+  const resolvesRequests = input.action === 'approve' || input.action === 'restrict';
+  const readVoids = workspaceId === null && input.action === 'restrict';
   return db.transaction(
     (tx) => {
-      const rows = tx.all<LookupRow>(sql`
-        SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, c.directory_id AS client_directory_id, a.scopes AS app_scopes,
+      const rows = tx.values<LookupRow>(
+        workspaceId === null
+          ? sql`
+        SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, a.scopes AS app_scopes,
+               (SELECT directory_id FROM clients WHERE id = ${clientId}) AS client_directory_id,
                s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval,
-               d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes,
-               (SELECT json_group_array(json_array(r.id, r.workspace_id)) FROM install_requests AS r
-                WHERE r.client_id = ${clientId} AND r.app_id = a.id AND r.status = 'pending'
-                  AND (${workspaceId} IS NULL OR r.workspace_id = ${workspaceId})) AS pending,
-               CASE WHEN ${readVoids} THEN (SELECT json_group_array(v.workspace_id) FROM workspace_app_decisions AS v
-                WHERE v.client_id = ${clientId} AND v.app_id = a.id AND v.resolution = 'approved') END AS ws_approvals
-        FROM json_each(${JSON.stringify(input.appIds)}) AS j
+               NULL AS ws_resolution, NULL AS ws_scopes
+        FROM json_each(${ids}) AS j
         LEFT JOIN apps AS a ON a.id = j.value
-        LEFT JOIN clients AS c ON c.id = ${clientId}
+        LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
+        ORDER BY j.key`
+          : sql`
+        SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, a.scopes AS app_scopes,
+               (SELECT directory_id FROM clients WHERE id = ${clientId}) AS client_directory_id,
+               s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval,
+               d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
+        FROM json_each(${ids}) AS j
+        LEFT JOIN apps AS a ON a.id = j.value
         LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
         LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id
-        ORDER BY j.key`);
-      const plan = planDecisions(rows.map(toDecisionRow), {
+        ORDER BY j.key`,
+      );
+      // One seek per id on install_requests (client_id, app_id, status); the list is the call's, so an
+      // app this client cannot see never matches a request of another tenant.
+      const pending = resolvesRequests
+        ? groupByApp(
+            tx.all<{ app_id: string; id: string; workspace_id: string }>(sql`
+        SELECT r.app_id, r.id, r.workspace_id FROM install_requests AS r
+        WHERE r.client_id = ${clientId} AND r.status = 'pending' AND r.app_id IN (SELECT value FROM json_each(${ids}))
+          AND (${workspaceId} IS NULL OR r.workspace_id = ${workspaceId})
+        ORDER BY r.created_at, r.id`),
+            (r) => ({ id: r.id, workspaceId: r.workspace_id }),
+          )
+        : null;
+      const voids = readVoids
+        ? groupByApp(
+            tx.all<{ app_id: string; workspace_id: string }>(sql`
+        SELECT v.app_id, v.workspace_id FROM workspace_app_decisions AS v
+        WHERE v.client_id = ${clientId} AND v.resolution = 'approved' AND v.app_id IN (SELECT value FROM json_each(${ids}))`),
+            (r) => r.workspace_id,
+          )
+        : null;
+      const scopes = scopeParser();
+      const decisionRows = rows.map((row) => toDecisionRow(row, scopes, pending?.get(row[0]) ?? [], voids?.get(row[0]) ?? []));
+      const plan = planDecisions(decisionRows, {
         action: input.action,
         workspaceId,
         scopes: input.scopes,
@@ -125,19 +163,49 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
   }
 }
 
-function toDecisionRow(row: LookupRow): DecisionRow {
+/** Rows of one statement grouped by app id, each mapped; order kept. */
+function groupByApp<R extends { app_id: string }, T>(rows: readonly R[], map: (row: R) => T): Map<string, T[]> {
+  const byApp = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = byApp.get(row.app_id);
+    if (list) list.push(map(row));
+    else byApp.set(row.app_id, [map(row)]);
+  }
+  return byApp;
+}
+
+/**
+ * Parses scope lists, each distinct JSON text once per call: an org approval usually holds exactly the
+ * app's own list, and apps often ask for the same scopes. The rules only read these arrays.
+ */
+function scopeParser(): (json: string | null) => string[] | null {
+  const parsed = new Map<string, string[]>();
+  return (json) => {
+    if (json === null) return null;
+    let scopes = parsed.get(json);
+    if (!scopes) {
+      scopes = parseScopes(json) ?? [];
+      parsed.set(json, scopes);
+    }
+    return scopes;
+  };
+}
+
+function toDecisionRow(
+  row: LookupRow,
+  scopes: (json: string | null) => string[] | null,
+  pendingRequests: { id: string; workspaceId: string }[],
+  workspaceApprovals: string[],
+): DecisionRow {
+  const [appId, found, ownerDirectoryId, appScopes, clientDirectoryId, orgResolution, orgScopes, needsReapproval, wsResolution, wsScopes] = row;
   return {
-    appId: row.id,
+    appId,
     // A private app this client may not see is as unknown as a missing one (APP_NOT_FOUND).
-    found: row.found === 1 && appVisibleToClient({ ownerDirectoryId: row.owner_directory_id }, { directoryId: row.client_directory_id }),
-    appScopes: parseScopes(row.app_scopes) ?? [],
-    org: {
-      resolution: row.org_resolution ?? 'unresolved',
-      approvedScopes: parseScopes(row.org_scopes),
-      needsReapproval: row.needs_reapproval === 1,
-    },
-    workspace: row.ws_resolution ? { resolution: row.ws_resolution, approvedScopes: parseScopes(row.ws_scopes) } : null,
-    pendingRequests: (JSON.parse(row.pending) as [string, string][]).map(([id, workspaceId]) => ({ id, workspaceId })),
-    workspaceApprovals: row.ws_approvals === null ? [] : (JSON.parse(row.ws_approvals) as string[]),
+    found: found === 1 && appVisibleToClient({ ownerDirectoryId }, { directoryId: clientDirectoryId }),
+    appScopes: scopes(appScopes) ?? [],
+    org: { resolution: orgResolution ?? 'unresolved', approvedScopes: scopes(orgScopes), needsReapproval: needsReapproval === 1 },
+    workspace: wsResolution ? { resolution: wsResolution, approvedScopes: scopes(wsScopes) } : null,
+    pendingRequests,
+    workspaceApprovals,
   };
 }
