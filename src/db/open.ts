@@ -53,7 +53,11 @@ function pathProblem(path: string, error: unknown): DatabaseFileError | null {
   return null;
 }
 
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/** Set by scripts/build.mjs in a compiled bundle (the folder relative to the bundle); undeclared under tsx. */
+declare const APPGOV_MIGRATIONS_FROM_BUNDLE: string | undefined;
+const MIGRATIONS_FOLDER = fileURLToPath(
+  new URL(typeof APPGOV_MIGRATIONS_FROM_BUNDLE === 'string' ? `${APPGOV_MIGRATIONS_FROM_BUNDLE}/` : '../../drizzle', import.meta.url),
+);
 
 /** Distinct SQL texts kept compiled. The service issues a few dozen; the bound is for safety. */
 const STATEMENT_CACHE_SIZE = 256;

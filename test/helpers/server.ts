@@ -1,4 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+// @ts-expect-error: a plain ES module script without type declarations
+import { buildServer } from '../../scripts/build.mjs';
 
 export interface StartedServer {
   child: ChildProcess;
@@ -9,9 +13,20 @@ export interface StartedServer {
   logLines: () => Record<string, any>[];
 }
 
-/** Starts `src/server.ts` the way `npm start` does, on a free port on 127.0.0.1. */
-export function startServer(env: Record<string, string>): Promise<StartedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+let built: Promise<string> | undefined;
+
+/** The server compiled as `npm start` compiles it, once per test process, into its own folder (removed at exit). */
+function compiledServer(): Promise<string> {
+  built ??= (buildServer({ outdir: join('dist', `test-${process.pid}`) }) as Promise<string>).then((outdir) => {
+    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+    return join(outdir, 'server.mjs');
+  });
+  return built;
+}
+
+/** Starts the server the way `npm start` does (compiled, plain node), on a free port on 127.0.0.1. */
+export async function startServer(env: Record<string, string>): Promise<StartedServer> {
+  const child = spawn(process.execPath, ['--enable-source-maps', await compiledServer()], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
   });
   let out = '';
