@@ -165,3 +165,36 @@ describe('bulk calls at workspace level and restrictApps: statements do not grow
     expect(counts).toEqual({ wsApprove: [4, 4, 4], wsRemove: [3, 3, 3], wsRestrict: [4, 4, 4], orgRestrict: [7, 7, 7] });
   }, 60_000);
 });
+
+describe('bulk calls resolve the pending requests of each app they decide', () => {
+  it('an org restriction voids and resolves per app; a workspace approval resolves only that workspace’s requests', () => {
+    const [x, y, z] = [uuid(11), uuid(12), uuid(13)];
+    for (const id of [x, y, z]) createApp(t.db, { id, name: `App ${id.slice(-2)}`, scopes: ['files:read'] });
+    const req = (ws: typeof ws1, appId: string) => createInstallRequest(t.db, { clientId, workspaceId: ws.id, appId, actor }).id;
+    const xInWs1 = req(ws1, x);
+    const xInWs2 = req(ws2, x);
+    const zInWs1 = req(ws1, z);
+    approveApps(t.db, { clientId, workspaceId: ws2.id, appIds: [y], actor, maxIds: 10 });
+    const before = t.sqlite.prepare('SELECT max(seq) FROM app_history_events').pluck().get() as number;
+    const events = () =>
+      (t.sqlite.prepare('SELECT app_id, type, data FROM app_history_events WHERE seq > ? ORDER BY seq').all(before) as { app_id: string; type: string; data: string }[]).map(
+        (e) => [e.app_id, e.type, JSON.parse(e.data).requestId ?? JSON.parse(e.data).workspaceId ?? null],
+      );
+
+    // Workspace level: ws1's requests for x and z, not x's request in ws2; y has no request.
+    expect(approveApps(t.db, { clientId, workspaceId: ws1.id, appIds: [x, y, z], actor, maxIds: 10 }).changed).toEqual([x, y, z]);
+    expect(events().filter(([, type]) => type === 'INSTALL_REQUEST_RESOLVED')).toEqual([
+      [x, 'INSTALL_REQUEST_RESOLVED', xInWs1],
+      [z, 'INSTALL_REQUEST_RESOLVED', zInWs1],
+    ]);
+    expect(listInstallRequests(t.db, { clientId, workspaceId: null, status: 'pending' }).items.map((r) => r.id)).toEqual([xInWs2]);
+
+    // Org restriction: resolves x's remaining request, voids ws1's approvals of x, y, z and ws2's of y.
+    const restricted = restrictApps(t.db, { clientId, appIds: [z, y, x], actor, maxIds: 10 });
+    expect(restricted.changed).toEqual([z, y, x]);
+    const voided = events().filter(([, type]) => type === 'WORKSPACE_APPROVAL_VOIDED');
+    expect(voided.map(([app, , ws]) => `${app}@${ws}`).sort()).toEqual([`${x}@${ws1.id}`, `${y}@${ws1.id}`, `${y}@${ws2.id}`, `${z}@${ws1.id}`].sort());
+    expect(events().filter(([, type]) => type === 'INSTALL_REQUEST_RESOLVED').slice(2)).toEqual([[x, 'INSTALL_REQUEST_RESOLVED', xInWs2]]);
+    expect(listInstallRequests(t.db, { clientId, workspaceId: null, status: 'pending' }).items).toEqual([]);
+  });
+});
