@@ -4,7 +4,7 @@
  * the least schema that still serves every read appgov offers, so the cost of
  * appgov's own schema is visible beside today's floor.
  *
- * Its own SQLite file, the service's pragmas, and only:
+ * Its own SQLite file, the service's pragmas (CONNECTION_PRAGMAS), and only:
  * - apps: text primary key, plus the (lower(name), id) index the apps page seeks;
  * - per-client state: primary key (client_id, app_id), the lookup and the
  *   client's own rows in one index;
@@ -14,6 +14,7 @@
  * Statements are prepared once; the ids are the same as the service's.
  */
 import Database from 'better-sqlite3';
+import { CONNECTION_PRAGMAS } from '../src/db/open';
 import type { FloorCall, FloorResult } from './floor';
 
 const SCHEMA = `
@@ -50,9 +51,7 @@ const newResult = (): FloorResult => ({ succeeded: [], failed: [], changed: [] }
  */
 export function minimalFloor(path: string, shape: { apps: number; events: number }, clientId: string, actorId: string): MinimalFloor {
   const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
+  for (const pragma of CONNECTION_PRAGMAS) sqlite.pragma(pragma);
   sqlite.exec(SCHEMA);
   sqlite
     .prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)

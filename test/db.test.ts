@@ -23,6 +23,17 @@ describe('openDatabase', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('checkpoints the WAL every 10,000 pages, not every 1,000 (a 1,000-id bulk change writes about 1,000)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appgov-db-'));
+    try {
+      const opened = openDatabase(join(dir, 'appgov.db'));
+      expect(opened.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+      opened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the statement cache', () => {

@@ -22,6 +22,12 @@ describe('history event ids are time-ordered (UUID version 7), so the id index i
     expect(newEventId(at + 1) > newEventId(at)).toBe(true);
   });
 
+  it('newEventId: ids made alternately at two times each carry their own time (the time part is reused only within a millisecond)', () => {
+    const [a, b] = [Date.UTC(2026, 10, 21, 12, 0, 0, 1), Date.UTC(2030, 0, 1)];
+    const timeOf = (id: string) => parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    expect([a, b, b, a, a, b].map((at) => timeOf(newEventId(at)))).toEqual([a, b, b, a, a, b]);
+  });
+
   it('a bulk call writes v7 ids, and a later call\'s ids sort after an earlier call\'s', () => {
     const t = testDatabase();
     const { clientId, appIds } = seedTenant(t.db, { appCount: 50 });

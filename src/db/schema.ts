@@ -137,11 +137,9 @@ export const appHistoryEvents = sqliteTable(
   (t) => [
     // Listings page newest first by (created_at, seq): a since/until bound is then a range of the
     // same index the page walks, so a filter that matches little or nothing is a seek, not a scan.
-    // The client-wide audit view.
-    index('app_history_events_client_idx').on(t.clientId, t.createdAt, t.seq),
-    // A `types` filter seeks each type's run and merges them (one seek per type named). One app's
-    // unfiltered history is the merge of every type's run: a second per-app index would take a
-    // random page write per event of every bulk call (each event is of a different app).
+    // A `types` filter seeks each type's run and merges them (one seek per type named). An
+    // unfiltered history, one app's or the client-wide audit view, is the merge of every type's
+    // run: an untyped index beside each would be one more index entry per event of every bulk call.
     index('app_history_events_app_type_idx').on(t.clientId, t.appId, t.type, t.createdAt, t.seq),
     index('app_history_events_client_type_idx').on(t.clientId, t.type, t.createdAt, t.seq),
   ],

@@ -44,7 +44,7 @@ interface Segment {
   k: number;
   c: string;
   a: string | null;
-  t: HistoryEventType | null;
+  t: HistoryEventType;
   /** Tie segment: events at exactly this time with a smaller sequence number. */
   at?: number;
   seq?: number;
@@ -53,7 +53,7 @@ interface Segment {
   hi?: number;
 }
 
-type ArmShape = { scope: 'app' | 'client'; typed: boolean; tie: boolean };
+type ArmShape = { scope: 'app' | 'client'; tie: boolean };
 
 /**
  * One arm: for each segment, a correlated subquery that seeks one index range
@@ -64,7 +64,7 @@ type ArmShape = { scope: 'app' | 'client'; typed: boolean; tie: boolean };
 function arm(shape: ArmShape, segments: Segment[], limit: number): SQL {
   const where = [sql`h.client_id = k.value ->> '$.c'`];
   if (shape.scope === 'app') where.push(sql`h.app_id = k.value ->> '$.a'`);
-  if (shape.typed) where.push(sql`h.type = k.value ->> '$.t'`);
+  where.push(sql`h.type = k.value ->> '$.t'`);
   if (shape.tie) where.push(sql`h.created_at = k.value ->> '$.at' AND h.seq < k.value ->> '$.seq'`);
   else where.push(sql`h.created_at >= k.value ->> '$.lo' AND h.created_at < k.value ->> '$.hi'`);
   const order = shape.tie ? sql`h.seq DESC` : sql`h.created_at DESC, h.seq DESC`;
@@ -74,14 +74,14 @@ function arm(shape: ArmShape, segments: Segment[], limit: number): SQL {
 }
 
 /**
- * The types a key's page is sought in: those named; for one app's unfiltered history every type
- * (its only index is per type); for the client-wide unfiltered view none (one untyped range).
+ * The types a key's page is sought in: those named, else every type (history's indexes are
+ * per type, so an unfiltered page merges every type's run).
  */
-function typesOf(key: HistorySeekKey): readonly (HistoryEventType | null)[] {
-  return key.types ?? (key.appId === null ? [null] : HISTORY_EVENT_TYPES);
+function typesOf(key: HistorySeekKey): readonly HistoryEventType[] {
+  return key.types ?? HISTORY_EVENT_TYPES;
 }
 
-/** The index ranges one key's page lies in: per type sought (or one for all types), a range and maybe a tie. */
+/** The index ranges one key's page lies in: per type sought, a range and maybe a tie. */
 function segmentsOf(key: HistorySeekKey, k: number): { tie: Segment[]; range: Segment[] } {
   const lo = key.since ?? EARLIEST_MS;
   const until = key.until ?? LATEST_MS;
@@ -98,7 +98,7 @@ function segmentsOf(key: HistorySeekKey, k: number): { tie: Segment[]; range: Se
 
 /**
  * Newest-first pages for many listings in ONE statement. Each filter is part
- * of an index range ((client, [app,] [type,] created_at, seq)), so a page
+ * of an index range ((client, [app,] type, created_at, seq)), so a page
  * costs O(page size × types sought), however much history precedes it, falls
  * outside the time bounds or is of other types. Results come in key order.
  */
@@ -108,17 +108,16 @@ export function seekHistory(db: Db, keys: readonly HistorySeekKey[]): { rows: Hi
   const groups = new Map<string, { shape: ArmShape; segments: Segment[] }>();
   const add = (shape: ArmShape, segments: Segment[]) => {
     if (segments.length === 0) return;
-    const name = `${shape.scope}/${shape.typed}/${shape.tie}`;
+    const name = `${shape.scope}/${shape.tie}`;
     const group = groups.get(name) ?? { shape, segments: [] };
     group.segments.push(...segments);
     groups.set(name, group);
   };
   keys.forEach((key, k) => {
     const scope = key.appId === null ? 'client' : 'app';
-    const typed = typesOf(key)[0] !== null;
     const { tie, range } = segmentsOf(key, k);
-    add({ scope, typed, tie: true }, tie);
-    add({ scope, typed, tie: false }, range);
+    add({ scope, tie: true }, tie);
+    add({ scope, tie: false }, range);
   });
   const byKey: HistoryRow[][] = keys.map(() => []);
   if (groups.size > 0) {

@@ -1,0 +1,1 @@
+DROP INDEX `app_history_events_client_idx`;
