@@ -1,0 +1,143 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger as SqlQueryLogger } from 'drizzle-orm/logger';
+import type { Logger } from '../observability/logger';
+import type { Config } from '../config';
+import type { Db, OpenedDatabase } from './open';
+import { WRITE_OPS, type WriteInput, type WriteOp, type WriteResult } from './write-ops';
+import { fromWire, type WriteCall, type WriteReply, type WriterData } from './writer-protocol';
+
+/**
+ * Where the long writes (WRITE_OPS: the bulk decisions) run. The server is one
+ * thread; a 1,000-id bulk call is one synchronous transaction of tens of ms,
+ * and every request arriving meanwhile used to wait for it. In the writer
+ * thread the transaction runs on a connection of its own while the main
+ * thread goes on serving: reads never wait for a writer in WAL mode.
+ * A write is answered only after it committed, and a later read on the main
+ * connection starts a new read transaction, so it sees the write.
+ */
+export interface Writer {
+  /** 'worker': a thread of its own; 'in-thread': on the caller's thread (an in-memory database, or APPGOV_WRITE_WORKER=0). */
+  readonly where: 'worker' | 'in-thread';
+  run<K extends WriteOp>(op: K, input: WriteInput<K>): Promise<WriteResult<K>>;
+  /** Stops the thread (after the calls under way); calls after this are refused. */
+  close(): Promise<void>;
+}
+
+type AnyOp = (db: Db, input: unknown) => unknown;
+
+/** The writes on the caller's thread, as before: an in-memory database cannot be shared with another connection. */
+export function inThreadWriter(db: Db): Writer {
+  return {
+    where: 'in-thread',
+    run: async (op, input) => (WRITE_OPS[op] as AnyOp)(db, input) as WriteResult<typeof op>,
+    close: async () => {},
+  };
+}
+
+export interface WorkerWriterOptions {
+  /** The database file (already opened and migrated by the main thread). */
+  path: string;
+  /** The writer connection's busy timeout: it sleeps only its own thread, and busy writes are retried by the caller (busy.ts). */
+  busyTimeoutMs: number;
+  /** Where a failure of the thread itself is logged. */
+  logger: Logger;
+  /** APPGOV_LOG_SQL: the writer's statements are logged here, as the main connection's are. */
+  sqlLogger?: SqlQueryLogger;
+}
+
+const ENTRY = new URL('./writer-worker.mjs', import.meta.url);
+
+/** Closing waits this long for the thread to close its connection before stopping it. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * The writes in one worker thread, one at a time in arrival order. The thread
+ * starts now (loading it takes a while, better not on the first call); if it
+ * dies, the calls under way fail as unexpected errors and the next call
+ * starts a new one. It does not keep the process alive when idle.
+ */
+export function workerWriter(options: WorkerWriterOptions): Writer {
+  const data: WriterData = { path: options.path, busyTimeoutMs: options.busyTimeoutMs, logSql: Boolean(options.sqlLogger) };
+  let worker: Worker | null = null;
+  let closed = false;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+
+  const failAll = (from: Worker, error: Error) => {
+    if (worker !== from) return;
+    worker = null;
+    for (const call of pending.values()) call.reject(error);
+    pending.clear();
+  };
+
+  const start = (): Worker => {
+    const started = new Worker(ENTRY, { workerData: data });
+    started.unref();
+    started.on('message', (reply: WriteReply) => {
+      if ('sql' in reply) {
+        options.sqlLogger?.logQuery(reply.sql, reply.params);
+        return;
+      }
+      const call = pending.get(reply.id);
+      if (!call) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) started.unref();
+      if (reply.ok) call.resolve(reply.value);
+      else call.reject(fromWire(reply.error));
+    });
+    started.on('error', (error) => {
+      options.logger.error({ err: error }, 'writer thread failed');
+      failAll(started, error);
+    });
+    started.on('exit', (code) => failAll(started, new Error(`The writer thread exited (code ${code}).`)));
+    return started;
+  };
+  worker = start();
+
+  return {
+    where: 'worker',
+    run(op, input) {
+      if (closed) return Promise.reject(new Error('The writer is closed.'));
+      const target = (worker ??= start());
+      const id = nextId++;
+      const call: WriteCall = { id, op, input };
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        if (pending.size === 1) target.ref();
+        try {
+          target.postMessage(call);
+        } catch (error) {
+          pending.delete(id);
+          reject(error);
+        }
+      });
+    },
+    async close() {
+      closed = true;
+      const stopping = worker;
+      if (!stopping) return;
+      // Calls under way finish first: the thread handles messages in order, 'close' last.
+      const exited = new Promise((resolve) => stopping.once('exit', resolve));
+      stopping.ref();
+      stopping.postMessage('close');
+      const timer = setTimeout(() => void stopping.terminate(), CLOSE_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * The writer the server uses: the writer thread for a database file, unless
+ * APPGOV_WRITE_WORKER=0; on this thread for an in-memory database, which
+ * another connection cannot open.
+ */
+export function startWriter(
+  database: Pick<OpenedDatabase, 'db' | 'file'>,
+  config: Pick<Config, 'writeWorker' | 'dbBusyTimeoutMs'>,
+  logger: Logger,
+  sqlLogger?: SqlQueryLogger,
+): Writer {
+  if (!config.writeWorker || !database.file) return inThreadWriter(database.db);
+  return workerWriter({ path: database.file.path, busyTimeoutMs: config.dbBusyTimeoutMs, logger, ...(sqlLogger ? { sqlLogger } : {}) });
+}
