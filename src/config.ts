@@ -21,7 +21,7 @@ export interface Config {
   trustedDocuments: TrustedDocuments | null;
   /** APPGOV_TRUSTED_DOCUMENTS_FOR: the token kinds that may run only trusted documents. */
   trustedDocumentsFor: readonly TokenKind[];
-  /** How long one SQLite call may wait on the main thread for another process's write lock. */
+  /** How long one SQLite call may wait (on the main thread, or in the writer thread) for another connection's write lock. */
   dbBusyTimeoutMs: number;
   /** How long a mutation keeps retrying (asynchronously, with backoff) for the write lock before UNAVAILABLE. */
   writeWaitMs: number;
