@@ -27,7 +27,7 @@ function served(config: { writeWaitMs?: number } = {}) {
   const database = openDatabase(path, { dbBusyTimeoutMs: 10 });
   const a = seedTenant(database.db, { clientNumber: 1, appCount: 30 });
   const b = seedTenant(database.db, { clientNumber: 2 });
-  const token = issueToken(database.db, 'client', a.clientId, ['apps:read', 'apps:write'], 'writer').token;
+  const { id: tokenId, token } = issueToken(database.db, 'client', a.clientId, ['apps:read', 'apps:write'], 'writer');
   const writeOnly = issueToken(database.db, 'client', a.clientId, ['apps:write'], 'write only').token;
   const other = issueToken(database.db, 'client', b.clientId, ['apps:read', 'apps:write'], 'other tenant').token;
   const logLines: Record<string, any>[] = [];
@@ -40,7 +40,7 @@ function served(config: { writeWaitMs?: number } = {}) {
     database.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { path, database, writer, yoga, a, b, token, writeOnly, other, logLines, sql };
+  return { path, database, writer, yoga, a, b, tokenId, token, writeOnly, other, logLines, sql };
 }
 
 const bulk = (field: string, clientId: string, ids: string[], extra = '') =>
@@ -183,10 +183,15 @@ describe('the writer thread', () => {
     expect((await running).body.data.approveApps.changed).toEqual(s.a.appIds);
   });
 
-  it('refuses calls once closed', async () => {
+  it('finishes the calls under way when closed, and refuses calls after', async () => {
     const s = served();
-    await s.writer.close();
-    const actor = { tokenId: 'x', kind: 'internal' as const, name: 'x', clientId: null, scopes: [] };
+    await gql(s.yoga, bulk('approveApps', s.a.clientId, s.a.appIds.slice(0, 1), ', dryRun: true'), {}, s.token);
+    const actor = { tokenId: s.tokenId, kind: 'client' as const, name: 'writer', clientId: s.a.clientId, scopes: ['apps:write' as const] };
+    const running = s.writer.run('approveApps', { clientId: s.a.clientId, appIds: s.a.appIds, actor, maxIds: 50 });
+    const closing = s.writer.close();
+    expect((await running).changed).toEqual(s.a.appIds);
+    await closing;
+    expect(tableCounts(s.database.sqlite).events).toBe(30);
     await expect(s.writer.run('approveApps', { clientId: s.a.clientId, appIds: s.a.appIds, actor, maxIds: 50 })).rejects.toThrow('The writer is closed.');
   });
 });

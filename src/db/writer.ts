@@ -142,6 +142,21 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
     started.on('exit', (code) => failAll(started, new Error(`The writer thread exited (code ${code}).`)));
     return started;
   };
+  const send = (target: Worker, op: WriteOp, input: unknown): Promise<any> => {
+    const id = nextId++;
+    const call: WriteCall = { id, op, input };
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      if (pending.size === 1) target.ref();
+      try {
+        target.postMessage(call);
+      } catch (error) {
+        pending.delete(id);
+        reject(error);
+      }
+    });
+  };
+
   const code = bundleWorker();
   code.then(
     (file) => {
@@ -152,21 +167,13 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
 
   return {
     where: 'worker',
-    async run(op, input) {
-      const file = await code;
-      if (closed) throw new Error('The writer is closed.');
-      const target = (worker ??= start(file));
-      const id = nextId++;
-      const call: WriteCall = { id, op, input };
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-        if (pending.size === 1) target.ref();
-        try {
-          target.postMessage(call);
-        } catch (error) {
-          pending.delete(id);
-          reject(error);
-        }
+    run(op, input) {
+      if (closed) return Promise.reject(new Error('The writer is closed.'));
+      // Posted at once when the thread runs, so a call made before close() is answered before the thread stops.
+      if (worker) return send(worker, op, input);
+      return code.then((file) => {
+        if (closed) throw new Error('The writer is closed.');
+        return send((worker ??= start(file)), op, input);
       });
     },
     async close() {
