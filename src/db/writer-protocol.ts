@@ -25,7 +25,9 @@ export type WireError =
 export type WriteReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: WireError }
-  | { sql: string; params: unknown[] };
+  | { sql: string; params: unknown[] }
+  /** The thread has loaded its code and opened the database. */
+  | { ready: true };
 
 export function toWire(error: unknown, depth = 0): WireError {
   if (error instanceof AppgovError) {

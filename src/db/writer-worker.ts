@@ -18,6 +18,8 @@ const database = openDatabase(data.path, {
   ...(data.logSql ? { logger: { logQuery: (sql: string, params: unknown[]) => send({ sql, params }) } } : {}),
 });
 
+send({ ready: true });
+
 port.on('message', (message: WriteCall | 'close') => {
   if (message === 'close') {
     database.close();

@@ -60,7 +60,6 @@ const ENTRY = fileURLToPath(new URL('./writer-worker.ts', import.meta.url));
  * in it (its loader, esbuild's API, a hooks thread) cost ~15 MB more than the
  * bundle. better-sqlite3 (native) stays a package import, by absolute URL;
  * each module keeps its own import.meta.url (open.ts finds drizzle/ by it).
- * The file goes in a private temporary folder, removed at exit.
  */
 let bundled: Promise<string> | undefined;
 function bundleWorker(): Promise<string> {
@@ -87,11 +86,7 @@ function bundleWorker(): Promise<string> {
         },
       ],
     });
-    const dir = mkdtempSync(join(tmpdir(), 'appgov-writer-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const file = join(dir, 'writer-worker.mjs');
-    writeFileSync(file, result.outputFiles[0]!.text);
-    return file;
+    return result.outputFiles[0]!.text;
   })();
   return bundled;
 }
@@ -119,11 +114,20 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
     pending.clear();
   };
 
-  const start = (file: string): Worker => {
+  const start = (source: string): Worker => {
+    // A file in a private folder (a stack trace names it, as a data: URL would not), removed once the thread has loaded it.
+    const dir = mkdtempSync(join(tmpdir(), 'appgov-writer-'));
+    const file = join(dir, 'writer-worker.mjs');
+    writeFileSync(file, source);
+    const removeFile = () => rmSync(dir, { recursive: true, force: true });
     // No execArgv: under `tsx` the thread would inherit tsx's loader, which the bundle does not need.
     const started = new Worker(file, { workerData: data, execArgv: [] });
     started.unref();
     started.on('message', (reply: WriteReply) => {
+      if ('ready' in reply) {
+        removeFile();
+        return;
+      }
       if ('sql' in reply) {
         options.sqlLogger?.logQuery(reply.sql, reply.params);
         return;
@@ -139,7 +143,10 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
       options.logger.error({ err: error }, 'writer thread failed');
       failAll(started, error);
     });
-    started.on('exit', (code) => failAll(started, new Error(`The writer thread exited (code ${code}).`)));
+    started.on('exit', (code) => {
+      removeFile();
+      failAll(started, new Error(`The writer thread exited (code ${code}).`));
+    });
     return started;
   };
   const send = (target: Worker, op: WriteOp, input: unknown): Promise<any> => {
@@ -159,8 +166,8 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
 
   const code = bundleWorker();
   code.then(
-    (file) => {
-      if (!closed) worker ??= start(file);
+    (source) => {
+      if (!closed) worker ??= start(source);
     },
     (error: unknown) => options.logger.error({ err: error }, 'cannot build the writer thread'),
   );
@@ -171,9 +178,9 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
       if (closed) return Promise.reject(new Error('The writer is closed.'));
       // Posted at once when the thread runs, so a call made before close() is answered before the thread stops.
       if (worker) return send(worker, op, input);
-      return code.then((file) => {
+      return code.then((source) => {
         if (closed) throw new Error('The writer is closed.');
-        return send((worker ??= start(file)), op, input);
+        return send((worker ??= start(source)), op, input);
       });
     },
     async close() {
