@@ -2,7 +2,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
 import { startWriter } from './db/writer';
 import { createHttpServer, isLoopbackHost } from './http';
-import { createLogger, SqlLogger, type Logger } from './observability/logger';
+import { createLogger, SqlLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { DEMO_CLIENT_ID, seedDemoIfEmpty } from './services/demo';
 import { createAppgovYoga } from './yoga';
@@ -20,7 +20,7 @@ function startupConfig(): Config {
 }
 
 /** A folder, a missing permission or a read-only file system: one line naming the variable, exit 1. */
-function startupDatabase(config: Config, logger: Logger): OpenedDatabase {
+function startupDatabase(config: Config, sqlLogger: SqlLogger | undefined): OpenedDatabase {
   try {
     return openDatabase(config.dbPath, {
       dbBusyTimeoutMs: config.dbBusyTimeoutMs,
@@ -38,7 +38,7 @@ function startupDatabase(config: Config, logger: Logger): OpenedDatabase {
 const config = startupConfig();
 const logger = createLogger({ level: config.logLevel });
 const sqlLogger = config.logSql ? new SqlLogger(logger) : undefined;
-const database = startupDatabase(config, logger);
+const database = startupDatabase(config, sqlLogger);
 const writer = startWriter(database, config, logger, sqlLogger);
 const metrics = config.metricsToken ? createMetrics() : undefined;
 // Only with an OTLP endpoint configured are the OpenTelemetry packages loaded at all.
