@@ -6,7 +6,10 @@
  * hammering calls were answered. The server runs with src/server.ts's real
  * configuration (per-token rate limits included). Bounded: a few seconds,
  * loopback only.
+ * The server writes as src/server.ts does: bulk calls in the writer thread
+ * unless APPGOV_WRITE_WORKER=0 (the environment reaches the server).
  * Run alone: npx tsx bench/fairness.ts [seconds]
+ * FAIRNESS_CPU_PROF=<folder>: the server writes CPU profiles there (one per thread).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,7 +48,7 @@ export async function benchFairness(options: { idleSeconds: number; loadSeconds:
   seeding.close();
 
   const child = fork(fileURLToPath(new URL('./fairness-server.ts', import.meta.url)), [dataset.path], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(process.env.FAIRNESS_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FAIRNESS_CPU_PROF}`] : [])],
   });
   try {
     const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));

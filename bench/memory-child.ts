@@ -5,7 +5,10 @@
  * (process.resourceUsage().maxRSS, a high-water mark that also covers the
  * synchronous stretches a timer could not sample).
  */
+import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
+import { startWriter } from '../src/db/writer';
+import { createLogger } from '../src/observability/logger';
 import { createAppgovYoga } from '../src/yoga';
 import { idsFor } from './bulk';
 import { clientId } from './datasets';
@@ -28,7 +31,12 @@ const n = Number(size);
 const MB = 1024 * 1024;
 
 const database = openDatabase(dbPath);
-const yoga = createAppgovYoga({ db: database.db, config: { maxBulkIds: n } });
+const config = loadConfig();
+// As src/server.ts: the bulk calls run in the writer thread (another V8 isolate in this process) unless APPGOV_WRITE_WORKER=0.
+const writer = startWriter(database, config, createLogger({ level: 'error' }));
+const yoga = createAppgovYoga({ db: database.db, config: { maxBulkIds: n }, writer });
+// The thread's start-up (tsx compiling its modules, opening the database) belongs to "before the first call".
+if (writer.where === 'worker') await writer.run('approveApps', { clientId: clientId(1), appIds: ['x'], actor: { tokenId: '', kind: 'internal', name: '', clientId: null, scopes: [] }, maxIds: 1 }).catch(() => {});
 const { ids } = idsFor(n, 1);
 const mutation = (field: string) =>
   `mutation Bulk($clientId: ID!, $appIds: [ID!]!) { ${field}(clientId: $clientId, appIds: $appIds) { succeeded failed { id error code } } }`;
@@ -45,4 +53,5 @@ const report: MemoryReport = {
   peakMb: process.resourceUsage().maxRSS / 1024,
 };
 database.close();
+await writer.close();
 process.send(report, () => process.disconnect());

@@ -21,10 +21,12 @@ export interface Config {
   trustedDocuments: TrustedDocuments | null;
   /** APPGOV_TRUSTED_DOCUMENTS_FOR: the token kinds that may run only trusted documents. */
   trustedDocumentsFor: readonly TokenKind[];
-  /** How long one SQLite call may wait on the main thread for another process's write lock. */
+  /** How long one SQLite call may wait (on the main thread, or in the writer thread) for another connection's write lock. */
   dbBusyTimeoutMs: number;
   /** How long a mutation keeps retrying (asynchronously, with backoff) for the write lock before UNAVAILABLE. */
   writeWaitMs: number;
+  /** APPGOV_WRITE_WORKER: run the bulk decision writes in a writer thread (file databases only; see src/db/writer.ts). */
+  writeWorker: boolean;
   /** Origins allowed to call with CORS (credentials included); none by default. */
   corsOrigins: string[];
   /** Serve GraphiQL on GET /graphql from a browser. Default: on, except in production. */
@@ -183,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustedDocumentsFor: tokenKindsVar(env, 'APPGOV_TRUSTED_DOCUMENTS_FOR', ['client']),
     dbBusyTimeoutMs: integerVar(env, 'APPGOV_DB_BUSY_TIMEOUT_MS', 10, 0, 1000),
     writeWaitMs: integerVar(env, 'APPGOV_WRITE_WAIT_MS', 2000, 0, 60_000),
+    writeWorker: optionalBooleanVar(env, 'APPGOV_WRITE_WORKER', true),
     corsOrigins: originsVar(env, 'APPGOV_CORS_ORIGINS'),
     graphiql: optionalBooleanVar(env, 'APPGOV_GRAPHIQL', env.NODE_ENV !== 'production'),
     rateLimitPerSecond: integerVar(env, 'APPGOV_RATE_LIMIT_PER_SECOND', 5000, 1, 10_000_000),

@@ -2,6 +2,7 @@ import { resolvePrincipal } from './auth/tokens';
 import type { Principal } from './auth/principal';
 import type { Config } from './config';
 import type { Db } from './db/open';
+import { inThreadWriter, type Writer } from './db/writer';
 import { createLoaders, type Loaders } from './loaders';
 import type { AppgovMetrics } from './observability/metrics';
 
@@ -12,15 +13,18 @@ export interface Context {
   principal: Principal | null;
   loaders: Loaders;
   maxBulkIds: number;
+  /** Where the long writes run (the writer thread, or this one). */
+  writer: Writer;
   /** Set when the server collects metrics. */
   metrics?: AppgovMetrics;
 }
 
-export function createContext(db: Db, config: Pick<Config, 'maxBulkIds'>, request: Request): Context {
+export function createContext(db: Db, config: Pick<Config, 'maxBulkIds'>, request: Request, writer: Writer = inThreadWriter(db)): Context {
   return {
     db,
     principal: resolvePrincipal(db, request.headers.get('authorization')),
     loaders: createLoaders(db),
     maxBulkIds: config.maxBulkIds,
+    writer,
   };
 }

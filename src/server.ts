@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
+import { startWriter } from './db/writer';
 import { createHttpServer, isLoopbackHost } from './http';
-import { createLogger, SqlLogger, type Logger } from './observability/logger';
+import { createLogger, SqlLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { DEMO_CLIENT_ID, seedDemoIfEmpty } from './services/demo';
 import { createAppgovYoga } from './yoga';
@@ -19,11 +20,11 @@ function startupConfig(): Config {
 }
 
 /** A folder, a missing permission or a read-only file system: one line naming the variable, exit 1. */
-function startupDatabase(config: Config, logger: Logger): OpenedDatabase {
+function startupDatabase(config: Config, sqlLogger: SqlLogger | undefined): OpenedDatabase {
   try {
     return openDatabase(config.dbPath, {
       dbBusyTimeoutMs: config.dbBusyTimeoutMs,
-      ...(config.logSql ? { logger: new SqlLogger(logger) } : {}),
+      ...(sqlLogger ? { logger: sqlLogger } : {}),
     });
   } catch (error) {
     if (error instanceof DatabaseFileError) {
@@ -36,7 +37,9 @@ function startupDatabase(config: Config, logger: Logger): OpenedDatabase {
 
 const config = startupConfig();
 const logger = createLogger({ level: config.logLevel });
-const database = startupDatabase(config, logger);
+const sqlLogger = config.logSql ? new SqlLogger(logger) : undefined;
+const database = startupDatabase(config, sqlLogger);
+const writer = startWriter(database, config, logger, sqlLogger);
 const metrics = config.metricsToken ? createMetrics() : undefined;
 // Only with an OTLP endpoint configured are the OpenTelemetry packages loaded at all.
 const tracing = config.tracing ? await (await import('./observability/tracing')).startTracing() : undefined;
@@ -48,6 +51,7 @@ const yoga = createAppgovYoga({
   db: database.db,
   config,
   file: database.file,
+  writer,
   logger,
   ...(metrics && config.metricsToken ? { metrics, metricsToken: config.metricsToken } : {}),
   ...(tracing ? { tracing: tracing.plugin } : {}),
@@ -59,7 +63,7 @@ const server = createHttpServer(yoga, config);
 server.on('error', (error) => {
   console.error(`appgov: cannot listen on ${config.host}:${config.port}: ${error.message}`);
   database.close();
-  process.exit(1);
+  void writer.close().finally(() => process.exit(1));
 });
 
 server.listen(config.port, config.host, () => {
@@ -95,7 +99,7 @@ function shutDown(signal: string) {
   logger.info({ signal }, 'closing');
   server.close(() => {
     database.close();
-    void (tracing?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
+    void Promise.all([writer.close(), tracing?.shutdown()]).finally(() => process.exit(0));
   });
   server.closeIdleConnections();
   // Requests still running after 10 s are cut off rather than holding the process.

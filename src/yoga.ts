@@ -6,6 +6,7 @@ import { createContext, type Context } from './context';
 import { withWriteRetry } from './db/busy';
 import { checkHealth } from './db/health';
 import type { DatabaseFile, Db } from './db/open';
+import { inThreadWriter, type Writer } from './db/writer';
 import { AppgovError } from './errors';
 import { useSelectionOrderExecution } from './execution';
 import { maxRouteBodyBytes, ROUTES, routeTable } from './routes';
@@ -57,6 +58,8 @@ export interface YogaOptions {
   metricsToken?: string;
   /** The OpenTelemetry plugin, when tracing is configured (see observability/tracing.ts). */
   tracing?: Plugin;
+  /** Where the bulk decision writes run (src/db/writer.ts); default: on this thread, on `db`. */
+  writer?: Writer;
   /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
   parserCache?: ReturnType<typeof boundedParserCache>;
 }
@@ -225,6 +228,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const config = { ...loadConfig({}), ...options.config };
   const limits = { ...defaultLimits(config.maxBulkIds), ...options.config.limits };
   const logger = options.logger ?? createLogger({ level: 'error' });
+  const writer = options.writer ?? inThreadWriter(db);
   const observability: Plugin[] = [
     ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
     ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
@@ -234,7 +238,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     schema: withWriteRetry(schema, config.writeWaitMs),
     context: ({ request }) => {
       try {
-        const context = createContext(db, config, request);
+        const context = createContext(db, config, request, writer);
         if (options.metrics) context.metrics = options.metrics;
         return context;
       } catch (error) {

@@ -1,5 +1,5 @@
 import { authorizeTarget, requireScope } from '../auth/access';
-import { approveApps, removeAppApprovals, restrictApps, type BulkFailure, type BulkResult } from '../services/approvals';
+import type { BulkFailure, BulkResult } from '../services/approvals';
 import { builder } from './builder';
 
 const BulkErrorCodeEnum = builder.enumType('BulkErrorCode', {
@@ -51,12 +51,11 @@ const bulkRules =
   'The whole call is refused with BAD_USER_INPUT, writing nothing, when `appIds` is empty, holds an id that is not 8-4-4-4-12 hexadecimal, ' +
   'or names more distinct ids than the server allows (APPGOV_MAX_BULK_IDS, default 1000).';
 
-for (const [name, run, what] of [
-  ['approveApps', approveApps, 'Approve many apps for one client (isApproved becomes true).'],
-  ['removeAppApprovals', removeAppApprovals, 'Remove approval from many apps for one client (isApproved becomes false; resolution UNRESOLVED). A restricted app stays restricted.'],
+for (const [name, what] of [
+  ['approveApps', 'Approve many apps for one client (isApproved becomes true).'],
+  ['removeAppApprovals', 'Remove approval from many apps for one client (isApproved becomes false; resolution UNRESOLVED). A restricted app stays restricted.'],
   [
     'restrictApps',
-    restrictApps,
     'Restrict many apps for one client (resolution RESTRICTED). At org level this voids every workspace-level approval of those apps (one WORKSPACE_APPROVAL_VOIDED event per workspace).',
   ],
 ] as const) {
@@ -80,11 +79,12 @@ for (const [name, run, what] of [
             'true: validate and return exactly the result the real call would give, but write nothing. A dry run reveals current state, so it needs the apps:read scope as well.',
         }),
       },
-      resolve: (_root, args, ctx) => {
+      resolve: async (_root, args, ctx) => {
         const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args, 'apps:write');
         // A dry run writes nothing and reports the current state: it is a read.
         if (args.dryRun) requireScope(principal, 'apps:read');
-        const result = run(ctx.db, {
+        // The transaction runs in the writer thread when there is one: other requests are served meanwhile.
+        const result = await ctx.writer.run(name, {
           clientId,
           workspaceId,
           appIds: args.appIds,
