@@ -9,17 +9,23 @@
  * imports of packages resolve from node_modules above it).
  */
 import { build } from 'esbuild';
-import { relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Bundles `entryPoints` (paths from the project root) into `outdir`; returns the output folder. */
+/**
+ * Bundles `entryPoints` (paths from the project root) into `outdir`, always with the writer thread's
+ * own entry (src/db/writer-worker.ts -> writer-worker.mjs, which src/db/writer.ts starts); returns the
+ * output folder.
+ */
 export async function buildServer({ outdir = 'dist', entryPoints = ['src/server.ts'] } = {}) {
   const out = resolve(ROOT, outdir);
   await build({
     absWorkingDir: ROOT,
-    entryPoints,
+    // Every output flat in outdir, named as its entry (server.mjs, writer-worker.mjs).
+    entryPoints: [...entryPoints, 'src/db/writer-worker.ts'].map((entry) => ({ in: entry, out: basename(entry).replace(/\.ts$/, '') })),
     outdir: out,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -31,10 +37,24 @@ export async function buildServer({ outdir = 'dist', entryPoints = ['src/server.
     packages: 'external',
     sourcemap: 'linked',
     // src/db/open.ts finds drizzle/ relative to its own file; in a bundle, relative to the bundle.
-    define: { APPGOV_MIGRATIONS_FROM_BUNDLE: JSON.stringify(relative(out, resolve(ROOT, 'drizzle')).split('\\').join('/')) },
+    define: {
+      APPGOV_MIGRATIONS_FROM_BUNDLE: JSON.stringify(relative(out, resolve(ROOT, 'drizzle')).split('\\').join('/')),
+      APPGOV_WRITER_BUNDLE: JSON.stringify('./writer-worker.mjs'),
+    },
     logLevel: 'warning',
   });
   return out;
+}
+
+/**
+ * The node flags `npm start` runs the compiled server with, read from package.json's start script, so
+ * the tests and the memory bench run the server exactly as it is started.
+ */
+export function startFlags() {
+  const { scripts } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'));
+  const match = /&& node((?: --[\w-]+(?:=\S+)?)*) dist\/server\.mjs$/.exec(scripts.start);
+  if (!match) throw new Error(`package.json's start script is not "… && node [flags] dist/server.mjs": ${scripts.start}`);
+  return match[1].trim().split(/\s+/).filter(Boolean);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

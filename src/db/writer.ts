@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import type { Logger as SqlQueryLogger } from 'drizzle-orm/logger';
 import type { Logger } from '../observability/logger';
 import type { Config } from '../config';
@@ -54,6 +53,12 @@ export interface WorkerWriterOptions {
 
 const ENTRY = fileURLToPath(new URL('./writer-worker.ts', import.meta.url));
 
+/** Set by scripts/build.mjs in the compiled server: the thread's own bundle, beside the server's. Undeclared under tsx. */
+declare const APPGOV_WRITER_BUNDLE: string | undefined;
+
+/** The thread's code: the compiled server's prebuilt file, or source bundled here (under tsx and in tests). */
+type WorkerCode = { file: string } | { source: string };
+
 /**
  * The thread's code, bundled by esbuild into one plain-JavaScript file (once
  * per process, ~0.2 s): a worker cannot run TypeScript itself, and loading tsx
@@ -61,9 +66,12 @@ const ENTRY = fileURLToPath(new URL('./writer-worker.ts', import.meta.url));
  * bundle. better-sqlite3 (native) stays a package import, by absolute URL;
  * each module keeps its own import.meta.url (open.ts finds drizzle/ by it).
  */
-let bundled: Promise<string> | undefined;
-function bundleWorker(): Promise<string> {
+let bundled: Promise<WorkerCode> | undefined;
+function bundleWorker(): Promise<WorkerCode> {
   bundled ??= (async () => {
+    if (typeof APPGOV_WRITER_BUNDLE === 'string') return { file: fileURLToPath(new URL(APPGOV_WRITER_BUNDLE, import.meta.url)) };
+    // Loaded only here: the compiled server never needs esbuild at run time.
+    const { build } = await import('esbuild');
     const require = createRequire(import.meta.url);
     const result = await build({
       entryPoints: [ENTRY],
@@ -86,7 +94,7 @@ function bundleWorker(): Promise<string> {
         },
       ],
     });
-    return result.outputFiles[0]!.text;
+    return { source: result.outputFiles[0]!.text };
   })();
   return bundled;
 }
@@ -114,12 +122,17 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
     pending.clear();
   };
 
-  const start = (source: string): Worker => {
-    // A file in a private folder (a stack trace names it, as a data: URL would not), removed once the thread has loaded it.
-    const dir = mkdtempSync(join(tmpdir(), 'appgov-writer-'));
-    const file = join(dir, 'writer-worker.mjs');
-    writeFileSync(file, source);
-    const removeFile = () => rmSync(dir, { recursive: true, force: true });
+  const start = (code: WorkerCode): Worker => {
+    let file: string;
+    let removeFile = () => {};
+    if ('file' in code) file = code.file;
+    else {
+      // A file in a private folder (a stack trace names it, as a data: URL would not), removed once the thread has loaded it.
+      const dir = mkdtempSync(join(tmpdir(), 'appgov-writer-'));
+      file = join(dir, 'writer-worker.mjs');
+      writeFileSync(file, code.source);
+      removeFile = () => rmSync(dir, { recursive: true, force: true });
+    }
     // No execArgv: under `tsx` the thread would inherit tsx's loader, which the bundle does not need.
     const started = new Worker(file, { workerData: data, execArgv: [] });
     started.unref();
@@ -166,8 +179,8 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
 
   const code = bundleWorker();
   code.then(
-    (source) => {
-      if (!closed) worker ??= start(source);
+    (workerCode) => {
+      if (!closed) worker ??= start(workerCode);
     },
     (error: unknown) => options.logger.error({ err: error }, 'cannot build the writer thread'),
   );
@@ -178,9 +191,9 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
       if (closed) return Promise.reject(new Error('The writer is closed.'));
       // Posted at once when the thread runs, so a call made before close() is answered before the thread stops.
       if (worker) return send(worker, op, input);
-      return code.then((source) => {
+      return code.then((workerCode) => {
         if (closed) throw new Error('The writer is closed.');
-        return send((worker ??= start(source)), op, input);
+        return send((worker ??= start(workerCode)), op, input);
       });
     },
     async close() {

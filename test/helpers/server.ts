@@ -1,8 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-// @ts-expect-error: a plain ES module script without type declarations
-import { buildServer } from '../../scripts/build.mjs';
+import { inject } from 'vitest';
 
 export interface StartedServer {
   child: ChildProcess;
@@ -13,20 +10,9 @@ export interface StartedServer {
   logLines: () => Record<string, any>[];
 }
 
-let built: Promise<string> | undefined;
-
-/** The server compiled as `npm start` compiles it, once per test process, into its own folder (removed at exit). */
-function compiledServer(): Promise<string> {
-  built ??= (buildServer({ outdir: join('dist', `test-${process.pid}`) }) as Promise<string>).then((outdir) => {
-    process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
-    return join(outdir, 'server.mjs');
-  });
-  return built;
-}
-
-/** Starts the server the way `npm start` does (compiled, plain node), on a free port on 127.0.0.1. */
-export async function startServer(env: Record<string, string>): Promise<StartedServer> {
-  const child = spawn(process.execPath, ['--enable-source-maps', await compiledServer()], {
+/** Starts the server the way `npm start` does (compiled by test/global-setup.ts, plain node), on a free port on 127.0.0.1. */
+export function startServer(env: Record<string, string>): Promise<StartedServer> {
+  const child = spawn(process.execPath, [...inject('serverFlags'), inject('serverBundle')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
   });
   let out = '';
