@@ -9,7 +9,7 @@ import { validateName } from './clients';
 import { findDirectory } from './directories';
 import { parseCategory } from './fields';
 import { parseId } from './ids';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 
 /** One catalog app as one client sees it. */
 export interface ClientApp {
@@ -189,10 +189,7 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
         });
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) => ({
-      ...toClientApp(input.clientId, row),
-      cursor: encodeCursor(cursorKind, [row.sort_key, row.id], list),
-    })),
+    items: page.items.map((row) => withCursor(toClientApp(input.clientId, row), cursorKind, [row.sort_key, row.id], list)),
     hasNextPage: page.hasNextPage,
     totalCount: () =>
       db.get<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`).n,

@@ -95,6 +95,24 @@ export function decodeCursor(
   return values as (string | number)[];
 }
 
+/**
+ * `item` with a `cursor` sealed when first read, then kept. Most reads select
+ * `nodes` and no cursor, and sealing one (an HMAC and an AES-GCM seal) cost
+ * more than building the item from its row.
+ */
+export function withCursor<T extends object>(
+  item: T,
+  kind: string,
+  values: readonly (string | number)[],
+  binding = '',
+): T & { cursor: string } {
+  let sealed: string | undefined;
+  return Object.defineProperty(item, 'cursor', {
+    get: () => (sealed ??= encodeCursor(kind, values, binding)),
+    enumerable: true,
+  }) as T & { cursor: string };
+}
+
 /** Splits a `LIMIT first + 1` result into the page and whether more follow. */
 export function toPage<T>(rows: T[], size: number): Page<T> {
   return { items: rows.slice(0, size), hasNextPage: rows.length > size };
