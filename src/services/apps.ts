@@ -134,6 +134,8 @@ export type OrderDirection = 'ASC' | 'DESC';
 
 export interface ClientAppsQuery {
   clientId: string;
+  /** The client's directory when its row was already read (null: a direct customer); absent: looked up in the statement. */
+  directoryId?: string | null;
   first?: number | null;
   after?: string | null;
   approved?: boolean | null;
@@ -178,7 +180,7 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
   const where = (range: SQL, extra: SQL[]) => sql`WHERE ${sql.join([range, ...filters, ...extra], sql` AND `)}`;
   // Only the apps this client may see: the public range and its directory's, each a seek, merged in order.
-  const ranges = visibleAppRanges(input.clientId);
+  const ranges = visibleAppRanges(input.clientId, input.directoryId);
   const rows =
     field === 'NAME'
       ? appsByName(db, { from, where, ranges, direction, after: after as [string, string] | null, size })
