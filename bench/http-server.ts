@@ -4,14 +4,17 @@
  * the environment, rate limits and HTTP limits included) on a given database,
  * 127.0.0.1, port 0. Started and stopped by bench/http.ts over IPC.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
 import { createHttpServer } from '../src/http';
 import { createAppgovYoga } from '../src/yoga';
 import { serverLogger } from './server-logger';
 
-export type ServerMessage = { type: 'listening'; port: number } | { type: 'cpu'; micros: number };
-export type ParentMessage = { type: 'cpu' } | { type: 'stop' };
+export type ServerMessage = { type: 'listening'; port: number } | { type: 'cpu'; micros: number } | { type: 'profiling' } | { type: 'profiled' };
+/** `profile-start` / `profile-stop`: a CPU profile of the requests in between, written to `file` (bench/http-profile.ts). */
+export type ParentMessage = { type: 'cpu' } | { type: 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; file: string };
 
 const dbPath = process.argv[2];
 if (!dbPath || !process.send) throw new Error('usage: forked by bench/http.ts with the database path');
@@ -26,10 +29,23 @@ server.listen(0, '127.0.0.1', () => {
   send({ type: 'listening', port: address.port });
 });
 
-process.on('message', (message: ParentMessage) => {
+let inspector: Session | null = null;
+
+process.on('message', async (message: ParentMessage) => {
   if (message.type === 'cpu') {
     const used = process.cpuUsage();
     send({ type: 'cpu', micros: used.user + used.system });
+  } else if (message.type === 'profile-start') {
+    inspector = new Session();
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+    send({ type: 'profiling' });
+  } else if (message.type === 'profile-stop') {
+    const { profile } = await inspector!.post('Profiler.stop');
+    writeFileSync(message.file, JSON.stringify(profile));
+    inspector!.disconnect();
+    send({ type: 'profiled' });
   } else {
     server.close(() => {
       database.close();

@@ -49,7 +49,7 @@ export interface HttpResult {
   runs: Record<TargetName, HttpRun>;
 }
 
-function nextMessage<T extends ServerMessage['type']>(child: ChildProcess, type: T): Promise<Extract<ServerMessage, { type: T }>> {
+export function nextMessage<T extends ServerMessage['type']>(child: ChildProcess, type: T): Promise<Extract<ServerMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: ServerMessage) => {
       if (message.type !== type) return;
@@ -63,13 +63,13 @@ function nextMessage<T extends ServerMessage['type']>(child: ChildProcess, type:
   });
 }
 
-interface Request {
+export interface Request {
   method: string;
   path: string;
   body?: string;
 }
 
-interface Target {
+export interface Target {
   name: TargetName;
   label: string;
   /** The requests connection `k` cycles through (its own ids where it writes). */
@@ -84,7 +84,7 @@ const routeOperation = (method: string, path: string) => {
   return row.operation;
 };
 
-function targets(dataset: Dataset, connections: number): Target[] {
+export function targets(dataset: Dataset, connections: number): Target[] {
   const c = dataset.clientId;
   const gql = (query: string, variables: Record<string, unknown> = {}): Request => ({
     method: 'POST',
@@ -138,7 +138,7 @@ function targets(dataset: Dataset, connections: number): Target[] {
 }
 
 /** One internal token per connection (apps:read, apps:write), issued in the dataset before the server starts. */
-function issueTokens(dataset: Dataset, count: number): string[] {
+export function issueTokens(dataset: Dataset, count: number): string[] {
   const opened = openDatabase(dataset.path);
   try {
     return Array.from({ length: count }, (_, k) => createToken(opened.db, { kind: 'internal', name: `bench caller ${k}` }).token);

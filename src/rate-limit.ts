@@ -18,13 +18,25 @@ function countItems(value: unknown): number {
  * costs 1,001; a read costs about 1. Counting is linear in the document.
  */
 export function requestCost(document: DocumentNode, variables: Record<string, unknown> | undefined): number {
-  let items = 0;
-  visit(document, {
-    [Kind.LIST]: (node) => {
-      items += node.values.length;
-    },
-  });
-  return 1 + items + countItems(variables ?? {});
+  return 1 + documentItems(document) + countItems(variables ?? {});
+}
+
+/** Documents come from the parse cache, the same object per text: their lists are counted once. */
+const itemsByDocument = new WeakMap<DocumentNode, number>();
+
+function documentItems(document: DocumentNode): number {
+  let items = itemsByDocument.get(document);
+  if (items === undefined) {
+    let counted = 0;
+    visit(document, {
+      [Kind.LIST]: (node) => {
+        counted += node.values.length;
+      },
+    });
+    items = counted;
+    itemsByDocument.set(document, items);
+  }
+  return items;
 }
 
 interface Bucket {

@@ -77,6 +77,25 @@ describe('Client.apps and Workspace.apps read two bounded ranges of apps_owner_n
     }
   });
 
+  it.each(ORDERS)('Client.apps by %s %s under Query.client, which has read the client row: one seek for a direct customer, the directory bound for a business', (field, direction) => {
+    for (const withCursor of [false, true]) {
+      for (const [clientId, directoryId, ranges] of [[DIRECT, null, 1], [BUSINESS, MINE, 2]] as const) {
+        const first = listClientApps(db, { clientId, directoryId, first: 2, orderBy: { field, direction } });
+        log.all = [];
+        const page = listClientApps(db, { clientId, directoryId, first: 2, orderBy: { field, direction }, ...(withCursor ? { after: first.items[1]!.cursor } : {}) });
+        // The same apps as when the statement looks the directory up itself.
+        const lookedUp = listClientApps(db, { clientId, first: 2, orderBy: { field, direction }, ...(withCursor ? { after: first.items[1]!.cursor } : {}) });
+        expect(page.items.map((app) => app.id)).toEqual(lookedUp.items.map((app) => app.id));
+        expect(page.totalCount()).toBe(lookedUp.totalCount());
+        const listPlan = plan(log.all[0]!);
+        const seeks = listPlan.filter((d) => / a USING /.test(d));
+        expect(seeks).toHaveLength(ranges);
+        for (const d of seeks) expect(d).toMatch(/^SEARCH a USING (COVERING )?INDEX apps_owner_name_idx \(owner_directory_id=\?/);
+        expect(listPlan.filter((d) => /TEMP B-TREE|SCALAR SUBQUERY|SCAN a\b/.test(d))).toEqual([]);
+      }
+    }
+  });
+
   it('Workspace.apps: two seeks merged, no scan of apps, no sort', () => {
     const first = listWorkspaceApps(db, { workspace: ws, first: 2 });
     log.all = [];

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open';
 import { approveApps, removeAppApprovals } from '../src/services/approvals';
-import { decodeCursor, encodeCursor, useCursorSecret } from '../src/services/pagination';
+import { listClientApps } from '../src/services/apps';
+import { currentCursorSecret, decodeCursor, encodeCursor, useCursorSecret } from '../src/services/pagination';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
 import { gql } from './helpers/graphql';
@@ -93,6 +94,23 @@ describe('cursors', () => {
     expect(decodeCursor('thing', bound, ['number', 'string'], 'after', 'client 1')).toEqual([42, 'x']);
     expect(() => decodeCursor('thing', bound, ['number', 'string'], 'cursor', 'client 2')).toThrow('cursor is not a valid cursor for this list');
     expect(encodeCursor('thing', [42, 'x'])).toBe(c);
+  });
+
+  it('are sealed when first read, not when their page is built (most reads select no cursor)', () => {
+    const page = listClientApps(t.db, { clientId: a.clientId, first: 1 });
+    const second = listClientApps(t.db, { clientId: a.clientId, first: 2 }).items[1]!.id;
+    const kept = currentCursorSecret();
+    try {
+      useCursorSecret(randomBytes(32));
+      // Read only now: sealed with the secret of this moment, and the same on every read.
+      const cursor = page.items[0]!.cursor;
+      expect(page.items[0]!.cursor).toBe(cursor);
+      expect(listClientApps(t.db, { clientId: a.clientId, first: 1, after: cursor }).items.map((app) => app.id)).toEqual([second]);
+      useCursorSecret(kept);
+      expect(() => listClientApps(t.db, { clientId: a.clientId, first: 1, after: cursor })).toThrow('after is not a valid cursor for this list');
+    } finally {
+      useCursorSecret(kept);
+    }
   });
 
   it('stay valid across a restart: the secret is kept in the database', () => {

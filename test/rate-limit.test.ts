@@ -13,6 +13,13 @@ describe('requestCost', () => {
     expect(requestCost(parse('mutation ($ids: [ID!]!) { a: approveApps(clientId: "c", appIds: $ids) { succeeded } }'), { ids: ['x', 'y'] })).toBe(3);
     expect(requestCost(parse('{ x(types: [A, B]) }'), { nested: { list: [[1, 2], [3]] } })).toBe(1 + 2 + 5);
   });
+
+  it('counts each call\'s own variables when one parsed document serves many requests', () => {
+    const document = parse('mutation ($ids: [ID!]!) { approveApps(clientId: "c", appIds: $ids, extra: ["z"]) { succeeded } }');
+    expect(requestCost(document, { ids: ['x', 'y'] })).toBe(4);
+    expect(requestCost(document, { ids: Array.from({ length: 100 }, (_, i) => String(i)) })).toBe(102);
+    expect(requestCost(document, {})).toBe(2);
+  });
 });
 
 describe('RateLimiter', () => {

@@ -33,7 +33,7 @@ export function authorizeClient(
   scope: Scope,
   /** The argument as the client wrote it, for `extensions.field`. */
   field = 'clientId',
-): { principal: Principal; clientId: string; clientName: string } {
+): { principal: Principal; clientId: string; clientName: string; directoryId: string | null } {
   if (!principal) throw new UnauthenticatedError();
   const clientId = parseId(rawClientId, field);
   requireScope(principal, scope);
@@ -46,7 +46,7 @@ export function authorizeClient(
     principal.authorizedBusinessIds?.add(clientId);
   }
   if (!client) throw new NotFoundError('Client not found');
-  return { principal, clientId: client.id, clientName: client.name };
+  return { principal, clientId: client.id, clientName: client.name, directoryId: client.directoryId };
 }
 
 /**

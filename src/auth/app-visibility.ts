@@ -23,10 +23,17 @@ function clientDirectory(clientId: SQL | string): SQL {
  * apps and the client's own directory's. Listings read each as a bounded
  * seek on `apps_owner_name_idx` (or `apps_owner_id_idx`) and merge them, so
  * their cost does not grow with other directories' private apps. `clientId` is a value or an SQL
- * expression (a json_each column for many clients at once).
+ * expression (a json_each column for many clients at once). A caller that has
+ * already read the client's row passes its `directoryId`: a direct customer
+ * (null) then reads the public range alone, and a business's directory is
+ * bound as a value instead of looked up again.
  */
-export function visibleAppRanges(clientId: SQL | string): [publicApps: SQL, ownApps: SQL] {
-  return [sql`a.owner_directory_id IS NULL`, sql`a.owner_directory_id = ${clientDirectory(clientId)}`];
+export function visibleAppRanges(clientId: SQL | string): [publicApps: SQL, ownApps: SQL];
+export function visibleAppRanges(clientId: SQL | string, directoryId: string | null | undefined): SQL[];
+export function visibleAppRanges(clientId: SQL | string, directoryId?: string | null): SQL[] {
+  const publicApps = sql`a.owner_directory_id IS NULL`;
+  if (directoryId === null) return [publicApps];
+  return [publicApps, sql`a.owner_directory_id = ${directoryId ?? clientDirectory(clientId)}`];
 }
 
 /** The rule as one predicate on the apps table aliased `a`, for lookups by id. */

@@ -10,6 +10,8 @@ import { AppHistoryEventConnection, historyArgs } from './history';
 export interface ClientShape {
   id: string;
   name: string;
+  /** Where the client row was just read: its directory (null for a direct customer), so listings need not look it up. */
+  directoryId?: string | null;
 }
 
 const AppOrderFieldEnum = builder.enumType('AppOrderField', {
@@ -56,7 +58,7 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
       },
       resolve: (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');
-        return listClientApps(ctx.db, { clientId: client.id, ...args });
+        return listClientApps(ctx.db, { clientId: client.id, directoryId: client.directoryId, ...args });
       },
     }),
     app: t.field({
@@ -95,8 +97,8 @@ builder.queryField('client', (t) =>
       'One client. Needs the apps:read scope. Errors (with `client: null`): NOT_FOUND for an unknown client, FORBIDDEN for a client token of another client, BAD_USER_INPUT for an id that is not a UUID.',
     args: { id: t.arg.id({ required: true, description: 'The client id (UUID).' }) },
     resolve: (_root, args, ctx) => {
-      const { clientId, clientName } = authorizeClient(ctx.db, ctx.principal, args.id, 'apps:read', 'id');
-      return { id: clientId, name: clientName };
+      const { clientId, clientName, directoryId } = authorizeClient(ctx.db, ctx.principal, args.id, 'apps:read', 'id');
+      return { id: clientId, name: clientName, directoryId };
     },
   }),
 );

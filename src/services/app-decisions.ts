@@ -9,7 +9,7 @@ import { decide } from './decisions';
 import { parseReason } from './fields';
 import { parseId } from './ids';
 import { checkScopes, requestInScope, requirePending } from './install-requests';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 import { parseScopes } from './workspaces';
 
 /** What one approveApp / restrictApp / clearAppResolution call did. */
@@ -140,16 +140,22 @@ export function listAppDecisions(
         ORDER BY x.app_id LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
-    items: page.items.map((r) => ({
-      clientId: input.clientId,
-      workspaceId: input.workspaceId,
-      appId: r.app_id,
-      resolution: input.resolution,
-      approvedScopes: parseScopes(r.approved_scopes),
-      decidedAt: r.decided_at === null ? null : new Date(r.decided_at),
-      decidedBy: { id: r.decided_by, name: r.decided_by_name },
-      cursor: encodeCursor(kind, [r.k], list),
-    })),
+    items: page.items.map((r) =>
+      withCursor(
+        {
+          clientId: input.clientId,
+          workspaceId: input.workspaceId,
+          appId: r.app_id,
+          resolution: input.resolution,
+          approvedScopes: parseScopes(r.approved_scopes),
+          decidedAt: r.decided_at === null ? null : new Date(r.decided_at),
+          decidedBy: { id: r.decided_by, name: r.decided_by_name },
+        },
+        kind,
+        [r.k],
+        list,
+      ),
+    ),
     hasNextPage: page.hasNextPage,
   };
 }

@@ -9,7 +9,7 @@ import { validateName } from './clients';
 import { findDirectory } from './directories';
 import { parseCategory } from './fields';
 import { parseId } from './ids';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 
 /** One catalog app as one client sees it. */
 export interface ClientApp {
@@ -134,6 +134,8 @@ export type OrderDirection = 'ASC' | 'DESC';
 
 export interface ClientAppsQuery {
   clientId: string;
+  /** The client's directory when its row was already read (null: a direct customer); absent: looked up in the statement. */
+  directoryId?: string | null;
   first?: number | null;
   after?: string | null;
   approved?: boolean | null;
@@ -178,7 +180,7 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
   const where = (range: SQL, extra: SQL[]) => sql`WHERE ${sql.join([range, ...filters, ...extra], sql` AND `)}`;
   // Only the apps this client may see: the public range and its directory's, each a seek, merged in order.
-  const ranges = visibleAppRanges(input.clientId);
+  const ranges = visibleAppRanges(input.clientId, input.directoryId);
   const rows =
     field === 'NAME'
       ? appsByName(db, { from, where, ranges, direction, after: after as [string, string] | null, size })
@@ -189,10 +191,7 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
         });
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) => ({
-      ...toClientApp(input.clientId, row),
-      cursor: encodeCursor(cursorKind, [row.sort_key, row.id], list),
-    })),
+    items: page.items.map((row) => withCursor(toClientApp(input.clientId, row), cursorKind, [row.sort_key, row.id], list)),
     hasNextPage: page.hasNextPage,
     totalCount: () =>
       db.get<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`).n,

@@ -6,7 +6,7 @@ import type { Db } from '../db/open';
 import type { AssignmentEventType, AssignmentMode, TokenKind } from '../db/schema';
 import { UnauthenticatedError } from '../errors';
 import { ASSIGNMENT_COLUMNS, enforce, readAssignee, toAssignment, type AssigneeRef, type Assignment } from './assignments';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 
 /** Which assignments (or assignment events) a listing returns; every part optional, combined with AND. */
 export interface AssignmentFilter {
@@ -82,7 +82,7 @@ export function listAssignments(
     ORDER BY s.seq LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) => ({ ...toAssignment(row), cursor: encodeCursor(ASSIGNMENT_CURSOR, [row.seq], list) })),
+    items: page.items.map((row) => withCursor(toAssignment(row), ASSIGNMENT_CURSOR, [row.seq], list)),
     hasNextPage: page.hasNextPage,
   };
 }
@@ -120,21 +120,27 @@ export function listAssignmentEvents(
     ORDER BY e.seq DESC LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) => ({
-      seq: row.seq,
-      id: row.id,
-      assignmentId: row.assignment_id,
-      appId: row.app_id,
-      appCodeName: row.code_name,
-      assigneeType: row.directory_id !== null ? 'directory' : 'business',
-      assigneeId: (row.directory_id ?? row.client_id)!,
-      type: row.type,
-      fromMode: row.from_mode,
-      toMode: row.to_mode,
-      actor: { id: row.actor_id, kind: row.actor_kind, name: row.actor_name },
-      createdAt: new Date(row.created_at),
-      cursor: encodeCursor(EVENT_CURSOR, [row.seq], list),
-    })),
+    items: page.items.map((row) =>
+      withCursor(
+        {
+          seq: row.seq,
+          id: row.id,
+          assignmentId: row.assignment_id,
+          appId: row.app_id,
+          appCodeName: row.code_name,
+          assigneeType: row.directory_id !== null ? 'directory' : 'business',
+          assigneeId: (row.directory_id ?? row.client_id)!,
+          type: row.type,
+          fromMode: row.from_mode,
+          toMode: row.to_mode,
+          actor: { id: row.actor_id, kind: row.actor_kind, name: row.actor_name },
+          createdAt: new Date(row.created_at),
+        },
+        EVENT_CURSOR,
+        [row.seq],
+        list,
+      ),
+    ),
     hasNextPage: page.hasNextPage,
   };
 }

@@ -8,7 +8,7 @@ import { BadUserInputError, DecisionError, NotFoundError } from '../errors';
 import { parseReason } from './fields';
 import { insertHistoryEvents } from './history';
 import { parseId, newEventId } from './ids';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 import { parseScopes } from './workspaces';
 
 export interface InstallRequest {
@@ -210,7 +210,7 @@ export function listInstallRequests(
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) => ({ ...toRequest(row), cursor: encodeCursor('req', [row.created_at, row.id], list) })),
+    items: page.items.map((row) => withCursor(toRequest(row), 'req', [row.created_at, row.id], list)),
     hasNextPage: page.hasNextPage,
   };
 }

@@ -6,7 +6,7 @@ import { workspaces, type Resolution, type WorkspaceResolution } from '../db/sch
 import { ConflictError, NotFoundError } from '../errors';
 import { findClient, validateName } from './clients';
 import { parseId } from './ids';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination';
+import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 
 export interface Workspace {
   id: string;
@@ -59,13 +59,9 @@ export function listWorkspaces(db: Db, input: { clientId: string; first?: number
     LIMIT ${size + 1}`);
   const page = toPage(rows, size);
   return {
-    items: page.items.map((r) => ({
-      id: r.id,
-      clientId: r.client_id,
-      name: r.name,
-      createdAt: new Date(r.created_at),
-      cursor: encodeCursor('ws', [r.k, r.id], input.clientId),
-    })),
+    items: page.items.map((r) =>
+      withCursor({ id: r.id, clientId: r.client_id, name: r.name, createdAt: new Date(r.created_at) }, 'ws', [r.k, r.id], input.clientId),
+    ),
     hasNextPage: page.hasNextPage,
   };
 }
@@ -141,15 +137,15 @@ export function listWorkspaceApps(
     items: page.items.map((r) => {
       const org = { resolution: r.org_resolution ?? 'unresolved', approvedScopes: parseScopes(r.org_scopes) };
       const ws = r.ws_resolution ? { resolution: r.ws_resolution, approvedScopes: parseScopes(r.ws_scopes) } : null;
-      return {
+      const item = {
         clientId: workspace.clientId,
         workspaceId: workspace.id,
         appId: r.id,
         ...effectiveResolution(org, ws),
         orgResolution: org.resolution,
         workspaceResolution: ws?.resolution ?? null,
-        cursor: encodeCursor('wsapp', [r.k, r.id], workspace.id),
       };
+      return withCursor(item, 'wsapp', [r.k, r.id], workspace.id);
     }),
     hasNextPage: page.hasNextPage,
   };
