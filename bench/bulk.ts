@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
+import { startWriter } from '../src/db/writer';
 import { createHttpServer } from '../src/http';
 import { createAppgovYoga } from '../src/yoga';
 import { serverLogger } from './server-logger';
@@ -188,7 +189,10 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
 
   // The server as src/server.ts builds it, with room for the largest call and a budget no bulk run reaches.
   const config = { ...loadConfig({ APPGOV_MAX_BULK_IDS: String(Math.max(...options.sizes)) }), rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 };
-  const server = createHttpServer(createAppgovYoga({ db: service.db, config, logger: serverLogger(config) }), config);
+  const logger = serverLogger(config);
+  // As src/server.ts: the bulk calls run in the writer thread; its statements are counted with the main connection's.
+  const writer = startWriter(service, config, logger, service.sql);
+  const server = createHttpServer(createAppgovYoga({ db: service.db, config, logger, writer }), config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const side: Side = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
@@ -248,6 +252,7 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
   } finally {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await writer.close();
     service.close();
     for (const f of floorDbs) f.opened.close();
     minimalSet.close();

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
+import { startWriter } from '../src/db/writer';
 import { createHttpServer } from '../src/http';
 import { createAppgovYoga } from '../src/yoga';
 import { serverLogger } from './server-logger';
@@ -22,7 +23,10 @@ const send = (message: ServerMessage) => process.send!(message);
 
 const config = { ...loadConfig(), dbPath };
 const database = openDatabase(dbPath, config);
-const server = createHttpServer(createAppgovYoga({ db: database.db, config, file: database.file, logger: serverLogger(config) }), config);
+const logger = serverLogger(config);
+// As src/server.ts: the bulk calls run in the writer thread unless APPGOV_WRITE_WORKER=0.
+const writer = startWriter(database, config, logger);
+const server = createHttpServer(createAppgovYoga({ db: database.db, config, file: database.file, logger, writer }), config);
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   if (typeof address !== 'object' || !address) throw new Error('no address');
@@ -49,7 +53,7 @@ process.on('message', async (message: ParentMessage) => {
   } else {
     server.close(() => {
       database.close();
-      process.disconnect();
+      void writer.close().then(() => process.disconnect());
     });
     server.closeAllConnections();
   }
