@@ -2,7 +2,7 @@ import { getIntrospectionQuery, Kind, parse, type FragmentDefinitionNode, type O
 import { describe, expect, it } from 'vitest';
 import { documentNesting, documentTokens } from '../src/limits/document';
 import { introspectionCost } from '../src/limits/introspection';
-import { BoundedDocumentCache } from '../src/limits/parse-cache';
+import { BoundedDocumentCache, boundedParserCache, stringLiteralChars } from '../src/limits/parse-cache';
 import { schema } from '../src/schema';
 
 describe('documentNesting', () => {
@@ -56,6 +56,23 @@ describe('BoundedDocumentCache', () => {
     for (let i = 0; i < 10; i++) cache.set(key(i), i);
     expect(cache.size).toBe(5);
     expect(cache.estimatedBytes).toBe(cost * 5);
+  });
+
+  it('counts the characters inside string literals, escapes and block strings included', () => {
+    expect(stringLiteralChars('{ a(b: "xyz", c: """ab"c""") }')).toBe(3 + 4);
+    expect(stringLiteralChars('{ a(b: "a\\"b") }')).toBe(4);
+    expect(stringLiteralChars('{ a(b: "open')).toBe(4);
+    expect(stringLiteralChars('{ a b c }')).toBe(0);
+  });
+
+  it('caches a 1,000-id inline bulk call at the default budget, but not a document as long made of fields', () => {
+    const { documentCache } = boundedParserCache(16_777_216);
+    const ids = Array.from({ length: 1000 }, (_, i) => `"a0000000-0000-4000-8000-${String(i).padStart(12, '0')}"`).join(', ');
+    const bulk = `mutation { approveApps(clientId: "c0000000-0000-4000-8000-000000000001", appIds: [${ids}]) { succeeded } }`;
+    const fields = `{ ${'a '.repeat(bulk.length / 2)}}`;
+    documentCache.set(bulk, 'bulk');
+    documentCache.set(fields, 'fields');
+    expect([documentCache.get(bulk), documentCache.get(fields)]).toEqual(['bulk', undefined]);
   });
 
   it('never caches a document costing over a sixteenth of its bytes', () => {
