@@ -17,6 +17,8 @@ import { createToken } from '../src/auth/tokens';
 import { openDatabase } from '../src/db/open';
 import { appId, benchDir, buildDataset, clientId } from './datasets';
 import { percentile } from './stats';
+// @ts-expect-error: a plain ES module script without type declarations
+import { startFlags } from '../scripts/build.mjs';
 
 export interface Latencies {
   p50: number;
@@ -48,7 +50,8 @@ export async function benchFairness(options: { idleSeconds: number; loadSeconds:
   seeding.close();
 
   const child = fork(fileURLToPath(new URL('./fairness-server.ts', import.meta.url)), [dataset.path], {
-    execArgv: ['--import', 'tsx', ...(process.env.FAIRNESS_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FAIRNESS_CPU_PROF}`] : [])],
+    // tsx (the script is TypeScript) plus the node flags npm start gives the server.
+    execArgv: ['--import', 'tsx', ...(startFlags() as string[]), ...(process.env.FAIRNESS_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FAIRNESS_CPU_PROF}`] : [])],
   });
   try {
     const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));

@@ -14,6 +14,8 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+// @ts-expect-error: a plain ES module script without type declarations
+import { startFlags } from '../scripts/build.mjs';
 import { benchDir, buildDataset } from './datasets';
 import { issueTokens, nextMessage, targets, type TargetName } from './http';
 import type { ParentMessage } from './http-server';
@@ -28,7 +30,10 @@ const seconds = Number(secondsArg ?? 8);
 const out = outArg ?? `${target.name}.cpuprofile`;
 const tokens = issueTokens(dataset, CONNECTIONS);
 
-const child = fork(fileURLToPath(new URL('./http-server.ts', import.meta.url)), [dataset.path], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = fork(fileURLToPath(new URL('./http-server.ts', import.meta.url)), [dataset.path], {
+  execArgv: [...process.execArgv, ...(startFlags() as string[])],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
 const send = (message: ParentMessage) => child.send(message);
 try {
   const { port } = await nextMessage(child, 'listening');

@@ -10,6 +10,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+// @ts-expect-error: a plain ES module script without type declarations
+import { startFlags } from '../scripts/build.mjs';
 import { createToken } from '../src/auth/tokens';
 import { openDatabase } from '../src/db/open';
 import { ROUTES } from '../src/routes';
@@ -152,7 +154,8 @@ export async function benchHttp(
   options: { seconds: number; warmupSeconds: number; connections: number; rounds: number },
 ): Promise<HttpResult> {
   const tokens = issueTokens(dataset, options.connections);
-  const child = fork(SERVER_SCRIPT, [dataset.path], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // tsx's loader (the script is TypeScript) plus the node flags npm start gives the server.
+  const child = fork(SERVER_SCRIPT, [dataset.path], { execArgv: [...process.execArgv, ...(startFlags() as string[])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const send = (message: ParentMessage) => child.send(message);
   const cpu = async () => {
     send({ type: 'cpu' });
