@@ -8,12 +8,12 @@
  *   git archive <commit> | tar -x -C /tmp/before && ln -s "$PWD/node_modules" /tmp/before/node_modules
  *   npx tsx bench/ab.ts /tmp/before [rounds]
  */
-import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { idsFor } from './bulk';
 import { appId, benchDir, clientId } from './datasets';
 import { median } from './stats';
+import { timedPost as post } from './timed-post';
 
 const [beforeArg, roundsArg] = process.argv.slice(2);
 if (!beforeArg) throw new Error('usage: npx tsx bench/ab.ts <before checkout> [rounds]');
@@ -36,27 +36,6 @@ async function side(root: string, name: string) {
   return { name, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, token: set.token as string, server };
 }
 
-/** Milliseconds from sending the body to the parsed answer; any error stops the run. */
-function post(url: string, token: string, payload: string): Promise<number> {
-  const started = performance.now();
-  return new Promise((done, fail) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${token}` } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const body = JSON.parse(Buffer.concat(chunks).toString()) as { errors?: unknown };
-          if (res.statusCode !== 200 || body.errors) fail(new Error(JSON.stringify(body).slice(0, 300)));
-          else done(performance.now() - started);
-        });
-      },
-    );
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
 
 const sides = [await side(resolve(beforeArg), 'before'), await side(process.cwd(), 'after')];
 const results = new Map<string, { before: number[]; after: number[] }>();

@@ -6,7 +6,6 @@
  * medians and worker ÷ main-thread for 1,000- and 10,000-id calls.
  * Run: npx tsx bench/fairness-hop.ts [rounds]
  */
-import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
@@ -17,6 +16,7 @@ import { createAppgovYoga } from '../src/yoga';
 import { idsFor } from './bulk';
 import { benchDir, buildDataset, clientId } from './datasets';
 import { median } from './stats';
+import { timedPost as post } from './timed-post';
 
 const rounds = Number(process.argv[2] ?? 12);
 const dir = benchDir();
@@ -38,26 +38,6 @@ async function side(name: 'main thread' | 'writer thread') {
   return { name, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, token: set.token, close };
 }
 
-function post(url: string, token: string, payload: string): Promise<number> {
-  const started = performance.now();
-  return new Promise((done, fail) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${token}` } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const body = JSON.parse(Buffer.concat(chunks).toString()) as { errors?: unknown };
-          if (res.statusCode !== 200 || body.errors) fail(new Error(JSON.stringify(body).slice(0, 300)));
-          else done(performance.now() - started);
-        });
-      },
-    );
-    req.on('error', fail);
-    req.end(payload);
-  });
-}
 
 const sides = [await side('main thread'), await side('writer thread')];
 const times = new Map<string, Map<string, number[]>>();
