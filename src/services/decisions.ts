@@ -59,30 +59,24 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
   const readVoids = workspaceId === null && input.action === 'restrict';
   return db.transaction(
     (tx) => {
-      const rows = tx.values<LookupRow>(
+      // At org level there is no workspace decision to join: its two columns are NULL.
+      const workspace =
         workspaceId === null
-          ? sql`
-        SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, a.scopes AS app_scopes,
-               (SELECT directory_id FROM clients WHERE id = ${clientId}) AS client_directory_id,
-               s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval,
-               NULL AS ws_resolution, NULL AS ws_scopes
+          ? { columns: sql`NULL, NULL`, join: sql`` }
+          : {
+              columns: sql`d.resolution, d.approved_scopes`,
+              join: sql`LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id`,
+            };
+      const rows = tx.values<LookupRow>(sql`
+        SELECT j.value, a.id IS NOT NULL, a.owner_directory_id, a.scopes,
+               (SELECT directory_id FROM clients WHERE id = ${clientId}),
+               s.resolution, s.approved_scopes, s.needs_reapproval, ${workspace.columns}
         FROM json_each(${ids}) AS j
         LEFT JOIN apps AS a ON a.id = j.value
         LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
-        ORDER BY j.key`
-          : sql`
-        SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, a.scopes AS app_scopes,
-               (SELECT directory_id FROM clients WHERE id = ${clientId}) AS client_directory_id,
-               s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval,
-               d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
-        FROM json_each(${ids}) AS j
-        LEFT JOIN apps AS a ON a.id = j.value
-        LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
-        LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id
-        ORDER BY j.key`,
-      );
-      // One seek per id on install_requests (client_id, app_id, status); the list is the call's, so an
-      // app this client cannot see never matches a request of another tenant.
+        ${workspace.join}
+        ORDER BY j.key`);
+      // One seek per id on install_requests (client_id, app_id, status), this client's rows only.
       const pending = resolvesRequests
         ? groupByApp(
             tx.all<{ app_id: string; id: string; workspace_id: string }>(sql`
