@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open';
 import { approveApps, removeAppApprovals } from '../src/services/approvals';
 import { listClientApps } from '../src/services/apps';
+import { clientHistoryPage } from '../src/services/history';
 import { currentCursorSecret, decodeCursor, encodeCursor, useCursorSecret } from '../src/services/pagination';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
@@ -108,6 +109,22 @@ describe('cursors', () => {
       expect(listClientApps(t.db, { clientId: a.clientId, first: 1, after: cursor }).items.map((app) => app.id)).toEqual([second]);
       useCursorSecret(kept);
       expect(() => listClientApps(t.db, { clientId: a.clientId, first: 1, after: cursor })).toThrow('after is not a valid cursor for this list');
+    } finally {
+      useCursorSecret(kept);
+    }
+  });
+
+  it('of history pages are sealed when first read too', () => {
+    const filter = { types: null, since: null, until: null };
+    const page = clientHistoryPage(t.db, { clientId: a.clientId, first: 1, filter });
+    const second = clientHistoryPage(t.db, { clientId: a.clientId, first: 2, filter }).items[1]!.id;
+    const kept = currentCursorSecret();
+    try {
+      useCursorSecret(randomBytes(32));
+      const cursor = page.items[0]!.cursor;
+      expect(clientHistoryPage(t.db, { clientId: a.clientId, first: 1, after: cursor, filter }).items.map((e) => e.id)).toEqual([second]);
+      useCursorSecret(kept);
+      expect(() => clientHistoryPage(t.db, { clientId: a.clientId, first: 1, after: cursor, filter })).toThrow('after is not a valid cursor for this list');
     } finally {
       useCursorSecret(kept);
     }

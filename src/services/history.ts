@@ -4,7 +4,7 @@ import type { Db } from '../db/open';
 import type { HistoryEventType, Resolution, TokenKind } from '../db/schema';
 import { BadUserInputError } from '../errors';
 import { seekHistory, type HistoryPosition, type HistoryRow } from './history-seek';
-import { decodeCursor, encodeCursor, pageSize, type Page } from './pagination';
+import { decodeCursor, pageSize, withCursor, type Page } from './pagination';
 
 /** The typed data each event type records in `app_history_events.data`. */
 export interface ApprovalStatusChangedData {
@@ -172,16 +172,17 @@ export function decodeHistoryCursor(
 }
 
 function toEvent(row: HistoryRow, list: string): HistoryEvent {
-  return {
+  const event = {
     seq: row.seq,
     id: row.id,
     clientId: row.client_id,
     appId: row.app_id,
     actor: { id: row.actor_id, kind: row.actor_kind, name: row.actor_name },
     createdAt: new Date(row.created_at),
-    cursor: encodeCursor(HISTORY_CURSOR, [row.created_at, row.seq], list),
     ...({ type: row.type, data: JSON.parse(row.data) } as EventBody),
   };
+  // Sealed only if a cursor is selected: `apps(first: 100) { history(first: 5) }` would seal 500 otherwise.
+  return withCursor(event, HISTORY_CURSOR, [row.created_at, row.seq], list);
 }
 
 /** One page of one app's history, as the history loader asks for it. */
