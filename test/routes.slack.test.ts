@@ -157,6 +157,16 @@ describe('GET and query-string arguments, as Slack takes them', () => {
     expect(unknown.body).toEqual({ ok: false, error: 'invalid_auth' });
   });
 
+  it('the request log records the path of a call with arguments in the query string, never the query string (token included)', async () => {
+    const { createLogger } = await import('../src/observability/logger');
+    const lines: string[] = [];
+    const logged = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000 }, logger: createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } }) });
+    const res = await logged.fetch(`http://appgov.test/api/admin.apps.approved.list?token=${token}&team_id=${WS1}`);
+    expect(await res.json()).toEqual({ ok: true, approved_apps: [], response_metadata: { next_cursor: '' } });
+    const text = lines.join('');
+    expect([text.includes('"path":"/api/admin.apps.approved.list"'), text.includes(WS1), text.includes('token='), text.includes(token.slice(4))]).toEqual([true, false, false, false]);
+  });
+
   it('an argument is given once: in both query string and body is invalid_arguments, repeated in the query string invalid_form_data; unknown ones invalid_arg_name', async () => {
     const before = tableCounts(t.sqlite);
     const both = await rest(yoga, 'POST', `/api/admin.apps.approve?team_id=${WS1}`, {
