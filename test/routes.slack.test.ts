@@ -233,6 +233,11 @@ describe("Slack's scope headers", () => {
     expect([refusal.body.error, ...headersOf(refusal)]).toEqual(['missing_scope', 'apps:read', 'apps:write']);
     const unknown = await slack('approve', { token: 'agv_not_ours', app_id: APP, team_id: WS1 }, { header: null });
     expect([unknown.body.error, ...headersOf(unknown)]).toEqual(['invalid_auth', null, 'apps:write']);
+    const pair = await slack('approve', { app_id: APP, request_id: uuid(5), team_id: WS1 });
+    expect([pair.body.error, ...headersOf(pair)]).toEqual(['too_many_ids_provided', 'apps:read,apps:write', 'apps:write']);
+    // The arguments' names and types are checked before the token is read.
+    const shape = await slack('approved.list', { team_id: WS1, limit: 'many' });
+    expect([shape.body.error, ...headersOf(shape)]).toEqual(['invalid_arguments', null, 'apps:read']);
   });
 });
 
