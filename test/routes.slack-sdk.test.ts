@@ -57,14 +57,14 @@ describe('@slack/web-api WebClient against appgov', () => {
     expect([approve.ok, approve.response_metadata?.scopes, approve.response_metadata?.acceptedScopes]).toEqual([true, ['apps:read', 'apps:write'], ['apps:write']]);
 
     const approvedPages = await allPages('admin.apps.approved.list', { enterprise_id: clientId, limit: 2 });
-    expect(approvedPages.map((page) => (page.approved_apps as any[]).map((a) => a.app.id))).toEqual([[APPS[0], APPS[1]], [APPS[2]]]);
+    expect(approvedPages.map((page) => ((page as Record<string, any>).approved_apps as any[]).map((a) => a.app.id))).toEqual([[APPS[0], APPS[1]], [APPS[2]]]);
     const listed = await client.admin.apps.approved.list({ team_id: WS1 });
     expect([listed.approved_apps?.map((a) => a.app?.id), listed.response_metadata?.next_cursor, listed.response_metadata?.acceptedScopes]).toEqual([[APPS[3]], '', ['apps:read']]);
     expect((await client.admin.apps.approved.list({ enterprise_id: clientId, certified: true })).approved_apps).toEqual([]);
 
     for (const app_id of APPS.slice(0, 2)) expect((await client.admin.apps.restrict({ app_id, team_id: WS2 })).ok).toBe(true);
     const restrictedPages = await allPages('admin.apps.restricted.list', { team_id: WS2, limit: 1 });
-    expect(restrictedPages.map((page) => (page.restricted_apps as any[]).map((a) => a.app.id))).toEqual([[APPS[0]], [APPS[1]]]);
+    expect(restrictedPages.map((page) => ((page as Record<string, any>).restricted_apps as any[]).map((a) => a.app.id))).toEqual([[APPS[0]], [APPS[1]]]);
     expect((await client.admin.apps.restricted.list({ team_id: WS2, certified: false })).restricted_apps?.length).toBe(2);
 
     expect((await client.admin.apps.clearResolution({ app_id: APPS[0]!, enterprise_id: clientId })).ok).toBe(true);
@@ -76,7 +76,7 @@ describe('@slack/web-api WebClient against appgov', () => {
       createInstallRequest(t.db, { clientId, workspaceId: WS1, appId: APPS[4]!, message: `please ${i}`, requester: 'Ann', actor, now: new Date(now + i * 1000) }),
     );
     const requestPages = await allPages('admin.apps.requests.list', { team_id: WS1, limit: 2 });
-    expect(requestPages.map((page) => (page.app_requests as any[]).map((r) => [r.id, r.user.name, r.team.name, r.message]))).toEqual([
+    expect(requestPages.map((page) => ((page as Record<string, any>).app_requests as any[]).map((r) => [r.id, r.user.name, r.team.name, r.message]))).toEqual([
       [
         [requests[2]!.id, 'Ann', 'Sales', 'please 2'],
         [requests[1]!.id, 'Ann', 'Sales', 'please 1'],
