@@ -159,13 +159,26 @@ function useDatabaseHealth(db: Db, file: DatabaseFile | null | undefined): Plugi
   };
 }
 
+/**
+ * The response headers browser code may read besides the CORS-safelisted ones: v1's deprecation
+ * headers, `Retry-After` (429, 503), the request id, and the Slack routes' scope headers.
+ */
+export const CORS_EXPOSED_HEADERS = ['Deprecation', 'Sunset', 'Link', 'Retry-After', 'X-Request-Id', 'X-OAuth-Scopes', 'X-Accepted-OAuth-Scopes'];
+
 /** CORS only for the configured origins (credentials allowed for those alone); no CORS at all by default. */
 function corsFor(origins: readonly string[]) {
   if (origins.length === 0) return false as const;
   return (request: Request) => {
     const origin = request.headers.get('origin');
     if (!origin || !origins.includes(origin)) return false as const;
-    return { origin, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
+    return {
+      origin,
+      credentials: true,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['authorization', 'content-type'],
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: 600,
+    };
   };
 }
 

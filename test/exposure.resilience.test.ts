@@ -3,13 +3,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createHttpServer, isLoopbackHost } from '../src/http';
+import { createLogger } from '../src/observability/logger';
 import { createAppgovYoga } from '../src/yoga';
-import { testDatabase } from './helpers/db';
+import { issueToken, testDatabase } from './helpers/db';
 
 /** Findings 8 and 12 (GraphiQL, CORS, APPGOV_DB) and the HTTP limits of finding 11. */
 const dir = mkdtempSync(join(tmpdir(), 'appgov-exposure-'));
@@ -42,6 +44,40 @@ describe('CORS', () => {
     };
     expect(await ask('https://admin.example.com')).toEqual(['https://admin.example.com', 'true']);
     expect(await ask('https://evil.example')).toEqual([null, null]);
+  });
+
+  it('lets browser code read every non-safelisted header of a v1 answer: Deprecation, Sunset, Link, Retry-After, X-Request-Id', async () => {
+    const t = testDatabase();
+    const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const yoga = createAppgovYoga({
+      db: t.db,
+      config: { maxBulkIds: 10, corsOrigins: ['https://admin.example.com'], rateLimitPerSecond: 1, rateLimitBurst: 1 },
+      logger: createLogger({ level: 'info', destination: quiet }),
+    });
+    const token = issueToken(t.db, 'internal').token;
+    const call = () =>
+      yoga.fetch('http://appgov.test/platform/v1/apps/video-meetings/assign', {
+        method: 'POST',
+        headers: { origin: 'https://admin.example.com', authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{"directory_uid": "d1e2c3b4-a5f6-4789-8abc-def012345678"}',
+      });
+    // The Fetch standard's CORS-safelisted response headers, and CORS's own: readable without being exposed.
+    const readable = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma', 'vary']);
+    const unreadable = (res: Response) => {
+      const exposed = (res.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+      return [...res.headers.keys()].map((h) => h.toLowerCase()).filter((h) => !readable.has(h) && !h.startsWith('access-control-') && !exposed.includes(h));
+    };
+    const first = await call();
+    const limited = await call();
+    expect([first.status, limited.status]).toEqual([404, 429]);
+    expect([first.headers.get('deprecation'), first.headers.get('sunset'), first.headers.get('link'), first.headers.get('x-request-id')]).toEqual([
+      expect.any(String),
+      expect.any(String),
+      expect.any(String),
+      expect.any(String),
+    ]);
+    expect(limited.headers.get('retry-after')).toEqual(expect.any(String));
+    expect([unreadable(first), unreadable(limited)]).toEqual([[], []]);
   });
 
   it('refuses a wildcard or a path in APPGOV_CORS_ORIGINS', () => {

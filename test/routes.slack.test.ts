@@ -121,6 +121,126 @@ describe('Slack admin.apps.* rules', () => {
   });
 });
 
+/** A call the way slack_sdk's AsyncWebClient sends it: every argument in the query string, the body empty. */
+async function inQuery(httpMethod: 'GET' | 'POST', method: string, args: Record<string, string>, headers: Record<string, string> = { authorization: `Bearer ${token}` }) {
+  const query = new URLSearchParams(args).toString();
+  return rest(yoga, httpMethod, `/api/admin.apps.${method}?${query}`, { headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+}
+
+describe('GET and query-string arguments, as Slack takes them', () => {
+  it('every method answers GET with its arguments in the query string; the lists give what POST gives', async () => {
+    expect((await inQuery('GET', 'approve', { app_id: APP, team_id: WS1 })).body).toEqual({ ok: true });
+    const viaGet = await inQuery('GET', 'approved.list', { team_id: WS1, limit: '10' });
+    expect(viaGet.body.approved_apps.map((a: any) => a.app.id)).toEqual([APP]);
+    expect(viaGet.body).toEqual((await slack('approved.list', { team_id: WS1, limit: 10 })).body);
+    expect((await inQuery('GET', 'restrict', { app_id: APP, enterprise_id: clientId })).body).toEqual({ ok: true });
+    expect((await inQuery('GET', 'restricted.list', { enterprise_id: clientId })).body.restricted_apps.map((a: any) => a.app.id)).toEqual([APP]);
+    expect((await inQuery('GET', 'clearResolution', { app_id: APP, enterprise_id: clientId })).body).toEqual({ ok: true });
+    const request = createInstallRequest(t.db, { clientId, workspaceId: WS2, appId: APP, actor: principalFor(t.db) });
+    expect((await inQuery('GET', 'requests.list', { team_id: WS2 })).body.app_requests.map((r: any) => r.id)).toEqual([request.id]);
+    expect((await inQuery('GET', 'requests.cancel', { request_id: request.id, team_id: WS2 })).body).toEqual({ ok: true });
+    expect((await inQuery('GET', 'requests.list', { team_id: WS2 })).body.app_requests).toEqual([]);
+  });
+
+  it('POST takes query-string arguments, alone or beside body arguments, and token in the query string', async () => {
+    expect((await inQuery('POST', 'approve', { app_id: APP, team_id: WS1 })).body).toEqual({ ok: true });
+    const split = await rest(yoga, 'POST', `/api/admin.apps.restrict?app_id=${APP}`, {
+      body: `team_id=${WS2}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${token}` },
+    });
+    expect(split.body).toEqual({ ok: true });
+    const json = await rest(yoga, 'POST', `/api/admin.apps.restricted.list?team_id=${WS2}`, { body: { limit: 5 }, token });
+    expect(json.body.restricted_apps.map((a: any) => a.app.id)).toEqual([APP]);
+    const tokenInQuery = await inQuery('GET', 'approved.list', { token, team_id: WS1 }, {});
+    expect(tokenInQuery.body.approved_apps.map((a: any) => a.app.id)).toEqual([APP]);
+    const unknown = await inQuery('GET', 'approved.list', { token: 'agv_not_ours', team_id: WS1 }, {});
+    expect(unknown.body).toEqual({ ok: false, error: 'invalid_auth' });
+  });
+
+  it('the request log records the path of a call with arguments in the query string, never the query string (token included)', async () => {
+    const { createLogger } = await import('../src/observability/logger');
+    const lines: string[] = [];
+    const logged = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000 }, logger: createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } }) });
+    const res = await logged.fetch(`http://appgov.test/api/admin.apps.approved.list?token=${token}&team_id=${WS1}`);
+    expect(await res.json()).toEqual({ ok: true, approved_apps: [], response_metadata: { next_cursor: '' } });
+    const text = lines.join('');
+    expect([text.includes('"path":"/api/admin.apps.approved.list"'), text.includes(WS1), text.includes('token='), text.includes(token.slice(4))]).toEqual([true, false, false, false]);
+  });
+
+  it('an argument is given once: in both query string and body is invalid_arguments, repeated in the query string invalid_form_data; unknown ones invalid_arg_name', async () => {
+    const before = tableCounts(t.sqlite);
+    const both = await rest(yoga, 'POST', `/api/admin.apps.approve?team_id=${WS1}`, {
+      body: `app_id=${APP}&team_id=${WS2}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${token}` },
+    });
+    expect(both.body).toEqual({ ok: false, error: 'invalid_arguments' });
+    const sameValue = await rest(yoga, 'POST', `/api/admin.apps.approve?app_id=${APP}`, { body: { app_id: APP, team_id: WS1 }, token });
+    expect(sameValue.body).toEqual({ ok: false, error: 'invalid_arguments' });
+    const tokenTwice = await rest(yoga, 'POST', `/api/admin.apps.approve?token=${token}`, {
+      body: `token=${token}&app_id=${APP}&team_id=${WS1}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(tokenTwice.body).toEqual({ ok: false, error: 'invalid_arguments' });
+    const repeated = await rest(yoga, 'GET', `/api/admin.apps.approve?app_id=${APP}&team_id=${WS1}&team_id=${WS1}`, { token });
+    expect(repeated.body).toEqual({ ok: false, error: 'invalid_form_data' });
+    expect((await inQuery('GET', 'approve', { app_id: APP, team_id: WS1, colour: 'red' })).body).toEqual({ ok: false, error: 'invalid_arg_name' });
+    expect((await inQuery('POST', 'requests.list', { team_id: WS1, limit: 'many' })).body).toEqual({ ok: false, error: 'invalid_arguments' });
+    expect(tableCounts(t.sqlite)).toEqual(before);
+  });
+});
+
+describe("Slack's own arguments: certified on the lists, bot_scopes and user_scopes on approve", () => {
+  it('certified=false (the default) lists every app; certified=true only certified apps, and appgov certifies none', async () => {
+    await slack('approve', { app_id: APP, team_id: WS1 });
+    await slack('restrict', { app_id: APP, team_id: WS2 });
+    createInstallRequest(t.db, { clientId, workspaceId: WS1, appId: APP, actor: principalFor(t.db) });
+    const ids = async (method: string, key: string, args: Record<string, unknown>) => {
+      const res = await slack(method, args);
+      return [res.body[key]?.map((item: any) => item.app.id), res.body.response_metadata];
+    };
+    const all = [[APP], { next_cursor: '' }];
+    const none = [[], { next_cursor: '' }];
+    expect(await ids('approved.list', 'approved_apps', { team_id: WS1, certified: false })).toEqual(all);
+    expect(await ids('approved.list', 'approved_apps', { team_id: WS1, certified: true })).toEqual(none);
+    expect(await ids('restricted.list', 'restricted_apps', { team_id: WS2, certified: 0 })).toEqual(all);
+    expect(await ids('restricted.list', 'restricted_apps', { team_id: WS2, certified: 1 })).toEqual(none);
+    expect(await ids('requests.list', 'app_requests', { team_id: WS1, certified: 'false' })).toEqual(all);
+    expect(await ids('requests.list', 'app_requests', { team_id: WS1, certified: 'true' })).toEqual(none);
+    expect((await slack('approved.list', { team_id: WS1, certified: true }, { json: true })).body.approved_apps).toEqual([]);
+    await refused('approved.list', { team_id: WS1, certified: 'maybe' }, 'invalid_arguments');
+    await refused('approve', { app_id: APP, team_id: WS1, certified: true }, 'invalid_arg_name');
+  });
+
+  it('bot_scopes and user_scopes are approved together with scopes; one the app does not request is invalid_scopes', async () => {
+    const approvedScopes = async (team_id: string) =>
+      (await slack('approved.list', { team_id })).body.approved_apps.map((a: any) => a.scopes.map((s: any) => s.name));
+    expect((await slack('approve', { app_id: APP, team_id: WS1, bot_scopes: 'chat:write' })).body).toEqual({ ok: true });
+    expect(await approvedScopes(WS1)).toEqual([['chat:write']]);
+    expect((await slack('approve', { app_id: APP, team_id: WS2, user_scopes: 'files:read', bot_scopes: 'chat:write' }, { json: true })).body).toEqual({ ok: true });
+    expect(await approvedScopes(WS2)).toEqual([['chat:write', 'files:read']]);
+    await refused('approve', { app_id: APP, enterprise_id: clientId, user_scopes: 'admin' }, 'invalid_scopes');
+    await refused('restrict', { app_id: APP, enterprise_id: clientId, bot_scopes: 'chat:write' }, 'invalid_arg_name');
+  });
+});
+
+describe("Slack's scope headers", () => {
+  it('X-OAuth-Scopes names the token\'s scopes and X-Accepted-OAuth-Scopes the method\'s, on answers and on refusals', async () => {
+    const headersOf = (res: { headers: Headers }) => [res.headers.get('x-oauth-scopes'), res.headers.get('x-accepted-oauth-scopes')];
+    expect(headersOf(await slack('approved.list', { enterprise_id: clientId }))).toEqual(['apps:read,apps:write', 'apps:read']);
+    expect(headersOf(await slack('approve', { app_id: APP, team_id: WS1 }))).toEqual(['apps:read,apps:write', 'apps:write']);
+    const reader = issueToken(t.db, 'internal', undefined, ['apps:read']).token;
+    const refusal = await slack('requests.cancel', { token: reader, request_id: uuid(5), team_id: WS1 }, { header: null });
+    expect([refusal.body.error, ...headersOf(refusal)]).toEqual(['missing_scope', 'apps:read', 'apps:write']);
+    const unknown = await slack('approve', { token: 'agv_not_ours', app_id: APP, team_id: WS1 }, { header: null });
+    expect([unknown.body.error, ...headersOf(unknown)]).toEqual(['invalid_auth', null, 'apps:write']);
+    const pair = await slack('approve', { app_id: APP, request_id: uuid(5), team_id: WS1 });
+    expect([pair.body.error, ...headersOf(pair)]).toEqual(['too_many_ids_provided', 'apps:read,apps:write', 'apps:write']);
+    // The arguments' names and types are checked before the token is read.
+    const shape = await slack('approved.list', { team_id: WS1, limit: 'many' });
+    expect([shape.body.error, ...headersOf(shape)]).toEqual(['invalid_arguments', null, 'apps:read']);
+  });
+});
+
 describe('every Slack error code, with a request that produces it (nothing written)', () => {
   it('authentication: not_authed, invalid_auth, token_expired, token_revoked', async () => {
     await refused('approve', { app_id: APP, enterprise_id: clientId }, 'not_authed', { header: null });
@@ -174,13 +294,13 @@ describe('every Slack error code, with a request that produces it (nothing writt
     expect(xml.body).toEqual({ ok: false, error: 'invalid_post_type' });
   });
 
-  it('invalid_cursor, unknown_method, access_denied for an unknown enterprise, invalid_post_type for GET, invalid_form_data for a repeated key', async () => {
+  it('invalid_cursor, unknown_method, access_denied for an unknown enterprise, invalid_post_type for PUT, invalid_form_data for a repeated key', async () => {
     await refused('requests.list', { enterprise_id: clientId, cursor: 'not-a-cursor' }, 'invalid_cursor');
     await refused('apps.teleport', { app_id: APP }, 'unknown_method');
     await refused('approve', { app_id: APP, enterprise_id: uuid(404) }, 'access_denied');
     await refused('approve', { app_id: APP, enterprise_id: 'E0123' }, 'invalid_arguments');
-    const get = await rest(yoga, 'GET', '/api/admin.apps.approve', { token });
-    expect(get.body).toEqual({ ok: false, error: 'invalid_post_type' });
+    const put = await rest(yoga, 'PUT', '/api/admin.apps.approve', { token });
+    expect(put.body).toEqual({ ok: false, error: 'invalid_post_type' });
     const repeated = await rest(yoga, 'POST', '/api/admin.apps.approve', {
       body: `token=${token}&app_id=${APP}&app_id=${APP}&enterprise_id=${clientId}`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -7,6 +7,7 @@
  */
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin, YogaServer } from 'graphql-yoga';
+import type { Context } from '../context';
 import type { RouteTable } from './compile';
 import { openApiDocument, OPENAPI_PATH } from './openapi';
 import { restProtocol } from './rest';
@@ -21,9 +22,9 @@ export interface RouteTableOptions {
 /** Yoga's own fetch classes (the whatwg-node ponyfill): faster on Node than the global ones. */
 type FetchAPI = { Response: typeof Response; Request: typeof Request };
 
-function toResponse(fetchAPI: FetchAPI, reply: RouteReply, row: RouteRow | null): Response {
+function toResponse(fetchAPI: FetchAPI, reply: RouteReply, row: RouteRow | null, extraHeaders?: Readonly<Record<string, string>>): Response {
   const status = reply.status ?? 200;
-  const headers: Record<string, string> = { ...row?.headers, ...reply.headers };
+  const headers: Record<string, string> = { ...row?.headers, ...extraHeaders, ...reply.headers };
   if (status === 204 || reply.body === undefined) return new fetchAPI.Response(null, { status, headers });
   headers['content-type'] = 'application/json; charset=utf-8';
   return new fetchAPI.Response(JSON.stringify(reply.body), { status, headers });
@@ -35,10 +36,19 @@ function errorOf(error: GraphQLError): RouteError {
   return new RouteError(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR', error.message, details);
 }
 
-function withAuthorization(fetchAPI: FetchAPI, request: Request, authorization: string): Request {
+/**
+ * The request Yoga sees for a row's operation: the caller's, unless the protocol read a token
+ * from the arguments (it replaces the Authorization header) or a GET runs a mutation. Yoga
+ * refuses mutations over GET, which protects /graphql, where the URL carries the operation; a
+ * row's operation is fixed, and the row decides which HTTP methods run it (Slack's methods all
+ * answer GET), so Yoga is handed a POST.
+ */
+function requestFor(fetchAPI: FetchAPI, request: Request, row: RouteRow, authorization?: string): Request {
+  const mutationOverGet = request.method === 'GET' && /^\s*mutation\b/.test(row.operation);
+  if (authorization === undefined && !mutationOverGet) return request;
   const headers = Object.fromEntries(request.headers);
-  headers.authorization = authorization;
-  return new fetchAPI.Request(request.url, { method: request.method, headers, signal: request.signal });
+  if (authorization !== undefined) headers.authorization = authorization;
+  return new fetchAPI.Request(request.url, { method: mutationOverGet ? 'POST' : request.method, headers, signal: request.signal });
 }
 
 export function useRouteTable(table: RouteTable, options: RouteTableOptions): Plugin {
@@ -52,13 +62,16 @@ export function useRouteTable(table: RouteTable, options: RouteTableOptions): Pl
     const result = (await yoga.getResultForParams(
       {
         params: { query: row.operation, variables: row.variables(input) },
-        request: authorization === undefined ? request : withAuthorization(fetchAPI, request, authorization),
+        request: requestFor(fetchAPI, request, row, authorization),
       },
       serverContext,
     )) as ExecutionResult;
+    // Yoga builds the GraphQL context onto the server context: a valid token left its principal there.
+    const principal = (serverContext as Partial<Context>).principal;
+    const callerHeaders = principal && row.protocol.callerHeaders ? row.protocol.callerHeaders(principal) : undefined;
     const error = result.errors?.[0];
-    if (error) return refuse(row.protocol, errorOf(error), row);
-    return toResponse(fetchAPI, row.respond(result.data, input), row);
+    if (error) return toResponse(fetchAPI, row.protocol.errorReply(errorOf(error)), row, callerHeaders);
+    return toResponse(fetchAPI, row.respond(result.data, input), row, callerHeaders);
   }
 
   return {
@@ -94,11 +107,13 @@ export function useRouteTable(table: RouteTable, options: RouteTableOptions): Pl
       const { row } = match.route;
       try {
         const read = await row.protocol.readInput(request, row, options.maxBodyBytes);
-        const input: RouteInput = {
-          path: match.path,
-          query: checkShape(row.query ?? {}, queryValues(url), 'query parameter', true),
-          body: checkShape(row.body ?? {}, read.body, 'body key', read.bodyIsText),
-        };
+        const input: RouteInput = row.protocol.argumentsInQuery
+          ? { path: match.path, query: {}, body: checkShape({ ...row.query, ...row.body }, read.body, 'body key', read.bodyIsText) }
+          : {
+              path: match.path,
+              query: checkShape(row.query ?? {}, queryValues(url), 'query parameter', true),
+              body: checkShape(row.body ?? {}, read.body, 'body key', read.bodyIsText),
+            };
         endResponse(await run(request, row, input, serverContext as Record<string, unknown>, read.authorization));
       } catch (error) {
         if (error instanceof RouteError) {

@@ -1,18 +1,20 @@
 /**
- * Slack's Web API conventions for the `/api/admin.apps.*` routes: POST bodies form-urlencoded or
- * JSON, the token in `Authorization: Bearer` or as the `token` parameter, and every answer HTTP
+ * Slack's Web API conventions for the `/api/admin.apps.*` routes: arguments in the query string
+ * and in POST bodies form-urlencoded or JSON, the token in `Authorization: Bearer` or as the
+ * `token` argument, `X-OAuth-Scopes` on answers to a valid token, and every answer HTTP
  * 200 `{"ok": true, …}` or `{"ok": false, "error": "<code>"}` (`ratelimited` is 429 with
  * `Retry-After`). The error string is mapped from the GraphQL error's code and details only.
  */
 import { retryAfterOf } from './error-details';
 import { mediaType, parseFormBody, readBodyText } from './shapes';
-import { RouteError, type JsonSchema, type Protocol, type RouteReply } from './table';
+import { RouteError, type JsonSchema, type Protocol, type RouteReply, type RouteRow } from './table';
 
 /** Route-level codes of this protocol (the body could not be read as Slack arguments). */
 const INVALID_POST_TYPE = 'SLACK_INVALID_POST_TYPE';
 const INVALID_FORM_DATA = 'SLACK_INVALID_FORM_DATA';
 const INVALID_ARG_NAME = 'SLACK_INVALID_ARG_NAME';
 const INVALID_ARRAY_ARG = 'SLACK_INVALID_ARRAY_ARG';
+const INVALID_ARGUMENTS = 'SLACK_INVALID_ARGUMENTS';
 
 /** Which Slack error a NOT_FOUND or malformed id is, by the argument GraphQL names. */
 const BY_FIELD: Readonly<Record<string, string>> = {
@@ -70,6 +72,8 @@ export function slackErrorCode(error: RouteError): string {
       return 'invalid_arg_name';
     case INVALID_ARRAY_ARG:
       return 'invalid_array_arg';
+    case INVALID_ARGUMENTS:
+      return 'invalid_arguments';
     case 'ROUTE_NOT_FOUND':
       return 'unknown_method';
     case 'METHOD_NOT_ALLOWED':
@@ -88,40 +92,57 @@ export function slackErrorCode(error: RouteError): string {
   }
 }
 
-/**
- * Reads Slack arguments: form-urlencoded or JSON (any other type is invalid_post_type). JSON
- * scalars are taken as text, as Slack does, so `"limit": "50"` and `"limit": 50` agree; an
- * array or object value is invalid_array_arg; an argument the method does not take is
- * invalid_arg_name.
- */
-async function readSlackInput(request: Request, row: { body?: Readonly<Record<string, unknown>> }, maxBodyBytes: number) {
+/** Form-urlencoded text (a body or a query string) as arguments; a repeated key is invalid_form_data. */
+function formArguments(text: string, where: string): Record<string, string> {
+  try {
+    return parseFormBody(text);
+  } catch (error) {
+    throw new RouteError(INVALID_FORM_DATA, `${(error as Error).message.replace(/^body key/, where)}`, (error as RouteError).details);
+  }
+}
+
+/** The body's arguments: form-urlencoded or JSON (any other type is invalid_post_type). */
+async function bodyArguments(request: Request, maxBodyBytes: number): Promise<Record<string, unknown>> {
   const type = mediaType(request);
   const text = await readBodyText(request, maxBodyBytes);
-  let values: Record<string, unknown>;
-  if (type === 'application/x-www-form-urlencoded') {
+  if (type === 'application/x-www-form-urlencoded') return formArguments(text, 'body key');
+  if (type === 'application/json') {
+    let values: unknown;
     try {
-      values = parseFormBody(text);
-    } catch (error) {
-      throw new RouteError(INVALID_FORM_DATA, (error as Error).message);
-    }
-  } else if (type === 'application/json') {
-    try {
-      values = text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+      values = text.trim() === '' ? {} : JSON.parse(text);
     } catch {
       throw new RouteError(INVALID_FORM_DATA, 'The body is not valid JSON');
     }
     if (typeof values !== 'object' || values === null || Array.isArray(values)) {
       throw new RouteError(INVALID_FORM_DATA, 'The JSON body must be an object of arguments');
     }
-  } else if (type === null && text === '') {
-    values = {};
-  } else {
-    throw new RouteError(INVALID_POST_TYPE, `Send application/x-www-form-urlencoded or application/json; got ${type ?? 'no content type'}`);
+    return values as Record<string, unknown>;
+  }
+  if (type === null && text === '') return {};
+  throw new RouteError(INVALID_POST_TYPE, `Send application/x-www-form-urlencoded or application/json; got ${type ?? 'no content type'}`);
+}
+
+/**
+ * Reads Slack arguments from the query string and the body alike, as Slack does (a GET has only
+ * the query string). The body is form-urlencoded or JSON (any other type with a body is
+ * invalid_post_type; an empty body may come without a type). JSON scalars are taken as
+ * text, as Slack does, so `"limit": "50"` and `"limit": 50` agree; an array or object value is
+ * invalid_array_arg; an argument the method does not take is invalid_arg_name. Every argument
+ * is given once: a key repeated in the query string or in a form body is invalid_form_data, one
+ * in both the query string and the body is invalid_arguments (nothing is picked silently).
+ */
+async function readSlackInput(request: Request, row: Pick<RouteRow, 'body' | 'query'>, maxBodyBytes: number) {
+  const fromQuery = formArguments(new URL(request.url).search.slice(1), 'query parameter');
+  const fromBody = await bodyArguments(request, maxBodyBytes);
+  for (const name of Object.keys(fromQuery)) {
+    if (Object.hasOwn(fromBody, name)) {
+      throw new RouteError(INVALID_ARGUMENTS, `Argument "${name}" is given in both the query string and the body; give it once`, { field: name });
+    }
   }
   const body: Record<string, string> = {};
   let token: string | undefined;
-  for (const [name, value] of Object.entries(values)) {
-    if (name !== 'token' && !Object.hasOwn(row.body ?? {}, name)) {
+  for (const [name, value] of Object.entries({ ...fromQuery, ...fromBody })) {
+    if (name !== 'token' && !Object.hasOwn(row.body ?? {}, name) && !Object.hasOwn(row.query ?? {}, name)) {
       throw new RouteError(INVALID_ARG_NAME, `Unknown argument "${name}"`, { field: name });
     }
     if (value === null || value === undefined) continue;
@@ -148,6 +169,9 @@ export const slackProtocol: Protocol = {
   // Slack's methods are all /api/<method>: an unknown one is Slack's unknown_method.
   prefixes: ['/api'],
   readInput: readSlackInput,
+  argumentsInQuery: true,
+  // Slack's headers: the token's scopes (the SDKs read them into `response_metadata.scopes`).
+  callerHeaders: (caller) => ({ 'X-OAuth-Scopes': caller.scopes.join(',') }),
   errorReply(error): RouteReply {
     const code = slackErrorCode(error);
     const details = error.details as Record<string, unknown>;

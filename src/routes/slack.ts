@@ -6,7 +6,11 @@
  * Page size: Slack's `limit` is 1 to 1000 (default 100); appgov's GraphQL pages hold at most
  * 100. A larger `limit` gets a page of 100 and a `next_cursor` (Slack's documentation lets a
  * method return fewer items than `limit`: clients must follow the cursor).
+ *
+ * Every method answers POST and GET, as Slack's do (Slack prefers GET for the lists); the
+ * arguments come from the query string and the body alike (slack-protocol.ts).
  */
+import type { Scope } from '../auth/principal';
 import { slackProtocol } from './slack-protocol';
 import { route, type ParamSpecs, type RouteInput, type RouteRow } from './table';
 
@@ -25,6 +29,24 @@ const PAGE: ParamSpecs = {
   limit: { type: 'integer', description: 'Items per page: 1 to 1000, default 100; pages hold at most 100 (follow next_cursor).' },
   cursor: { type: 'string', description: 'The previous page\'s `response_metadata.next_cursor`.' },
 };
+
+/**
+ * Slack's `certified` on the lists: "limit the results to only include certified apps; when
+ * false, no certified apps will appear". appgov's catalog certifies no app, so `true` gives an
+ * empty list and `false` (the default) the whole list.
+ */
+const CERTIFIED: ParamSpecs = {
+  certified: { type: 'boolean', description: "true: certified apps only. appgov certifies no app, so true gives an empty list; false (the default) gives every app." },
+};
+
+/** The scope a method needs, as Slack's `X-Accepted-OAuth-Scopes` names it on every answer. */
+const accepts = (scope: Scope) => ({ 'X-Accepted-OAuth-Scopes': scope });
+
+/** The POST row and its GET twin: the same method with its arguments in the query string (for the OpenAPI document). */
+function withGet(row: RouteRow): RouteRow[] {
+  const { body, ...rest } = row;
+  return [row, { ...rest, method: 'GET', ...(body ? { query: body } : {}) }];
+}
 
 type Body = RouteInput['body'];
 const str = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -48,6 +70,18 @@ const pageOf = (body: Body) => ({ at: at(body), first: first(body), ...(str(body
 
 const OK = { type: 'object', required: ['ok'], properties: { ok: { const: true } } } as const;
 
+/**
+ * approve's scopes: `scopes`, `bot_scopes` and `user_scopes` together (appgov keeps one scope
+ * list per app, with no token type); none given: every scope the app requests.
+ */
+function approvedScopes(body: Body): { scopes?: string[] } {
+  const given = [body.scopes, body.bot_scopes, body.user_scopes].filter((v) => str(v) !== undefined) as string[];
+  if (given.length === 0) return {};
+  return { scopes: [...new Set(given.flatMap((list) => list.split(',').map((s) => s.trim())))] };
+}
+
+const certifiedOnly = (body: Body) => body.certified === true;
+
 function decisionRoute(method: 'approve' | 'restrict' | 'clearResolution', field: string, scopes: boolean): RouteRow {
   return route({
     method: 'POST',
@@ -58,8 +92,15 @@ function decisionRoute(method: 'approve' | 'restrict' | 'clearResolution', field
     body: {
       ...SUBJECT,
       ...TARGET,
-      ...(scopes ? { scopes: { type: 'string', description: 'Comma-separated scopes to approve (a subset of the app\'s).' } } : {}),
+      ...(scopes
+        ? {
+            scopes: { type: 'string', description: 'Comma-separated scopes to approve (a subset of the app\'s).' },
+            bot_scopes: { type: 'string', description: "Slack's bot scopes to approve, comma-separated: approved with `scopes` and `user_scopes` (appgov's apps have one scope list)." },
+            user_scopes: { type: 'string', description: "Slack's user scopes to approve, comma-separated: approved with `scopes` and `bot_scopes`." },
+          }
+        : {}),
     },
+    headers: accepts('apps:write'),
     operation: /* GraphQL */ `
       mutation Slack_${field}($app: AppOrInstallRequest!, $at: ClientOrWorkspace!${scopes ? ', $scopes: [String!]' : ''}) {
         ${field}(app: $app, at: $at${scopes ? ', scopes: $scopes' : ''}) { changed }
@@ -67,7 +108,7 @@ function decisionRoute(method: 'approve' | 'restrict' | 'clearResolution', field
     variables: ({ body }) => ({
       app: subject(body),
       at: at(body),
-      ...(scopes && str(body.scopes) ? { scopes: String(body.scopes).split(',').map((s) => s.trim()) } : {}),
+      ...(scopes ? approvedScopes(body) : {}),
     }),
     respond: () => ({ body: { ok: true } }),
     response: { status: 200, description: '`{"ok": true}`', schema: OK },
@@ -88,7 +129,8 @@ function decisionListRoute(list: 'approved' | 'restricted'): RouteRow {
     protocol: slackProtocol,
     summary: `Slack admin.apps.${list}.list (seed 002)`,
     description: `Runs the GraphQL query \`appDecisions(resolution: ${list.toUpperCase()})\`: enterprise_id gives the org-level list, team_id that workspace's own.`,
-    body: { ...TARGET, ...PAGE },
+    body: { ...TARGET, ...PAGE, ...CERTIFIED },
+    headers: accepts('apps:read'),
     operation: /* GraphQL */ `
       query Slack_${list}List($at: ClientOrWorkspace!, $first: Int, $after: String) {
         appDecisions(at: $at, resolution: ${list.toUpperCase()}, first: $first, after: $after) {
@@ -97,23 +139,23 @@ function decisionListRoute(list: 'approved' | 'restricted'): RouteRow {
         }
       }`,
     variables: ({ body }) => pageOf(body),
-    respond: (data) => ({
+    respond: (data, { body }) => ({
       body: {
         ok: true,
-        [key]: data.appDecisions.nodes.map((d: any) => ({
+        [key]: (certifiedOnly(body) ? [] : data.appDecisions.nodes).map((d: any) => ({
           app: { id: d.app.id, name: d.app.name, code_name: d.app.codeName },
           scopes: scopeObjects(d.approvedScopes),
           date_updated: seconds(d.decidedAt),
           last_resolved_by: { actor_id: d.decidedById, actor_type: 'token' },
         })),
-        response_metadata: nextCursor(data.appDecisions.pageInfo),
+        response_metadata: certifiedOnly(body) ? { next_cursor: '' } : nextCursor(data.appDecisions.pageInfo),
       },
     }),
     response: { status: 200, description: `\`{"ok": true, "${key}": […], "response_metadata": {"next_cursor"}}\``, schema: { type: 'object' } },
   });
 }
 
-export const slackRoutes: RouteRow[] = [
+const postRoutes: RouteRow[] = [
   decisionRoute('approve', 'approveApp', true),
   decisionRoute('restrict', 'restrictApp', false),
   decisionRoute('clearResolution', 'clearAppResolution', false),
@@ -126,7 +168,8 @@ export const slackRoutes: RouteRow[] = [
     protocol: slackProtocol,
     summary: 'Slack admin.apps.requests.list (seed 002)',
     description: 'Runs the GraphQL query `installRequests` (pending requests, newest first).',
-    body: { ...TARGET, ...PAGE },
+    body: { ...TARGET, ...PAGE, ...CERTIFIED },
+    headers: accepts('apps:read'),
     operation: /* GraphQL */ `
       query Slack_requestsList($at: ClientOrWorkspace!, $first: Int, $after: String) {
         installRequests(at: $at, first: $first, after: $after) {
@@ -139,10 +182,10 @@ export const slackRoutes: RouteRow[] = [
         }
       }`,
     variables: ({ body }) => pageOf(body),
-    respond: (data) => ({
+    respond: (data, { body }) => ({
       body: {
         ok: true,
-        app_requests: data.installRequests.nodes.map((r: any) => ({
+        app_requests: (certifiedOnly(body) ? [] : data.installRequests.nodes).map((r: any) => ({
           id: r.id,
           app: { id: r.app.id, name: r.app.name, code_name: r.app.codeName },
           previous_resolution:
@@ -155,7 +198,7 @@ export const slackRoutes: RouteRow[] = [
           message: r.message ?? '',
           date_created: seconds(r.createdAt),
         })),
-        response_metadata: nextCursor(data.installRequests.pageInfo),
+        response_metadata: certifiedOnly(body) ? { next_cursor: '' } : nextCursor(data.installRequests.pageInfo),
       },
     }),
     response: { status: 200, description: '`{"ok": true, "app_requests": […], "response_metadata": {"next_cursor"}}`', schema: { type: 'object' } },
@@ -168,6 +211,7 @@ export const slackRoutes: RouteRow[] = [
     summary: 'Slack admin.apps.requests.cancel (seed 002)',
     description: 'Runs the GraphQL mutation `cancelAppInstallRequest`.',
     body: { request_id: { type: 'string', description: 'The install request (UUID).' }, ...TARGET },
+    headers: accepts('apps:write'),
     operation: /* GraphQL */ `
       mutation Slack_requestsCancel($requestId: ID!, $clientId: ID, $workspaceId: ID) {
         cancelAppInstallRequest(requestId: $requestId, clientId: $clientId, workspaceId: $workspaceId) { id }
@@ -182,3 +226,5 @@ export const slackRoutes: RouteRow[] = [
     response: { status: 200, description: '`{"ok": true}`', schema: OK },
   }),
 ];
+
+export const slackRoutes: RouteRow[] = postRoutes.flatMap(withGet);

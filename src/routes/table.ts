@@ -91,6 +91,17 @@ export interface Protocol {
   readInput(request: Request, row: RouteRow, maxBodyBytes: number): Promise<ProtocolInput>;
   /** A refusal (from the route layer or the GraphQL result) as this protocol's response. */
   errorReply(error: RouteError): RouteReply;
+  /**
+   * The query string carries arguments like the body (Slack): `readInput` reads both into
+   * `body`, checked against the row's `query` and `body` specs together; the route layer does
+   * not read the query string on its own, and `input.query` is empty.
+   */
+  argumentsInQuery?: boolean;
+  /**
+   * Headers about the caller, added to every answer of a call that reached the GraphQL API
+   * with a valid token, errors included (e.g. Slack's `X-OAuth-Scopes`).
+   */
+  callerHeaders?(caller: { scopes: readonly string[] }): Readonly<Record<string, string>>;
   /** For the OpenAPI document: the error statuses this protocol answers with, and the error body's schema. */
   openApi: { errorStatuses: readonly number[]; errorSchema: JsonSchema };
 }
