@@ -31,7 +31,7 @@ async function main(): Promise<void> {
           samples: () => (quick ? 6 : 10),
           warmup: () => 2,
           catalogApps: 20_000,
-          historyEvents: 20_000,
+          historyEvents: 100_000,
           dbSync,
         }),
       );
