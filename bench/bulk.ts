@@ -10,7 +10,7 @@ import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/open';
+import { openDatabase, type DbSync } from '../src/db/open';
 import { startWriter } from '../src/db/writer';
 import { createHttpServer } from '../src/http';
 import { createAppgovYoga } from '../src/yoga';
@@ -58,6 +58,8 @@ export interface BulkOptions {
   catalogApps: number;
   /** History events already in every database (so indexes are as deep as in use). */
   historyEvents: number;
+  /** APPGOV_DB_SYNC for the service and every floor alike; default: the environment's (loadConfig). */
+  dbSync?: DbSync;
 }
 
 const mutation = (field: string) => `mutation Bulk($clientId: ID!, $appIds: [ID!]!) {
@@ -174,21 +176,22 @@ const faster = (a: Summary, b: Summary) => (a.median <= b.median ? (['set-based'
 export async function benchBulk(file: (name: string) => string, options: BulkOptions): Promise<BulkRow[]> {
   const shape = { clients: 4, apps: options.catalogApps, events: options.historyEvents, hotEvery: 0 };
   const serviceSet = buildDataset(file('bulk-service.db'), shape);
-  const service = openCounted(serviceSet.path);
+  const dbSync = options.dbSync ?? loadConfig().dbSync;
+  const service = openCounted(serviceSet.path, dbSync);
   const floorDbs = ['bulk-floor-set.db', 'bulk-floor-row.db'].map((name) => {
     const built = buildDataset(file(name), shape);
-    const opened = openDatabase(built.path);
+    const opened = openDatabase(built.path, { dbSync });
     const token = opened.sqlite.prepare('SELECT id FROM tokens').pluck().get() as string;
     return { opened, actor: { tokenId: token, kind: 'internal' as const, name: 'bench token' } };
   });
   const [setDb, rowDb] = floorDbs as [(typeof floorDbs)[0], (typeof floorDbs)[0]];
   // Each shape on its own file, so every call of each sees the same state as the service's.
   const [minimalSet, minimalRow] = ['bulk-minimal-set.db', 'bulk-minimal-row.db'].map((name) =>
-    minimalFloor(file(name), { apps: options.catalogApps, events: options.historyEvents }, clientId(1), setDb.actor.tokenId),
+    minimalFloor(file(name), { apps: options.catalogApps, events: options.historyEvents }, clientId(1), setDb.actor.tokenId, dbSync),
   ) as [ReturnType<typeof minimalFloor>, ReturnType<typeof minimalFloor>];
 
   // The server as src/server.ts builds it, with room for the largest call and a budget no bulk run reaches.
-  const config = { ...loadConfig({ APPGOV_MAX_BULK_IDS: String(Math.max(...options.sizes)) }), rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 };
+  const config = { ...loadConfig({ APPGOV_MAX_BULK_IDS: String(Math.max(...options.sizes)), APPGOV_DB_SYNC: dbSync }), rateLimitPerSecond: 1e9, rateLimitBurst: 1e9 };
   const logger = serverLogger(config);
   // As src/server.ts: the bulk calls run in the writer thread; its statements are counted with the main connection's.
   const writer = startWriter(service, config, logger, service.sql);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'drizzle-orm/logger';
 import { createToken } from '../src/auth/tokens';
-import { openDatabase, type OpenedDatabase } from '../src/db/open';
+import { openDatabase, type DbSync, type OpenedDatabase } from '../src/db/open';
 
 export const appId = (n: number) => `a0000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 export const clientId = (n: number) => `c0000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
@@ -38,9 +38,9 @@ export class CountingLogger implements Logger {
 }
 
 /** Opens a file database the way the service does (WAL, migrations), counting its SQL. */
-export function openCounted(path: string): OpenedDatabase & { sql: CountingLogger } {
+export function openCounted(path: string, dbSync?: DbSync): OpenedDatabase & { sql: CountingLogger } {
   const sql = new CountingLogger();
-  const opened = openDatabase(path, { logger: sql });
+  const opened = openDatabase(path, { logger: sql, ...(dbSync ? { dbSync } : {}) });
   sql.reset();
   return { ...opened, sql };
 }

@@ -4,7 +4,7 @@
  * the least schema that still serves every read appgov offers, so the cost of
  * appgov's own schema is visible beside today's floor.
  *
- * Its own SQLite file, the service's pragmas (CONNECTION_PRAGMAS), and only:
+ * Its own SQLite file, the service's pragmas (connectionPragmas, with the same APPGOV_DB_SYNC), and only:
  * - apps: text primary key, plus the (lower(name), id) index the apps page seeks;
  * - per-client state: primary key (client_id, app_id), the lookup and the
  *   client's own rows in one index;
@@ -14,7 +14,7 @@
  * Statements are prepared once; the ids are the same as the service's.
  */
 import Database from 'better-sqlite3';
-import { CONNECTION_PRAGMAS } from '../src/db/open';
+import { connectionPragmas, type DbSync } from '../src/db/open';
 import type { FloorCall, FloorResult } from './floor';
 
 const SCHEMA = `
@@ -49,9 +49,11 @@ const newResult = (): FloorResult => ({ succeeded: [], failed: [], changed: [] }
  * Creates the file with the same catalog ids as bench/datasets.ts (apps 1..`apps`) and `events` history
  * events spread over 4 clients' apps as datasets.ts spreads them, then opens both floor shapes on it.
  */
-export function minimalFloor(path: string, shape: { apps: number; events: number }, clientId: string, actorId: string): MinimalFloor {
+export function minimalFloor(
+  path: string, shape: { apps: number; events: number }, clientId: string, actorId: string, dbSync: DbSync = 'full',
+): MinimalFloor {
   const sqlite = new Database(path);
-  for (const pragma of CONNECTION_PRAGMAS) sqlite.pragma(pragma);
+  for (const pragma of connectionPragmas(dbSync)) sqlite.pragma(pragma);
   sqlite.exec(SCHEMA);
   sqlite
     .prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)

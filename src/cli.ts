@@ -216,7 +216,7 @@ function run(argv: string[]): Record<string, unknown> | Printed {
   return handler();
 
   function withDb<T>(work: (db: ReturnType<typeof openDatabase>['db']) => T): T {
-    const database = openDatabase(config.dbPath);
+    const database = openDatabase(config.dbPath, { dbSync: config.dbSync });
     try {
       return work(database.db);
     } finally {

@@ -23,6 +23,8 @@ export interface Config {
   trustedDocumentsFor: readonly TokenKind[];
   /** How long one SQLite call may wait (on the main thread, or in the writer thread) for another connection's write lock. */
   dbBusyTimeoutMs: number;
+  /** APPGOV_DB_SYNC: `synchronous` of every connection; full (default: a commit survives a power cut) or normal. */
+  dbSync: DbSync;
   /** How long a mutation keeps retrying (asynchronously, with backoff) for the write lock before UNAVAILABLE. */
   writeWaitMs: number;
   /** APPGOV_WRITE_WORKER: run the bulk decision writes in a writer thread (file databases only; see src/db/writer.ts). */
@@ -71,6 +73,10 @@ export interface RequestLimits {
   /** Bytes the parse and validation cache may hold (estimated); longer documents are never cached. */
   parseCacheBytes: number;
 }
+
+/** APPGOV_DB_SYNC: how hard a commit is pushed to disk before it is acknowledged (src/db/open.ts, connectionPragmas). */
+export const DB_SYNC_MODES = ['full', 'normal'] as const;
+export type DbSync = (typeof DB_SYNC_MODES)[number];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -164,6 +170,13 @@ function metricsTokenVar(env: Env): string | null {
   return raw;
 }
 
+function dbSyncVar(env: Env): DbSync {
+  const raw = env.APPGOV_DB_SYNC?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return 'full';
+  if (!(DB_SYNC_MODES as readonly string[]).includes(raw)) throw new ConfigError(`APPGOV_DB_SYNC must be full or normal; got "${env.APPGOV_DB_SYNC}"`);
+  return raw as DbSync;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
   const dbPath = env.APPGOV_DB?.trim() || './data/appgov.db';
@@ -184,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustedDocuments: trustedDocumentsVar(env),
     trustedDocumentsFor: tokenKindsVar(env, 'APPGOV_TRUSTED_DOCUMENTS_FOR', ['client']),
     dbBusyTimeoutMs: integerVar(env, 'APPGOV_DB_BUSY_TIMEOUT_MS', 10, 0, 1000),
+    dbSync: dbSyncVar(env),
     writeWaitMs: integerVar(env, 'APPGOV_WRITE_WAIT_MS', 2000, 0, 60_000),
     writeWorker: optionalBooleanVar(env, 'APPGOV_WRITE_WORKER', true),
     corsOrigins: originsVar(env, 'APPGOV_CORS_ORIGINS'),

@@ -24,6 +24,7 @@ function startupDatabase(config: Config, sqlLogger: SqlLogger | undefined): Open
   try {
     return openDatabase(config.dbPath, {
       dbBusyTimeoutMs: config.dbBusyTimeoutMs,
+      dbSync: config.dbSync,
       ...(sqlLogger ? { logger: sqlLogger } : {}),
     });
   } catch (error) {
@@ -40,6 +41,13 @@ const logger = createLogger({ level: config.logLevel });
 const sqlLogger = config.logSql ? new SqlLogger(logger) : undefined;
 const database = startupDatabase(config, sqlLogger);
 const writer = startWriter(database, config, logger, sqlLogger);
+// What an acknowledged commit survives (APPGOV_DB_SYNC), as in force on each connection: logged once at start.
+const durability = (level: number) => ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
+const serverSync = durability(database.sqlite.pragma('synchronous', { simple: true }) as number);
+void writer.run('durability', null).then(
+  (found) => logger.info({ synchronous: { server: serverSync, writer: durability(found.synchronous) } }, 'durability'),
+  (error: unknown) => logger.error({ err: error }, 'cannot read the writer connection settings'),
+);
 const metrics = config.metricsToken ? createMetrics() : undefined;
 // Only with an OTLP endpoint configured are the OpenTelemetry packages loaded at all.
 const tracing = config.tracing ? await (await import('./observability/tracing')).startTracing() : undefined;

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       trustedDocuments: null,
       trustedDocumentsFor: ['client'],
       dbBusyTimeoutMs: 10,
+      dbSync: 'full',
       writeWaitMs: 2000,
       writeWorker: true,
       corsOrigins: [],

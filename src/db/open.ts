@@ -6,8 +6,11 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Logger } from 'drizzle-orm/logger';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type { DbSync } from '../config';
 import { loadCursorSecret } from './keys';
 import * as schema from './schema';
+
+export type { DbSync };
 
 /** The database or a transaction on it: services take either, so they compose inside one transaction. */
 export type Db = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
@@ -34,6 +37,8 @@ export interface OpenOptions {
    * retries asynchronously (src/db/busy.ts), so its event loop never sleeps.
    */
   dbBusyTimeoutMs?: number;
+  /** `synchronous` of this connection: FULL (the default) or NORMAL (APPGOV_DB_SYNC=normal); see connectionPragmas. */
+  dbSync?: DbSync;
 }
 
 /** The database path cannot be used: a folder, a missing permission, a read-only file system. */
@@ -87,8 +92,14 @@ export function cacheStatements(sqlite: Database.Database, capacity = STATEMENT_
 }
 
 /**
- * The pragmas of every connection (the bench's minimal floor opens its own
- * file with these too, so the comparison stays like for like).
+ * The pragmas of every connection: the server's, the writer thread's, the
+ * CLI's (and the bench's floors, so the comparison stays like for like).
+ *
+ * synchronous: FULL (the default) syncs the WAL to disk at every commit, so
+ * an acknowledged write survives an OS crash or a power cut; one fsync per
+ * transaction, so a 1,000-id bulk call pays it once. NORMAL syncs only at
+ * checkpoints: a commit is still atomic and survives the process being
+ * killed, but the last commits before a power cut may be lost.
  *
  * wal_autocheckpoint: SQLite's default (1,000 pages) made nearly every bulk
  * call pay a checkpoint (copying its pages into the database file, two
@@ -97,12 +108,9 @@ export function cacheStatements(sqlite: Database.Database, capacity = STATEMENT_
  * ten or so such calls and copies each page once however often it changed
  * since the last one.
  */
-export const CONNECTION_PRAGMAS: readonly string[] = [
-  'journal_mode = WAL',
-  'synchronous = NORMAL',
-  'foreign_keys = ON',
-  'wal_autocheckpoint = 10000',
-];
+export function connectionPragmas(sync: DbSync = 'full'): readonly string[] {
+  return ['journal_mode = WAL', `synchronous = ${sync === 'normal' ? 'NORMAL' : 'FULL'}`, 'foreign_keys = ON', 'wal_autocheckpoint = 10000'];
+}
 
 /**
  * Opens (creating if needed) the SQLite database, sets the pragmas every
@@ -117,7 +125,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
     }
     if (onDisk) mkdirSync(dirname(path), { recursive: true });
     sqlite = new Database(path);
-    for (const pragma of CONNECTION_PRAGMAS) sqlite.pragma(pragma);
+    for (const pragma of connectionPragmas(options.dbSync)) sqlite.pragma(pragma);
     // Opening and migrating may wait for another process; serving uses the caller's (short) timeout.
     sqlite.pragma('busy_timeout = 5000');
     cacheStatements(sqlite);

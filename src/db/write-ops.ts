@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { approveApps, removeAppApprovals, restrictApps } from '../services/approvals';
+import type { Db } from './open';
 
 /**
  * The writes that may run in the writer thread (src/db/writer.ts): each is one
@@ -7,7 +9,12 @@ import { approveApps, removeAppApprovals, restrictApps } from '../services/appro
  * it beside the event loop keeps other requests answered meanwhile.
  * The worker imports this module: it pulls in the services, not the schema.
  */
-export const WRITE_OPS = { approveApps, removeAppApprovals, restrictApps } as const;
+export const WRITE_OPS = { approveApps, removeAppApprovals, restrictApps, durability } as const;
+
+/** The `synchronous` setting in force on the connection the writes run on (0 OFF, 1 NORMAL, 2 FULL): what /health and the tests check. */
+function durability(db: Db, _input: null): { synchronous: number } {
+  return db.get<{ synchronous: number }>(sql`PRAGMA synchronous`);
+}
 
 export type WriteOp = keyof typeof WRITE_OPS;
 export type WriteInput<K extends WriteOp> = Parameters<(typeof WRITE_OPS)[K]>[1];

@@ -1,12 +1,15 @@
 import * as errors from '../errors';
 import { AppgovError, type ErrorCode } from '../errors';
 import { sqliteCode } from './sqlite-errors';
+import type { DbSync } from './open';
 import type { WriteOp } from './write-ops';
 
 /** What the writer thread is started with. */
 export interface WriterData {
   path: string;
   busyTimeoutMs: number;
+  /** The main connection's `synchronous` setting, so a commit here is as durable as one there. */
+  dbSync: DbSync;
   /** Send every statement back to be logged (APPGOV_LOG_SQL). */
   logSql: boolean;
 }

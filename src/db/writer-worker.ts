@@ -15,6 +15,7 @@ const send = (reply: WriteReply) => port.postMessage(reply);
 
 const database = openDatabase(data.path, {
   dbBusyTimeoutMs: data.busyTimeoutMs,
+  dbSync: data.dbSync,
   ...(data.logSql ? { logger: { logQuery: (sql: string, params: unknown[]) => send({ sql, params }) } } : {}),
 });
 

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger as SqlQueryLogger } from 'drizzle-orm/logger';
 import type { Logger } from '../observability/logger';
 import type { Config } from '../config';
-import type { Db, OpenedDatabase } from './open';
+import type { Db, DbSync, OpenedDatabase } from './open';
 import { WRITE_OPS, type WriteInput, type WriteOp, type WriteResult } from './write-ops';
 import { fromWire, type WriteCall, type WriteReply, type WriterData } from './writer-protocol';
 
@@ -45,6 +45,8 @@ export interface WorkerWriterOptions {
   path: string;
   /** The writer connection's busy timeout: it sleeps only its own thread, and busy writes are retried by the caller (busy.ts). */
   busyTimeoutMs: number;
+  /** APPGOV_DB_SYNC: the writer connection's `synchronous`, as the main connection's (default full). */
+  dbSync?: DbSync;
   /** Where a failure of the thread itself is logged. */
   logger: Logger;
   /** APPGOV_LOG_SQL: the writer's statements are logged here, as the main connection's are. */
@@ -109,7 +111,7 @@ const CLOSE_GRACE_MS = 2000;
  * starts a new one. It does not keep the process alive when idle.
  */
 export function workerWriter(options: WorkerWriterOptions): Writer {
-  const data: WriterData = { path: options.path, busyTimeoutMs: options.busyTimeoutMs, logSql: Boolean(options.sqlLogger) };
+  const data: WriterData = { path: options.path, busyTimeoutMs: options.busyTimeoutMs, dbSync: options.dbSync ?? 'full', logSql: Boolean(options.sqlLogger) };
   let worker: Worker | null = null;
   let closed = false;
   let nextId = 1;
@@ -218,10 +220,10 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
  */
 export function startWriter(
   database: Pick<OpenedDatabase, 'db' | 'file'>,
-  config: Pick<Config, 'writeWorker' | 'dbBusyTimeoutMs'>,
+  config: Pick<Config, 'writeWorker' | 'dbBusyTimeoutMs'> & Partial<Pick<Config, 'dbSync'>>,
   logger: Logger,
   sqlLogger?: SqlQueryLogger,
 ): Writer {
   if (!config.writeWorker || !database.file) return inThreadWriter(database.db);
-  return workerWriter({ path: database.file.path, busyTimeoutMs: config.dbBusyTimeoutMs, logger, ...(sqlLogger ? { sqlLogger } : {}) });
+  return workerWriter({ path: database.file.path, busyTimeoutMs: config.dbBusyTimeoutMs, dbSync: config.dbSync ?? 'full', logger, ...(sqlLogger ? { sqlLogger } : {}) });
 }
