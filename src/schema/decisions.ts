@@ -169,7 +169,7 @@ builder.objectField(ClientRef, 'appDecisions', (t) =>
 builder.objectField(WorkspaceRef, 'appDecisions', (t) =>
   t.field({
     type: AppDecisionConnection,
-    description: "This workspace's own approvals or restrictions, by app id (not the org-level defaults: see Workspace.apps for effective resolutions). Needs the apps:read scope.",
+    description: "This workspace's own approvals or restrictions, by app id (not the org-level defaults: see Workspace.apps for effective resolutions). Needs the apps:read scope. In a mutation's result only the first page (no `after`), checked before the mutation runs.",
     args: listArgs,
     extensions: preflight({ scope: 'apps:read', args: firstPageInMutation }),
     resolve: (ws, args, ctx) => {

@@ -85,7 +85,7 @@ builder.queryField('installRequests', (t) =>
 builder.objectField(WorkspaceRef, 'installRequests', (t) =>
   t.field({
     type: InstallRequestConnection,
-    description: "This workspace's install requests with one status (PENDING by default), newest first. Needs the apps:read scope.",
+    description: "This workspace's install requests with one status (PENDING by default), newest first. Needs the apps:read scope. In a mutation's result only the first page (no `after`), checked before the mutation runs.",
     args: listArgs,
     extensions: preflight({ scope: 'apps:read', args: firstPageInMutation }),
     resolve: (ws, args, ctx) => {

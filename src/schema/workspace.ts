@@ -64,7 +64,7 @@ WorkspaceRef.implement({
     clientId: t.exposeID('clientId', { description: 'The client the workspace belongs to.' }),
     apps: t.field({
       type: WorkspaceAppConnection,
-      description: 'Every catalog app the workspace\'s client may see (public apps and its own directory\'s private apps, as Client.apps) with its effective resolution in this workspace and where it comes from, by name. Needs the apps:read scope.',
+      description: 'Every catalog app the workspace\'s client may see (public apps and its own directory\'s private apps, as Client.apps) with its effective resolution in this workspace and where it comes from, by name. Needs the apps:read scope. In a mutation\'s result only the first page (no `after`), checked before the mutation runs.',
       args: pageArgs,
       extensions: WORKSPACE_LIST,
       resolve: (workspace, args, ctx) => {
