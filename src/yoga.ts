@@ -22,7 +22,7 @@ import { useIntrospectionCost } from './limits/introspection';
 import { useMutationLimits } from './limits/mutations';
 import { boundedParserCache } from './limits/parse-cache';
 import { usePreflight } from './limits/preflight';
-import { useWellFormedStrings } from './limits/strings';
+import { useStringRule } from './limits/strings';
 import { schema } from './schema';
 import { exampleClientId } from './services/demo';
 
@@ -291,7 +291,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       // The routes' own fixed operations are trusted: they run on a caller's behalf, whatever the token kind.
       useTrustedDocumentsIfConfigured({ ...options, config, serverOperations: options.serverOperations ?? ROUTES.map((r) => r.operation) }),
       useDocumentLimits(limits),
-      useWellFormedStrings(),
+      useStringRule(),
       useIntrospectionCost(limits.maxIntrospectionValues),
       useMutationLimits({ ...limits, maxBulkIds: config.maxBulkIds }),
       usePreflight(),

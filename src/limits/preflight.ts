@@ -1,5 +1,8 @@
 import {
   getArgumentValues,
+  type GraphQLField,
+  type GraphQLInterfaceType,
+  type GraphQLObjectType,
   getNamedType,
   getVariableValues,
   GraphQLError,
@@ -13,7 +16,8 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { requireScope } from '../auth/access';
 import type { Principal, Scope } from '../auth/principal';
-import { AppgovError } from '../errors';
+import { AppgovError, BadUserInputError } from '../errors';
+import { pageSize } from '../services/pagination';
 import { refusalError } from './errors';
 import { collectFields, selectedMutation } from './operation';
 
@@ -27,10 +31,84 @@ export interface Preflight {
   args?: (args: Record<string, any>) => void;
 }
 
-const PREFLIGHT = 'appgovPreflight';
+/** What a whole type's fields without arguments need in a mutation's result; `{}` for plain data. */
+export interface TypePreflight {
+  scope?: Scope;
+}
 
+const PREFLIGHT = 'appgovPreflight';
+const TYPE_PREFLIGHT = 'appgovPreflightFields';
+
+/** A field's own check, for a field with arguments or one that needs more than its type declares. */
 export function preflight(check: Preflight): Record<string, unknown> {
   return { [PREFLIGHT]: check };
+}
+
+/**
+ * A type's check for each of its fields that takes no arguments and declares
+ * nothing of its own: `preflightFields({})` says they are plain data of what
+ * the mutation already authorized. A field with arguments always declares its
+ * own check. A field that declares nothing on a type that declares nothing is
+ * refused in a mutation's result (fail closed).
+ */
+export function preflightFields(check: TypePreflight): Record<string, unknown> {
+  return { [TYPE_PREFLIGHT]: check };
+}
+
+type FieldOwner = GraphQLObjectType | GraphQLInterfaceType;
+
+/** The check that applies to `field` of `owner` in a mutation's result; null: nothing declares it, so it is refused. */
+export function preflightOf(owner: FieldOwner, field: GraphQLField<unknown, unknown>): Preflight | null {
+  const own = field.extensions?.[PREFLIGHT] as Preflight | undefined;
+  if (own) return own;
+  if (field.args.length > 0) return null;
+  return (owner.extensions?.[TYPE_PREFLIGHT] as TypePreflight | undefined) ?? null;
+}
+
+/** Lists in a mutation's result: `first` in bounds; `after` refused (a cursor is sealed to a list only known once the write ran). */
+export function firstPageInMutation(args: { first?: number | null; after?: string | null }): void {
+  pageSize(args.first);
+  if (args.after !== null && args.after !== undefined) {
+    throw new BadUserInputError("after is not accepted in a mutation's result: read further pages with a query", { field: 'after' });
+  }
+}
+
+export interface ResultField {
+  type: string;
+  field: string;
+  args: string[];
+  check: Preflight | null;
+  /** One selection path from a mutation field to this field (type conditions as `...on T`). */
+  path: string[];
+}
+
+/**
+ * Every field a mutation's result can reach (through interfaces and their
+ * implementations), each with the check that applies to it, and the first
+ * mutation field (breadth-first) that reaches it.
+ */
+export function mutationResultFields(schema: GraphQLSchema, mutationField?: string): ResultField[] {
+  const mutation = schema.getMutationType();
+  if (!mutation) return [];
+  const out: ResultField[] = [];
+  const seen = new Set<string>();
+  const queue: { type: GraphQLNamedType; path: string[] }[] = Object.values(mutation.getFields())
+    .filter((f) => mutationField === undefined || f.name === mutationField)
+    .map((f) => ({ type: getNamedType(f.type), path: [f.name] }));
+  while (queue.length > 0) {
+    const { type, path } = queue.shift()!;
+    if (seen.has(type.name) || !(isObjectType(type) || isInterfaceType(type))) continue;
+    seen.add(type.name);
+    if (isInterfaceType(type)) {
+      for (const possible of schema.getPossibleTypes(type)) queue.push({ type: possible, path: [...path, `...on ${possible.name}`] });
+    }
+    for (const field of Object.values(type.getFields())) {
+      const fieldPath = [...path, field.name];
+      out.push({ type: type.name, field: field.name, args: field.args.map((a) => a.name), check: preflightOf(type, field), path: fieldPath });
+      queue.push({ type: getNamedType(field.type), path: fieldPath });
+    }
+  }
+  return out;
 }
 
 class Refusal extends Error {
@@ -45,8 +123,10 @@ class Refusal extends Error {
  * nested cursor, a scope the token lacks) used to null the whole answer
  * while the write stood. Before a mutation operation executes, every field
  * selected inside its results is checked here: its scope and its arguments.
- * A refusal writes nothing. Root mutation fields validate their own
- * arguments before they write.
+ * A field is checked by what it or its type declares (`preflight`,
+ * `preflightFields`); one that declares nothing is refused, so a new field
+ * cannot slip past. A refusal writes nothing. Root mutation fields validate
+ * their own arguments before they write.
  */
 export function usePreflight(): Plugin {
   return {
@@ -99,17 +179,23 @@ class Checker {
       const definition = type.getFields()[field.name.value];
       if (!definition) continue;
       const fieldPath = [...path, field.alias?.value ?? field.name.value];
-      const check = definition.extensions?.[PREFLIGHT] as Preflight | undefined;
-      if (check) {
-        try {
-          if (check.scope) requireScope(this.principal, check.scope);
-          const variables = check.args ? this.variables() : null;
-          if (check.args && variables) check.args(getArgumentValues(definition, field, variables));
-        } catch (error) {
-          if (error instanceof AppgovError) throw new Refusal(refusalError(error, { nodes: field, path: fieldPath }));
-          // graphql-js's own argument errors are execution's to report, before any field runs.
-          if (!(error instanceof GraphQLError)) throw error;
+      // Meta fields (__typename) resolve from the schema alone.
+      if (field.name.value.startsWith('__')) continue;
+      const check = preflightOf(type, definition);
+      try {
+        if (!check) {
+          throw new BadUserInputError(`${type.name}.${definition.name} cannot be selected in a mutation's result: read it with a query`, {
+            field: definition.name,
+            reason: 'NOT_IN_MUTATION_RESULT',
+          });
         }
+        if (check.scope) requireScope(this.principal, check.scope);
+        const variables = check.args ? this.variables() : null;
+        if (check.args && variables) check.args(getArgumentValues(definition, field, variables));
+      } catch (error) {
+        if (error instanceof AppgovError) throw new Refusal(refusalError(error, { nodes: field, path: fieldPath }));
+        // graphql-js's own argument errors are execution's to report, before any field runs.
+        if (!(error instanceof GraphQLError)) throw error;
       }
       if (field.selectionSet) this.selectionSet(field.selectionSet, getNamedType(definition.type), fieldPath);
     }

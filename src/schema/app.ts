@@ -2,7 +2,7 @@ import { requireClientScope } from '../auth/access';
 import type { RiskLevel } from '../db/schema';
 import { BadUserInputError } from '../errors';
 import type { ClientApp, ClientAppsPage } from '../services/apps';
-import { preflight } from '../limits/preflight';
+import { preflight, preflightFields } from '../limits/preflight';
 import { decodeHistoryCursor, parseHistoryFilter } from '../services/history';
 import { pageSize } from '../services/pagination';
 import { builder } from './builder';
@@ -43,13 +43,18 @@ function checkAppHistoryInMutation(args: AppHistoryArgs): void {
   }
 }
 
+/** The catalog entry's identity: what any token that may call the mutation may read back. */
+const CATALOG = preflight({});
+
 export const AppRef = builder.objectRef<ClientApp>('App').implement({
+  // Every other field, wherever it is defined (scopes, needsReapproval, ownerDirectoryId…), is client state: apps:read.
+  extensions: preflightFields({ scope: 'apps:read' }),
   description:
     "A catalog app as one client sees it: the catalog entry plus that client's decision and attributes. Every field but id, name and codeName is the client's state and needs the apps:read scope, also in a mutation's result: an apps:write-only token selecting one is refused with FORBIDDEN before the mutation runs, writing nothing.",
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'The app id (UUID).' }),
-    name: t.exposeString('name', { description: 'Display name.' }),
-    codeName: t.exposeString('codeName', { description: 'Unique, stable code name (a-z, 0-9, "-", "_").' }),
+    id: t.exposeID('id', { extensions: CATALOG, description: 'The app id (UUID).' }),
+    name: t.exposeString('name', { extensions: CATALOG, description: 'Display name.' }),
+    codeName: t.exposeString('codeName', { extensions: CATALOG, description: 'Unique, stable code name (a-z, 0-9, "-", "_").' }),
     resolution: t.field({
       extensions: READ,
       type: AppResolutionEnum,

@@ -1,5 +1,6 @@
 import { authorizeTarget, requireScope } from '../auth/access';
 import type { BulkFailure, BulkResult } from '../services/approvals';
+import { preflightFields } from '../limits/preflight';
 import { builder } from './builder';
 
 const BulkErrorCodeEnum = builder.enumType('BulkErrorCode', {
@@ -15,6 +16,7 @@ const BulkErrorCodeEnum = builder.enumType('BulkErrorCode', {
 });
 
 const BulkFailureRef = builder.objectRef<BulkFailure>('BulkFailure').implement({
+  extensions: preflightFields({}),
   description: 'One id that a bulk call could not act on. The other ids of the call still succeed.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The id, in lowercase.' }),
@@ -24,6 +26,7 @@ const BulkFailureRef = builder.objectRef<BulkFailure>('BulkFailure').implement({
 });
 
 const BulkResultRef = builder.objectRef<BulkResult>('BulkResult').implement({
+  extensions: preflightFields({}),
   description:
     'The outcome of a bulk call, per id. Each distinct id appears exactly once, in `succeeded` or in `failed`, in the order first given.',
   fields: (t) => ({

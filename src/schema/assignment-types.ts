@@ -2,6 +2,7 @@ import type { AssigneeType } from '../auth/assignment-rules';
 import type { AssignmentEventType, AssignmentMode } from '../db/schema';
 import type { AssignOutcome, Assignment } from '../services/assignments';
 import type { AssignmentEvent } from '../services/assignment-lists';
+import { preflightFields } from '../limits/preflight';
 import { builder } from './builder';
 import { connectionType, pageArgs } from './connections';
 import { ActorRef } from './history';
@@ -44,6 +45,7 @@ export const AssigneeInput = builder.inputType('AssigneeInput', {
 });
 
 export const AppAssignmentRef = builder.objectRef<Assignment>('AppAssignment').implement({
+  extensions: preflightFields({}),
   description: 'One app made available to one directory or one business, with a mode. At most one per (app, assignee).',
   fields: (t) => ({
     id: t.exposeID('id', { description: "The assignment id (UUID): v3's `uid`." }),
@@ -69,6 +71,7 @@ const AssignmentEventTypeEnum = builder.enumType('AppAssignmentEventType', {
 });
 
 const AppAssignmentEventRef = builder.objectRef<AssignmentEvent>('AppAssignmentEvent').implement({
+  extensions: preflightFields({}),
   description:
     'One entry of assignment history: an assign, a mode change or a removal, with who and when. Append-only, and kept after the assignment is removed. Calls that change nothing write none.',
   fields: (t) => ({
@@ -100,6 +103,7 @@ export const AssignOutcomeEnum = builder.enumType('AssignOutcome', {
 export const AssignAppResultRef = builder
   .objectRef<{ assignment: Assignment; outcome: AssignOutcome }>('AssignAppResult')
   .implement({
+    extensions: preflightFields({}),
     description: 'The assignment after the call, and whether the call changed it.',
     fields: (t) => ({
       assignment: t.field({ type: AppAssignmentRef, description: 'The assignment as it now is.', resolve: (r) => r.assignment }),

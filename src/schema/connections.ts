@@ -1,5 +1,6 @@
 import type { InterfaceRef, ObjectRef } from '@pothos/core';
 import type { Page } from '../services/pagination';
+import { preflightFields } from '../limits/preflight';
 import { builder } from './builder';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -11,6 +12,7 @@ interface WithCursor {
 }
 
 export const PageInfoRef = builder.objectRef<Page<WithCursor>>('PageInfo').implement({
+  extensions: preflightFields({}),
   description:
     'Where a page sits in its list. Pagination is forward-only: pass `endCursor` as `after` to get the next page.',
   fields: (t) => ({
@@ -45,7 +47,9 @@ export function connectionType<N, P extends Page<N & WithCursor> = Page<N & With
   node: NodeRef<N>,
   what: string,
 ) {
+  // A page's shape is plain: what it holds is checked by the field that lists it and by the node's own fields.
   const edge = builder.objectRef<N & WithCursor>(`${name}Edge`).implement({
+    extensions: preflightFields({}),
     description: `One ${what} and its cursor.`,
     fields: (t) => ({
       cursor: t.string({
@@ -57,6 +61,7 @@ export function connectionType<N, P extends Page<N & WithCursor> = Page<N & With
     }),
   });
   return builder.objectRef<P>(`${name}Connection`).implement({
+    extensions: preflightFields({}),
     description: `A page of ${what}s. \`first\` defaults to 20 and may not exceed 100.`,
     fields: (t) => ({
       edges: t.field({ type: [edge], description: `The ${what}s of this page with their cursors.`, resolve: (p) => p.items }),

@@ -1,3 +1,4 @@
+import { preflightFields } from '../limits/preflight';
 import { builder } from './builder';
 import { AppHistoryEventRef, type EventOf } from './history';
 import { AppResolutionEnum } from './resolution';
@@ -6,6 +7,7 @@ import { AppResolutionEnum } from './resolution';
 
 
 builder.objectRef<EventOf<'WORKSPACE_RESOLUTION_CHANGED'>>('WorkspaceResolutionChangedEvent').implement({
+  extensions: preflightFields({}),
   description:
     "A workspace's own decision changed: approveApp / restrictApp / clearAppResolution with a workspace, or a bulk call with a workspaceId. UNRESOLVED means the workspace has no decision of its own (it follows the org level).",
   interfaces: [AppHistoryEventRef],
@@ -20,6 +22,7 @@ builder.objectRef<EventOf<'WORKSPACE_RESOLUTION_CHANGED'>>('WorkspaceResolutionC
 });
 
 builder.objectRef<EventOf<'WORKSPACE_APPROVAL_VOIDED'>>('WorkspaceApprovalVoidedEvent').implement({
+  extensions: preflightFields({}),
   description: "An org-level restriction voided this workspace's own approval of the app (Slack's precedence). Written in the same transaction as the restriction.",
   interfaces: [AppHistoryEventRef],
   fields: (t) => ({
@@ -29,6 +32,7 @@ builder.objectRef<EventOf<'WORKSPACE_APPROVAL_VOIDED'>>('WorkspaceApprovalVoided
 });
 
 builder.objectRef<EventOf<'INSTALL_REQUEST_CREATED'>>('InstallRequestCreatedEvent').implement({
+  extensions: preflightFields({}),
   description: 'Someone in a workspace asked for the app (requestAppInstall).',
   interfaces: [AppHistoryEventRef],
   fields: (t) => ({
@@ -49,6 +53,7 @@ const RequestOutcomeEnum = builder.enumType('InstallRequestOutcome', {
 });
 
 builder.objectRef<EventOf<'INSTALL_REQUEST_RESOLVED'>>('InstallRequestResolvedEvent').implement({
+  extensions: preflightFields({}),
   description: 'A pending install request was resolved for good by a decision. The decision itself has its own event.',
   interfaces: [AppHistoryEventRef],
   fields: (t) => ({
@@ -65,6 +70,7 @@ builder.objectRef<EventOf<'INSTALL_REQUEST_RESOLVED'>>('InstallRequestResolvedEv
 });
 
 builder.objectRef<EventOf<'INSTALL_REQUEST_CANCELLED'>>('InstallRequestCancelledEvent').implement({
+  extensions: preflightFields({}),
   description: 'A pending install request was cancelled (cancelAppInstallRequest). It can no longer be approved or restricted.',
   interfaces: [AppHistoryEventRef],
   fields: (t) => ({
@@ -75,6 +81,7 @@ builder.objectRef<EventOf<'INSTALL_REQUEST_CANCELLED'>>('InstallRequestCancelled
 });
 
 builder.objectRef<EventOf<'APPROVAL_LOST_SCOPE_CHANGE'>>('ApprovalLostEvent').implement({
+  extensions: preflightFields({}),
   description:
     "The app now requests scopes its org-level approval did not cover: the approval no longer counts (resolution UNRESOLVED, needsReapproval true) until the app is approved again at org level. Workspace-level approvals are not affected (Slack's rule).",
   interfaces: [AppHistoryEventRef],

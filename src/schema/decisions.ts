@@ -1,6 +1,7 @@
 import { authorizeTarget, requireClientScope } from '../auth/access';
 import type { Context } from '../context';
 import { decideApp, listAppDecisions, type AppDecision, type AppDecisionOutcome } from '../services/app-decisions';
+import { firstPageInMutation, preflight, preflightFields } from '../limits/preflight';
 import { AppRef } from './app';
 import { builder } from './builder';
 import { ClientRef } from './client';
@@ -38,6 +39,7 @@ const DecisionActionEnum = builder.enumType('AppDecisionAction', {
 });
 
 const AppDecisionPayloadRef = builder.objectRef<AppDecisionOutcome>('AppDecisionPayload').implement({
+  extensions: preflightFields({}),
   description: 'The outcome of approveApp, restrictApp or clearAppResolution.',
   fields: (t) => ({
     action: t.field({ type: DecisionActionEnum, description: 'What was asked.', resolve: (o) => o.action as 'approve' }),
@@ -116,6 +118,7 @@ const DecisionResolutionEnum = builder.enumType('DecisionResolution', {
 });
 
 const AppDecisionRef = builder.objectRef<AppDecision>('AppDecision').implement({
+  extensions: preflightFields({}),
   description: 'One decision at one level: an org-level one (workspaceId null) or a workspace\'s own.',
   fields: (t) => ({
     app: t.field({
@@ -166,8 +169,9 @@ builder.objectField(ClientRef, 'appDecisions', (t) =>
 builder.objectField(WorkspaceRef, 'appDecisions', (t) =>
   t.field({
     type: AppDecisionConnection,
-    description: "This workspace's own approvals or restrictions, by app id (not the org-level defaults: see Workspace.apps for effective resolutions). Needs the apps:read scope.",
+    description: "This workspace's own approvals or restrictions, by app id (not the org-level defaults: see Workspace.apps for effective resolutions). Needs the apps:read scope. In a mutation's result only the first page (no `after`), checked before the mutation runs.",
     args: listArgs,
+    extensions: preflight({ scope: 'apps:read', args: firstPageInMutation }),
     resolve: (ws, args, ctx) => {
       requireClientScope(ctx.principal, ws.clientId, 'apps:read');
       return listAppDecisions(ctx.db, { clientId: ws.clientId, workspaceId: ws.id, resolution: args.resolution, first: args.first, after: args.after });

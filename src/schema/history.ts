@@ -3,6 +3,7 @@ import type { HistoryEventType, TokenKind } from '../db/schema';
 import { getClientApp } from '../services/apps';
 import { decodeHistoryCursor, parseHistoryFilter, type HistoryEvent } from '../services/history';
 import { pageSize } from '../services/pagination';
+import { preflightFields } from '../limits/preflight';
 import { builder } from './builder';
 import { clientAppArgs, connectionType, pageArgs } from './connections';
 import { AppResolutionEnum } from './resolution';
@@ -20,6 +21,7 @@ export const ActorKindEnum = builder.enumType('ActorKind', {
 });
 
 export const ActorRef = builder.objectRef<HistoryEvent['actor']>('Actor').implement({
+  extensions: preflightFields({}),
   description: 'Who made a change: the token behind the call, as it was named when it acted.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The id of the token that acted.' }),
@@ -71,6 +73,7 @@ const TYPE_NAMES: Record<HistoryEventType, string> = {
 };
 
 export const AppHistoryEventRef = builder.interfaceRef<HistoryEvent>('AppHistoryEvent').implement({
+  extensions: preflightFields({}),
   description:
     "One entry of an app's history for one client. History is append-only: events are never updated or deleted, and a repeated idempotent call writes none.",
   resolveType: (event) => TYPE_NAMES[event.type],
@@ -87,6 +90,7 @@ export const AppHistoryEventRef = builder.interfaceRef<HistoryEvent>('AppHistory
 export type EventOf<T extends HistoryEventType> = Extract<HistoryEvent, { type: T }>;
 
 builder.objectRef<EventOf<'APPROVAL_STATUS_CHANGED'>>('ApprovalStatusChangedEvent').implement({
+  extensions: preflightFields({}),
   description:
     "The app's approval changed, by approveApps, removeAppApprovals or updateApp. Carries the state before and after, and why.",
   interfaces: [AppHistoryEventRef],
@@ -116,6 +120,7 @@ builder.objectRef<EventOf<'APPROVAL_STATUS_CHANGED'>>('ApprovalStatusChangedEven
 const AppFieldChangeRef = builder
   .objectRef<EventOf<'APP_UPDATED'>['data']['changes'][number]>('AppFieldChange')
   .implement({
+    extensions: preflightFields({}),
     description: 'One attribute changed by updateApp.',
     fields: (t) => ({
       field: t.exposeString('field', { description: 'The App field: ownerEmail, category or riskLevel.' }),
@@ -125,6 +130,7 @@ const AppFieldChangeRef = builder
   });
 
 builder.objectRef<EventOf<'APP_UPDATED'>>('AppUpdatedEvent').implement({
+  extensions: preflightFields({}),
   description: 'updateApp changed client-side attributes of the app. One event per call, listing every changed field.',
   interfaces: [AppHistoryEventRef],
   fields: (t) => ({
@@ -138,6 +144,7 @@ builder.objectRef<EventOf<'APP_UPDATED'>>('AppUpdatedEvent').implement({
 });
 
 export const NoteAddedEventRef = builder.objectRef<EventOf<'NOTE_ADDED'>>('NoteAddedEvent').implement({
+  extensions: preflightFields({}),
   description: 'A free-text note, added with addAppHistoryNote. Notes never change the app.',
   interfaces: [AppHistoryEventRef],
   fields: (t) => ({

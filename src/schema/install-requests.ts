@@ -1,6 +1,7 @@
 import { authorizeOwnedBy, authorizeTarget, authorizeWorkspace, requireClientScope, requireScope } from '../auth/access';
 import type { InstallRequestStatus } from '../db/schema';
 import { NotFoundError } from '../errors';
+import { firstPageInMutation, preflight, preflightFields } from '../limits/preflight';
 import { findInstallRequest, cancelInstallRequest, createInstallRequest, listInstallRequests, type InstallRequest } from '../services/install-requests';
 import { AppRef } from './app';
 import { builder } from './builder';
@@ -20,6 +21,7 @@ const InstallRequestStatusEnum = builder.enumType('InstallRequestStatus', {
 });
 
 export const InstallRequestRef = builder.objectRef<InstallRequest>('InstallRequest').implement({
+  extensions: preflightFields({}),
   description: 'Someone in a workspace asked for an app, with the scopes they want and a message.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The request id (UUID): pass it to approveApp / restrictApp / cancelAppInstallRequest.' }),
@@ -83,8 +85,9 @@ builder.queryField('installRequests', (t) =>
 builder.objectField(WorkspaceRef, 'installRequests', (t) =>
   t.field({
     type: InstallRequestConnection,
-    description: "This workspace's install requests with one status (PENDING by default), newest first. Needs the apps:read scope.",
+    description: "This workspace's install requests with one status (PENDING by default), newest first. Needs the apps:read scope. In a mutation's result only the first page (no `after`), checked before the mutation runs.",
     args: listArgs,
+    extensions: preflight({ scope: 'apps:read', args: firstPageInMutation }),
     resolve: (ws, args, ctx) => {
       requireClientScope(ctx.principal, ws.clientId, 'apps:read');
       return listInstallRequests(ctx.db, { clientId: ws.clientId, workspaceId: ws.id, status: args.status ?? 'pending', first: args.first, after: args.after });

@@ -1,4 +1,5 @@
 import { authorizeWorkspace, requireClientScope } from '../auth/access';
+import { firstPageInMutation, preflight, preflightFields } from '../limits/preflight';
 import { listWorkspaceApps, listWorkspaces, type Workspace, type WorkspaceApp } from '../services/workspaces';
 import { AppRef } from './app';
 import { builder } from './builder';
@@ -18,6 +19,7 @@ const ResolutionSourceEnum = builder.enumType('ResolutionSource', {
 });
 
 const WorkspaceAppRef = builder.objectRef<WorkspaceApp>('WorkspaceApp').implement({
+  extensions: preflightFields({}),
   description:
     "One app's standing in one workspace. Precedence (Slack's): an org-level restriction beats everything; else the workspace's own decision; else the org-level approval (the default for every workspace); else UNRESOLVED.",
   fields: (t) => ({
@@ -50,7 +52,11 @@ const WorkspaceAppRef = builder.objectRef<WorkspaceApp>('WorkspaceApp').implemen
 const WorkspaceAppConnection = connectionType('WorkspaceApp', WorkspaceAppRef, 'workspace app');
 const WorkspaceConnection = connectionType('Workspace', WorkspaceRef, 'workspace');
 
+/** A workspace's lists need apps:read, in a mutation's result too, where they take their first page only. */
+const WORKSPACE_LIST = preflight({ scope: 'apps:read', args: firstPageInMutation });
+
 WorkspaceRef.implement({
+  extensions: preflightFields({}),
   description: "A part of a client (Slack's team; the client is Slack's enterprise). Decisions can be made for the whole client or for one workspace.",
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The workspace id (UUID).' }),
@@ -58,8 +64,9 @@ WorkspaceRef.implement({
     clientId: t.exposeID('clientId', { description: 'The client the workspace belongs to.' }),
     apps: t.field({
       type: WorkspaceAppConnection,
-      description: 'Every catalog app the workspace\'s client may see (public apps and its own directory\'s private apps, as Client.apps) with its effective resolution in this workspace and where it comes from, by name. Needs the apps:read scope.',
+      description: 'Every catalog app the workspace\'s client may see (public apps and its own directory\'s private apps, as Client.apps) with its effective resolution in this workspace and where it comes from, by name. Needs the apps:read scope. In a mutation\'s result only the first page (no `after`), checked before the mutation runs.',
       args: pageArgs,
+      extensions: WORKSPACE_LIST,
       resolve: (workspace, args, ctx) => {
         requireClientScope(ctx.principal, workspace.clientId, 'apps:read');
         return listWorkspaceApps(ctx.db, { workspace, first: args.first, after: args.after });

@@ -1,4 +1,5 @@
 import { BadUserInputError } from '../errors';
+import { checkText, hasControlCharacter, isInvisibleOnly } from '../limits/strings';
 
 /** Validation of free-text fields. Each error names its field. */
 
@@ -6,23 +7,8 @@ export const MAX_REASON_LENGTH = 500;
 export const MAX_NOTE_LENGTH = 2000;
 export const MAX_CATEGORY_LENGTH = 100;
 
-/** Control characters other than tab, line feed and carriage return: never part of text a person wrote. */
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-/** Characters that show nothing: whitespace, format characters (zero-width space, joiners, BOM), fillers. */
-const INVISIBLE = /^[\s\p{Cf}\u115F\u1160\u3164\uFFA0\u2800]*$/u;
-
-/**
- * Text a person reads later (notes, reasons, names): no control characters, and
- * not made only of characters that show nothing ("\u200B" is not a note).
- */
-export function checkText(text: string, field: string): void {
-  if (CONTROL.test(text)) {
-    throw new BadUserInputError(`${field} must not contain control characters`, { field });
-  }
-  if (text !== '' && INVISIBLE.test(text)) {
-    throw new BadUserInputError(`${field} must contain visible characters, not only spaces or invisible ones`, { field });
-  }
-}
+/** The one string rule (src/limits/strings.ts): no control characters other than tab and line breaks, not only invisible characters. */
+export { checkText };
 
 /** Why a change was made: trimmed, at most 500 characters; blank means no reason. */
 export function parseReason(reason: string | null | undefined, field = 'reason'): string | null {
@@ -68,7 +54,7 @@ export function parseEmail(value: string | null, field: string): string | null {
 export function parseCategory(value: string | null, field: string, { clearable = true } = {}): string | null {
   if (value === null) return null;
   const trimmed = value.trim();
-  if (CONTROL.test(trimmed) || INVISIBLE.test(trimmed) || trimmed.length > MAX_CATEGORY_LENGTH) {
+  if (trimmed === '' || hasControlCharacter(trimmed) || isInvisibleOnly(trimmed) || trimmed.length > MAX_CATEGORY_LENGTH) {
     throw new BadUserInputError(
       `${field} must be 1 to ${MAX_CATEGORY_LENGTH} characters${clearable ? ', or null to clear it' : ''}`,
       { field },

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { InstallRequestStatus } from '../db/schema';
 import { BadUserInputError, DecisionError, NotFoundError } from '../errors';
-import { parseReason } from './fields';
+import { checkText, parseReason } from './fields';
 import { insertHistoryEvents } from './history';
 import { parseId, newEventId } from './ids';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
@@ -98,10 +98,12 @@ export function createInstallRequest(
   if (message !== null && message.length > MAX_MESSAGE_LENGTH) {
     throw new BadUserInputError(`message must be at most ${MAX_MESSAGE_LENGTH} characters`, { field: 'message' });
   }
+  if (message !== null) checkText(message, 'message');
   const requester = (input.requester ?? input.actor.name).trim();
   if (requester.length === 0 || requester.length > 200) {
     throw new BadUserInputError('requester must be 1 to 200 characters', { field: 'requester' });
   }
+  checkText(requester, 'requester');
   const now = input.now ?? new Date();
   return db.transaction(
     (tx) => {
