@@ -125,6 +125,17 @@ function seedHistory(sqlite: Database.Database, shape: DatasetShape, actor: { id
       actorName: actor.name,
       start,
     });
+  // Each client's events numbered in their (time) order, and its history head after the last, as writes leave them.
+  sqlite.exec(`
+    DROP TRIGGER app_history_events_no_update;
+    UPDATE app_history_events SET client_seq = n.rn
+    FROM (SELECT seq, row_number() OVER (PARTITION BY client_id ORDER BY created_at, seq) AS rn FROM app_history_events) AS n
+    WHERE n.seq = app_history_events.seq;
+    CREATE TRIGGER app_history_events_no_update BEFORE UPDATE ON app_history_events
+    BEGIN SELECT RAISE(ABORT, 'app history is append-only: events are never updated'); END;
+    UPDATE clients SET history_seq = h.n, history_at = h.at
+    FROM (SELECT client_id, max(client_seq) AS n, max(created_at) AS at FROM app_history_events GROUP BY client_id) AS h
+    WHERE h.client_id = clients.id;`);
   sqlite
     .prepare(`
       INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, version, updated_at)

@@ -6,8 +6,9 @@
  * the service's own openDatabase), the same event ids as the service's (newEventId).
  *
  * Two shapes, both measured; the faster one at each size is the floor:
- * - set-based: one lookup, one upsert, one insert, each over a json_each list;
- * - per-row: one lookup per id, one upsert and one insert per changed app.
+ * - set-based: one lookup, the client's history head bumped, one upsert, one insert, each over a json_each list;
+ * - per-row: one lookup per id, the head bumped per event, one upsert and one insert per changed app.
+ * The head (clients.history_seq / history_at) keeps history in commit order, as the service does.
  */
 import type Database from 'better-sqlite3';
 import { newEventId } from '../src/services/ids';
@@ -47,9 +48,12 @@ export function setBasedFloor(sqlite: Database.Database, clientId: string, actor
     INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, version, updated_at)
     SELECT @clientId, j.value, @target, @at, @actorId, 1, @at FROM json_each(@ids) AS j WHERE true
     ${UPSERT_TAIL}`);
+  const claim = sqlite.prepare<[number, number, string], { seq: number; at: number }>(`
+    UPDATE clients SET history_seq = history_seq + ?, history_at = max(history_at, ?) WHERE id = ?
+    RETURNING history_seq AS seq, history_at AS at`);
   const insertEvents = sqlite.prepare(`
-    INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
-    SELECT j.value ->> 0, @clientId, j.value ->> 1, 'APPROVAL_STATUS_CHANGED', @actorId, @actorKind, @actorName, @data, @at
+    INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq)
+    SELECT j.value ->> 0, @clientId, j.value ->> 1, 'APPROVAL_STATUS_CHANGED', @actorId, @actorKind, @actorName, @data, @at, @first + j.key
     FROM json_each(@events) AS j`);
   const run = sqlite.transaction((ids: readonly string[], approve: boolean): FloorResult => {
     const result = newResult();
@@ -66,7 +70,8 @@ export function setBasedFloor(sqlite: Database.Database, clientId: string, actor
       }
     }
     if (events.length === 0) return result;
-    const at = Date.now();
+    const head = claim.get(events.length, Date.now(), clientId)!;
+    const at = head.at;
     const common = { clientId, at, actorId: actor.tokenId };
     upsert.run({ ...common, target: approve ? 'approved' : 'unresolved', ids: JSON.stringify(result.changed) });
     insertEvents.run({
@@ -75,6 +80,7 @@ export function setBasedFloor(sqlite: Database.Database, clientId: string, actor
       actorName: actor.name,
       data: approve ? DATA_APPROVE : DATA_REMOVE,
       events: JSON.stringify(events),
+      first: head.seq - events.length + 1,
     });
     return result;
   });
@@ -89,14 +95,17 @@ export function perRowFloor(sqlite: Database.Database, clientId: string, actor: 
   const upsert = sqlite.prepare(`
     INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, version, updated_at)
     VALUES (?, ?, ?, ?, ?, 1, ?) ${UPSERT_TAIL}`);
+  const claim = sqlite.prepare<[number, string], { seq: number; at: number }>(`
+    UPDATE clients SET history_seq = history_seq + 1, history_at = max(history_at, ?) WHERE id = ?
+    RETURNING history_seq AS seq, history_at AS at`);
   const insertEvent = sqlite.prepare(`
-    INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
-    VALUES (?, ?, ?, 'APPROVAL_STATUS_CHANGED', ?, ?, ?, ?, ?)`);
+    INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq)
+    VALUES (?, ?, ?, 'APPROVAL_STATUS_CHANGED', ?, ?, ?, ?, ?, ?)`);
   const run = sqlite.transaction((ids: readonly string[], approve: boolean): FloorResult => {
     const result = newResult();
     const target = approve ? 'approved' : 'unresolved';
     const data = approve ? DATA_APPROVE : DATA_REMOVE;
-    const at = Date.now();
+    const now = Date.now();
     for (const id of ids) {
       const row = lookup.get(clientId, id);
       if (!row) {
@@ -106,8 +115,9 @@ export function perRowFloor(sqlite: Database.Database, clientId: string, actor: 
       result.succeeded.push(id);
       if ((row.resolution === 'approved') === approve) continue;
       result.changed.push(id);
-      upsert.run(clientId, id, target, at, actor.tokenId, at);
-      insertEvent.run(newEventId(), clientId, id, actor.tokenId, actor.kind, actor.name, data, at);
+      const head = claim.get(now, clientId)!;
+      upsert.run(clientId, id, target, head.at, actor.tokenId, head.at);
+      insertEvent.run(newEventId(), clientId, id, actor.tokenId, actor.kind, actor.name, data, head.at, head.seq);
     }
     return result;
   });

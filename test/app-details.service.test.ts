@@ -116,9 +116,9 @@ describe('updateApp', () => {
     expect(error.code).toBe('NOT_FOUND');
   });
 
-  it('runs a fixed number of statements: read, upsert, one event insert', () => {
+  it('runs a fixed number of statements: read, history head, upsert, one event insert', () => {
     update({ isApproved: true, category: 'A', riskLevel: 'LOW', ownerEmail: 'a@b.test' });
-    expect(t.sql.statements).toHaveLength(3);
+    expect(t.sql.statements).toHaveLength(4);
   });
 });
 

@@ -160,9 +160,10 @@ describe('bulk calls at workspace level and restrictApps: statements do not grow
         for (const id of ids) decideApp(t.db, { clientId: big.clientId, workspaceId: w, subject: { appId: id }, action: 'clear', actor });
       }
     }
-    // Approve / restrict: lookup + pending requests + upsert + history; remove: lookup + delete + history (no requests to
-    // resolve); org restrict: lookup + pending requests + approvals to void + org upsert + void delete + request update + history.
-    expect(counts).toEqual({ wsApprove: [4, 4, 4], wsRemove: [3, 3, 3], wsRestrict: [4, 4, 4], orgRestrict: [7, 7, 7] });
+    // Approve / restrict: lookup + pending requests + history head + upsert + history; remove: lookup + history head + delete +
+    // history (no requests to resolve); org restrict: lookup + pending requests + approvals to void + history head + org upsert +
+    // void delete + request update + history.
+    expect(counts).toEqual({ wsApprove: [5, 5, 5], wsRemove: [4, 4, 4], wsRestrict: [5, 5, 5], orgRestrict: [8, 8, 8] });
   }, 60_000);
 });
 

@@ -13,8 +13,8 @@ const T0 = Date.UTC(2026, 0, 1);
 
 function addEvents(sqlite: Database.Database, clientId: string, appId: string, count: number, opts: { firstSeq: number; at: (i: number) => number }) {
   const insert = sqlite.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < @count - 1)
-    INSERT INTO app_history_events (seq, id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
-    SELECT @firstSeq + i, printf('e%012d', @firstSeq + i), @clientId, @appId,
+    INSERT INTO app_history_events (seq, client_seq, id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
+    SELECT @firstSeq + i, @firstSeq + i, printf('e%012d', @firstSeq + i), @clientId, @appId,
            CASE i % 2 WHEN 0 THEN 'APPROVAL_STATUS_CHANGED' ELSE 'APP_UPDATED' END, 't', 'internal', 't', '{}',
            CASE WHEN @tie THEN @t0 ELSE @t0 + i * 1000 END
     FROM n`);
@@ -44,7 +44,7 @@ describe('history listings are index seeks', () => {
       { types: ['NOTE_ADDED'] },
       { since: T0, until: T0 + 5000 },
       { types: ['APP_UPDATED', 'NOTE_ADDED'], until: T0 },
-      { after: { at: T0 + 500_000, seq: 501 } },
+      { after: { at: T0 + 500_000, clientSeq: 501 } },
     ];
     for (const scope of [null, appId!]) {
       for (const shape of shapes) {
@@ -75,7 +75,7 @@ describe('history listings are index seeks', () => {
     expect(window!.hasNextPage).toBe(false);
     const [none] = seekHistory(t.db, [key({ clientId, first: 1, until: T0 - 1 })]);
     expect(none).toEqual({ rows: [], hasNextPage: false });
-    const [next] = seekHistory(t.db, [key({ clientId, first: 2, types: ['APPROVAL_STATUS_CHANGED'], after: { at: T0 + 8000, seq: 9 } })]);
+    const [next] = seekHistory(t.db, [key({ clientId, first: 2, types: ['APPROVAL_STATUS_CHANGED'], after: { at: T0 + 8000, clientSeq: 9 } })]);
     expect(next!.rows.map((r) => r.seq)).toEqual([7, 5]);
   });
 
@@ -83,7 +83,7 @@ describe('history listings are index seeks', () => {
     t.sql.reset();
     const pages = seekHistory(t.db, [
       key({ clientId, appId, first: 2 }),
-      key({ clientId, appId, first: 2, types: ['APP_UPDATED', 'NOTE_ADDED'], after: { at: T0 + 9000, seq: 10 } }),
+      key({ clientId, appId, first: 2, types: ['APP_UPDATED', 'NOTE_ADDED'], after: { at: T0 + 9000, clientSeq: 10 } }),
       key({ clientId, first: 1, since: T0 + 1000, until: T0 + 3000 }),
       key({ clientId, first: 3, types: ['APPROVAL_STATUS_CHANGED'], until: T0 + 5000 }),
     ]);
@@ -100,17 +100,17 @@ describe('history listings are index seeks', () => {
       seekHistory(db, [key({ clientId: c, appId: appIds[0]!, first: 1, until: T0 - 1 })]);
       seekHistory(db, [key({ clientId: c, first: 1, types: ['NOTE_ADDED'] })]);
       seekHistory(db, [key({ clientId: c, first: 10, since: T0, until: T0 + 2000 })]);
-      seekHistory(db, [key({ clientId: c, appId: appIds[0]!, first: 10, after: { at: T0 + 1000, seq: 2 } })]);
+      seekHistory(db, [key({ clientId: c, appId: appIds[0]!, first: 10, after: { at: T0 + 1000, clientSeq: 2 } })]);
     };
     const small = fastestOf(probes(other.db));
     // 100,000 more events, newer than the pages asked for, half in one millisecond.
     addEvents(other.sqlite, c, appIds[0]!, 50_000, { firstSeq: 1001, at: (i) => T0 + 2_000_000 + i * 1000 });
     addEvents(other.sqlite, c, appIds[0]!, 50_000, { firstSeq: 60_001, at: () => T0 + 9_000_000_000 });
     const large = fastestOf(probes(other.db));
-    const [deepInTie] = seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, seq: 60_003 } })]);
+    const [deepInTie] = seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, clientSeq: 60_003 } })]);
     expect(deepInTie!.rows.map((r) => r.seq)).toEqual([60_002, 60_001]);
-    const tie = fastestOf(() => seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, seq: 60_003 } })]));
-    const tieSmall = fastestOf(() => seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, seq: 110_000 } })]));
+    const tie = fastestOf(() => seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, clientSeq: 60_003 } })]));
+    const tieSmall = fastestOf(() => seekHistory(other.db, [key({ clientId: c, first: 2, after: { at: T0 + 9_000_000_000, clientSeq: 110_000 } })]));
     other.close();
     // A scan would be ~100× slower; the bound leaves room for a loaded machine.
     expect(large / small).toBeLessThan(3);

@@ -15,6 +15,14 @@ export const clients = sqliteTable('clients', {
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   /** Set for a business: the directory it belongs to. Null for a direct customer. */
   directoryId: text('directory_id').references(() => directories.id),
+  /**
+   * The head of this client's app history: the `client_seq` of its newest event (0: none yet).
+   * Every write transaction that appends history bumps it after taking the write lock, so events
+   * are numbered in commit order (see services/history.ts).
+   */
+  historySeq: integer('history_seq').notNull().default(0),
+  /** The time of this client's newest event (ms; 0: none yet). A new event's time is max(now, this). */
+  historyAt: integer('history_at', { mode: 'timestamp_ms' }).notNull().default(sql`0`),
 });
 
 /** A partner account: it owns businesses (clients with its id) and may own private apps. */
@@ -111,9 +119,12 @@ export const TOKEN_KINDS = ['internal', 'client', 'directory'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 /**
- * App history: append-only (triggers refuse UPDATE and DELETE). `seq` orders
- * events; `id` is the public identifier. The actor is copied onto the event
- * so history still names it after the token is gone.
+ * App history: append-only (triggers refuse UPDATE and DELETE). `id` is the
+ * public identifier; `seq` is the row's key. Per client, events are numbered
+ * 1, 2, 3, ... in commit order (`client_seq`, from the head on `clients`), and
+ * `created_at` never decreases along that numbering, so newest first by
+ * (created_at, client_seq) is the order the writes committed in. The actor is
+ * copied onto the event so history still names it after the token is gone.
  */
 export const appHistoryEvents = sqliteTable(
   'app_history_events',
@@ -132,16 +143,20 @@ export const appHistoryEvents = sqliteTable(
     actorName: text('actor_name').notNull(),
     /** Typed per event type: see services/history.ts. */
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** When it was committed: max(the writer's clock, the client's previous event), so it never goes back. */
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** This event's number in its client's history: 1, 2, 3, ... in commit order, never reused. */
+    clientSeq: integer('client_seq').notNull().default(0),
   },
   (t) => [
-    // Listings page newest first by (created_at, seq): a since/until bound is then a range of the
-    // same index the page walks, so a filter that matches little or nothing is a seek, not a scan.
-    // A `types` filter seeks each type's run and merges them (one seek per type named). An
-    // unfiltered history, one app's or the client-wide audit view, is the merge of every type's
-    // run: an untyped index beside each would be one more index entry per event of every bulk call.
-    index('app_history_events_app_type_idx').on(t.clientId, t.appId, t.type, t.createdAt, t.seq),
-    index('app_history_events_client_type_idx').on(t.clientId, t.type, t.createdAt, t.seq),
+    // Listings page newest first by (created_at, client_seq), commit order within the client: a
+    // since/until bound is then a range of the same index the page walks, so a filter that matches
+    // little or nothing is a seek, not a scan. A `types` filter seeks each type's run and merges them
+    // (one seek per type named). An unfiltered history, one app's or the client-wide audit view, is
+    // the merge of every type's run: an untyped index beside each would be one more index entry per
+    // event of every bulk call.
+    index('app_history_events_app_type_idx').on(t.clientId, t.appId, t.type, t.createdAt, t.clientSeq),
+    index('app_history_events_client_type_idx').on(t.clientId, t.type, t.createdAt, t.clientSeq),
   ],
 );
 

@@ -173,10 +173,10 @@ export function updateAppCatalog(
 ): { id: string; name: string; scopes: string[]; lostApprovals: string[] } {
   const appId = parseId(input.appId, 'id');
   const reason = parseReason(input.reason);
-  const now = input.now ?? new Date();
-  const ms = now.getTime();
   return db.transaction(
     (tx) => {
+      // Read under the write lock; each client's event is then held to its history order by its head.
+      const ms = (input.now ?? new Date()).getTime();
       const app = tx.get<{ name: string; scopes: string } | undefined>(sql`SELECT name, scopes FROM apps WHERE id = ${appId}`);
       if (!app) throw new NotFoundError(`App not found: ${appId}`, { field: 'id' });
       const name = input.name?.trim() || app.name;
@@ -194,16 +194,25 @@ export function updateAppCatalog(
         reason,
       );
       if (plan.lostClientIds.length > 0) {
+        const lost = JSON.stringify(plan.lostClientIds);
+        if (new Set(plan.events.map((e) => e.clientId)).size !== plan.events.length) {
+          throw new Error('updateAppCatalog claims one history place per client: one event per client');
+        }
+        // Every client's head in one statement (one event each); its time then stamps that client's rows.
         tx.run(sql`
-          UPDATE client_app_states SET resolution = 'unresolved', approved_scopes = NULL, needs_reapproval = 1,
-            decided_at = ${ms}, decided_by = ${input.actor.tokenId}, version = version + 1, updated_at = ${ms}
-          WHERE app_id = ${appId} AND client_id IN (SELECT value FROM json_each(${JSON.stringify(plan.lostClientIds)}))`);
+          UPDATE clients SET history_seq = history_seq + 1, history_at = max(history_at, ${ms})
+          WHERE id IN (SELECT value FROM json_each(${lost}))`);
+        tx.run(sql`
+          UPDATE client_app_states SET (resolution, approved_scopes, needs_reapproval, decided_at, decided_by, version, updated_at) =
+            (SELECT 'unresolved', NULL, 1, c.history_at, ${input.actor.tokenId}, client_app_states.version + 1, c.history_at
+             FROM clients AS c WHERE c.id = client_app_states.client_id)
+          WHERE app_id = ${appId} AND client_id IN (SELECT value FROM json_each(${lost}))`);
         const rows = JSON.stringify(plan.events.map((e) => [e.eventId, e.clientId, e.type, e.data]));
         tx.run(sql`
-          INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
-          SELECT j.value ->> 0, j.value ->> 1, ${appId}, j.value ->> 2, ${input.actor.tokenId}, ${input.actor.kind},
-                 ${input.actor.name}, j.value -> 3, ${ms}
-          FROM json_each(${rows}) AS j`);
+          INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq)
+          SELECT j.value ->> 0, c.id, ${appId}, j.value ->> 2, ${input.actor.tokenId}, ${input.actor.kind},
+                 ${input.actor.name}, j.value -> 3, c.history_at, c.history_seq
+          FROM json_each(${rows}) AS j JOIN clients AS c ON c.id = j.value ->> 1`);
       }
       return { id: appId, name, scopes, lostApprovals: plan.lostClientIds };
     },

@@ -5,7 +5,7 @@ import type { Resolution, RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError } from '../errors';
 import { getClientApp, type ClientApp } from './apps';
 import { parseCategory, parseEmail, parseNote, parseReason } from './fields';
-import { appendHistoryEvent, insertHistoryEvents, type AppField, type AppFieldChange, type HistoryEvent, type NewHistoryEvent } from './history';
+import { appendHistoryEvent, claimHistory, insertHistoryEvents, type AppField, type AppFieldChange, type HistoryEvent, type NewHistoryEvent } from './history';
 import { parseId, newEventId } from './ids';
 
 /**
@@ -67,7 +67,6 @@ export function updateApp(
 ): ClientApp {
   const appId = parseId(input.appId, 'appId');
   const patch = validatePatch(input.patch);
-  const now = input.now ?? new Date();
   const { clientId, actor } = input;
 
   return db.transaction(
@@ -99,6 +98,9 @@ export function updateApp(
         events.push({ eventId: newEventId(), appId, type: 'APP_UPDATED', data: { changes, reason: patch.reason } });
       }
       if (events.length === 0) return current;
+      // Under the write lock: the claim's time (never before the client's previous event) stamps the change.
+      const claim = claimHistory(tx, clientId, input.now ?? new Date(), events.length);
+      const now = claim.at;
 
       const decided = resolution !== current.resolution;
       const next: ClientApp = {
@@ -130,7 +132,7 @@ export function updateApp(
           risk_level = excluded.risk_level,
           version = excluded.version,
           updated_at = excluded.updated_at`);
-      insertHistoryEvents(tx, clientId, actor, now, events);
+      insertHistoryEvents(tx, clientId, actor, claim, events);
       return next;
     },
     { behavior: 'immediate' },
@@ -147,11 +149,10 @@ export function addAppHistoryNote(
 ): HistoryEvent {
   const appId = parseId(input.appId, 'appId');
   const note = parseNote(input.note);
-  const now = input.now ?? new Date();
   return db.transaction(
     (tx) => {
       getClientApp(tx, input.clientId, appId);
-      return appendHistoryEvent(tx, input.clientId, input.actor, now, {
+      return appendHistoryEvent(tx, input.clientId, input.actor, input.now ?? new Date(), {
         eventId: newEventId(),
         appId,
         type: 'NOTE_ADDED',

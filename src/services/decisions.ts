@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { Resolution, WorkspaceResolution } from '../db/schema';
 import { planDecisions, type DecisionAction, type DecisionPlan, type DecisionRow } from './decision-rules';
-import { insertHistoryEvents } from './history';
+import { claimHistory, insertHistoryEvents } from './history';
 import { parseScopes } from './workspaces';
 
 export interface DecideInput {
@@ -53,7 +53,6 @@ type LookupRow = [
  */
 export function decide(db: Db, input: DecideInput): DecisionPlan {
   const { clientId, workspaceId, actor } = input;
-  const now = input.now ?? new Date();
   const ids = JSON.stringify(input.appIds);
   const resolvesRequests = input.action === 'approve' || input.action === 'restrict';
   const readVoids = workspaceId === null && input.action === 'restrict';
@@ -104,7 +103,8 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
         reason: input.reason,
         requestId: input.requestId,
       });
-      if (!input.dryRun) applyPlan(tx, input, plan, now);
+      // The clock is read under the write lock (BEGIN IMMEDIATE), then held to history order by the claim.
+      if (!input.dryRun) applyPlan(tx, input, plan, input.now ?? new Date());
       return plan;
     },
     // A dry run only reads: it need not take the write lock.
@@ -113,8 +113,10 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
 
   // The writes read their rows with jsonb_each: each row is an array, and jsonb_each hands it over as
   // JSONB, so `->>` reads its fields without parsing the row's text again (json_each: once per field).
-  function applyPlan(tx: Db, call: DecideInput, plan: DecisionPlan, at: Date): void {
-    const ms = at.getTime();
+  // The history claim comes first: its time (never before the client's previous event) stamps every write.
+  function applyPlan(tx: Db, call: DecideInput, plan: DecisionPlan, now: Date): void {
+    const claim = plan.events.length > 0 ? claimHistory(tx, clientId, now, plan.events.length) : null;
+    const ms = (claim?.at ?? now).getTime();
     if (plan.orgStates.length > 0) {
       const rows = JSON.stringify(plan.orgStates.map((s) => [s.appId, s.resolution, s.approvedScopes]));
       tx.run(sql`
@@ -155,7 +157,7 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
         UPDATE install_requests SET status = ${rows} ->> ('$."' || id || '"'), resolved_at = ${ms}, resolved_by = ${actor.name}
         WHERE id IN (SELECT key FROM json_each(${rows})) AND status = 'pending'`);
     }
-    insertHistoryEvents(tx, clientId, actor, at, plan.events);
+    if (claim) insertHistoryEvents(tx, clientId, actor, claim, plan.events);
   }
 }
 

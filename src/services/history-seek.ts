@@ -13,12 +13,13 @@ export interface HistoryRow {
   actor_name: string;
   data: string;
   created_at: number;
+  client_seq: number;
 }
 
-/** Where a page continues: after the event at this (time, sequence number), newest first. */
+/** Where a page continues: after the event at this (time, client_seq), newest first. */
 export interface HistoryPosition {
   at: number;
-  seq: number;
+  clientSeq: number;
 }
 
 /** One listing to seek: a client's whole history, or one app's history for a client. */
@@ -45,9 +46,9 @@ interface Segment {
   c: string;
   a: string | null;
   t: HistoryEventType;
-  /** Tie segment: events at exactly this time with a smaller sequence number. */
+  /** Tie segment: events at exactly this time with a smaller client_seq. */
   at?: number;
-  seq?: number;
+  cs?: number;
   /** Range segment: lo <= created_at < hi. */
   lo?: number;
   hi?: number;
@@ -59,15 +60,16 @@ type ArmShape = { scope: 'app' | 'client'; tie: boolean };
  * One arm: for each segment, a correlated subquery that seeks one index range
  * and stops after `limit` rows. Ties within one millisecond (a bulk call's
  * events share it) get their own arm, an equality on created_at plus a range
- * on seq, because SQLite does not seek on the second column of a row value.
+ * on client_seq, because SQLite does not seek on the second column of a row
+ * value. Per client, (created_at, client_seq) is commit order (history.ts).
  */
 function arm(shape: ArmShape, segments: Segment[], limit: number): SQL {
   const where = [sql`h.client_id = k.value ->> '$.c'`];
   if (shape.scope === 'app') where.push(sql`h.app_id = k.value ->> '$.a'`);
   where.push(sql`h.type = k.value ->> '$.t'`);
-  if (shape.tie) where.push(sql`h.created_at = k.value ->> '$.at' AND h.seq < k.value ->> '$.seq'`);
+  if (shape.tie) where.push(sql`h.created_at = k.value ->> '$.at' AND h.client_seq < k.value ->> '$.cs'`);
   else where.push(sql`h.created_at >= k.value ->> '$.lo' AND h.created_at < k.value ->> '$.hi'`);
-  const order = shape.tie ? sql`h.seq DESC` : sql`h.created_at DESC, h.seq DESC`;
+  const order = shape.tie ? sql`h.client_seq DESC` : sql`h.created_at DESC, h.client_seq DESC`;
   return sql`SELECT k.value ->> '$.k' AS k, e.* FROM json_each(${JSON.stringify(segments)}) AS k
     JOIN app_history_events AS e ON e.seq IN (
       SELECT h.seq FROM app_history_events AS h WHERE ${sql.join(where, sql` AND `)} ORDER BY ${order} LIMIT ${limit})`;
@@ -90,7 +92,7 @@ function segmentsOf(key: HistorySeekKey, k: number): { tie: Segment[]; range: Se
   const range: Segment[] = [];
   for (const t of typesOf(key)) {
     const base = { k, c: key.clientId, a: key.appId, t };
-    if (key.after && key.after.at >= lo && key.after.at < until) tie.push({ ...base, at: key.after.at, seq: key.after.seq });
+    if (key.after && key.after.at >= lo && key.after.at < until) tie.push({ ...base, at: key.after.at, cs: key.after.clientSeq });
     if (lo < hi) range.push({ ...base, lo, hi });
   }
   return { tie, range };
@@ -98,7 +100,7 @@ function segmentsOf(key: HistorySeekKey, k: number): { tie: Segment[]; range: Se
 
 /**
  * Newest-first pages for many listings in ONE statement. Each filter is part
- * of an index range ((client, [app,] type, created_at, seq)), so a page
+ * of an index range ((client, [app,] type, created_at, client_seq)), so a page
  * costs O(page size × types sought), however much history precedes it, falls
  * outside the time bounds or is of other types. Results come in key order.
  */
@@ -126,7 +128,7 @@ export function seekHistory(db: Db, keys: readonly HistorySeekKey[]): { rows: Hi
     for (const row of rows) byKey[row.k]!.push(row);
   }
   return keys.map((key, i) => {
-    const rows = byKey[i]!.sort((x, y) => y.created_at - x.created_at || y.seq - x.seq);
+    const rows = byKey[i]!.sort((x, y) => y.created_at - x.created_at || y.client_seq - x.client_seq);
     return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
   });
 }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { HistoryEventType, Resolution, TokenKind } from '../db/schema';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError, NotFoundError } from '../errors';
 import { seekHistory, type HistoryPosition, type HistoryRow } from './history-seek';
 import { decodeCursor, pageSize, withCursor, type Page } from './pagination';
 
@@ -96,33 +96,78 @@ export type HistoryEvent = {
 export type NewHistoryEvent = { eventId: string; appId: string } & EventBody;
 
 /**
- * Appends events for one client in ONE statement, however many: the rows
- * travel as a JSON array of arrays. jsonb_each hands each row over as JSONB,
- * so its four fields are read without parsing the row's text four times
- * (json_each's text rows cost about three times as much per 1,000 events).
+ * Where one write transaction's events go in its client's history. History
+ * order is commit order: every writer (the writer thread, the main thread,
+ * the CLI, another process on the same file) appends inside a transaction
+ * that took the write lock first (BEGIN IMMEDIATE), and only then claims its
+ * place by bumping the client's head. So per client, each commit's events are
+ * numbered after every earlier commit's, and their time is never before the
+ * previous event's even when this writer's clock is behind (another process,
+ * or the clock was set back): newest first by (created_at, client_seq) is the
+ * order the writes committed in, and a reader that polls "newest first until
+ * the last event I saw" never misses one.
+ */
+export interface HistoryClaim {
+  clientId: string;
+  /** The events' time: the writer's clock, or the client's previous event time when that is later. */
+  at: Date;
+  /** The client_seq of the first event; the others follow it, in the order given. */
+  firstSeq: number;
+  count: number;
+}
+
+/**
+ * Claims `count` places at the head of one client's history: ONE statement
+ * (the head is the client row's history_seq and history_at). Call it inside
+ * the write transaction, before writing anything that carries the time, and
+ * use `at` for the transaction's writes.
+ */
+export function claimHistory(tx: Db, clientId: string, now: Date, count: number): HistoryClaim {
+  const head = tx.get<{ seq: number; at: number } | undefined>(sql`
+    UPDATE clients SET history_seq = history_seq + ${count}, history_at = max(history_at, ${now.getTime()})
+    WHERE id = ${clientId}
+    RETURNING history_seq AS seq, history_at AS at`);
+  if (!head) throw new NotFoundError('Client not found', { field: 'clientId' });
+  return { clientId, at: new Date(head.at), firstSeq: head.seq - count + 1, count };
+}
+
+function checkClaim(claim: HistoryClaim, clientId: string, count: number): void {
+  if (claim.clientId !== clientId || claim.count !== count) {
+    throw new Error(`history claim for ${claim.count} events of ${claim.clientId} used for ${count} of ${clientId}`);
+  }
+}
+
+/**
+ * Appends events for one client in ONE statement, however many, at the
+ * places `claim` holds: the rows travel as a JSON array of arrays. jsonb_each
+ * hands each row over as JSONB, so its four fields are read without parsing
+ * the row's text four times (json_each's text rows cost about three times as
+ * much per 1,000 events); its key (0, 1, ...) numbers them from the claim.
  */
 export function insertHistoryEvents(
   tx: Db,
   clientId: string,
   actor: Principal,
-  at: Date,
+  claim: HistoryClaim,
   events: readonly NewHistoryEvent[],
 ): void {
   if (events.length === 0) return;
+  checkClaim(claim, clientId, events.length);
   const rows = JSON.stringify(events.map((e) => [e.eventId, e.appId, e.type, e.data]));
   tx.run(sql`
-    INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
+    INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq)
     SELECT j.value ->> 0, ${clientId}, j.value ->> 1, j.value ->> 2,
-           ${actor.tokenId}, ${actor.kind}, ${actor.name}, j.value -> 3, ${at.getTime()}
+           ${actor.tokenId}, ${actor.kind}, ${actor.name}, j.value -> 3, ${claim.at.getTime()}, ${claim.firstSeq} + j.key
     FROM jsonb_each(${rows}) AS j`);
 }
 
-/** Appends one event and returns it as stored (with its sequence number and cursor). */
-export function appendHistoryEvent(tx: Db, clientId: string, actor: Principal, at: Date, event: NewHistoryEvent): HistoryEvent {
+/** Claims one place and appends one event there; returns it as stored (with its cursor). */
+export function appendHistoryEvent(tx: Db, clientId: string, actor: Principal, now: Date, event: NewHistoryEvent): HistoryEvent {
+  const claim = claimHistory(tx, clientId, now, 1);
   const row = tx.get<HistoryRow>(sql`
-    INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at)
+    INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq)
     VALUES (${event.eventId}, ${clientId}, ${event.appId}, ${event.type}, ${actor.tokenId}, ${actor.kind}, ${actor.name},
-            ${JSON.stringify(event.data)}, ${at.getTime()})
+            ${JSON.stringify(event.data)}, ${claim.at.getTime()}, ${claim.firstSeq})
     RETURNING *`);
   return toEvent(row, historyListOf({ clientId, appId: event.appId, filter: NO_FILTER }));
 }
@@ -150,8 +195,18 @@ export function parseHistoryFilter(input: {
   return { types: input.types ? [...new Set(input.types)] : null, since, until };
 }
 
-const HISTORY_CURSOR = 'hist';
+/** History cursors hold (created_at, client_seq). */
+const HISTORY_CURSOR = 'history';
+/**
+ * Cursors issued before events were numbered per client held (created_at,
+ * seq). Still accepted: the upgrade numbered every event in that very order,
+ * so the event a legacy cursor names marks the same place (see resolveAfter).
+ */
+const LEGACY_HISTORY_CURSOR = 'hist';
 const NO_FILTER: HistoryFilter = { types: null, since: null, until: null };
+
+/** Where an `after` cursor continues: a position, or a legacy cursor's event (by its row key) still to be looked up. */
+export type HistoryAfter = HistoryPosition | { at: number; legacySeq: number };
 
 /**
  * The list a history cursor belongs to: the client, the app (null for the
@@ -166,9 +221,48 @@ export function historyListOf(list: { clientId: string; appId: string | null; fi
 export function decodeHistoryCursor(
   after: string | null | undefined,
   list: { clientId: string; appId: string | null; filter: HistoryFilter },
-): HistoryPosition | null {
-  const values = decodeCursor(HISTORY_CURSOR, after, ['number', 'number'], 'after', historyListOf(list));
-  return values ? { at: values[0] as number, seq: values[1] as number } : null;
+): HistoryAfter | null {
+  const binding = historyListOf(list);
+  let values: (string | number)[] | null;
+  try {
+    values = decodeCursor(HISTORY_CURSOR, after, ['number', 'number'], 'after', binding);
+  } catch (error) {
+    let legacy: (string | number)[] | null;
+    try {
+      legacy = decodeCursor(LEGACY_HISTORY_CURSOR, after, ['number', 'number'], 'after', binding);
+    } catch {
+      throw error;
+    }
+    return legacy ? { at: legacy[0] as number, legacySeq: legacy[1] as number } : null;
+  }
+  return values ? { at: values[0] as number, clientSeq: values[1] as number } : null;
+}
+
+/**
+ * The positions of `afters`, legacy cursors' events looked up in ONE
+ * statement (none when there is no legacy cursor). A legacy cursor whose
+ * event is not this client's is refused as any foreign cursor is.
+ */
+function resolveAfter(db: Db, keys: readonly { clientId: string; after: HistoryAfter | null }[]): (HistoryPosition | null)[] {
+  const legacy = keys.flatMap((k) => (k.after && 'legacySeq' in k.after ? [k.after.legacySeq] : []));
+  const found =
+    legacy.length === 0
+      ? new Map<number, { client_id: string; client_seq: number; created_at: number }>()
+      : new Map(
+          db
+            .all<{ seq: number; client_id: string; client_seq: number; created_at: number }>(sql`
+              SELECT seq, client_id, client_seq, created_at FROM app_history_events
+              WHERE seq IN (SELECT value FROM json_each(${JSON.stringify(legacy)}))`)
+            .map((row) => [row.seq, row]),
+        );
+  return keys.map(({ clientId, after }) => {
+    if (!after || !('legacySeq' in after)) return after;
+    const row = found.get(after.legacySeq);
+    if (!row || row.client_id !== clientId || row.created_at !== after.at) {
+      throw new BadUserInputError('after is not a valid cursor for this list', { field: 'after' });
+    }
+    return { at: after.at, clientSeq: row.client_seq };
+  });
 }
 
 function toEvent(row: HistoryRow, list: string): HistoryEvent {
@@ -182,7 +276,7 @@ function toEvent(row: HistoryRow, list: string): HistoryEvent {
     ...({ type: row.type, data: JSON.parse(row.data) } as EventBody),
   };
   // Sealed only if a cursor is selected: `apps(first: 100) { history(first: 5) }` would seal 500 otherwise.
-  return withCursor(event, HISTORY_CURSOR, [row.created_at, row.seq], list);
+  return withCursor(event, HISTORY_CURSOR, [row.created_at, row.client_seq], list);
 }
 
 /** One page of one app's history, as the history loader asks for it. */
@@ -192,7 +286,7 @@ export interface HistoryPageKey {
   /** Page size, already validated. */
   first: number;
   /** Continue after this position (from a decoded cursor); null for the newest. */
-  after: HistoryPosition | null;
+  after: HistoryAfter | null;
   filter: HistoryFilter;
 }
 
@@ -201,13 +295,14 @@ export interface HistoryPageKey {
  * each an index seek (see seekHistory), in key order.
  */
 export function historyPages(db: Db, keys: readonly HistoryPageKey[]): Page<HistoryEvent>[] {
+  const afters = resolveAfter(db, keys);
   const pages = seekHistory(
     db,
-    keys.map((k) => ({
+    keys.map((k, i) => ({
       clientId: k.clientId,
       appId: k.appId,
       first: k.first,
-      after: k.after,
+      after: afters[i]!,
       types: k.filter.types,
       since: k.filter.since?.getTime() ?? null,
       until: k.filter.until?.getTime() ?? null,
@@ -226,10 +321,10 @@ export function clientHistoryPage(
 ): Page<HistoryEvent> {
   const size = pageSize(input.first);
   const listKey = { clientId: input.clientId, appId: null, filter: input.filter };
-  const after = decodeHistoryCursor(input.after, listKey);
+  const [after] = resolveAfter(db, [{ clientId: input.clientId, after: decodeHistoryCursor(input.after, listKey) }]);
   const { types, since, until } = input.filter;
   const [page] = seekHistory(db, [
-    { clientId: input.clientId, appId: null, first: size, after, types, since: since?.getTime() ?? null, until: until?.getTime() ?? null },
+    { clientId: input.clientId, appId: null, first: size, after: after!, types, since: since?.getTime() ?? null, until: until?.getTime() ?? null },
   ]);
   const list = historyListOf(listKey);
   return { items: page!.rows.map((row) => toEvent(row, list)), hasNextPage: page!.hasNextPage };

@@ -6,7 +6,7 @@ import type { Db } from '../db/open';
 import type { InstallRequestStatus } from '../db/schema';
 import { BadUserInputError, DecisionError, NotFoundError } from '../errors';
 import { checkText, parseReason } from './fields';
-import { insertHistoryEvents } from './history';
+import { claimHistory, insertHistoryEvents } from './history';
 import { parseId, newEventId } from './ids';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 import { parseScopes } from './workspaces';
@@ -104,13 +104,15 @@ export function createInstallRequest(
     throw new BadUserInputError('requester must be 1 to 200 characters', { field: 'requester' });
   }
   checkText(requester, 'requester');
-  const now = input.now ?? new Date();
   return db.transaction(
     (tx) => {
       const app = tx.get<{ scopes: string } | undefined>(sql`SELECT a.scopes FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(input.clientId)}`);
       if (!app) throw new NotFoundError('App not found', { field: 'appId' });
       const appScopes = parseScopes(app.scopes) ?? [];
       const scopes = input.scopes ? checkScopes(input.scopes, appScopes) : appScopes;
+      // Under the write lock: the claim's time (never before the client's previous event) stamps the request.
+      const claim = claimHistory(tx, input.clientId, input.now ?? new Date(), 1);
+      const now = claim.at;
       const request: InstallRequest = {
         id: input.id ?? randomUUID(),
         clientId: input.clientId,
@@ -128,7 +130,7 @@ export function createInstallRequest(
         INSERT INTO install_requests (id, client_id, workspace_id, app_id, scopes, message, requester, status, created_at)
         VALUES (${request.id}, ${request.clientId}, ${request.workspaceId}, ${appId}, ${JSON.stringify(scopes)}, ${message},
                 ${requester}, 'pending', ${now.getTime()})`);
-      insertHistoryEvents(tx, input.clientId, input.actor, now, [
+      insertHistoryEvents(tx, input.clientId, input.actor, claim, [
         {
           eventId: newEventId(),
           appId,
@@ -167,15 +169,16 @@ export function cancelInstallRequest(
   input: { clientId: string; workspaceId: string | null; requestId: string; reason?: string | null; actor: Principal; now?: Date },
 ): InstallRequest {
   const reason = parseReason(input.reason);
-  const now = input.now ?? new Date();
   return db.transaction(
     (tx) => {
       const request = requestInScope(tx, input.requestId, input.clientId, input.workspaceId);
       requirePending(request);
+      const claim = claimHistory(tx, input.clientId, input.now ?? new Date(), 1);
+      const now = claim.at;
       tx.run(sql`
         UPDATE install_requests SET status = 'cancelled', resolved_at = ${now.getTime()}, resolved_by = ${input.actor.name}
         WHERE id = ${request.id}`);
-      insertHistoryEvents(tx, input.clientId, input.actor, now, [
+      insertHistoryEvents(tx, input.clientId, input.actor, claim, [
         {
           eventId: newEventId(),
           appId: request.appId,
