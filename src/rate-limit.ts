@@ -5,11 +5,20 @@ import type { Config } from './config';
 
 export type RateLimitConfig = Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst' | 'maxInFlightPerToken'>;
 
-/** Array items anywhere in a variable value. */
-function countItems(value: unknown): number {
-  if (Array.isArray(value)) return value.reduce((n: number, item) => n + 1 + countItems(item), 0);
-  if (value && typeof value === 'object') return Object.values(value).reduce((n: number, v) => n + countItems(v), 0);
-  return 0;
+/** Array items anywhere in a variable value. An explicit stack: a value nested 50,000 deep must not overflow the call stack. */
+export function countItems(value: unknown): number {
+  let items = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (Array.isArray(next)) {
+      items += next.length;
+      for (const item of next) stack.push(item);
+    } else if (next && typeof next === 'object') {
+      for (const item of Object.values(next)) stack.push(item);
+    }
+  }
+  return items;
 }
 
 /**

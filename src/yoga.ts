@@ -22,6 +22,7 @@ import { useIntrospectionCost } from './limits/introspection';
 import { useMutationLimits } from './limits/mutations';
 import { boundedParserCache } from './limits/parse-cache';
 import { usePreflight } from './limits/preflight';
+import { useRequestReading } from './limits/request';
 import { useStringRule } from './limits/strings';
 import { schema } from './schema';
 import { exampleClientId } from './services/demo';
@@ -277,6 +278,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...observability,
       useSelectionOrderExecution(),
       useDatabaseHealth(db, options.file),
+      useRequestReading(limits),
       useVariableErrorCodes(),
       ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined) ? [useRateLimit(config, options.metrics ? () => options.metrics!.recordRateLimited() : undefined)] : []),
       ...(config.graphiql

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { UNKNOWN_TOKEN_MESSAGE } from '../src/auth/tokens';
 import { createContext } from '../src/context';
 import { maxRouteBodyBytes, routeTable } from '../src/routes';
 import { useRouteTable } from '../src/routes/plugin';
@@ -127,7 +128,8 @@ describe('401, 403, 404', () => {
     const cases: [string | null, Record<string, string>, string][] = [
       [null, {}, 'Authentication required: send "Authorization: Bearer <token>"'],
       [null, { authorization: 'Basic abc' }, 'Malformed Authorization header: expected "Bearer <token>"'],
-      [`agv_${'A'.repeat(43)}`, {}, 'Unknown token'],
+      [`agv_${'A'.repeat(43)}`, {}, UNKNOWN_TOKEN_MESSAGE],
+      ['hello', {}, UNKNOWN_TOKEN_MESSAGE],
     ];
     for (const [bearer, headers, message] of cases) {
       const res = await expectError(() => post(APPROVE, { app_ids: [APP] }, { token: bearer, headers }), 401, { code: 'UNAUTHENTICATED', message });

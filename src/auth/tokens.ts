@@ -88,19 +88,24 @@ const tokenByHash = preparedPerDatabase((db) =>
   db.select().from(tokens).where(eq(tokens.tokenHash, sql.placeholder('hash'))).prepare(),
 );
 
+/** A token this server never issued: said so, whatever it looks like (a well-formed header is not "malformed"). */
+export const UNKNOWN_TOKEN_MESSAGE = 'Unknown token: this server never issued it (appgov tokens start with agv_; `appgov token create` makes one)';
+
 /**
  * The principal behind an `Authorization` header. No header: null (the
  * request is anonymous and only schema introspection will answer). A header
- * that is not `Bearer <token>`, or a token that is not ours: UNAUTHENTICATED.
+ * that is not `Bearer <token>` is malformed; a well-formed one whose token is
+ * not ours (`Bearer hello`) is unknown; both are UNAUTHENTICATED.
  */
 export function resolvePrincipal(db: Db, authorization: string | null, now: Date = new Date()): Principal | null {
   if (authorization === null || authorization.trim() === '') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
-  if (!match?.[1] || !TOKEN_PATTERN.test(match[1])) {
+  if (!match?.[1]) {
     throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>"');
   }
-  const row = tokenByHash(db).get({ hash: hashToken(match[1]) });
-  if (!row) throw new UnauthenticatedError('Unknown token');
+  // Not our format: no such token was ever issued, no need to look.
+  const row = TOKEN_PATTERN.test(match[1]) ? tokenByHash(db).get({ hash: hashToken(match[1]) }) : undefined;
+  if (!row) throw new UnauthenticatedError(UNKNOWN_TOKEN_MESSAGE);
   if (row.revokedAt) throw new UnauthenticatedError('This token was revoked', { reason: 'TOKEN_REVOKED' });
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) {
     throw new UnauthenticatedError('This token has expired', { reason: 'TOKEN_EXPIRED' });

@@ -3,6 +3,7 @@
  * format, ranges, lengths) are checked by the services, so every protocol and GraphQL give
  * the same answer for them.
  */
+import { formatJsonPath, jsonProblem } from '../limits/json';
 import { RouteError, type ParamSpec, type ParamSpecs } from './table';
 
 function refuse(message: string, field: string): never {
@@ -163,7 +164,17 @@ export function parseFormBody(text: string): Record<string, string> {
   return values;
 }
 
-/** Parses a JSON body that must be an object. An empty body counts as `{}`. */
+/**
+ * The first key a JSON text (one JSON.parse accepted) repeats within one object, as a path
+ * (`settings.assignment_mode`), or null. JSON.parse would keep the last value silently; a
+ * repeated form key or query parameter is refused, so a repeated JSON key is too.
+ */
+export function repeatedJsonKey(text: string): string | null {
+  const problem = jsonProblem(text, Infinity);
+  return problem ? formatJsonPath(problem.path) : null;
+}
+
+/** Parses a JSON body that must be an object, each key at most once. An empty body counts as `{}`. */
 export function parseJsonObject(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   let parsed: unknown;
@@ -175,5 +186,7 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new RouteError('BAD_USER_INPUT', 'The body must be a JSON object', { field: 'body' });
   }
+  const repeated = repeatedJsonKey(text);
+  if (repeated !== null) refuse(`body key ${repeated} is given more than once`, repeated);
   return parsed as Record<string, unknown>;
 }

@@ -6,7 +6,7 @@
  * `Retry-After`). The error string is mapped from the GraphQL error's code and details only.
  */
 import { retryAfterOf } from './error-details';
-import { mediaType, parseFormBody, readBodyText } from './shapes';
+import { mediaType, parseFormBody, readBodyText, repeatedJsonKey } from './shapes';
 import { RouteError, type JsonSchema, type Protocol, type RouteReply, type RouteRow } from './table';
 
 /** Route-level codes of this protocol (the body could not be read as Slack arguments). */
@@ -116,6 +116,9 @@ async function bodyArguments(request: Request, maxBodyBytes: number): Promise<Re
     if (typeof values !== 'object' || values === null || Array.isArray(values)) {
       throw new RouteError(INVALID_FORM_DATA, 'The JSON body must be an object of arguments');
     }
+    // Like a repeated form key: which one was meant is not for appgov to guess.
+    const repeated = repeatedJsonKey(text);
+    if (repeated !== null) throw new RouteError(INVALID_FORM_DATA, `body key ${repeated} is given more than once`, { field: repeated });
     return values as Record<string, unknown>;
   }
   if (type === null && text === '') return {};
@@ -150,7 +153,23 @@ async function readSlackInput(request: Request, row: Pick<RouteRow, 'body' | 'qu
     if (name === 'token') token = String(value);
     else body[name] = String(value);
   }
+  if (token !== undefined) checkOneCredential(request.headers.get('authorization'), token);
   return { body, bodyIsText: true, ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) };
+}
+
+/**
+ * A `token` parameter and an `Authorization` header that name different credentials are
+ * refused (invalid_auth), whichever of them is valid: letting one silently win would let a
+ * revoked header pass beside a valid parameter. The same token in both is accepted.
+ */
+function checkOneCredential(header: string | null, token: string): void {
+  if (header === null || header.trim() === '') return;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header.trim())?.[1];
+  if (bearer === token) return;
+  throw new RouteError(
+    'UNAUTHENTICATED',
+    'Two different credentials: the token parameter and the Authorization header name different tokens; send one of them',
+  );
 }
 
 const SLACK_ERROR_SCHEMA: JsonSchema = {

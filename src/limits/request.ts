@@ -1,0 +1,123 @@
+/**
+ * How /graphql reads a request into GraphQL parameters, in place of Yoga's own parsers for GET,
+ * JSON and form bodies: every way a request can be unreadable gets a coded GraphQL error that
+ * says what is wrong and how to send it, and nothing of the body or of the JSON parser's message
+ * is echoed. JSON is parsed by JSON.parse (no recursion), then scanned once (src/limits/json.ts):
+ * an object that repeats a key is refused, and so are `variables` or `extensions` nested deeper
+ * than APPGOV_MAX_NESTING, before anything recursive (the rate limiter's cost, graphql-js's
+ * coercion) walks them.
+ */
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { RequestLimits } from '../config';
+import { limitError } from './errors';
+import { formatJsonPath, jsonProblem } from './json';
+
+/** The parameters a GET query string or a form body may carry, as Yoga reads them. */
+const PARAMS = ['query', 'variables', 'operationName', 'extensions'] as const;
+/** The parameters that hold JSON. */
+const JSON_PARAMS = new Set(['variables', 'extensions']);
+
+const HOW_TO_SEND = 'Send the operation as JSON: "Content-Type: application/json" and a body like {"query": "{ viewer { id } }", "variables": {}}';
+
+function requestError(message: string, code: string, status: number, details: Record<string, unknown> = {}): GraphQLError {
+  // No `spec`: the status holds whatever response type the client accepts, since nothing was executed.
+  return new GraphQLError(message, { extensions: { code, ...details, http: { status } } });
+}
+
+const badRequest = (message: string, details?: Record<string, unknown>) => requestError(message, 'BAD_REQUEST', 400, details);
+
+/** The media type of a request (lowercase, without parameters), or null. */
+function mediaType(request: Request): string | null {
+  const header = request.headers.get('content-type');
+  return header?.split(/[;,]/)[0]!.trim().toLowerCase() || null;
+}
+
+/**
+ * Parses one JSON text of the request and refuses its problems. `where` names it in messages
+ * ("The body", "The query parameter "variables""); `prefix` is the path of the text inside the
+ * request body. The nesting limit counts inside each variable's value (and each extension's):
+ * `{"v": [[1]]}` nests `$v` 2 deep, in a body or in a query parameter alike.
+ */
+function parseJson(text: string, where: string, prefix: readonly string[], maxNesting: number): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the body: not passed on.
+    const hint = prefix.length === 0 ? HOW_TO_SEND : `Send a URL-encoded JSON object, e.g. ${prefix[0]}=%7B%22id%22%3A%221%22%7D for {"id":"1"}`;
+    throw badRequest(`${where} is not valid JSON. ${hint}.`, prefix.length === 0 ? {} : { field: prefix[0] });
+  }
+  // Above the values counted: the body object (a body only) and the variables object.
+  const problem = jsonProblem(text, maxNesting + (prefix.length === 0 ? 2 : 1));
+  if (problem === null) return value;
+  const path = [...prefix, ...problem.path];
+  if (problem.kind === 'duplicate-key') {
+    const key = formatJsonPath(path);
+    throw badRequest(`${where} gives the key ${key} more than once: each key may appear once.`, { field: key });
+  }
+  // The outermost value is the body, else the parameter itself: `path[0]` names the parameter.
+  const field = path[0] === 'variables' && typeof path[1] === 'string' ? `$${path[1]}` : String(path[0] ?? 'body');
+  return throwNesting(field, maxNesting);
+}
+
+function throwNesting(field: string, maxNesting: number): never {
+  throw limitError(`${field} nests [ and { more than ${maxNesting} deep; the limit is ${maxNesting}.`, 'nesting', { field });
+}
+
+/** Yoga's parameters from a query string or a form body: each at most once, JSON ones parsed as such. */
+function paramsFromSearch(search: URLSearchParams, where: 'query parameter' | 'form field', maxNesting: number): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  for (const [name, value] of search) {
+    if (!(PARAMS as readonly string[]).includes(name)) continue;
+    if (seen.has(name)) throw badRequest(`The ${where} "${name}" is given more than once: give each once.`, { field: name });
+    seen.add(name);
+    if (value === '') continue;
+    params[name] = JSON_PARAMS.has(name) ? parseJson(value, `The ${where} "${name}"`, [name], maxNesting) : value;
+  }
+  return params;
+}
+
+/**
+ * Sets the parser of every /graphql request Yoga would parse with its own GET, JSON or form
+ * parser, and refuses any other body type (Yoga answered 415 with an empty body). Multipart and
+ * `application/graphql` bodies keep Yoga's parsers. Runs before Yoga's body size limit wraps
+ * the parser, so a body over APPGOV_MAX_BODY_BYTES is still 413 before it is read whole.
+ */
+export function useRequestReading(limits: Pick<RequestLimits, 'maxNesting'>): Plugin {
+  const { maxNesting } = limits;
+  return {
+    onRequestParse({ request, url, setRequestParser }) {
+      if (request.method === 'GET') {
+        setRequestParser(() => paramsFromSearch(url.searchParams, 'query parameter', maxNesting));
+        return;
+      }
+      if (request.method !== 'POST') return;
+      const type = mediaType(request);
+      if (type === 'application/json' || type === 'application/graphql+json') {
+        setRequestParser(async (limited) => {
+          const value = parseJson(await limited.text(), 'The body', [], maxNesting);
+          if (value === null || typeof value !== 'object') {
+            throw badRequest(`The JSON body must be an object: {"query": "…", "variables": {…}}; got ${value === null ? 'null' : typeof value}.`);
+          }
+          return value as Record<string, unknown>;
+        });
+      } else if (type === 'application/x-www-form-urlencoded') {
+        setRequestParser(async (limited) => {
+          const params = paramsFromSearch(new URLSearchParams(await limited.text()), 'form field', maxNesting);
+          if (params.query === undefined) {
+            throw badRequest(
+              'The form body has no "query" field (plain "curl -d" sends a form). Send the operation as JSON: add -H "Content-Type: application/json" and a body like {"query": "{ viewer { id } }", "variables": {}}.',
+            );
+          }
+          return params;
+        });
+      } else if (type !== 'multipart/form-data' && type !== 'application/graphql') {
+        setRequestParser(() => {
+          throw requestError(`${HOW_TO_SEND}; got ${type ?? 'no Content-Type'}.`, 'UNSUPPORTED_MEDIA_TYPE', 415, { accepted: ['application/json'] });
+        });
+      }
+    },
+  };
+}
