@@ -44,7 +44,7 @@ const writer = startWriter(database, config, logger, sqlLogger);
 // What an acknowledged commit survives (APPGOV_DB_SYNC), as in force on each connection: logged once at start.
 const durability = (level: number) => ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
 const serverSync = durability(database.sqlite.pragma('synchronous', { simple: true }) as number);
-void writer.run('durability', null).then(
+await writer.run('durability', null).then(
   (found) => logger.info({ synchronous: { server: serverSync, writer: durability(found.synchronous) } }, 'durability'),
   (error: unknown) => logger.error({ err: error }, 'cannot read the writer connection settings'),
 );

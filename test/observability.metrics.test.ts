@@ -153,7 +153,7 @@ describe('npm start with APPGOV_METRICS_TOKEN', () => {
       expect(await stopServer(server)).toBe(0);
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(server.logLines().map((l) => l.msg)).toEqual(['listening', 'request', 'closing']);
+    expect(server.logLines().map((l) => l.msg)).toEqual(['durability', 'listening', 'request', 'closing']);
   }, 60_000);
 });
 
