@@ -23,7 +23,7 @@ describe('requestCost', () => {
 });
 
 describe('RateLimiter', () => {
-  const config = { rateLimitPerSecond: 100, rateLimitBurst: 300, maxInFlightPerToken: 2 };
+  const config = { rateLimitPerSecond: 100, rateLimitBurst: 300, maxInFlightPerToken: 2, maxQueuedPerToken: 0, queueWaitMs: 0 };
 
   it('spends the burst, refuses with the seconds to wait, and refills at the configured rate', () => {
     let now = 0;
