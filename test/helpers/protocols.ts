@@ -59,8 +59,9 @@ export function expectRefusal(protocol: ProtocolCall['protocol'], code: string, 
   }
 }
 
+/** Header names lowercased (Yoga's Headers keep the case they were set with). */
 export function headersOf(headers: Headers): Record<string, string> {
-  return Object.fromEntries(headers);
+  return Object.fromEntries([...headers].map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 /** Parses one raw HTTP/1.1 response (Content-Length framed, as the server sends refusals). */
