@@ -37,10 +37,16 @@ export interface Config {
   rateLimitPerSecond: number;
   /** Per-token bucket size: the burst a token may spend at once. */
   rateLimitBurst: number;
-  /** Requests of one token executing at once; more are refused with RATE_LIMITED. */
+  /** Requests of one token executing at once; more wait in the token's queue. */
   maxInFlightPerToken: number;
-  /** Open HTTP connections; more are dropped at accept. */
+  /** Requests of one token that may wait for an in-flight slot; more are refused with RATE_LIMITED. */
+  maxQueuedPerToken: number;
+  /** How long a queued request waits for a slot before it is refused with RATE_LIMITED. */
+  queueWaitMs: number;
+  /** Open HTTP connections; more are answered 503 and closed. */
   maxConnections: number;
+  /** Open HTTP connections from one remote address; more are answered 429 and closed. */
+  maxConnectionsPerAddress: number;
   /** Time to receive a whole request (headers and body). */
   requestTimeoutMs: number;
   /** Time to receive the request headers. */
@@ -186,6 +192,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError(`APPGOV_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed APPGOV_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
   }
+  const maxConnections = integerVar(env, 'APPGOV_MAX_CONNECTIONS', 1000, 1, 1_000_000);
+  // A tenth of the cap: one client (or one address behind NAT) cannot take the whole of it.
+  const maxConnectionsPerAddress = integerVar(env, 'APPGOV_MAX_CONNECTIONS_PER_ADDRESS', Math.ceil(maxConnections / 10), 1, 1_000_000);
+  if (maxConnectionsPerAddress > maxConnections) {
+    throw new ConfigError(`APPGOV_MAX_CONNECTIONS_PER_ADDRESS (${maxConnectionsPerAddress}) must not exceed APPGOV_MAX_CONNECTIONS (${maxConnections})`);
+  }
   return {
     host,
     port: integerVar(env, 'PORT', 4000, 0, 65535),
@@ -205,7 +217,10 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerSecond: integerVar(env, 'APPGOV_RATE_LIMIT_PER_SECOND', 5000, 1, 10_000_000),
     rateLimitBurst: integerVar(env, 'APPGOV_RATE_LIMIT_BURST', 10_000, 1, 100_000_000),
     maxInFlightPerToken: integerVar(env, 'APPGOV_MAX_IN_FLIGHT_PER_TOKEN', 4, 1, 10_000),
-    maxConnections: integerVar(env, 'APPGOV_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+    maxQueuedPerToken: integerVar(env, 'APPGOV_MAX_QUEUED_PER_TOKEN', 16, 0, 100_000),
+    queueWaitMs: integerVar(env, 'APPGOV_QUEUE_WAIT_MS', 2000, 0, 60_000),
+    maxConnections,
+    maxConnectionsPerAddress,
     requestTimeoutMs,
     headersTimeoutMs,
     logLevel: logLevelVar(env),

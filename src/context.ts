@@ -1,4 +1,4 @@
-import { resolvePrincipal } from './auth/tokens';
+import { requestPrincipal } from './auth/tokens';
 import type { Principal } from './auth/principal';
 import type { Config } from './config';
 import type { Db } from './db/open';
@@ -22,7 +22,7 @@ export interface Context {
 export function createContext(db: Db, config: Pick<Config, 'maxBulkIds'>, request: Request, writer: Writer = inThreadWriter(db)): Context {
   return {
     db,
-    principal: resolvePrincipal(db, request.headers.get('authorization')),
+    principal: requestPrincipal(db, request),
     loaders: createLoaders(db),
     maxBulkIds: config.maxBulkIds,
     writer,

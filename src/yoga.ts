@@ -4,7 +4,7 @@ import { useTrustedDocuments } from './auth/trusted-documents';
 import { defaultLimits, loadConfig, type Config, type RequestLimits } from './config';
 import { createContext, type Context } from './context';
 import { withWriteRetry } from './db/busy';
-import { checkHealth } from './db/health';
+import { healthCheck } from './db/health';
 import type { DatabaseFile, Db } from './db/open';
 import { inThreadWriter, type Writer } from './db/writer';
 import { AppgovError } from './errors';
@@ -143,12 +143,16 @@ function useVariableErrorCodes(): Plugin {
   };
 }
 
-/** GET /health: 200 when the database file is in place and reads and writes work, else 503; the JSON says which check failed. */
+/**
+ * GET /health: 200 when the database file is in place and reads and writes work, else 503; the
+ * JSON says which check failed. Writes at most one row a second (db/health.ts).
+ */
 function useDatabaseHealth(db: Db, file: DatabaseFile | null | undefined): Plugin {
+  const checkHealth = healthCheck(db, file);
   return {
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/health') return;
-      const health = checkHealth(db, file);
+      const health = checkHealth();
       if (health.problems.length) console.error(`health: ${health.problems.join('; ')}`);
       endResponse(
         new fetchAPI.Response(JSON.stringify(health), {
@@ -235,7 +239,7 @@ function useTrustedDocumentsIfConfigured({ db, config, serverOperations }: YogaO
   });
 }
 
-const RATE_LIMIT_SETTINGS = ['rateLimitPerSecond', 'rateLimitBurst', 'maxInFlightPerToken'] as const;
+const RATE_LIMIT_SETTINGS = ['rateLimitPerSecond', 'rateLimitBurst', 'maxInFlightPerToken', 'maxQueuedPerToken', 'queueWaitMs'] as const;
 
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const { db } = options;
@@ -280,7 +284,15 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       useDatabaseHealth(db, options.file),
       useRequestReading(limits),
       useVariableErrorCodes(),
-      ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined) ? [useRateLimit(config, options.metrics ? () => options.metrics!.recordRateLimited() : undefined)] : []),
+      ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined)
+        ? [
+            useRateLimit(config, {
+              db,
+              table: options.routes ?? routeTable,
+              ...(options.metrics ? { onRefused: () => options.metrics!.recordRateLimited() } : {}),
+            }),
+          ]
+        : []),
       ...(config.graphiql
         ? [
             useGraphiQLPage({

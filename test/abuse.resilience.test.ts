@@ -165,18 +165,30 @@ describe('finding 11: one token hammering bulk calls', () => {
     expect(bystanders.livezMs).toBeLessThan(BYSTANDER_MS);
   });
 
-  it('bounds the requests of one token in flight at once', async () => {
-    const s = setup({ maxInFlightPerToken: 2, writeWaitMs: 2000 });
+  it('bounds the requests of one token in flight at once: one more waits for a slot, past that it is refused', async () => {
+    const s = setup({ maxInFlightPerToken: 2, maxQueuedPerToken: 1, queueWaitMs: 300, writeWaitMs: 2000 });
     const holder = new Database(s.path);
     cleanup.unshift(() => holder.close());
     holder.exec('BEGIN IMMEDIATE');
     const waiting = [0, 1].map((i) => gql(s.yoga, bulk('approveApps', s.a.clientId, [s.a.appIds[i]!]), {}, s.hammer));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const third = await gql(s.yoga, bulk('approveApps', s.a.clientId, [s.a.appIds[2]!]), {}, s.hammer);
-    expect([third.status, third.body.errors?.[0]?.extensions?.code, third.body.errors?.[0]?.message]).toEqual([
+    const started = performance.now();
+    const queued = gql(s.yoga, bulk('approveApps', s.a.clientId, [s.a.appIds[2]!]), {}, s.hammer);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const fourth = await gql(s.yoga, bulk('approveApps', s.a.clientId, [s.a.appIds[3]!]), {}, s.hammer);
+    expect([fourth.status, fourth.headers.get('retry-after'), fourth.body.errors?.[0]?.extensions?.code, fourth.body.errors?.[0]?.message]).toEqual([
       429,
+      '1',
       'RATE_LIMITED',
-      'Rate limited: more than 2 requests of this token at once. Nothing was executed; retry after 1 s.',
+      'Rate limited: more than 2 requests of this token at once and 1 waiting. Nothing was executed; retry after 1 s.',
+    ]);
+    const third = await queued;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect([third.status, third.headers.get('retry-after'), third.body.errors?.[0]?.extensions?.code, third.body.errors?.[0]?.message]).toEqual([
+      429,
+      '1',
+      'RATE_LIMITED',
+      "Rate limited: no slot of this token's 2 in flight came free within 300 ms. Nothing was executed; retry after 1 s.",
     ]);
     const other = await gql(s.yoga, `{ client(id: "${s.b.clientId}") { name } }`, {}, s.reader);
     expect(other.body).toEqual({ data: { client: { name: 'Client 2' } } });

@@ -23,7 +23,7 @@ describe('requestCost', () => {
 });
 
 describe('RateLimiter', () => {
-  const config = { rateLimitPerSecond: 100, rateLimitBurst: 300, maxInFlightPerToken: 2 };
+  const config = { rateLimitPerSecond: 100, rateLimitBurst: 300, maxInFlightPerToken: 2, maxQueuedPerToken: 0, queueWaitMs: 0 };
 
   it('spends the burst, refuses with the seconds to wait, and refills at the configured rate', () => {
     let now = 0;
@@ -103,6 +103,8 @@ describe('resilience configuration', () => {
     [{ APPGOV_RATE_LIMIT_PER_SECOND: '0' }, 'APPGOV_RATE_LIMIT_PER_SECOND must be a whole number from 1 to 10000000; got "0"'],
     [{ APPGOV_GRAPHIQL: 'maybe' }, 'APPGOV_GRAPHIQL must be 1, 0, true or false; got "maybe"'],
     [{ APPGOV_HEADERS_TIMEOUT_MS: '60000' }, 'APPGOV_HEADERS_TIMEOUT_MS (60000) must not exceed APPGOV_REQUEST_TIMEOUT_MS (30000)'],
+    [{ APPGOV_MAX_CONNECTIONS: '50', APPGOV_MAX_CONNECTIONS_PER_ADDRESS: '51' }, 'APPGOV_MAX_CONNECTIONS_PER_ADDRESS (51) must not exceed APPGOV_MAX_CONNECTIONS (50)'],
+    [{ APPGOV_QUEUE_WAIT_MS: '-1' }, 'APPGOV_QUEUE_WAIT_MS must be a whole number from 0 to 60000; got "-1"'],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

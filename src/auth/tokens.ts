@@ -92,19 +92,28 @@ const tokenByHash = preparedPerDatabase((db) =>
 export const UNKNOWN_TOKEN_MESSAGE = 'Unknown token: this server never issued it (appgov tokens start with agv_; `appgov token create` makes one)';
 
 /**
+ * The secret of a `Bearer <token>` header: any case of "Bearer", any spaces around it. Null
+ * without a header (or an empty one); `malformed` for anything that is not `Bearer <one word>`. The one reading of the header: the principal and the rate budget agree on it.
+ */
+export function bearerSecret(authorization: string | null): string | null | 'malformed' {
+  if (authorization === null || authorization.trim() === '') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
+  if (!match?.[1]) return 'malformed';
+  return match[1];
+}
+
+/**
  * The principal behind an `Authorization` header. No header: null (the
  * request is anonymous and only schema introspection will answer). A header
  * that is not `Bearer <token>` is malformed; a well-formed one whose token is
  * not ours (`Bearer hello`) is unknown; both are UNAUTHENTICATED.
  */
 export function resolvePrincipal(db: Db, authorization: string | null, now: Date = new Date()): Principal | null {
-  if (authorization === null || authorization.trim() === '') return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
-  if (!match?.[1]) {
-    throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>"');
-  }
+  const secret = bearerSecret(authorization);
+  if (secret === null) return null;
+  if (secret === 'malformed') throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>"');
   // Not our format: no such token was ever issued, no need to look.
-  const row = TOKEN_PATTERN.test(match[1]) ? tokenByHash(db).get({ hash: hashToken(match[1]) }) : undefined;
+  const row = TOKEN_PATTERN.test(secret) ? tokenByHash(db).get({ hash: hashToken(secret) }) : undefined;
   if (!row) throw new UnauthenticatedError(UNKNOWN_TOKEN_MESSAGE);
   if (row.revokedAt) throw new UnauthenticatedError('This token was revoked', { reason: 'TOKEN_REVOKED' });
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) {
@@ -118,6 +127,28 @@ export function resolvePrincipal(db: Db, authorization: string | null, now: Date
     scopes: row.scopes.filter(isScope) as Scope[],
     ...(row.kind === 'directory' ? { directoryId: row.directoryId, authorizedBusinessIds: new Set<string>() } : {}),
   };
+}
+
+/** Per request object: its principal, or the UNAUTHENTICATED error its header gets. */
+const principalByRequest = new WeakMap<Request, { principal: Principal | null } | { error: unknown }>();
+
+/**
+ * `resolvePrincipal` of a request's `Authorization` header, looked up once per request: the
+ * rate limiter (which keys budgets on the token) and the request context share the lookup.
+ * A route that passes Slack's `token` parameter builds a request of its own, looked up apart.
+ */
+export function requestPrincipal(db: Db, request: Request): Principal | null {
+  let known = principalByRequest.get(request);
+  if (!known) {
+    try {
+      known = { principal: resolvePrincipal(db, request.headers.get('authorization')) };
+    } catch (error) {
+      known = { error };
+    }
+    principalByRequest.set(request, known);
+  }
+  if ('error' in known) throw known.error;
+  return known.principal;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Db } from '../db/open';
 import type { TokenKind } from '../db/schema';
 import { TrustedDocumentNotFoundError, TrustedDocumentRequiredError } from '../errors';
-import { resolvePrincipal } from './tokens';
+import { requestPrincipal } from './tokens';
 
 /** Trusted documents: id (as the manifest names it, e.g. `sha256:<hex>`) → operation text. */
 export type TrustedDocuments = ReadonlyMap<string, string>;
@@ -66,7 +66,7 @@ export function useTrustedDocuments(options: {
   const trustedTexts = new Set([...options.documents.values(), ...(options.serverOperations ?? [])]);
   const mustUseTrusted = (request: Request): boolean => {
     try {
-      const principal = resolvePrincipal(options.db, request.headers.get('authorization'));
+      const principal = requestPrincipal(options.db, request);
       return principal !== null && options.kinds.includes(principal.kind);
     } catch {
       // A malformed or unknown token: the request context answers UNAUTHENTICATED.

@@ -44,12 +44,17 @@ function checkRead(db: Db): ReadCheck {
   }
 }
 
-/** A one-row write: the write path (lock, WAL, disk) works. Never waits for a busy lock beyond the busy timeout. */
-function checkWrite(db: Db, file: DatabaseFile | null | undefined): WriteCheck {
+/**
+ * A one-row write: the write path (lock, WAL, disk) works. Never waits for a busy lock beyond
+ * the busy timeout. With `recentlyOk` (a write succeeded under a second ago) only the free space
+ * is checked again: the row is not written.
+ */
+function checkWrite(db: Db, file: DatabaseFile | null | undefined, recentlyOk: boolean): WriteCheck {
   if (file) {
     const fs = statfsSync(dirname(file.path));
     if (fs.bavail * fs.bsize < MIN_FREE_BYTES) return 'full';
   }
+  if (recentlyOk) return 'ok';
   try {
     db.run(sql`INSERT INTO health_checks (id, checked_at) VALUES (1, ${Date.now()})
       ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`);
@@ -74,15 +79,31 @@ const PROBLEMS: Record<string, string> = {
   'write:failed': 'writing to the database failed (details in the log)',
 };
 
+/** A write check that succeeded is redone at most this often: /health writes at most one row a second. */
+export const HEALTH_WRITE_EVERY_MS = 1000;
+
+export type HealthCheck = () => Health;
+
 /**
  * GET /health: reads and writes the real database and checks that the file
  * it opened is still the one at its path. A write lock held by another
- * process ("busy") is not a failure: reads go on and writes retry.
+ * process ("busy") is not a failure: reads go on and writes retry. The file,
+ * the free space and a read are checked on every call; the row is written
+ * only when the last successful write is a second old or more (a failed,
+ * busy or absent one is tried again at once), so a flood of calls cannot
+ * turn into a flood of writes.
  */
-export function checkHealth(db: Db, file: DatabaseFile | null | undefined): Health {
-  const checks = { file: checkFile(file), read: checkRead(db), write: checkWrite(db, file) };
-  const problems = Object.entries(checks)
-    .map(([name, value]) => PROBLEMS[`${name}:${value}`])
-    .filter((p): p is string => p !== undefined);
-  return { status: problems.length ? 'unavailable' : 'ok', checks, problems };
+export function healthCheck(db: Db, file: DatabaseFile | null | undefined, now: () => number = () => performance.now()): HealthCheck {
+  let lastWrite = -Infinity;
+  return () => {
+    const read = checkRead(db);
+    const recentlyOk = read === 'ok' && now() - lastWrite < HEALTH_WRITE_EVERY_MS;
+    const write = checkWrite(db, file, recentlyOk);
+    if (write === 'ok' && !recentlyOk) lastWrite = now();
+    const checks = { file: checkFile(file), read, write };
+    const problems = Object.entries(checks)
+      .map(([name, value]) => PROBLEMS[`${name}:${value}`])
+      .filter((p): p is string => p !== undefined);
+    return { status: problems.length ? 'unavailable' : 'ok', checks, problems };
+  };
 }

@@ -10,12 +10,13 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'The token lacks the scope, or may not act on this client (FORBIDDEN).',
   404: 'Unknown client or app (NOT_FOUND), or no such route (ROUTE_NOT_FOUND).',
   405: 'Known path, other method (METHOD_NOT_ALLOWED); `Allow` lists the methods.',
+  408: 'The request did not arrive whole within APPGOV_REQUEST_TIMEOUT_MS (REQUEST_TIMEOUT); the connection closes.',
   409: 'A stale `expected_version` (CONFLICT).',
   413: 'The body is too large (PAYLOAD_TOO_LARGE).',
   415: 'The body is not JSON (UNSUPPORTED_MEDIA_TYPE).',
-  429: 'Too many requests (RATE_LIMITED); `Retry-After` says when to retry.',
+  429: 'Too many requests or connections (RATE_LIMITED); `Retry-After` says when to retry.',
   500: 'Unexpected error (INTERNAL_SERVER_ERROR); nothing internal is shown.',
-  503: 'Temporarily unavailable (UNAVAILABLE); `Retry-After` says when to retry.',
+  503: 'Temporarily unavailable (UNAVAILABLE: a write lock held elsewhere, or every connection taken); `Retry-After` says when to retry.',
 };
 
 function paramSchema(spec: ParamSpec, inQuery: boolean): JsonSchema {

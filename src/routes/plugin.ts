@@ -120,6 +120,11 @@ export function useRouteTable(table: RouteTable, options: RouteTableOptions): Pl
           endResponse(refuse(row.protocol, error, row));
           return;
         }
+        // The client went away (or the server cut a request that did not arrive in time): no one to tell.
+        if (request.signal?.aborted || (error as { code?: unknown }).code === 'ECONNRESET') {
+          endResponse(new fetchAPI.Response(null, { status: 400 }));
+          return;
+        }
         console.error(`route ${row.method} ${row.path} failed:`, error);
         endResponse(refuse(row.protocol, new RouteError('INTERNAL_SERVER_ERROR', 'Unexpected error.'), row));
       }

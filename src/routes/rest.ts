@@ -14,6 +14,7 @@ export const REST_STATUS: Readonly<Record<string, number>> = {
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -76,7 +77,7 @@ export function createRestProtocol(name: string, prefixes: readonly string[]): P
     },
 
     openApi: {
-      errorStatuses: [400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503],
+      errorStatuses: [400, 401, 403, 404, 405, 408, 409, 413, 415, 429, 500, 503],
       errorSchema: REST_ERROR_SCHEMA,
     },
   };

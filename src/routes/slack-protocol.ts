@@ -82,6 +82,8 @@ export function slackErrorCode(error: RouteError): string {
       return 'invalid_arguments';
     case 'RATE_LIMITED':
       return 'ratelimited';
+    case 'REQUEST_TIMEOUT':
+      return 'request_timeout';
     case 'UNAVAILABLE':
       return 'service_unavailable';
     case 'INTERNAL_SERVER_ERROR':
@@ -202,7 +204,9 @@ export const slackProtocol: Protocol = {
     if (code === 'ratelimited') {
       return { status: 429, headers: { 'Retry-After': retryAfterOf(details) ?? '1' }, body };
     }
-    return { status: 200, body };
+    // Slack answers its other errors with HTTP 200; a wait worth telling (a busy database, every connection taken) rides along.
+    const retryAfter = code === 'service_unavailable' ? retryAfterOf(details) : null;
+    return { status: 200, ...(retryAfter !== null ? { headers: { 'Retry-After': retryAfter } } : {}), body };
   },
   openApi: { errorStatuses: [429], errorSchema: SLACK_ERROR_SCHEMA },
 };
