@@ -3,6 +3,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UNKNOWN_TOKEN_MESSAGE } from '../src/auth/tokens';
 import { createContext } from '../src/context';
+import { HISTORY_EVENT_TYPES } from '../src/db/schema';
 import { maxRouteBodyBytes, routeTable } from '../src/routes';
 import { useRouteTable } from '../src/routes/plugin';
 import { schema } from '../src/schema';
@@ -109,7 +110,7 @@ describe('400: the shape of the body (checked by the route) and its values (by t
     });
     await expectError(() => rest(yoga, 'GET', `${APP_PATH}/history?types=approved`, { token }), 400, {
       code: 'BAD_USER_INPUT',
-      message: 'query parameter types must be an array of strings (one of approval_status_changed, app_updated, note_added); got "approved"',
+      message: `query parameter types must be an array of strings (one of ${HISTORY_EVENT_TYPES.map((type) => type.toLowerCase()).join(', ')}); got "approved"`,
       field: 'types',
     });
   });

@@ -119,7 +119,12 @@ export const assignmentRoutes: RouteRow[] = [
         mode: upper((body.settings as { assignment_mode?: string } | undefined)?.assignment_mode),
       }),
     respond: (data) => assignReply(data.assignApp),
-    response: { status: 201, description: 'The assignment (200 when nothing changed).', schema: ASSIGNMENT_SCHEMA },
+    response: {
+      status: 201,
+      description: 'The assignment, created or changed.',
+      schema: ASSIGNMENT_SCHEMA,
+      otherStatuses: [{ status: 200, description: 'Nothing changed: the existing assignment.' }],
+    },
   }),
 
   route({
@@ -215,6 +220,11 @@ export const assignmentRoutes: RouteRow[] = [
         hideFromMarket: body.hide_from_market,
       }),
     respond: (data) => assignReply(data.assignAppV1),
-    response: { status: 201, description: 'The assignment, as v3 returns it (200 when nothing changed).', schema: ASSIGNMENT_SCHEMA },
+    response: {
+      status: 201,
+      description: 'The assignment, created or changed, as v3 returns it.',
+      schema: ASSIGNMENT_SCHEMA,
+      otherStatuses: [{ status: 200, description: 'Nothing changed: the existing assignment, as v3 returns it.' }],
+    },
   }),
 ];

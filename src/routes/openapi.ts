@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document of the route table, generated from its rows. */
 import type { RouteTable } from './compile';
-import type { JsonSchema, ParamSpec, ParamSpecs, RouteRow } from './table';
+import { RouteError, type JsonSchema, type ParamSpec, type ParamSpecs, type Protocol, type RouteRow } from './table';
 
 export const OPENAPI_PATH = '/v2/openapi.json';
 
@@ -53,6 +53,80 @@ function operationIdOf(row: RouteRow): string {
   return `${row.method.toLowerCase()}${camel}`;
 }
 
+/**
+ * One refusal of each kind every protocol can meet (from the route layer or the GraphQL pipeline).
+ * The document's error statuses and their headers are the protocol's declared `errorStatuses`
+ * plus what its `errorReply` answers to these, so they cannot drift from the code (Slack answers
+ * most refusals with HTTP 200). Protocol-specific codes (CONFLICT, 415) are in `errorStatuses`.
+ */
+const PROBES: readonly RouteError[] = [
+  new RouteError('BAD_USER_INPUT', 'probe'),
+  new RouteError('UNAUTHENTICATED', 'probe'),
+  new RouteError('FORBIDDEN', 'probe'),
+  new RouteError('NOT_FOUND', 'probe'),
+  new RouteError('METHOD_NOT_ALLOWED', 'probe', { allow: ['GET'] }),
+  new RouteError('PAYLOAD_TOO_LARGE', 'probe'),
+  new RouteError('RATE_LIMITED', 'probe'),
+  new RouteError('INTERNAL_SERVER_ERROR', 'probe'),
+  new RouteError('UNAVAILABLE', 'probe'),
+];
+
+/** Codes whose reply carries `Retry-After` when the refusal says how long to wait. */
+const RETRY_CODES = new Set(['RATE_LIMITED', 'UNAVAILABLE']);
+
+const HEADER_TEXT: Record<string, string> = {
+  'retry-after': 'Seconds to wait before retrying.',
+  'www-authenticate': 'The authentication scheme: `Bearer`.',
+  allow: 'The methods the path accepts.',
+  deprecation: 'RFC 9745: when this route was deprecated (`@` and Unix seconds).',
+  sunset: 'RFC 8594: when this route will be removed.',
+  link: 'The successor route (`rel="successor-version"`).',
+};
+
+interface ErrorStatus {
+  /** Headers every refusal with this status sends (lowercase name → always sent). */
+  headers: Map<string, boolean>;
+}
+
+/** The statuses a protocol answers refusals with, and the headers each carries, from its `errorReply`. */
+const probed = new WeakMap<Protocol, Map<number, ErrorStatus>>();
+function errorStatusesOf(protocol: Protocol): Map<number, ErrorStatus> {
+  const known = probed.get(protocol);
+  if (known) return known;
+  const statuses = new Map<number, ErrorStatus>();
+  const entry = (status: number) => statuses.get(status) ?? statuses.set(status, { headers: new Map() }).get(status)!;
+  for (const status of protocol.openApi.errorStatuses) entry(status);
+  for (const probe of PROBES) {
+    const reply = protocol.errorReply(probe);
+    const found = entry(reply.status ?? 200);
+    for (const name of Object.keys(reply.headers ?? {})) found.headers.set(name.toLowerCase(), true);
+    if (RETRY_CODES.has(probe.code)) {
+      const waited = protocol.errorReply(new RouteError(probe.code, 'probe', { retryAfter: 1 }));
+      const named = Object.keys(waited.headers ?? {}).some((name) => name.toLowerCase() === 'retry-after');
+      if (named && !found.headers.has('retry-after')) found.headers.set('retry-after', false);
+    }
+  }
+  probed.set(protocol, statuses);
+  return statuses;
+}
+
+function headersObject(rowHeaders: Readonly<Record<string, string>>, statusHeaders: Map<string, boolean>): JsonSchema | undefined {
+  const headers: Record<string, JsonSchema> = {};
+  for (const [name, value] of Object.entries(rowHeaders)) {
+    headers[name] = { description: HEADER_TEXT[name.toLowerCase()] ?? name, required: true, schema: { type: 'string', const: value } };
+  }
+  for (const [name, always] of statusHeaders) {
+    const display = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase()).replace('Www', 'WWW');
+    if (Object.keys(headers).some((h) => h.toLowerCase() === name)) continue;
+    headers[display] = {
+      description: HEADER_TEXT[name] ?? display,
+      required: always,
+      schema: name === 'retry-after' ? { type: 'string', pattern: '^[0-9]+$' } : { type: 'string' },
+    };
+  }
+  return Object.keys(headers).length ? headers : undefined;
+}
+
 function operationOf(row: RouteRow): JsonSchema {
   const pathParams = [...row.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
   const parameters = [
@@ -71,18 +145,31 @@ function operationOf(row: RouteRow): JsonSchema {
       schema: paramSchema(spec, true),
     })),
   ];
-  const errorResponses = Object.fromEntries(
-    row.protocol.openApi.errorStatuses.map((status) => [
-      String(status),
-      {
-        description: STATUS_TEXT[status] ?? 'Error.',
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${row.protocol.name}Error` } } },
-      },
-    ]),
-  );
-  const success = row.response.schema
-    ? { description: row.response.description, content: { 'application/json': { schema: row.response.schema } } }
-    : { description: row.response.description };
+  const errorRef = { $ref: `#/components/schemas/${row.protocol.name}Error` };
+  const rowHeaders = row.headers ?? {};
+  const responses: Record<string, JsonSchema> = {};
+  const errors = errorStatusesOf(row.protocol);
+  const successStatuses = [{ status: row.response.status, description: row.response.description }, ...(row.response.otherStatuses ?? [])];
+  for (const [status, { headers }] of [...errors].sort(([a], [b]) => a - b)) {
+    if (successStatuses.some((s) => s.status === status)) continue;
+    const headerDocs = headersObject(rowHeaders, headers);
+    responses[String(status)] = {
+      description: STATUS_TEXT[status] ?? 'Error.',
+      ...(headerDocs ? { headers: headerDocs } : {}),
+      content: { 'application/json': { schema: errorRef } },
+    };
+  }
+  for (const { status, description } of successStatuses) {
+    // A protocol that answers refusals with the success status (Slack: HTTP 200 `{"ok": false}`) gets either body.
+    const refusals = errors.get(status);
+    const schema = row.response.schema && refusals ? { anyOf: [row.response.schema, errorRef] } : row.response.schema;
+    const headerDocs = headersObject(rowHeaders, refusals?.headers ?? new Map());
+    responses[String(status)] = {
+      description: refusals ? `${description} Refusals come with this status too, as the error body.` : description,
+      ...(headerDocs ? { headers: headerDocs } : {}),
+      ...(schema ? { content: { 'application/json': { schema } } } : {}),
+    };
+  }
   return {
     summary: row.summary,
     ...(row.description ? { description: row.description } : {}),
@@ -91,7 +178,7 @@ function operationOf(row: RouteRow): JsonSchema {
     tags: [row.protocol.name],
     ...(parameters.length ? { parameters } : {}),
     ...(row.body ? { requestBody: { required: true, content: { 'application/json': { schema: bodySchema(row.body) } } } } : {}),
-    responses: { ...errorResponses, [String(row.response.status)]: success },
+    responses,
   };
 }
 
@@ -111,6 +198,9 @@ export function openApiDocument(table: RouteTable): JsonSchema {
         'Each route runs one operation of the appgov GraphQL schema (served at /graphql), with the same authentication, ' +
         'scopes, limits and errors. Send `Authorization: Bearer <token>`.',
     },
+    // Relative to where the document is served from, so it works on any host and port.
+    servers: [{ url: '/', description: 'This server.' }],
+    // No info.license: package.json is private and names no license.
     components: { schemas: errorSchemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths,

@@ -1,4 +1,5 @@
 /** The /v2 routes' shapes: GraphQL selections, their snake_case REST forms, and JSON schemas for OpenAPI. */
+import { HISTORY_EVENT_TYPES, TOKEN_KINDS, type HistoryEventType } from '../db/schema';
 import type { JsonSchema } from './table';
 
 export const APP_FIELDS = /* GraphQL */ `
@@ -6,12 +7,84 @@ export const APP_FIELDS = /* GraphQL */ `
     id name codeName isApproved approvedAt resolution ownerEmail category riskLevel version updatedAt
   }`;
 
+/**
+ * The seed-002 event types, each as `metadata` keys: the GraphQL field it reads (aliased per type,
+ * since the same field name has another nullability on another type), whether it is an enum
+ * (sent lowercase), and its JSON schema. The fragment, the mapping and the OpenAPI schema all
+ * come from this table.
+ */
+type MetaKey = { field: string; schema: JsonSchema; lower?: boolean };
+const nullableId = { type: ['string', 'null'] };
+const stringList = { type: 'array', items: { type: 'string' } };
+const nullableStringList = { type: ['array', 'null'], items: { type: 'string' } };
+const reasonKey: MetaKey = { field: 'reason', schema: { type: ['string', 'null'], description: 'The `reason` given; null when none.' } };
+const RESOLUTIONS = ['unresolved', 'approved', 'restricted'] as const;
+const DECISION_EVENTS: Partial<Record<HistoryEventType, { typeName: string; keys: Record<string, MetaKey> }>> = {
+  WORKSPACE_RESOLUTION_CHANGED: {
+    typeName: 'WorkspaceResolutionChangedEvent',
+    keys: {
+      workspace_id: { field: 'workspaceId', schema: { type: 'string' } },
+      from_resolution: { field: 'fromResolution', lower: true, schema: { type: 'string', enum: [...RESOLUTIONS] } },
+      to_resolution: { field: 'toResolution', lower: true, schema: { type: 'string', enum: [...RESOLUTIONS] } },
+      approved_scopes: { field: 'approvedScopes', schema: nullableStringList },
+      install_request_id: { field: 'installRequestId', schema: nullableId },
+      reason: reasonKey,
+    },
+  },
+  WORKSPACE_APPROVAL_VOIDED: {
+    typeName: 'WorkspaceApprovalVoidedEvent',
+    keys: { workspace_id: { field: 'workspaceId', schema: { type: 'string' } }, reason: reasonKey },
+  },
+  INSTALL_REQUEST_CREATED: {
+    typeName: 'InstallRequestCreatedEvent',
+    keys: {
+      install_request_id: { field: 'installRequestId', schema: { type: 'string' } },
+      workspace_id: { field: 'workspaceId', schema: { type: 'string' } },
+      scopes: { field: 'scopes', schema: stringList },
+      message: { field: 'message', schema: { type: ['string', 'null'] } },
+      requester: { field: 'requester', schema: { type: 'string' } },
+    },
+  },
+  INSTALL_REQUEST_RESOLVED: {
+    typeName: 'InstallRequestResolvedEvent',
+    keys: {
+      install_request_id: { field: 'installRequestId', schema: { type: 'string' } },
+      workspace_id: { field: 'workspaceId', schema: { type: 'string' } },
+      outcome: { field: 'outcome', lower: true, schema: { type: 'string', enum: ['approved', 'restricted'] } },
+      decided_in_workspace_id: { field: 'decidedInWorkspaceId', schema: { ...nullableId, description: 'null for an org-level decision.' } },
+      reason: reasonKey,
+    },
+  },
+  INSTALL_REQUEST_CANCELLED: {
+    typeName: 'InstallRequestCancelledEvent',
+    keys: {
+      install_request_id: { field: 'installRequestId', schema: { type: 'string' } },
+      workspace_id: { field: 'workspaceId', schema: { type: 'string' } },
+      reason: reasonKey,
+    },
+  },
+  APPROVAL_LOST_SCOPE_CHANGE: {
+    typeName: 'ApprovalLostEvent',
+    keys: {
+      approved_scopes: { field: 'approvedScopes', schema: stringList },
+      requested_scopes: { field: 'requestedScopes', schema: stringList },
+      uncovered_scopes: { field: 'uncoveredScopes', schema: stringList },
+      reason: reasonKey,
+    },
+  },
+};
+
+const aliasOf = (type: string, key: string) => `${type.toLowerCase()}__${key}`;
+
 export const EVENT_FIELDS = /* GraphQL */ `
   fragment RestEvent on AppHistoryEvent {
     id type createdAt actor { id kind name }
     ... on ApprovalStatusChangedEvent { wasApproved isApproved fromResolution toResolution reason }
     ... on AppUpdatedEvent { changes { field from to } reason }
     ... on NoteAddedEvent { note }
+${Object.entries(DECISION_EVENTS)
+  .map(([type, { typeName, keys }]) => `    ... on ${typeName} { ${Object.entries(keys).map(([key, { field }]) => `${aliasOf(type, key)}: ${field}`).join(' ')} }`)
+  .join('\n')}
   }`;
 
 const lower = (value: string | null) => (value === null ? null : value.toLowerCase());
@@ -54,7 +127,7 @@ export function restApp(app: GqlApp) {
 
 const SNAKE_FIELDS: Record<string, string> = { ownerEmail: 'owner_email', category: 'category', riskLevel: 'risk_level' };
 
-type GqlEvent = {
+type GqlEvent = Record<string, unknown> & {
   id: string;
   type: string;
   createdAt: string;
@@ -76,6 +149,16 @@ export function restEvent(event: GqlEvent) {
     actor: { id: event.actor.id, kind: event.actor.kind.toLowerCase(), name: event.actor.name },
   };
   if (event.type === 'NOTE_ADDED') return { ...common, note: event.note };
+  const decision = DECISION_EVENTS[event.type as HistoryEventType];
+  if (decision) {
+    const metadata = Object.fromEntries(
+      Object.entries(decision.keys).map(([key, { lower: isEnum }]) => {
+        const value = event[aliasOf(event.type, key)] ?? null;
+        return [key, isEnum ? lower(value as string | null) : value];
+      }),
+    );
+    return { ...common, metadata };
+  }
   if (event.type === 'APP_UPDATED') {
     const changes = event.changes!.map((c) => {
       const value = c.field === 'riskLevel' ? lower : (v: string | null) => v;
@@ -101,7 +184,10 @@ export function page<T, R>(connection: { nodes: T[]; pageInfo: { hasNextPage: bo
 
 const nullableString = { type: ['string', 'null'] } as const;
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
-export const EVENT_TYPES = ['approval_status_changed', 'app_updated', 'note_added'] as const;
+/** Every history event type the service writes (HISTORY_EVENT_TYPES), as REST spells them. */
+export const EVENT_TYPES: readonly string[] = HISTORY_EVENT_TYPES.map((type) => type.toLowerCase());
+/** Every token kind (TOKEN_KINDS) as REST spells the GraphQL ActorKind (`INTERNAL_TOKEN` → `internal_token`). */
+export const ACTOR_KINDS: readonly string[] = TOKEN_KINDS.map((kind) => `${kind}_token`);
 
 export const APP_SCHEMA: JsonSchema = {
   type: 'object',
@@ -120,25 +206,56 @@ export const APP_SCHEMA: JsonSchema = {
   },
 };
 
-export const EVENT_SCHEMA: JsonSchema = {
+const object = (properties: Record<string, JsonSchema>): JsonSchema => ({
   type: 'object',
-  required: ['id', 'type', 'created_at', 'actor'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    type: { type: 'string', enum: [...EVENT_TYPES] },
-    created_at: { type: 'string', format: 'date-time' },
-    actor: {
-      type: 'object',
-      properties: { id: { type: 'string' }, kind: { type: 'string', enum: ['internal_token', 'client_token'] }, name: { type: 'string' } },
-    },
-    metadata: {
-      type: 'object',
-      description:
-        'approval_status_changed: was_approved, is_approved, from_resolution, to_resolution, reason. ' +
-        'app_updated: changes [{field, from, to}], reason.',
-    },
-    note: { type: 'string', description: 'note_added only.' },
+  additionalProperties: false,
+  required: Object.keys(properties),
+  properties,
+});
+
+/** The `metadata` (or `note`) of each event type. */
+const EVENT_BODIES: Record<string, { metadata: JsonSchema } | { note: JsonSchema }> = {
+  APPROVAL_STATUS_CHANGED: {
+    metadata: object({
+      was_approved: { type: 'boolean' },
+      is_approved: { type: 'boolean' },
+      from_resolution: { type: 'string', enum: [...RESOLUTIONS] },
+      to_resolution: { type: 'string', enum: [...RESOLUTIONS] },
+      reason: reasonKey.schema,
+    }),
   },
+  APP_UPDATED: {
+    metadata: object({
+      changes: {
+        type: 'array',
+        items: object({ field: { type: 'string', enum: Object.values(SNAKE_FIELDS) }, from: nullableString, to: nullableString }),
+      },
+      reason: reasonKey.schema,
+    }),
+  },
+  NOTE_ADDED: { note: { type: 'string', description: 'The note, trimmed.' } },
+  ...Object.fromEntries(
+    Object.entries(DECISION_EVENTS).map(([type, { keys }]) => [
+      type,
+      { metadata: object(Object.fromEntries(Object.entries(keys).map(([key, { schema }]) => [key, schema]))) },
+    ]),
+  ),
+};
+
+/** An event: one schema per type (`type` is the discriminator), so a generated client narrows on it. */
+export const EVENT_SCHEMA: JsonSchema = {
+  oneOf: HISTORY_EVENT_TYPES.map((type) => {
+    const body = EVENT_BODIES[type];
+    if (!body) throw new Error(`history event type ${type} has no REST shape in rest-v2-mapping.ts`);
+    return object({
+      id: { type: 'string', format: 'uuid' },
+      type: { type: 'string', const: type.toLowerCase() },
+      created_at: { type: 'string', format: 'date-time' },
+      actor: object({ id: { type: 'string' }, kind: { type: 'string', enum: [...ACTOR_KINDS] }, name: { type: 'string' } }),
+      ...body,
+    });
+  }),
+  discriminator: { propertyName: 'type' },
 };
 
 export const pageSchema = (item: JsonSchema): JsonSchema => ({

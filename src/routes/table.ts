@@ -125,8 +125,11 @@ export interface RouteRow {
   respond(data: any, input: RouteInput): RouteReply;
   /** Headers sent with every response of this row, errors included (e.g. `Deprecation`, `Link`). */
   headers?: Readonly<Record<string, string>>;
-  /** The success status and the JSON schema of its body (omit the schema for no body), for OpenAPI. */
-  response: { status: number; description: string; schema?: JsonSchema };
+  /**
+   * The success status and the JSON schema of its body (omit the schema for no body), for OpenAPI;
+   * `otherStatuses`: other statuses `respond` can answer with, same body schema (e.g. 200 "nothing changed" next to 201).
+   */
+  response: { status: number; description: string; schema?: JsonSchema; otherStatuses?: readonly { status: number; description: string }[] };
 }
 
 /** Identity, for type-checking a row where it is written. */

@@ -1,4 +1,5 @@
 import type { AppgovYoga } from '../../src/yoga';
+import { checkRouteResponse } from './openapi-conformance';
 
 export interface RestResponse {
   status: number;
@@ -23,5 +24,8 @@ export async function rest(
     ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? null : JSON.parse(text) };
+  const result = { status: response.status, headers: response.headers, body: text === '' ? null : JSON.parse(text) };
+  // Every answer of a route must be what /v2/openapi.json says it is (drift fails the test that met it).
+  checkRouteResponse({ method, url: path, ...result });
+  return result;
 }
