@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/services/apps';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { seedDirectories, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
@@ -131,10 +132,12 @@ describe('the deprecated mutation', () => {
 
 describe('reads', () => {
   beforeEach(async () => {
+    // A second public app: a private app is assigned only inside its own directory.
+    createApp(t.db, { name: 'Second public app', codeName: 'other-app' });
     for (const [app, assignee, mode] of [
       ['my-app', { directoryId: ids.mine }, 'INTERNAL'],
       ['public-app', { directoryId: ids.mine }, 'STANDARD'],
-      ['their-app', { directoryId: ids.mine }, 'PRE_INSTALLED'],
+      ['other-app', { directoryId: ids.mine }, 'PRE_INSTALLED'],
       ['public-app', { businessId: ids.myBusiness }, 'STANDARD'],
       ['public-app', { businessId: ids.theirBusiness }, 'INTERNAL'],
     ] as const) {
@@ -152,7 +155,7 @@ describe('reads', () => {
     expect(first.body.data.directory.assignments.nodes).toEqual([{ appCodeName: 'my-app', mode: 'INTERNAL' }, { appCodeName: 'public-app', mode: 'STANDARD' }]);
     expect(first.body.data.directory.internal.nodes).toEqual([{ appCodeName: 'my-app' }]);
     const second = await gql(yoga, query, { id: ids.mine, after: first.body.data.directory.assignments.pageInfo.endCursor }, tokens.directory);
-    expect(second.body.data.directory.assignments).toEqual({ nodes: [{ appCodeName: 'their-app', mode: 'PRE_INSTALLED' }], pageInfo: { hasNextPage: false, endCursor: expect.any(String) } });
+    expect(second.body.data.directory.assignments).toEqual({ nodes: [{ appCodeName: 'other-app', mode: 'PRE_INSTALLED' }], pageInfo: { hasNextPage: false, endCursor: expect.any(String) } });
   });
 
   it('directory(id) is FORBIDDEN for another directory or an unknown one alike, and for client tokens', async () => {

@@ -70,14 +70,32 @@ describe('decideAssignment: the directory-token rules of seed 003', () => {
     expect(decideAssignment(directory, { app: myApp, assignee: theirBusiness, mode: null })).toEqual(forbidden('OWN_ASSIGNEE'));
   });
 
-  it('internal tokens are unrestricted: any app, any assignee, any mode', () => {
-    for (const app of [myApp, theirApp, publicApp]) {
-      for (const assignee of [myDirectory, theirDirectory, myBusiness, theirBusiness, directCustomer]) {
-        for (const mode of ['STANDARD', 'INTERNAL', 'PRE_INSTALLED', 'BUILT_IN'] as AssignmentMode[]) {
-          expect(decideAssignment(internal, { app, assignee, mode })).toEqual({ allowed: true });
-        }
+  it('internal tokens may assign a public app anywhere and a private app inside its own directory, in any mode', () => {
+    const inside: [AppRow, AssigneeRow][] = [
+      ...[myDirectory, theirDirectory, myBusiness, theirBusiness, directCustomer].map((a): [AppRow, AssigneeRow] => [publicApp, a]),
+      [myApp, myDirectory],
+      [myApp, myBusiness],
+      [theirApp, theirDirectory],
+      [theirApp, theirBusiness],
+    ];
+    for (const [app, assignee] of inside) {
+      for (const mode of ['STANDARD', 'INTERNAL', 'PRE_INSTALLED', 'BUILT_IN'] as AssignmentMode[]) {
+        expect(decideAssignment(internal, { app, assignee, mode })).toEqual({ allowed: true });
       }
     }
+  });
+
+  it.each([
+    ["another directory's private app to my directory", theirApp, myDirectory],
+    ["another directory's private app to my business", theirApp, myBusiness],
+    ['my private app to their business', myApp, theirBusiness],
+    ['my private app to a direct customer', myApp, directCustomer],
+  ])('no token may assign %s: PRIVATE_APP_DIRECTORY', (_name, app, assignee) => {
+    for (const mode of ['STANDARD', 'INTERNAL', 'PRE_INSTALLED', 'BUILT_IN'] as AssignmentMode[]) {
+      expect(decideAssignment(internal, { app, assignee, mode })).toEqual(forbidden('PRIVATE_APP_DIRECTORY'));
+    }
+    // Removing such an assignment (made before the rule) stays possible.
+    expect(decideRemoval(internal, { app, assignee })).toEqual({ allowed: true });
   });
 
   it('internal tokens get NOT_FOUND for an unknown app, directory or business', () => {

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/services/apps';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { seedDirectories, testDatabase } from './helpers/db';
 import { rest, type RestResponse } from './helpers/rest';
@@ -100,15 +101,17 @@ describe('POST /v3/apps/app_assignments', () => {
 describe('GET and DELETE /v3/apps/app_assignments', () => {
   it('lists by assignee and app, pages with next_cursor, deletes with 204 and keeps the history', async () => {
     const uids: string[] = [];
-    for (const app of ['public-app', 'their-app', 'my-app']) {
+    // A second public app: a private app is assigned only inside its own directory.
+    createApp(t.db, { name: 'Second public app', codeName: 'other-app' });
+    for (const app of ['public-app', 'other-app', 'my-app']) {
       const res = await rest(yoga, 'POST', V3, { token: tokens.internal, body: { assignee_type: 'directory', assignee_uid: ids.mine, app_code_name: app } });
       uids.push(res.body.uid);
     }
     const page1 = await rest(yoga, 'GET', `${V3}?assignee_type=directory&assignee_uid=${ids.mine}&limit=2`, { token: tokens.directory });
-    expect(page1.body.data.map((a: any) => a.app_code_name)).toEqual(['public-app', 'their-app']);
+    expect(page1.body.data.map((a: any) => a.app_code_name)).toEqual(['public-app', 'other-app']);
     const page2 = await rest(yoga, 'GET', `${V3}?assignee_type=directory&assignee_uid=${ids.mine}&limit=2&cursor=${page1.body.next_cursor}`, { token: tokens.directory });
     expect([page2.body.data.map((a: any) => a.uid), page2.body.next_cursor]).toEqual([[uids[2]], null]);
-    const byApp = await rest(yoga, 'GET', `${V3}?app_code_name=their-app`, { token: tokens.internal });
+    const byApp = await rest(yoga, 'GET', `${V3}?app_code_name=other-app`, { token: tokens.internal });
     expect(byApp.body.data.map((a: any) => a.uid)).toEqual([uids[1]]);
 
     const removed = await rest(yoga, 'DELETE', `${V3}/${uids[2]}`, { token: tokens.directory });
@@ -187,5 +190,56 @@ describe('POST /platform/v1/apps/{app_code_name}/assign (deprecated)', () => {
       token: tokens.internal, body: { assignee_type: 'directory', assignee_uid: ids.mine, app_code_name: 'public-app', settings: { assignment_mode: 'built_in' } },
     });
     expect(v3.status).toBe(400);
+  });
+});
+
+describe("a private app is assigned only inside its own directory (issue 17 item 11)", () => {
+  const ASSIGN = `mutation ($input: AssignAppInput!) { assignApp(input: $input) { outcome assignment { id } } }`;
+  const V1 = `mutation ($code: String!, $b: String, $d: String) { assignAppV1(appCodeName: $code, businessUid: $b, directoryUid: $d) { outcome } }`;
+
+  it("an internal token may not assign one directory's private app to another directory's business or to a direct customer: GraphQL, /v3 and /platform/v1", async () => {
+    const { gql } = await import('./helpers/graphql');
+    for (const assignee of [{ businessId: ids.theirBusiness }, { businessId: ids.directCustomer }, { directoryId: ids.theirs }]) {
+      const before = tableCounts(t.sqlite);
+      const res = await gql(yoga, ASSIGN, { input: { appCodeName: 'my-app', assignee } }, tokens.internal);
+      expect(res.body.data ?? null).toBeNull();
+      expect(res.body.errors!.map((e) => [e.extensions!.code, e.extensions!.rule, e.message])).toEqual([
+        [
+          'FORBIDDEN',
+          'PRIVATE_APP_DIRECTORY',
+          "A private app may only be assigned inside its own directory: to that directory or to one of its businesses, not to another directory's or to a direct customer",
+        ],
+      ]);
+      expect(tableCounts(t.sqlite)).toEqual(before);
+    }
+    const v1 = await gql(yoga, V1, { code: 'their-app', b: ids.myBusiness }, tokens.internal);
+    expect(v1.body.errors!.map((e) => e.extensions!.rule)).toEqual(['PRIVATE_APP_DIRECTORY']);
+
+    const v3 = await refusedCall('POST', V3, {
+      token: tokens.internal,
+      body: { assignee_type: 'business', assignee_uid: ids.theirBusiness, app_code_name: 'my-app' },
+    });
+    expect([v3.status, v3.body.error.code, v3.body.error.rule]).toEqual([403, 'FORBIDDEN', 'PRIVATE_APP_DIRECTORY']);
+    const v3Directory = await refusedCall('POST', V3, {
+      token: tokens.internal,
+      body: { assignee_type: 'directory', assignee_uid: ids.theirs, app_code_name: 'my-app' },
+    });
+    expect([v3Directory.status, v3Directory.body.error.rule]).toEqual([403, 'PRIVATE_APP_DIRECTORY']);
+    const legacy = await refusedCall('POST', v1Path('their-app'), { token: tokens.internal, body: { business_uid: ids.directCustomer } });
+    expect([legacy.status, legacy.body.error.code, legacy.body.error.rule]).toEqual([403, 'FORBIDDEN', 'PRIVATE_APP_DIRECTORY']);
+    expectDeprecationHeaders(legacy);
+
+    // Their business never sees the private app through its assignments.
+    const seen = await gql(yoga, `query ($b: ID!) { client(id: $b) { assignments { nodes { appCodeName } } } }`, { b: ids.theirBusiness }, tokens.internal);
+    expect(seen.body.data.client.assignments.nodes).toEqual([]);
+  });
+
+  it('inside its directory, and for public apps anywhere, an internal token still assigns', async () => {
+    const mine = await rest(yoga, 'POST', V3, { token: tokens.internal, body: { assignee_type: 'business', assignee_uid: ids.myBusiness, app_code_name: 'my-app' } });
+    expect(mine.status).toBe(201);
+    const ownDirectory = await rest(yoga, 'POST', v1Path('their-app'), { token: tokens.internal, body: { directory_uid: ids.theirs } });
+    expect(ownDirectory.status).toBe(201);
+    const publicOne = await rest(yoga, 'POST', V3, { token: tokens.internal, body: { assignee_type: 'business', assignee_uid: ids.directCustomer, app_code_name: 'public-app' } });
+    expect(publicOne.status).toBe(201);
   });
 });

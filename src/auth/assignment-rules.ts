@@ -12,6 +12,7 @@ export type AssignmentRule =
   | 'OWN_ASSIGNEE'
   | 'OWN_APP'
   | 'INTERNAL_MODE'
+  | 'PRIVATE_APP_DIRECTORY'
   | 'APP_EXISTS'
   | 'ASSIGNEE_EXISTS'
   | 'ASSIGNMENT_EXISTS';
@@ -44,6 +45,8 @@ export const RULE_MESSAGES: Record<AssignmentRule, string> = {
   OWN_APP: 'A directory token may only assign apps its directory owns',
   INTERNAL_MODE:
     'A directory token may only assign hidden from the market: mode INTERNAL (is_internal "true" for a directory, hide_from_market "true" for a business in v1)',
+  PRIVATE_APP_DIRECTORY:
+    "A private app may only be assigned inside its own directory: to that directory or to one of its businesses, not to another directory's or to a direct customer",
   APP_EXISTS: 'App not found',
   ASSIGNEE_EXISTS: 'Assignee not found',
   ASSIGNMENT_EXISTS: 'Assignment not found',
@@ -65,12 +68,24 @@ function notFound(assignee: AssigneeRow): Decision {
 }
 
 /**
+ * A private app stays inside its directory: another directory's business
+ * would see its id and code name through assignments while every other call
+ * says it does not exist. Public apps go anywhere.
+ */
+function assignableTo(app: AppRow, assignee: AssigneeRow): boolean {
+  return app.ownerDirectoryId === null || app.ownerDirectoryId === assignee.directoryId;
+}
+
+/**
  * May `principal` assign `app` to `assignee` with `mode`, or remove such an
  * assignment (`mode` null: removal is not limited by mode)? Client tokens
- * never may. Internal tokens may do anything that exists. A directory token:
- * its own directory or business first (so another directory's directory or
- * businesses get the same answer whether or not they exist), then an app its
- * directory owns (an unknown app answers the same), then mode INTERNAL.
+ * never may. Internal tokens may do anything that exists, except assign a
+ * private app outside its own directory (PRIVATE_APP_DIRECTORY, for every
+ * token; an assignment made before the rule can still be removed). A
+ * directory token: its own directory or business first (so another
+ * directory's directory or businesses get the same answer whether or not they
+ * exist), then an app its directory owns (an unknown app answers the same),
+ * then mode INTERNAL.
  */
 export function decideAssignment(
   principal: Principal,
@@ -80,11 +95,14 @@ export function decideAssignment(
   if (principal.kind === 'client') return refuse('TOKEN_KIND');
   if (principal.kind === 'internal') {
     if (!app) return refuse('APP_EXISTS', 'NOT_FOUND');
-    return assignee.found ? ALLOWED : notFound(assignee);
+    if (!assignee.found) return notFound(assignee);
+    return mode !== null && !assignableTo(app, assignee) ? refuse('PRIVATE_APP_DIRECTORY') : ALLOWED;
   }
   if (!reachesAssignee(principal, assignee)) return refuse('OWN_ASSIGNEE');
   if (!app || app.ownerDirectoryId !== principal.directoryId) return refuse('OWN_APP');
   if (mode !== null && mode !== 'INTERNAL') return refuse('INTERNAL_MODE');
+  // Its own app and its own assignee are in one directory; kept so the rule holds whatever the checks above become.
+  if (mode !== null && !assignableTo(app, assignee)) return refuse('PRIVATE_APP_DIRECTORY');
   return ALLOWED;
 }
 

@@ -18,6 +18,7 @@ const assignRules =
   'A directory token may only assign apps its directory owns (OWN_APP), to its own directory or a business of its directory (OWN_ASSIGNEE), ' +
   'with mode INTERNAL (INTERNAL_MODE); a refusal is FORBIDDEN with `extensions.rule` naming the rule, and another directory or its businesses ' +
   'get the same answer whether or not they exist. An internal token gets NOT_FOUND for an unknown app, directory or business. ' +
+  "A private app (one with an ownerDirectoryId) is assigned only inside its own directory, whatever the token: to that directory or one of its businesses; any other assignee (another directory, its businesses, a direct customer) is FORBIDDEN with rule PRIVATE_APP_DIRECTORY. " +
   'At most one assignment per (app, assignee): the same mode again writes nothing (UNCHANGED); another mode updates it (MODE_CHANGED). ' +
   'Each change appends one AppAssignmentEvent naming the calling token, in the same transaction.';
 

@@ -65,7 +65,7 @@ builder.objectField(ViewerRef, 'directory', (t) =>
 builder.objectFields(AppRef, (t) => ({
   ownerDirectoryId: t.exposeID('ownerDirectoryId', {
     nullable: true,
-    description: 'The directory that owns this private app (only its directory token may assign it); null for a public app.',
+    description: 'The directory that owns this private app (only its directory token may assign it, and only inside that directory); null for a public app.',
   }),
   hiddenFromMarket: t.exposeBoolean('hiddenFromMarket', { description: 'True: the app is not listed in the App Market.' }),
 }));
