@@ -110,6 +110,20 @@ describe('approveApp / restrictApp / clearAppResolution', () => {
 });
 
 describe('install requests through GraphQL', () => {
+  it('a request for an app restricted org-wide is refused with APP_RESTRICTED_ORG_WIDE and writes nothing; a workspace restriction still takes requests', async () => {
+    await gql(yoga, DECIDE('restrictApp'), { app: { appId: APP }, at: { clientId } }, admin);
+    const before = tableCounts(t.sqlite);
+    const refused = await gql(yoga, REQUEST, { ws: WS1, app: APP }, requester);
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors![0]!.extensions).toEqual({ code: 'APP_RESTRICTED_ORG_WIDE', field: 'appId' });
+    expect(tableCounts(t.sqlite)).toEqual(before);
+    // Cleared at org level, a workspace restriction can still be lifted by a workspace approval: requests are taken.
+    await gql(yoga, DECIDE('clearAppResolution'), { app: { appId: APP }, at: { clientId } }, admin);
+    await gql(yoga, DECIDE('restrictApp'), { app: { appId: APP }, at: { workspaceId: WS1 } }, admin);
+    const taken = await gql(yoga, REQUEST, { ws: WS1, app: APP }, requester);
+    expect(taken.body.data.requestAppInstall.status).toBe('PENDING');
+  });
+
   it('requestAppInstall needs apps:request; the request is listed, approved by id, then REQUEST_ALREADY_RESOLVED', async () => {
     const denied = await gql(yoga, REQUEST, { ws: WS1, app: APP }, issueToken(t.db, 'internal', undefined, ['apps:read', 'apps:write']).token);
     expect(denied.body.errors![0]!.extensions).toEqual({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE', needed: 'apps:request', provided: ['apps:read', 'apps:write'] });

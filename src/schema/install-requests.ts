@@ -101,7 +101,7 @@ builder.mutationField('requestAppInstall', (t) =>
     description:
       'Ask for an app in a workspace. Needs the apps:request scope (apps:write alone is not enough: requesting and deciding are different roles). ' +
       'Writes a PENDING request and an INSTALL_REQUEST_CREATED event in one transaction. ' +
-      'Errors: NOT_FOUND (workspace or app), INVALID_SCOPES (a scope the app does not request; `extensions.invalidScopes` lists them), BAD_USER_INPUT (malformed id, message over 1000 or requester over 200 characters).',
+      'Errors: NOT_FOUND (workspace or app), APP_RESTRICTED_ORG_WIDE (the app is restricted at org level, which no workspace approval can beat: the request is refused and nothing is written; clear or approve the org decision first), INVALID_SCOPES (a scope the app does not request; `extensions.invalidScopes` lists them), BAD_USER_INPUT (malformed id, message over 1000 or requester over 200 characters).',
     args: {
       workspaceId: t.arg.id({ required: true, description: 'The workspace (UUID).' }),
       appId: t.arg.id({ required: true, description: 'The app (UUID).' }),

@@ -77,6 +77,7 @@ export function findInstallRequest(db: Db, id: string): InstallRequest | null {
  * Someone in a workspace asks for an app (one its client may see; any other is NOT_FOUND, as unknown): the scopes they want (default: all
  * the app requests; others are INVALID_SCOPES) and a message. Writes the
  * pending request and an INSTALL_REQUEST_CREATED event in one transaction.
+ * An app restricted org-wide is APP_RESTRICTED_ORG_WIDE, writing nothing.
  */
 export function createInstallRequest(
   db: Db,
@@ -106,8 +107,15 @@ export function createInstallRequest(
   checkText(requester, 'requester');
   return db.transaction(
     (tx) => {
-      const app = tx.get<{ scopes: string } | undefined>(sql`SELECT a.scopes FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(input.clientId)}`);
+      const app = tx.get<{ scopes: string; org_resolution: string | null } | undefined>(sql`
+        SELECT a.scopes, (SELECT s.resolution FROM client_app_states AS s WHERE s.client_id = ${input.clientId} AND s.app_id = a.id) AS org_resolution
+        FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(input.clientId)}`);
       if (!app) throw new NotFoundError('App not found', { field: 'appId' });
+      // An org-wide restriction beats any workspace approval, so such a request could never be approved:
+      // refused at once, as Slack prevents installs of an app restricted for the enterprise.
+      if (app.org_resolution === 'restricted') {
+        throw new DecisionError('APP_RESTRICTED_ORG_WIDE', 'The app is restricted org-wide: no workspace can be approved for it', { field: 'appId' });
+      }
       const appScopes = parseScopes(app.scopes) ?? [];
       const scopes = input.scopes ? checkScopes(input.scopes, appScopes) : appScopes;
       // Under the write lock: the claim's time (never before the client's previous event) stamps the request.
