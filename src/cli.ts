@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Principal } from './auth/principal';
 import { createToken, listTokens, parseExpiry, revokeToken } from './auth/tokens';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, databaseName, loadConfig } from './config';
 import { DatabaseFileError, openDatabase } from './db/open';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
 import { LIST_FORMATS, printPages, type ListFormat } from './cli-listing';
@@ -20,39 +21,76 @@ const CLI_ACTOR: Principal = { tokenId: 'cli', kind: 'internal', name: 'appgov c
 
 const scopeList = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
 
-const USAGE = `usage: appgov <command> [options]     (database: APPGOV_DB, default ./data/appgov.db)
+/** Every command: its synopsis and what it does (`appgov <command> --help` prints one; `--help` all). */
+const COMMANDS: readonly { name: string; synopsis: string; summary: string }[] = [
+  { name: 'migrate', synopsis: '', summary: 'apply the migrations in drizzle/' },
+  { name: 'directory create', synopsis: '--name N [--id UUID]', summary: 'create a directory (partner account)' },
+  { name: 'client create', synopsis: '--name N [--id UUID] [--directory UUID]', summary: 'create a client (with --directory: a business of that directory)' },
+  {
+    name: 'app create',
+    synopsis: '--name N [--code-name C] [--id UUID] [--scopes a,b] [--owner-directory UUID] [--hidden-from-market]',
+    summary: 'add an app to the catalog (owned by a directory: private)',
+  },
+  {
+    name: 'app update',
+    synopsis: '--id UUID [--name N] [--scopes a,b,c]',
+    summary: 'rename an app or change its scopes; org approvals that no longer cover the scopes are lost',
+  },
+  { name: 'workspace create', synopsis: '--client UUID --name N [--id UUID]', summary: 'create a workspace of a client' },
+  {
+    name: 'request create',
+    synopsis: '--workspace UUID --app UUID [--scopes a,b] [--message M] [--requester NAME]',
+    summary: 'file a pending install request',
+  },
+  {
+    name: 'token create',
+    synopsis: '--kind internal|client|directory [--client UUID] [--directory UUID] [--scopes apps:read,apps:write] [--name N] [--expires-in 30d|12h|90m | --expires-at 2027-01-31]',
+    summary: 'issue a token; its secret is printed once',
+  },
+  { name: 'token revoke', synopsis: '--id UUID', summary: 'revoke a token for good' },
+  { name: 'token list', synopsis: '', summary: 'every token (never the secret)' },
+  { name: 'client list', synopsis: '[--limit N] [--json-array | --format jsonl|json]', summary: 'the clients, by id' },
+  { name: 'app list', synopsis: '[--limit N] [--json-array | --format jsonl|json]', summary: 'the catalog, by name' },
+];
 
-  migrate                                       apply the migrations in drizzle/
-  directory create --name N [--id UUID]         create a directory (partner account)
-  client create --name N [--id UUID] [--directory UUID]
-                                                create a client (with --directory: a business of that directory)
-  app create --name N [--code-name C] [--id UUID] [--scopes a,b] [--owner-directory UUID] [--hidden-from-market]
-                                                add an app to the catalog (owned by a directory: private)
-  app update --id UUID [--name N] [--scopes a,b,c]
-                                                rename an app or change its scopes; org approvals
-                                                that no longer cover the scopes are lost
-  workspace create --client UUID --name N [--id UUID]
-                                                create a workspace of a client
-  request create --workspace UUID --app UUID [--scopes a,b] [--message M] [--requester NAME]
-                                                file a pending install request
-  token create --kind internal|client|directory [--client UUID] [--directory UUID] [--scopes apps:read,apps:write] [--name N]
-               [--expires-in 30d|12h|90m | --expires-at 2027-01-31]
-                                                issue a token; its secret is printed once
-  token revoke --id UUID                        revoke a token for good
-  token list                                    every token (never the secret)
-  client list [--limit N] [--json-array | --format jsonl|json]
-                                                the clients, by id
-  app list [--limit N] [--json-array | --format jsonl|json]
-                                                the catalog, by name
-
-Each command prints one JSON object on stdout; the lists print one JSON object
+const DATABASE_NOTE = '(database: APPGOV_DB, default ./data/appgov.db of the folder it runs in)';
+const OUTPUT_NOTE = `Each command prints one JSON object on stdout; the lists print one JSON object
 per line, or one JSON array with --json-array (--format json).`;
 
-class UsageError extends Error {}
+const USAGE = [
+  `usage: appgov <command> [options]     ${DATABASE_NOTE}`,
+  '       appgov <command> --help        one command\'s options',
+  '       appgov --version',
+  '',
+  ...COMMANDS.map((c) => `  ${`${c.name} ${c.synopsis}`.trim()}\n      ${c.summary}`),
+  '',
+  OUTPUT_NOTE,
+].join('\n');
+
+function commandUsage(name: string): string {
+  const command = COMMANDS.find((c) => c.name === name)!;
+  return [`usage: appgov ${`${command.name} ${command.synopsis}`.trim()}`, '', `  ${command.summary}`, `  ${DATABASE_NOTE}`].join('\n');
+}
+
+/** The package's version, read from its package.json beside src/. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** A bad command line; `command` is the command it was meant for, once known. */
+class UsageError extends Error {
+  command: string | null = null;
+}
 /** A list handler printed its own output. */
 class Printed {}
-/** Asked for help: usage on stdout, exit 0. */
-class HelpRequested extends Error {}
+/** Asked for help (of one command, or of all): usage on stdout, exit 0. */
+class HelpRequested extends Error {
+  constructor(readonly command: string | null = null) {
+    super('help');
+  }
+}
+/** Asked for the version. */
+class VersionRequested extends Error {}
 
 type Options = Record<string, string | undefined>;
 
@@ -97,15 +135,18 @@ const writeStdout = (text: string) => void process.stdout.write(text);
 function run(argv: string[]): Record<string, unknown> | Printed {
   const [command, action, ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') throw new HelpRequested();
+  if (command === '--version' || command === '-v') throw new VersionRequested();
   if (command === undefined) throw new UsageError('a command is required');
-  const config = loadConfig();
   const commandLine = command === 'migrate' ? 'migrate' : `${command} ${action ?? ''}`.trim();
   const args = command === 'migrate' ? [action, ...rest].filter((a): a is string => a !== undefined) : rest;
+  if (!COMMANDS.some((c) => c.name === commandLine)) throw new UsageError(`unknown command "${commandLine}"`);
+  if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(commandLine);
+  const config = loadConfig();
   // Validate the arguments before touching the database, so a typo creates no file.
   const handlers: Record<string, () => Record<string, unknown> | Printed> = {
     migrate: () => {
       parseOptions(args, [], []);
-      return withDb(() => ({ database: config.dbPath, migrated: true }));
+      return withDb(() => ({ database: databaseName(config.dbPath), migrated: true }));
     },
     'client create': () => {
       const o = parseOptions(args, ['name', 'id', 'directory'], ['name']);
@@ -212,8 +253,15 @@ function run(argv: string[]): Record<string, unknown> | Printed {
     },
   };
   const handler = handlers[commandLine];
-  if (!handler) throw new UsageError(`unknown command "${commandLine}"`);
-  return handler();
+  if (!handler) throw new Error(`no handler for the listed command "${commandLine}"`);
+  try {
+    return handler();
+  } catch (error) {
+    if (error instanceof UsageError && !error.command) error.command = commandLine;
+    // What the command found or refused is about one database: the message names it.
+    if (error instanceof AppgovError) error.message = `${error.message} (database: ${databaseName(config.dbPath)})`;
+    throw error;
+  }
 
   function withDb<T>(work: (db: ReturnType<typeof openDatabase>['db']) => T): T {
     const database = openDatabase(config.dbPath, { dbSync: config.dbSync });
@@ -235,11 +283,16 @@ try {
   if (!(result instanceof Printed)) process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {
   if (error instanceof HelpRequested) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${error.command ? commandUsage(error.command) : USAGE}\n`);
+    process.exit(0);
+  }
+  if (error instanceof VersionRequested) {
+    process.stdout.write(`appgov ${packageVersion()}\n`);
     process.exit(0);
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`${cliMessage(error.message)}\n\n${USAGE}\n`);
+    // One line, and where the full story is.
+    process.stderr.write(`${cliMessage(error.message)} (see: appgov ${error.command ? `${error.command} ` : ''}--help)\n`);
     process.exit(2);
   }
   if (error instanceof DatabaseFileError) {

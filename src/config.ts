@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { readTrustedDocuments, type TrustedDocuments } from './auth/trusted-documents';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
 import { LOG_LEVELS, type LogLevel } from './observability/logger';
@@ -89,6 +90,12 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** APPGOV_DB when unset: relative to the folder the process runs in. */
+export const DEFAULT_DB_PATH = './data/appgov.db';
+
+/** The database as found from any folder: its file's absolute path (`:memory:` and `file:` URIs as given). */
+export const databaseName = (dbPath: string) => (dbPath === ':memory:' || dbPath.startsWith('file:') ? dbPath : resolve(dbPath));
 
 function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -183,9 +190,17 @@ function dbSyncVar(env: Env): DbSync {
   return raw as DbSync;
 }
 
+/** The values NODE_ENV may take (or none): a typo such as `prod` would otherwise load demo data. */
+const NODE_ENVS = ['production', 'development', 'test'];
+
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
-  const dbPath = env.APPGOV_DB?.trim() || './data/appgov.db';
+  const dbPath = env.APPGOV_DB?.trim() || DEFAULT_DB_PATH;
+  // Checked before anything opens it: SQLite would create and migrate "data" for "data/", then fail.
+  if (/[\\/]$/.test(dbPath)) throw new ConfigError(`APPGOV_DB must name a file, not a folder; got "${dbPath}" (for example ${dbPath}appgov.db)`);
+  if (env.NODE_ENV && !NODE_ENVS.includes(env.NODE_ENV)) {
+    throw new ConfigError(`NODE_ENV must be one of ${NODE_ENVS.join(', ')}, or unset; got "${env.NODE_ENV}"`);
+  }
   const maxBulkIds = integerVar(env, 'APPGOV_MAX_BULK_IDS', 1000, 1, 100_000);
   const requestTimeoutMs = integerVar(env, 'APPGOV_REQUEST_TIMEOUT_MS', 30_000, 1000, 3_600_000);
   const headersTimeoutMs = integerVar(env, 'APPGOV_HEADERS_TIMEOUT_MS', 10_000, 1000, 3_600_000);

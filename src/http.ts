@@ -1,10 +1,9 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Config } from './config';
 import { routeTable } from './routes';
 import type { RouteTable } from './routes/compile';
 import { refusalReply, type Refusal, type RefusalReply } from './routes/refusal';
-import type { AppgovYoga } from './yoga';
 
 export type HttpLimits = Pick<Config, 'maxConnections' | 'requestTimeoutMs' | 'headersTimeoutMs'> &
   Partial<Pick<Config, 'maxConnectionsPerAddress'>>;
@@ -52,7 +51,7 @@ function rawResponse(reply: RefusalReply): string {
  * and at most REFUSAL_SLOTS refused sockets are kept at once (more are
  * closed on accept). Slow or idle clients cannot hold sockets.
  */
-export function createHttpServer(yoga: AppgovYoga, limits: HttpLimits, options: { table?: RouteTable } = {}): Server {
+export function createHttpServer(yoga: RequestListener, limits: HttpLimits, options: { table?: RouteTable } = {}): Server {
   const table = options.table ?? routeTable;
   const perAddressCap = limits.maxConnectionsPerAddress ?? limits.maxConnections;
   const server = createServer(

@@ -165,6 +165,40 @@ function useDatabaseHealth(db: Db, file: DatabaseFile | null | undefined): Plugi
 }
 
 /**
+ * GET /: what a browser (or curl) opens first. Where the APIs are: a small HTML page for a browser,
+ * the same as JSON for anything else. Static: it names no client, token or database.
+ */
+function useFrontDoor(graphiql: boolean): Plugin {
+  const links = {
+    graphql: '/graphql',
+    graphiql: graphiql ? '/graphql' : null,
+    openapi: '/v2/openapi.json',
+    health: '/health',
+  };
+  const json = JSON.stringify({ service: 'appgov', ...links });
+  const html = [
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>appgov</title></head><body>',
+    '<h1>appgov</h1><p>An app-governance API: approve, restrict and assign third-party apps, with the full history of every decision.</p><ul>',
+    graphiql ? '<li><a href="/graphql">GraphiQL</a>: the GraphQL API in the browser (POST /graphql for clients)</li>' : '<li>POST /graphql: the GraphQL API</li>',
+    '<li><a href="/v2/openapi.json">/v2/openapi.json</a>: the approvals REST API, the Slack-compatible API and the assignment API (OpenAPI 3.1)</li>',
+    '<li><a href="/health">/health</a>: whether the database answers</li>',
+    '</ul></body></html>',
+  ].join('');
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/' || request.method !== 'GET') return;
+      const wantsHtml = (request.headers.get('accept') ?? '').includes('text/html');
+      endResponse(
+        new fetchAPI.Response(wantsHtml ? html : json, {
+          status: 200,
+          headers: { 'content-type': wantsHtml ? 'text/html; charset=utf-8' : 'application/json', vary: 'Accept' },
+        }),
+      );
+    },
+  };
+}
+
+/**
  * The response headers browser code may read besides the CORS-safelisted ones: v1's deprecation
  * headers, `Retry-After` (429, 503), the request id, and the Slack routes' scope headers.
  */
@@ -282,6 +316,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...observability,
       useSelectionOrderExecution(),
       useDatabaseHealth(db, options.file),
+      useFrontDoor(config.graphiql),
       useRequestReading(limits),
       useVariableErrorCodes(),
       ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,16 +70,16 @@ describe('the appgov command', () => {
     [['client', 'create', '--name', 'X', '--directory', 'ffffffff-ffff-4fff-8fff-ffffffffffff'], 1, 'appgov: directory not found'],
     [['app', 'create', '--name', 'Y', '--hidden-from-market=yes'], 2, "appgov: option '--hidden-from-market' does not take an argument"],
     [['client', 'create'], 2, '--name is required'],
-    [['client', 'create', '--name', 'X', '--colour', 'red'], 2, "appgov: unknown option '--colour'\n"],
+    [['client', 'create', '--name', 'X', '--colour', 'red'], 2, "appgov: unknown option '--colour' (see: appgov client create --help)\n"],
     [['token', 'create', '--kind', 'root'], 2, '--kind must be one of internal, client, directory; got "root"'],
     [['token', 'create', '--kind', 'client'], 1, 'a client token needs the client it is bound to'],
     [['token', 'create', '--kind', 'internal', '--scopes', 'apps:admin'], 1, 'unknown scopes: apps:admin'],
-    [['app', 'create', '--name', 'Paper Trail 2', '--code-name', 'paper-trail'], 1, 'appgov: the code name "paper-trail" is taken: choose another --code-name\n'],
-    [['app', 'create', '--name', 'Paper  Trail'], 1, 'appgov: the code name "paper-trail" is taken: it comes from the name; choose one with --code-name\n'],
-    [['client', 'create', '--name', 'Again', '--id', 'aa7cf840-9ca9-46a3-9778-9015d6580d50'], 1, 'appgov: a client with id aa7cf840-9ca9-46a3-9778-9015d6580d50 already exists\n'],
-    [['client', 'list', '--limit', '0'], 2, 'appgov: --limit must be a whole number from 1; got "0"\n'],
-    [['app', 'list', '--format', 'xml'], 2, 'appgov: --format must be one of jsonl, json; got "xml"\n'],
-    [['app', 'list', '--json-array', '--format', 'jsonl'], 2, 'appgov: --json-array and --format jsonl contradict each other\n'],
+    [['app', 'create', '--name', 'Paper Trail 2', '--code-name', 'paper-trail'], 1, `appgov: the code name "paper-trail" is taken: choose another --code-name (database: ${dbPath})\n`],
+    [['app', 'create', '--name', 'Paper  Trail'], 1, `appgov: the code name "paper-trail" is taken: it comes from the name; choose one with --code-name (database: ${dbPath})\n`],
+    [['client', 'create', '--name', 'Again', '--id', 'aa7cf840-9ca9-46a3-9778-9015d6580d50'], 1, `appgov: a client with id aa7cf840-9ca9-46a3-9778-9015d6580d50 already exists (database: ${dbPath})\n`],
+    [['client', 'list', '--limit', '0'], 2, 'appgov: --limit must be a whole number from 1; got "0" (see: appgov client list --help)\n'],
+    [['app', 'list', '--format', 'xml'], 2, 'appgov: --format must be one of jsonl, json; got "xml" (see: appgov app list --help)\n'],
+    [['app', 'list', '--json-array', '--format', 'jsonl'], 2, 'appgov: --json-array and --format jsonl contradict each other (see: appgov app list --help)\n'],
     [['app', 'create', '--name', 'Bad', '--code-name', 'Bad Name'], 1, 'code name must be'],
     [['bogus'], 2, 'unknown command "bogus"'],
     [[], 2, 'a command is required'],
@@ -90,6 +90,32 @@ describe('the appgov command', () => {
     expect(result.stderr).toContain(message);
     // One style for every message: "appgov: " and a lowercase start.
     expect(result.stderr).toMatch(/^appgov: [-a-z"]/);
+  }, 30_000);
+
+  it('a usage error is one line that points to --help, not the whole help', async () => {
+    const result = await appgov('token', 'create');
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'appgov: --kind is required (see: appgov token create --help)\n' });
+  }, 30_000);
+
+  it('answers --help for every command it lists, with that command\'s options, touching no database', async () => {
+    const help = (await appgov('--help')).stdout;
+    // Every command the full help lists, read back from it, so a new command cannot go without its own help.
+    const commands = [...help.matchAll(/^ {2}([a-z]+(?: [a-z]+)?)(?: --| \[|$)/gm)].map((m) => m[1]!);
+    expect(commands).toEqual(expect.arrayContaining(['migrate', 'token create', 'app update', 'app list', 'request create']));
+    expect(commands.length).toBe(12);
+    const elsewhere = join(dir, 'never-created.db');
+    for (const command of commands) {
+      const one = await cliOn(elsewhere)(...command.split(' '), '--help');
+      expect([command, one.code, one.stderr]).toEqual([command, 0, '']);
+      expect(one.stdout.startsWith(`usage: appgov ${command}`)).toBe(true);
+      expect(one.stdout).toContain('(database: APPGOV_DB');
+    }
+    expect(existsSync(elsewhere)).toBe(false);
+  }, 120_000);
+
+  it('prints its version for --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await appgov('--version')).toEqual({ code: 0, stdout: `appgov ${version}\n`, stderr: '' });
   }, 30_000);
 
   it('lists clients (by id) and the catalog (by name) as JSON lines, or one JSON array, up to --limit', async () => {

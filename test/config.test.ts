@@ -73,7 +73,15 @@ describe('loadConfig', () => {
     ).toEqual(expect.objectContaining({ logLevel: 'debug', metricsToken: 'm'.repeat(24), tracing: true }));
   });
 
+  it('takes NODE_ENV production, development or test, or none', () => {
+    expect(['production', 'development', 'test', '', undefined].map((NODE_ENV) => loadConfig({ NODE_ENV }).production)).toEqual([true, false, false, false, false]);
+  });
+
   it.each([
+    [{ NODE_ENV: 'prod' }, 'NODE_ENV must be one of production, development, test, or unset; got "prod"'],
+    [{ NODE_ENV: 'Production' }, 'NODE_ENV must be one of production, development, test, or unset; got "Production"'],
+    [{ APPGOV_DB: 'data/' }, 'APPGOV_DB must name a file, not a folder; got "data/" (for example data/appgov.db)'],
+    [{ APPGOV_DB: '/var/lib/appgov/' }, 'APPGOV_DB must name a file, not a folder; got "/var/lib/appgov/" (for example /var/lib/appgov/appgov.db)'],
     [{ PORT: 'eighty' }, 'PORT must be a whole number from 0 to 65535; got "eighty"'],
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535; got "70000"'],
     [{ APPGOV_MAX_BULK_IDS: '0' }, 'APPGOV_MAX_BULK_IDS must be a whole number from 1 to 100000; got "0"'],

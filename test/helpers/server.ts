@@ -10,10 +10,14 @@ export interface StartedServer {
   logLines: () => Record<string, any>[];
 }
 
-/** Starts the server the way `npm start` does (compiled by test/global-setup.ts, plain node), on a free port on 127.0.0.1. */
-export function startServer(env: Record<string, string>): Promise<StartedServer> {
+/**
+ * Starts the server the way `npm start` does (compiled by test/global-setup.ts, plain node), on a free port on 127.0.0.1,
+ * in `cwd` (default: this process's folder).
+ */
+export function startServer(env: Record<string, string>, options: { cwd?: string } = {}): Promise<StartedServer> {
   const child = spawn(process.execPath, [...inject('serverFlags'), inject('serverBundle')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let out = '';
   let err = '';
