@@ -275,6 +275,11 @@ describe('17.10: a key repeated in a JSON body is refused like a repeated form k
     expect(formatJsonPath(dup!.path)).toBe('x[1].k');
     expect(jsonProblem('{"a":[[1]]}', 3)).toBeNull();
     expect(jsonProblem('{"a":[[[1]]]}', 3)).toEqual({ kind: 'nesting', path: ['a', 0, 0] });
+    // Text that is not JSON (it is scanned before JSON.parse refuses it): it ends, and never throws.
+    for (const broken of ['{"a', '"\\', ',,]]}}', '{"\\x":1,"\\x":2', '{"a":1,"a"', '[[[[', '']) {
+      expect(() => jsonProblem(broken, 3)).not.toThrow();
+    }
+    expect(jsonProblem('{"a":1,"a"', Infinity)).toEqual({ kind: 'duplicate-key', path: ['a'] });
     // 100,000 keys in one object: linear, well under a second on a loaded machine.
     const wide = `{${Array.from({ length: 100_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`;
     const started = performance.now();

@@ -20,10 +20,11 @@ interface Frame {
 const pathOf = (stack: Frame[]) => stack.map((frame) => frame.at);
 
 /**
- * The first problem of `text`, which JSON.parse has already accepted: an object or array
- * deeper than `maxNesting` (the outermost value is depth 1), or a key given twice in one
- * object (keys compared after unescaping, so `"a"` and `"\u0061"` are the same key). Null when
- * there is none.
+ * The first problem of the JSON text `text`: an object or array deeper than `maxNesting` (the
+ * outermost value is depth 1), or a key given twice in one object (keys compared after
+ * unescaping, so `"a"` and `"\u0061"` are the same key). Null when there is none. Text that is
+ * not JSON is scanned as far as it goes, in linear time, and never throws: JSON.parse is the one
+ * that refuses it.
  */
 export function jsonProblem(text: string, maxNesting: number): JsonProblem | null {
   const stack: Frame[] = [];
@@ -35,13 +36,14 @@ export function jsonProblem(text: string, maxNesting: number): JsonProblem | nul
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
     } else if (c === 0x2c /* , */) {
-      const top = stack[stack.length - 1]!;
-      if (top.keys) top.expectKey = true;
-      else top.at = (top.at as number) + 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+      else if (top) top.at = (top.at as number) + 1;
     } else if (c === 0x22 /* " */) {
       // The closing quote is the first one not escaped by an odd run of backslashes.
       let end = text.indexOf('"', i + 1);
       for (;;) {
+        if (end < 0) return null; // An unterminated string: not JSON.
         let backslashes = 0;
         while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
         if (backslashes % 2 === 0) break;
@@ -50,7 +52,7 @@ export function jsonProblem(text: string, maxNesting: number): JsonProblem | nul
       const top = stack[stack.length - 1];
       if (top?.keys && top.expectKey) {
         const raw = text.slice(i + 1, end);
-        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        const key = raw.includes('\\') ? unescapeKey(text.slice(i, end + 1)) : raw;
         top.at = key;
         if (top.keys.has(key)) return { kind: 'duplicate-key', path: pathOf(stack) };
         top.keys.add(key);
@@ -60,6 +62,15 @@ export function jsonProblem(text: string, maxNesting: number): JsonProblem | nul
     }
   }
   return null;
+}
+
+/** A quoted key with escapes, unescaped; a broken escape (not JSON) is kept as written. */
+function unescapeKey(quoted: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted;
+  }
 }
 
 /** `["settings", "mode"]` → `settings.mode`, `["v", 0, 1]` → `v[0][1]`. */
