@@ -1,0 +1,65 @@
+/**
+ * A throwaway Postgres server for the test run: Debian's Postgres (`.ci/run` installs it when
+ * `initdb` is missing), a fresh cluster in a temporary folder on a free loopback port, fsync off
+ * (tests prove behaviour, not durability), stopped and removed when the run ends. Given
+ * APPGOV_TEST_DATABASE_URL, the tests use that server instead and start none.
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestPostgres {
+  /** An admin URL (database `postgres`): tests create a database of their own on it. */
+  url: string;
+  stop(): void;
+}
+
+/** The newest installed Postgres's bin folder, or null. */
+export function postgresBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(a) - Number(b));
+  return versions.length ? join(root, versions.at(-1)!, 'bin') : null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const given = process.env.APPGOV_TEST_DATABASE_URL;
+  if (given) return { url: given, stop: () => {} };
+  const bin = postgresBin();
+  if (!bin) throw new Error('Postgres is not installed (no /usr/lib/postgresql/*/bin/initdb): run .ci/run, or set APPGOV_TEST_DATABASE_URL');
+  const dir = mkdtempSync(join(tmpdir(), 'appgov-pg-'));
+  // initdb and postgres refuse to run as root: as root they run as the postgres user.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+  const run = (file: string, args: string[]) =>
+    execFileSync(asRoot ? 'runuser' : join(bin, file), asRoot ? ['-u', 'postgres', '--', join(bin, file), ...args] : args, { stdio: 'pipe' });
+  const port = await freePort();
+  const data = join(dir, 'data');
+  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8']);
+  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
