@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_SCAN_ROWS } from './services/catalog-scan';
 import { resolve } from 'node:path';
 import { readTrustedDocuments, type TrustedDocuments } from './auth/trusted-documents';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
@@ -14,6 +15,8 @@ export interface Config {
   dbPath: string;
   /** Most distinct app ids one bulk call may name. */
   maxBulkIds: number;
+  /** Catalog rows one request may read for Client.apps searches (the rest is index seeks). */
+  maxScanRows: number;
   /** Write one `sql …` line per executed statement to stderr. */
   logSql: boolean;
   /** NODE_ENV=production: no demo data, no GraphiQL defaults with a token. */
@@ -218,6 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: integerVar(env, 'PORT', 4000, 0, 65535),
     dbPath,
     maxBulkIds,
+    maxScanRows: integerVar(env, 'APPGOV_MAX_SCAN_ROWS', DEFAULT_MAX_SCAN_ROWS, 1000, 100_000_000),
     logSql: booleanVar(env, 'APPGOV_LOG_SQL'),
     production: env.NODE_ENV === 'production',
     limits: loadLimits(env, maxBulkIds),

@@ -5,6 +5,7 @@ import type { Db } from './db/open';
 import { inThreadWriter, type Writer } from './db/writer';
 import { createLoaders, type Loaders } from './loaders';
 import type { AppgovMetrics } from './observability/metrics';
+import { CatalogScanBudget, DEFAULT_MAX_SCAN_ROWS } from './services/catalog-scan';
 
 /** Everything a resolver may use, built once per request. */
 export interface Context {
@@ -13,18 +14,26 @@ export interface Context {
   principal: Principal | null;
   loaders: Loaders;
   maxBulkIds: number;
+  /** What this request may still spend walking the catalog (Client.apps' search). */
+  catalogScan: CatalogScanBudget;
   /** Where the long writes run (the writer thread, or this one). */
   writer: Writer;
   /** Set when the server collects metrics. */
   metrics?: AppgovMetrics;
 }
 
-export function createContext(db: Db, config: Pick<Config, 'maxBulkIds'>, request: Request, writer: Writer = inThreadWriter(db)): Context {
+export function createContext(
+  db: Db,
+  config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'maxScanRows'>>,
+  request: Request,
+  writer: Writer = inThreadWriter(db),
+): Context {
   return {
     db,
     principal: requestPrincipal(db, request),
     loaders: createLoaders(db),
     maxBulkIds: config.maxBulkIds,
+    catalogScan: new CatalogScanBudget(config.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS),
     writer,
   };
 }

@@ -46,6 +46,8 @@ describe('migrations', () => {
       expect(upgraded.sqlite.prepare('SELECT directory_id FROM clients').all()).toEqual([{ directory_id: null }]);
       // The append-only triggers survive the upgrade.
       expect(() => upgraded.sqlite.exec('DELETE FROM app_history_events')).toThrow('append-only');
+      // The visibility-range counters are filled from the catalog the upgrade found.
+      expect(upgraded.sqlite.prepare('SELECT owner_key, n FROM app_range_counts').all()).toEqual([{ owner_key: '', n: 1 }]);
     } finally {
       upgraded.close();
     }

@@ -71,6 +71,12 @@ export const apps = pgTable(
   ],
 );
 
+/** Apps per visibility range ('' public, else the owning directory), kept by triggers (migrations). */
+export const appRangeCounts = pgTable('app_range_counts', {
+  ownerKey: text('owner_key').primaryKey(),
+  n: integer('n').notNull(),
+});
+
 export const clientAppStates = pgTable(
   'client_app_states',
   {

@@ -57,6 +57,16 @@ export const apps = sqliteTable(
   ],
 );
 
+/**
+ * How many catalog apps each visibility range holds: '' for the public apps, else the owning
+ * directory's id. Kept by triggers on `apps` (migrations), so Client.apps' totalCount reads two
+ * rows instead of counting the catalog.
+ */
+export const appRangeCounts = sqliteTable('app_range_counts', {
+  ownerKey: text('owner_key').primaryKey(),
+  n: integer('n').notNull(),
+});
+
 /** The resolutions a client can reach for an app. `isApproved` is `resolution = 'approved'`. */
 export const RESOLUTIONS = ['unresolved', 'approved', 'restricted'] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];

@@ -134,7 +134,7 @@ export const AppConnection = connectionType<ClientApp, ClientAppsPage>('App', Ap
 
 builder.objectField(AppConnection, 'totalCount', (t) =>
   t.int({
-    description: 'How many apps match the filters, across all pages. Counted only when asked for.',
+    description: 'How many apps match the filters, across all pages. Counted only when asked for, never by walking the catalog unless a search asks for it: unfiltered and approved: false from per-range counters, the state filters from this client\'s state rows; with a search (and no state filter) it is priced as the search is.',
     resolve: (page) => page.totalCount(),
   }),
 );

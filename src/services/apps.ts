@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
 import { appVisibleSql, visibleAppRanges } from '../auth/app-visibility';
-import { appsByName, appsByUpdatedAt, CLIENT_APP_COLUMNS, type ClientAppRow } from './client-app-pages';
+import { appsByName, appsByNameFromStates, appsByUpdatedAt, CLIENT_APP_COLUMNS, type ClientAppRow } from './client-app-pages';
+import type { CatalogScanBudget } from './catalog-scan';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { validateName } from './clients';
@@ -158,7 +159,7 @@ function likePattern(term: string): string {
  * keyset-paged on (order key, id) so pages never skip or repeat an app.
  * `totalCount` counts the filtered list only when asked.
  */
-export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
+export function listClientApps(db: Db, input: ClientAppsQuery, scan?: CatalogScanBudget): ClientAppsPage {
   const size = pageSize(input.first);
   const field = input.orderBy?.field ?? 'NAME';
   const direction = input.orderBy?.direction ?? 'ASC';
@@ -170,32 +171,63 @@ export function listClientApps(db: Db, input: ClientAppsQuery): ClientAppsPage {
   const list = JSON.stringify([input.clientId, input.approved ?? null, search, input.riskLevel ?? null, category?.toLowerCase() ?? null]);
   const after = decodeCursor(cursorKind, input.after, [field === 'NAME' ? 'string' : 'number', 'string'], 'after', list);
 
-  const filters = [
+  const stateFilters = [
     input.approved === true ? sql`s.resolution = 'approved'` : null,
-    input.approved === false ? sql`(s.resolution IS NULL OR s.resolution <> 'approved')` : null,
-    search ? sql`(a.name LIKE ${likePattern(search)} ESCAPE '\\' OR a.code_name LIKE ${likePattern(search)} ESCAPE '\\')` : null,
     input.riskLevel ? sql`s.risk_level = ${input.riskLevel}` : null,
     category ? sql`s.category = ${category} COLLATE NOCASE` : null,
   ].filter((f) => f !== null);
+  const notApproved = input.approved === false ? sql`(s.resolution IS NULL OR s.resolution <> 'approved')` : null;
+  const searchFilter = search ? sql`(a.name LIKE ${likePattern(search)} ESCAPE '\\' OR a.code_name LIKE ${likePattern(search)} ESCAPE '\\')` : null;
+  const filters = [...stateFilters, ...(notApproved ? [notApproved] : []), ...(searchFilter ? [searchFilter] : [])];
   const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
   const where = (range: SQL, extra: SQL[]) => sql`WHERE ${sql.join([range, ...filters, ...extra], sql` AND `)}`;
   // Only the apps this client may see: the public range and its directory's, each a seek, merged in order.
   const ranges = visibleAppRanges(input.clientId, input.directoryId);
+  // A state filter (approved: true, riskLevel, category) can only match this client's state rows: those are read
+  // (client_app_states' key), never the catalog. A search reads the catalog until it has its page: it is priced at
+  // every app the client may see, charged before it runs.
+  const fromStates = stateFilters.length > 0;
+  const priceSearch = () => {
+    if (search && !fromStates) scan?.charge(visibleAppCount(db, input.clientId, input.directoryId), 'search');
+  };
+  priceSearch();
+  const statesWhere = (extra: SQL[]) => sql`WHERE ${sql.join([sql`s.client_id = ${input.clientId}`, appVisibleSql(input.clientId), ...filters, ...extra], sql` AND `)}`;
   const rows =
     field === 'NAME'
-      ? appsByName(db, { from, where, ranges, direction, after: after as [string, string] | null, size })
+      ? fromStates
+        ? appsByNameFromStates(db, { where: statesWhere, direction, after: after as [string, string] | null, size })
+        : appsByName(db, { from, where, ranges, direction, after: after as [string, string] | null, size })
       : appsByUpdatedAt(db, {
           clientId: input.clientId, from, where, ranges, direction, after: after as [number, string] | null, size,
           // approved: true, riskLevel and category need a state row: never-changed apps cannot match.
-          touchedOnly: input.approved === true || !!input.riskLevel || !!category,
+          touchedOnly: fromStates,
         });
   const page = toPage(rows, size);
   return {
     items: page.items.map((row) => withCursor(toClientApp(input.clientId, row), cursorKind, [row.sort_key, row.id], list)),
     hasNextPage: page.hasNextPage,
-    totalCount: () =>
-      db.get<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`).n,
+    totalCount: () => {
+      if (fromStates) return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id ${statesWhere([])}`).n;
+      if (!search) {
+        // Every app the client may see (two counter rows), less its approved ones when approved: false.
+        const visible = visibleAppCount(db, input.clientId, input.directoryId);
+        if (!notApproved) return visible;
+        const approved = db.get<{ n: number }>(sql`
+          SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
+          WHERE s.client_id = ${input.clientId} AND s.resolution = 'approved' AND ${appVisibleSql(input.clientId)}`).n;
+        return visible - approved;
+      }
+      // Counting a search reads the catalog again: priced again.
+      priceSearch();
+      return db.get<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`).n;
+    },
   };
+}
+
+/** How many catalog apps the client may see: the public range and its directory's, from app_range_counts. */
+export function visibleAppCount(db: Db, clientId: string, directoryId?: string | null): number {
+  const directory = directoryId === undefined ? sql`(SELECT vc.directory_id FROM clients AS vc WHERE vc.id = ${clientId})` : sql`${directoryId}`;
+  return db.get<{ n: number }>(sql`SELECT coalesce(sum(n), 0) AS n FROM app_range_counts WHERE owner_key IN ('', coalesce(${directory}, ''))`).n;
 }
 
 /** One app as this client sees it; NOT_FOUND when the catalog has no such app or the client may not see it (the same answer). */

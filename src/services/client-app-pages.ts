@@ -65,6 +65,22 @@ export function appsByName(db: Db, q: PageRead<[string, string]>): SortedRow[] {
 }
 
 /**
+ * NAME with a filter on this client's state (approved: true, riskLevel, category): only the client's state rows
+ * can match, so they are what is read (client_app_states' key, this client's rows), joined to their apps and
+ * ordered by name; the catalog is never walked.
+ */
+export function appsByNameFromStates(db: Db, q: Pick<PageRead<[string, string]>, 'direction' | 'after' | 'size'> & { where: (extra: SQL[]) => SQL }): SortedRow[] {
+  const key = sql`lower(a.name)`;
+  const dir = sql.raw(q.direction);
+  return db.all<SortedRow>(sql`
+    SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key
+    FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
+    ${q.where(q.after ? [keysetAfter(key, sql`a.id`, q.direction, q.after)] : [])}
+    ORDER BY sort_key ${dir}, a.id ${dir}
+    LIMIT ${q.size + 1}`);
+}
+
+/**
  * UPDATED_AT, ordered by (coalesce(updated_at, 0), id): never-changed apps sort as the oldest (0). Two parts,
  * each a seek from the cursor with its own LIMIT, merged here: the changed apps in client_app_states_updated_idx
  * order (client_id, updated_at, app_id), and the never-changed ones (no state row, key 0) of each visible range
