@@ -40,7 +40,12 @@ describe('GET /v2/openapi.json', () => {
       required: ['app_ids'],
       properties: { app_ids: { type: 'array', items: { type: 'string' } }, reason: { type: ['string', 'null'] }, dry_run: { type: 'boolean' } },
     });
-    expect(Object.keys(approve.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '408', '409', '413', '415', '429', '500', '503']);
+    // Only statuses the row can answer with: a body brings 408/413/415, a stale version (PATCH only) 409.
+    expect(Object.keys(approve.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '408', '413', '415', '429', '500', '503']);
+    const patch = doc.paths['/v2/clients/{client_id}/apps/{app_id}'].patch;
+    expect(Object.keys(patch.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '408', '409', '413', '415', '429', '500', '503']);
+    const get = doc.paths['/v2/clients/{client_id}/apps/{app_id}'].get;
+    expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '429', '500', '503']);
     const note = doc.paths['/v2/clients/{client_id}/apps/{app_id}/history/notes'].post;
     expect(note.responses['201'].description).toBe('The note_added event.');
     const history = doc.paths['/v2/clients/{client_id}/apps/{app_id}/history'].get;
