@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/routes';
@@ -40,7 +42,12 @@ describe('GET /v2/openapi.json', () => {
       required: ['app_ids'],
       properties: { app_ids: { type: 'array', items: { type: 'string' } }, reason: { type: ['string', 'null'] }, dry_run: { type: 'boolean' } },
     });
-    expect(Object.keys(approve.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '408', '409', '413', '415', '429', '500', '503']);
+    // Only statuses the row can answer with: a body brings 408/413/415, a stale version (PATCH only) 409.
+    expect(Object.keys(approve.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '408', '413', '415', '429', '500', '503']);
+    const patch = doc.paths['/v2/clients/{client_id}/apps/{app_id}'].patch;
+    expect(Object.keys(patch.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '408', '409', '413', '415', '429', '500', '503']);
+    const get = doc.paths['/v2/clients/{client_id}/apps/{app_id}'].get;
+    expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '401', '403', '404', '405', '429', '500', '503']);
     const note = doc.paths['/v2/clients/{client_id}/apps/{app_id}/history/notes'].post;
     expect(note.responses['201'].description).toBe('The note_added event.');
     const history = doc.paths['/v2/clients/{client_id}/apps/{app_id}/history'].get;
@@ -51,6 +58,21 @@ describe('GET /v2/openapi.json', () => {
       'query:cursor',
       'query:types',
     ]);
+  });
+
+  it("the README's REST history row names every event type the document has, with each of its metadata keys", () => {
+    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith('| `GET /v2/clients/{client_id}/apps/{app_id}/history'))!;
+    const history = doc.paths['/v2/clients/{client_id}/apps/{app_id}/history'].get.responses['200'].content['application/json'].schema;
+    const events: any[] = history.properties.data.items.oneOf;
+    expect(events.length).toBeGreaterThan(5);
+    for (const event of events) {
+      const type: string = event.properties.type.const;
+      const keys = Object.keys(event.properties.metadata?.properties ?? { note: {} });
+      const described = new RegExp('`' + type + '`: `([^`]*)`').exec(row)?.[1] ?? (type === 'note_added' && row.includes('`note` (`note_added`)') ? 'note' : null);
+      expect(described, type).not.toBeNull();
+      expect(described!.replace(/\[[^\]]*\]/g, '').split(',').map((key) => key.trim()).sort(), type).toEqual(keys.sort());
+    }
   });
 
   it('answers 405 to other methods', async () => {

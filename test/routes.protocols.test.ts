@@ -18,7 +18,7 @@ const formProtocol: Protocol = {
     return { body, bodyIsText: isForm, ...(typeof token === 'string' ? { authorization: `Bearer ${token}` } : {}) };
   },
   errorReply: (error: RouteError) => ({ status: 200, body: { ok: false, error: error.code.toLowerCase() } }),
-  openApi: { errorStatuses: [], errorSchema: { type: 'object' } },
+  openApi: { errorSchema: { type: 'object' } },
 };
 
 const table = new RouteTable(

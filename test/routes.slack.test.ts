@@ -161,8 +161,8 @@ describe('GET and query-string arguments, as Slack takes them', () => {
     const { createLogger } = await import('../src/observability/logger');
     const lines: string[] = [];
     const logged = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000 }, logger: createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } }) });
-    const res = await logged.fetch(`http://appgov.test/api/admin.apps.approved.list?token=${token}&team_id=${WS1}`);
-    expect(await res.json()).toEqual({ ok: true, approved_apps: [], response_metadata: { next_cursor: '' } });
+    const res = await rest(logged, 'GET', `/api/admin.apps.approved.list?token=${token}&team_id=${WS1}`);
+    expect(res.body).toEqual({ ok: true, approved_apps: [], response_metadata: { next_cursor: '' } });
     const text = lines.join('');
     expect([text.includes('"path":"/api/admin.apps.approved.list"'), text.includes(WS1), text.includes('token='), text.includes(token.slice(4))]).toEqual([true, false, false, false]);
   });
@@ -339,15 +339,14 @@ describe('ratelimited through the real rate limiter', () => {
   it('a token over its budget gets HTTP 429, Retry-After and {"ok":false,"error":"ratelimited"}, and nothing is written', async () => {
     const limited = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000, rateLimitPerSecond: 1, rateLimitBurst: 1 } });
     const call = () =>
-      limited.fetch('http://appgov.test/api/admin.apps.approve', {
-        method: 'POST',
+      rest(limited, 'POST', '/api/admin.apps.approve', {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: `token=${token}&app_id=${APP}&team_id=${WS1}`,
       });
-    expect(await (await call()).json()).toEqual({ ok: true });
+    expect((await call()).body).toEqual({ ok: true });
     const before = tableCounts(t.sqlite);
     const refused = await call();
-    expect([refused.status, await refused.json(), Number(refused.headers.get('retry-after')) >= 1]).toEqual([429, { ok: false, error: 'ratelimited' }, true]);
+    expect([refused.status, refused.body, Number(refused.headers.get('retry-after')) >= 1]).toEqual([429, { ok: false, error: 'ratelimited' }, true]);
     expect(tableCounts(t.sqlite)).toEqual(before);
   });
 });
@@ -361,12 +360,12 @@ describe('service_unavailable through a real busy database', () => {
     try {
       holder.exec('BEGIN IMMEDIATE');
       const before = tableCounts(s.database.sqlite);
-      const res = await s.yoga.fetch('http://appgov.test/api/admin.apps.approve', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${s.hammer}` },
+      const res = await rest(s.yoga, 'POST', '/api/admin.apps.approve', {
+        token: s.hammer,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: `app_id=${s.a.appIds[0]}&enterprise_id=${s.a.clientId}`,
       });
-      expect([res.status, await res.json()]).toEqual([200, { ok: false, error: 'service_unavailable' }]);
+      expect([res.status, res.body]).toEqual([200, { ok: false, error: 'service_unavailable' }]);
       expect(tableCounts(s.database.sqlite)).toEqual(before);
     } finally {
       holder.close();

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preset, type ClientPresetConfig } from '@graphql-codegen/client-preset';
@@ -11,12 +11,25 @@ import { buildSchema, parse } from 'graphql';
  * @graphql-codegen/core: the codegen CLI (@graphql-codegen/cli) pulls loaders that need newer
  * Node or @graphql-tools/* than this project pins. What the CLI would do from a codegen.ts
  * config is done here by hand: load the committed schema, pick the `graphql(\`…\`)` documents out
- * of src/, let the preset plan its files, and run each.
+ * of every .ts file of the example (as the CLI's documents glob over the example, minus src/gql/), let the
+ * preset plan its files, and run each.
  */
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const OUTPUT_DIR = join(HERE, 'src/gql/');
 const SCHEMA_FILE = join(HERE, '../../schema.graphql');
-const SOURCES = [join(HERE, 'src/operations.ts')];
+
+/**
+ * Every .ts file under `root`, sorted, except the generated output (`src/gql/`) and node_modules:
+ * an operation in any file of the example is generated, not only those of one hard-coded file.
+ */
+export function sourceFiles(root: string = HERE): string[] {
+  return (readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[])
+    .map((file) => file.split('\\').join('/'))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .filter((file) => !file.startsWith('src/gql/') && !file.split('/').includes('node_modules'))
+    .sort()
+    .map((file) => join(root, file));
+}
 
 /** The documents of `graphql(\`…\`)` calls: the preset keys its typed overloads by their exact text. */
 function documentsIn(file: string): Types.DocumentFile[] {
@@ -28,8 +41,8 @@ function documentsIn(file: string): Types.DocumentFile[] {
   }));
 }
 
-/** Every generated file, path relative to this folder → content. */
-export async function generateTypedClient(): Promise<Map<string, string>> {
+/** Every generated file, path relative to this folder → content. `root`: the folder whose sources are scanned. */
+export async function generateTypedClient(root: string = HERE): Promise<Map<string, string>> {
   const schemaSDL = readFileSync(SCHEMA_FILE, 'utf8');
   const presetConfig: ClientPresetConfig = {
     fragmentMasking: false,
@@ -40,7 +53,7 @@ export async function generateTypedClient(): Promise<Map<string, string>> {
     baseOutputDir: OUTPUT_DIR,
     schema: parse(schemaSDL),
     schemaAst: buildSchema(schemaSDL),
-    documents: SOURCES.flatMap(documentsIn),
+    documents: sourceFiles(root).flatMap(documentsIn),
     plugins: [],
     pluginMap: {},
     presetConfig,

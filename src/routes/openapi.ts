@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document of the route table, generated from its rows. */
 import type { RouteTable } from './compile';
-import { RouteError, type JsonSchema, type ParamSpec, type ParamSpecs, type Protocol, type RouteRow } from './table';
+import { RouteError, type JsonSchema, type ParamSpec, type ParamSpecs, type RouteRow } from './table';
 
 export const OPENAPI_PATH = '/v2/openapi.json';
 
@@ -54,22 +54,23 @@ function operationIdOf(row: RouteRow): string {
 }
 
 /**
- * One refusal of each kind every protocol can meet (from the route layer or the GraphQL pipeline).
- * The document's error statuses and their headers are the protocol's declared `errorStatuses`
- * plus what its `errorReply` answers to these, so they cannot drift from the code (Slack answers
- * most refusals with HTTP 200). Protocol-specific codes (CONFLICT, 415) are in `errorStatuses`.
+ * The refusals a row can meet, as probes of its protocol's `errorReply`: the document's error
+ * statuses and their headers are what `errorReply` answers to these, so they cannot drift from
+ * the code (Slack answers most refusals with HTTP 200).
+ *
+ * Every row: bad input (an unknown query key is refused on every row), no or a bad token, a
+ * missing scope, an unknown id, another method on its path, the rate limit and the connection
+ * limit, a masked error. A row with a body (the protocol reads one): a body too large, a body
+ * that does not arrive in time (408: a row without a body answers before any body could stall
+ * it), and the protocol's own body refusals (REST: 415). The row's own `refusals` (CONFLICT of
+ * a stale `expected_version`).
  */
-const PROBES: readonly RouteError[] = [
-  new RouteError('BAD_USER_INPUT', 'probe'),
-  new RouteError('UNAUTHENTICATED', 'probe'),
-  new RouteError('FORBIDDEN', 'probe'),
-  new RouteError('NOT_FOUND', 'probe'),
-  new RouteError('METHOD_NOT_ALLOWED', 'probe', { allow: ['GET'] }),
-  new RouteError('PAYLOAD_TOO_LARGE', 'probe'),
-  new RouteError('RATE_LIMITED', 'probe'),
-  new RouteError('INTERNAL_SERVER_ERROR', 'probe'),
-  new RouteError('UNAVAILABLE', 'probe'),
-];
+function refusalsOf(row: RouteRow): RouteError[] {
+  const codes = ['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR', 'UNAVAILABLE'];
+  if (row.body) codes.push('PAYLOAD_TOO_LARGE', 'REQUEST_TIMEOUT', ...(row.protocol.openApi.bodyRefusals ?? []));
+  codes.push(...(row.refusals ?? []));
+  return codes.map((code) => new RouteError(code, 'probe', code === 'METHOD_NOT_ALLOWED' ? { allow: ['GET'] } : {}));
+}
 
 /** Codes whose reply carries `Retry-After` when the refusal says how long to wait. */
 const RETRY_CODES = new Set(['RATE_LIMITED', 'UNAVAILABLE']);
@@ -88,25 +89,20 @@ interface ErrorStatus {
   headers: Map<string, boolean>;
 }
 
-/** The statuses a protocol answers refusals with, and the headers each carries, from its `errorReply`. */
-const probed = new WeakMap<Protocol, Map<number, ErrorStatus>>();
-function errorStatusesOf(protocol: Protocol): Map<number, ErrorStatus> {
-  const known = probed.get(protocol);
-  if (known) return known;
+/** The statuses a row answers refusals with, and the headers each carries, from its protocol's `errorReply`. */
+function errorStatusesOf(row: RouteRow): Map<number, ErrorStatus> {
   const statuses = new Map<number, ErrorStatus>();
   const entry = (status: number) => statuses.get(status) ?? statuses.set(status, { headers: new Map() }).get(status)!;
-  for (const status of protocol.openApi.errorStatuses) entry(status);
-  for (const probe of PROBES) {
-    const reply = protocol.errorReply(probe);
+  for (const probe of refusalsOf(row)) {
+    const reply = row.protocol.errorReply(probe);
     const found = entry(reply.status ?? 200);
     for (const name of Object.keys(reply.headers ?? {})) found.headers.set(name.toLowerCase(), true);
     if (RETRY_CODES.has(probe.code)) {
-      const waited = protocol.errorReply(new RouteError(probe.code, 'probe', { retryAfter: 1 }));
+      const waited = row.protocol.errorReply(new RouteError(probe.code, 'probe', { retryAfter: 1 }));
       const named = Object.keys(waited.headers ?? {}).some((name) => name.toLowerCase() === 'retry-after');
       if (named && !found.headers.has('retry-after')) found.headers.set('retry-after', false);
     }
   }
-  probed.set(protocol, statuses);
   return statuses;
 }
 
@@ -148,7 +144,7 @@ function operationOf(row: RouteRow): JsonSchema {
   const errorRef = { $ref: `#/components/schemas/${row.protocol.name}Error` };
   const rowHeaders = row.headers ?? {};
   const responses: Record<string, JsonSchema> = {};
-  const errors = errorStatusesOf(row.protocol);
+  const errors = errorStatusesOf(row);
   const successStatuses = [{ status: row.response.status, description: row.response.description }, ...(row.response.otherStatuses ?? [])];
   for (const [status, { headers }] of [...errors].sort(([a], [b]) => a - b)) {
     if (successStatuses.some((s) => s.status === status)) continue;

@@ -32,6 +32,15 @@ const GRAPHQL_STATUS: Readonly<Record<string, number>> = {
   UNAVAILABLE: 503,
 };
 
+/** The `headers` of the row serving `pathname` (the most literal match; a path's rows share them), or none. */
+function rowHeadersOf(table: RouteTable, pathname: string): Readonly<Record<string, string>> {
+  let best: RouteTable['routes'][number] | undefined;
+  for (const route of table.routes) {
+    if (route.pattern.test(pathname) && (!best || route.literals > best.literals)) best = route;
+  }
+  return best?.row.headers ?? {};
+}
+
 export function refusalReply(table: RouteTable, pathname: string, refusal: Refusal): RefusalReply {
   const details = refusal.details ?? {};
   const protocol = table.protocolFor(pathname);
@@ -39,7 +48,8 @@ export function refusalReply(table: RouteTable, pathname: string, refusal: Refus
     const reply = protocol.errorReply(new RouteError(refusal.code, refusal.message, details));
     return {
       status: reply.status ?? 200,
-      headers: { ...reply.headers, 'content-type': 'application/json; charset=utf-8' },
+      // The headers a row sends with every answer (Slack's X-Accepted-OAuth-Scopes), as the route itself would.
+      headers: { ...rowHeadersOf(table, pathname), ...reply.headers, 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify(reply.body),
     };
   }

@@ -104,6 +104,7 @@ export const restV2Routes: RouteRow[] = [
       'Runs `updateApp`: only the keys present change; null clears owner_email, category or risk_level. ' +
       '409 when `expected_version` is stale.',
     pathParams: CLIENT_AND_APP,
+    refusals: ['CONFLICT'],
     body: {
       is_approved: { type: 'boolean', nullable: true, description: 'Approve (true) or remove approval (false).' },
       owner_email: { type: 'string', nullable: true, description: "The app's owner on the client's side; null clears." },

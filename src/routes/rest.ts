@@ -76,10 +76,7 @@ export function createRestProtocol(name: string, prefixes: readonly string[]): P
       return { status, headers, body: { error: { code: error.code, message: error.message, ...publicDetails(error.details) } } };
     },
 
-    openApi: {
-      errorStatuses: [400, 401, 403, 404, 405, 408, 409, 413, 415, 429, 500, 503],
-      errorSchema: REST_ERROR_SCHEMA,
-    },
+    openApi: { errorSchema: REST_ERROR_SCHEMA, bodyRefusals: ['UNSUPPORTED_MEDIA_TYPE'] },
   };
 }
 

@@ -208,5 +208,5 @@ export const slackProtocol: Protocol = {
     const retryAfter = code === 'service_unavailable' ? retryAfterOf(details) : null;
     return { status: 200, ...(retryAfter !== null ? { headers: { 'Retry-After': retryAfter } } : {}), body };
   },
-  openApi: { errorStatuses: [429], errorSchema: SLACK_ERROR_SCHEMA },
+  openApi: { errorSchema: SLACK_ERROR_SCHEMA },
 };

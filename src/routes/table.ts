@@ -102,8 +102,12 @@ export interface Protocol {
    * with a valid token, errors included (e.g. Slack's `X-OAuth-Scopes`).
    */
   callerHeaders?(caller: { scopes: readonly string[] }): Readonly<Record<string, string>>;
-  /** For the OpenAPI document: the error statuses this protocol answers with, and the error body's schema. */
-  openApi: { errorStatuses: readonly number[]; errorSchema: JsonSchema };
+  /**
+   * For the OpenAPI document: the error body's schema, and the codes `readInput` refuses a row's body with
+   * beyond PAYLOAD_TOO_LARGE (REST: UNSUPPORTED_MEDIA_TYPE). The error statuses are what `errorReply`
+   * answers to the refusals each row can meet (openapi.ts).
+   */
+  openApi: { errorSchema: JsonSchema; bodyRefusals?: readonly string[] };
 }
 
 export interface RouteRow {
@@ -123,6 +127,11 @@ export interface RouteRow {
   variables(input: RouteInput): Record<string, unknown>;
   /** `data` is the operation's result data; only called when the operation raised no error. */
   respond(data: any, input: RouteInput): RouteReply;
+  /**
+   * Error codes this row's operation raises beyond those every row can meet (see openapi.ts), e.g.
+   * CONFLICT for a stale `expected_version`: the OpenAPI document lists their statuses for this row only.
+   */
+  refusals?: readonly string[];
   /** Headers sent with every response of this row, errors included (e.g. `Deprecation`, `Link`). */
   headers?: Readonly<Record<string, string>>;
   /**

@@ -11,7 +11,7 @@ export const ApproveReviewedApps = graphql(`
   }
 `);
 
-/** A client's apps, each with its latest history events (one SQL query for all of them). */
+/** A client's apps, each with its latest history events (one SQL query for all of them); each event type with its own fields. */
 export const ClientAppsWithHistory = graphql(`
   query ClientAppsWithHistory($clientId: ID!, $first: Int!, $historyFirst: Int!) {
     client(id: $clientId) {
@@ -28,9 +28,15 @@ export const ClientAppsWithHistory = graphql(`
               type
               createdAt
               actor { name }
-              ... on ApprovalStatusChangedEvent { wasApproved isApproved reason }
+              ... on ApprovalStatusChangedEvent { fromResolution toResolution reason }
+              ... on WorkspaceResolutionChangedEvent { workspaceId fromResolution toResolution reason }
+              ... on WorkspaceApprovalVoidedEvent { workspaceId }
               ... on AppUpdatedEvent { changes { field from to } reason }
               ... on NoteAddedEvent { note }
+              ... on InstallRequestCreatedEvent { requester scopes }
+              ... on InstallRequestResolvedEvent { outcome }
+              ... on InstallRequestCancelledEvent { reason }
+              ... on ApprovalLostEvent { uncoveredScopes }
             }
           }
         }

@@ -13,28 +13,57 @@ export async function approveReviewed(request: Request, clientId: string, appIds
 }
 
 type HistoryEvent = NonNullable<ClientAppsWithHistoryQuery['client']>['apps']['nodes'][number]['history']['nodes'][number];
+type Resolution = 'APPROVED' | 'RESTRICTED' | 'UNRESOLVED';
+
+/** What a change of resolution did: UNRESOLVED after a restriction lifts it, after an approval removes it. */
+function decision(from: Resolution, to: Resolution): string {
+  if (to === 'APPROVED') return 'approved it';
+  if (to === 'RESTRICTED') return 'restricted it';
+  if (from === 'RESTRICTED') return 'lifted its restriction';
+  if (from === 'APPROVED') return 'removed its approval';
+  return 'cleared its decision';
+}
+
+const because = (reason: string | null) => (reason ? ` (${reason})` : '');
 
 /**
- * One line per event. `__typename` narrows the union (each branch sees its own fields);
- * `type` is the same information as an enum, for filters and display.
+ * One line per event, for every event type. `__typename` narrows the union (each branch sees its
+ * own fields); `type` is the same information as an enum, for filters and display. The `never`
+ * at the end makes a type this function does not describe a compile error once codegen has run
+ * on a schema that has it.
  */
 export function describeEvent(event: HistoryEvent): string {
+  const who = event.actor.name;
   switch (event.__typename) {
     case 'ApprovalStatusChangedEvent':
-      return `${event.actor.name} ${event.isApproved ? 'approved' : 'unapproved'} it${event.reason ? ` (${event.reason})` : ''}`;
+      return `${who} ${decision(event.fromResolution, event.toResolution)}${because(event.reason)}`;
+    case 'WorkspaceResolutionChangedEvent':
+      return `${who} ${decision(event.fromResolution, event.toResolution)} in workspace ${event.workspaceId}${because(event.reason)}`;
+    case 'WorkspaceApprovalVoidedEvent':
+      return `${who}'s org-wide restriction voided workspace ${event.workspaceId}'s own approval`;
     case 'AppUpdatedEvent':
-      return `${event.actor.name} changed ${event.changes.map((change) => `${change.field} to ${change.to ?? 'nothing'}`).join(', ')}`;
+      return `${who} changed ${event.changes.map((change) => `${change.field} to ${change.to ?? 'nothing'}`).join(', ')}${because(event.reason)}`;
     case 'NoteAddedEvent':
-      return `${event.actor.name} noted: ${event.note}`;
-    default:
-      // An event type added to the schema after this client was generated.
-      return `${(event as { type: string }).type} by ${(event as { actor: { name: string } }).actor.name}`;
+      return `${who} noted: ${event.note}`;
+    case 'InstallRequestCreatedEvent':
+      return `${event.requester} asked for it${event.scopes.length ? ` (${event.scopes.join(', ')})` : ''}`;
+    case 'InstallRequestResolvedEvent':
+      return `${who} ${event.outcome === 'APPROVED' ? 'approved' : 'restricted'} a pending install request`;
+    case 'InstallRequestCancelledEvent':
+      return `${who} cancelled an install request${because(event.reason)}`;
+    case 'ApprovalLostEvent':
+      return `its approval lapsed: it now also requests ${event.uncoveredScopes.join(', ')}`;
+    default: {
+      // An event type added to the schema after this client was generated (tsc says so once it is regenerated).
+      const unknown: never = event;
+      return `${(unknown as { type: string }).type} by ${(unknown as { actor: { name: string } }).actor.name}`;
+    }
   }
 }
 
 /** Each app of the client's first page, with its latest events described. */
-export async function clientOverview(request: Request, clientId: string) {
-  const { client } = await request(ClientAppsWithHistory, { clientId, first: 20, historyFirst: 3 });
+export async function clientOverview(request: Request, clientId: string, historyFirst = 3) {
+  const { client } = await request(ClientAppsWithHistory, { clientId, first: 20, historyFirst });
   if (!client) return null;
   return {
     name: client.name,
