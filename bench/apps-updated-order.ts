@@ -31,15 +31,16 @@ for (const field of ['NAME', 'UPDATED_AT'] as const) {
     let after: string | undefined;
     let late: string | undefined;
     for (let page = 1; page <= 1200; page++) {
-      after = listClientApps(db, { ...query, after }).items.at(-1)!.cursor;
+      // Awaited: a promise since listClientApps became async; a plain value from an older checkout (--root).
+      after = (await listClientApps(db, { ...query, after })).items.at(-1)!.cursor;
       if (page === 1199) late = after;
     }
-    const time = (cursor?: string) => {
-      listClientApps(db, { ...query, after: cursor });
+    const time = async (cursor?: string) => {
+      await listClientApps(db, { ...query, after: cursor });
       const started = performance.now();
-      for (let i = 0; i < 200; i++) listClientApps(db, { ...query, after: cursor });
+      for (let i = 0; i < 200; i++) await listClientApps(db, { ...query, after: cursor });
       return ((performance.now() - started) / 200).toFixed(2);
     };
-    console.log(`${field} ${direction}: first page ${time()} ms, page 1,200 ${time(late)} ms`);
+    console.log(`${field} ${direction}: first page ${await time()} ms, page 1,200 ${await time(late)} ms`);
   }
 }

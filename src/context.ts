@@ -5,6 +5,7 @@ import type { Db } from './db/open';
 import { inThreadWriter, type Writer } from './db/writer';
 import { createLoaders, type Loaders } from './loaders';
 import type { AppgovMetrics } from './observability/metrics';
+import { TimeSlice } from './schema/time-slice';
 import { CatalogScanBudget, DEFAULT_MAX_SCAN_ROWS } from './services/catalog-scan';
 
 /** Everything a resolver may use, built once per request. */
@@ -18,6 +19,10 @@ export interface Context {
   catalogScan: CatalogScanBudget;
   /** Where the long writes run (the writer thread, or this one). */
   writer: Writer;
+  /** Where the priced catalog searches run (the scanner thread, or this one). */
+  scanner: Writer;
+  /** When this request's list fields give way to others waiting (schema/time-slice.ts). */
+  slice: TimeSlice;
   /** Set when the server collects metrics. */
   metrics?: AppgovMetrics;
 }
@@ -27,6 +32,7 @@ export function createContext(
   config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'maxScanRows'>>,
   request: Request,
   writer: Writer = inThreadWriter(db),
+  scanner: Writer = inThreadWriter(db),
 ): Context {
   return {
     db,
@@ -35,5 +41,7 @@ export function createContext(
     maxBulkIds: config.maxBulkIds,
     catalogScan: new CatalogScanBudget(config.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS),
     writer,
+    scanner,
+    slice: new TimeSlice(),
   };
 }

@@ -6,6 +6,7 @@ import type { Db } from './db/open';
 import { UnauthenticatedError } from './errors';
 import type { RouteTable } from './routes/compile';
 import { refusalReply } from './routes/refusal';
+import { scanUnits, type CatalogScanBudget } from './services/catalog-scan';
 
 export type RateLimitConfig = Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst' | 'maxInFlightPerToken' | 'maxQueuedPerToken' | 'queueWaitMs'>;
 
@@ -332,7 +333,7 @@ export function useRateLimit(config: RateLimitConfig, options: RateLimitOptions)
       setResult([rateLimitRefusal(refused.retryAfter, refused.reason)]);
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const context = args.contextValue as { request: Request; principal?: { tokenId: string } | null };
+      const context = args.contextValue as { request: Request; principal?: { tokenId: string } | null; catalogScan?: CatalogScanBudget };
       const key = context.principal ? `token:${context.principal.tokenId}` : budgetOf(context.request, context).key;
       const settle = (taken: Acquired) => {
         if (!taken.ok) {
@@ -340,7 +341,14 @@ export function useRateLimit(config: RateLimitConfig, options: RateLimitOptions)
           setResultAndStopExecution({ errors: [rateLimitRefusal(taken.retryAfter, taken.reason)] });
           return;
         }
-        return { onExecuteDone: () => taken.release() };
+        return {
+          onExecuteDone: () => {
+            taken.release();
+            // The catalog rows its searches read (priced before they ran), charged once it ran: later requests wait it out.
+            const owed = scanUnits(context.catalogScan?.spent ?? 0);
+            if (owed > 0) limiter.charge(key, owed);
+          },
+        };
       };
       const taken = limiter.acquireOrWait(key, requestCost(args.document, args.variableValues ?? undefined), context.request.signal);
       // A free slot is taken synchronously: only a request that waits for one pays an await.

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, databaseName, DEFAULT_DB_PATH, loadConfig, type Config } from './config';
 import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
-import { startWriter } from './db/writer';
+import { startScanner, startWriter } from './db/writer';
 import { createHttpServer, isLoopbackHost } from './http';
 import { createLogger, SqlLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -56,6 +56,7 @@ const logger = createLogger({ level: config.logLevel });
 const sqlLogger = config.logSql ? new SqlLogger(logger) : undefined;
 const database = startupDatabase(config, sqlLogger);
 const writer = startWriter(database, config, logger, sqlLogger);
+const scanner = startScanner(database, config, logger, sqlLogger);
 // What an acknowledged commit survives (APPGOV_DB_SYNC), as in force on each connection: logged once at start.
 const durability = (level: number) => ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
 const serverSync = durability(database.sqlite.pragma('synchronous', { simple: true }) as number);
@@ -78,7 +79,7 @@ const server = createHttpServer((request, response) => void yoga!(request, respo
 server.on('error', (error) => {
   console.error(`appgov: cannot listen on ${config.host}:${config.port}: ${error.message}`);
   database.close();
-  void writer.close().finally(() => process.exit(1));
+  void Promise.all([writer.close(), scanner.close()]).finally(() => process.exit(1));
 });
 
 server.listen(config.port, config.host, () => {
@@ -90,6 +91,7 @@ server.listen(config.port, config.host, () => {
     config,
     file: database.file,
     writer,
+    scanner,
     logger,
     ...(metrics && config.metricsToken ? { metrics, metricsToken: config.metricsToken } : {}),
     ...(tracing ? { tracing: tracing.plugin } : {}),
@@ -128,7 +130,7 @@ function shutDown(signal: string) {
   logger.info({ signal }, 'closing');
   server.close(() => {
     database.close();
-    void Promise.all([writer.close(), tracing?.shutdown()]).finally(() => process.exit(0));
+    void Promise.all([writer.close(), scanner.close(), tracing?.shutdown()]).finally(() => process.exit(0));
   });
   server.closeIdleConnections();
   // Requests still running after 10 s are cut off rather than holding the process.

@@ -61,6 +61,8 @@ export interface YogaOptions {
   tracing?: Plugin;
   /** Where the bulk decision writes run (src/db/writer.ts); default: on this thread, on `db`. */
   writer?: Writer;
+  /** Where the priced catalog searches run (startScanner in src/db/writer.ts); default: on this thread, on `db`. */
+  scanner?: Writer;
   /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
   parserCache?: ReturnType<typeof boundedParserCache>;
 }
@@ -281,6 +283,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const limits = { ...defaultLimits(config.maxBulkIds), ...options.config.limits };
   const logger = options.logger ?? createLogger({ level: 'error' });
   const writer = options.writer ?? inThreadWriter(db);
+  const scanner = options.scanner ?? inThreadWriter(db);
   const observability: Plugin[] = [
     ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
     ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
@@ -290,7 +293,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     schema: withWriteRetry(schema, config.writeWaitMs),
     context: ({ request }) => {
       try {
-        const context = createContext(db, config, request, writer);
+        const context = createContext(db, config, request, writer, scanner);
         if (options.metrics) context.metrics = options.metrics;
         return context;
       } catch (error) {

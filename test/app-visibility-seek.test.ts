@@ -1,5 +1,5 @@
 import type { Logger } from 'drizzle-orm/logger';
-import { fastestOf } from './helpers/timing';
+import { fastestOfAsync } from './helpers/timing';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open';
 import { createApp, listClientApps, type AppOrderField, type OrderDirection } from '../src/services/apps';
@@ -53,12 +53,12 @@ const ORDERS: [AppOrderField, OrderDirection][] = [
 describe('Client.apps and Workspace.apps read two bounded ranges of apps_owner_name_idx', () => {
   addForeignPrivateApps(1000, 1);
 
-  it.each(ORDERS)('Client.apps by %s %s: two seeks merged, no scan of apps', (field, direction) => {
+  it.each(ORDERS)('Client.apps by %s %s: two seeks merged, no scan of apps', async (field, direction) => {
     for (const withCursor of [false, true]) {
-      const first = listClientApps(db, { clientId: BUSINESS, first: 2, orderBy: { field, direction } });
+      const first = await listClientApps(db, { clientId: BUSINESS, first: 2, orderBy: { field, direction } });
       log.all = [];
-      const page = listClientApps(db, { clientId: BUSINESS, first: 2, orderBy: { field, direction }, ...(withCursor ? { after: first.items[1]!.cursor } : {}) });
-      page.totalCount();
+      const page = await listClientApps(db, { clientId: BUSINESS, first: 2, orderBy: { field, direction }, ...(withCursor ? { after: first.items[1]!.cursor } : {}) });
+      await page.totalCount();
       const [list, count] = log.all;
       const listPlan = plan(list!);
       expect(listPlan[0]).toBe('MERGE (UNION ALL)');
@@ -78,16 +78,16 @@ describe('Client.apps and Workspace.apps read two bounded ranges of apps_owner_n
     }
   });
 
-  it.each(ORDERS)('Client.apps by %s %s under Query.client, which has read the client row: one seek for a direct customer, the directory bound for a business', (field, direction) => {
+  it.each(ORDERS)('Client.apps by %s %s under Query.client, which has read the client row: one seek for a direct customer, the directory bound for a business', async (field, direction) => {
     for (const withCursor of [false, true]) {
       for (const [clientId, directoryId, ranges] of [[DIRECT, null, 1], [BUSINESS, MINE, 2]] as const) {
-        const first = listClientApps(db, { clientId, directoryId, first: 2, orderBy: { field, direction } });
+        const first = await listClientApps(db, { clientId, directoryId, first: 2, orderBy: { field, direction } });
         log.all = [];
-        const page = listClientApps(db, { clientId, directoryId, first: 2, orderBy: { field, direction }, ...(withCursor ? { after: first.items[1]!.cursor } : {}) });
+        const page = await listClientApps(db, { clientId, directoryId, first: 2, orderBy: { field, direction }, ...(withCursor ? { after: first.items[1]!.cursor } : {}) });
         // The same apps as when the statement looks the directory up itself.
-        const lookedUp = listClientApps(db, { clientId, first: 2, orderBy: { field, direction }, ...(withCursor ? { after: first.items[1]!.cursor } : {}) });
+        const lookedUp = await listClientApps(db, { clientId, first: 2, orderBy: { field, direction }, ...(withCursor ? { after: first.items[1]!.cursor } : {}) });
         expect(page.items.map((app) => app.id)).toEqual(lookedUp.items.map((app) => app.id));
-        expect(page.totalCount()).toBe(lookedUp.totalCount());
+        expect(await page.totalCount()).toBe(await lookedUp.totalCount());
         const listPlan = plan(log.all[0]!);
         const seeks = listPlan.filter((d) => / a USING /.test(d));
         expect(seeks).toHaveLength(ranges);
@@ -110,25 +110,25 @@ describe('Client.apps and Workspace.apps read two bounded ranges of apps_owner_n
     expect(p.filter((d) => /SCAN a\b|TEMP B-TREE/.test(d))).toEqual([]);
   });
 
-  it('lists exactly the public and own apps, in order, whatever other directories own', () => {
-    const names = (clientId: string, field: AppOrderField, direction: OrderDirection) =>
-      listClientApps(db, { clientId, first: 50, orderBy: { field, direction } }).items.map((a) => a.name);
-    expect(names(BUSINESS, 'NAME', 'ASC')).toEqual(['Own 4', 'Own 5', 'Public 1', 'Public 2', 'Public 3']);
-    expect(names(BUSINESS, 'NAME', 'DESC')).toEqual(['Public 3', 'Public 2', 'Public 1', 'Own 5', 'Own 4']);
-    expect(names(DIRECT, 'NAME', 'ASC')).toEqual(['Public 1', 'Public 2', 'Public 3']);
-    expect(listClientApps(db, { clientId: BUSINESS }).totalCount()).toBe(5);
-    expect(listClientApps(db, { clientId: DIRECT }).totalCount()).toBe(3);
+  it('lists exactly the public and own apps, in order, whatever other directories own', async () => {
+    const names = async (clientId: string, field: AppOrderField, direction: OrderDirection) =>
+      (await listClientApps(db, { clientId, first: 50, orderBy: { field, direction } })).items.map((a) => a.name);
+    expect(await names(BUSINESS, 'NAME', 'ASC')).toEqual(['Own 4', 'Own 5', 'Public 1', 'Public 2', 'Public 3']);
+    expect(await names(BUSINESS, 'NAME', 'DESC')).toEqual(['Public 3', 'Public 2', 'Public 1', 'Own 5', 'Own 4']);
+    expect(await names(DIRECT, 'NAME', 'ASC')).toEqual(['Public 1', 'Public 2', 'Public 3']);
+    expect(await (await listClientApps(db, { clientId: BUSINESS })).totalCount()).toBe(5);
+    expect(await (await listClientApps(db, { clientId: DIRECT })).totalCount()).toBe(3);
   });
 
-  it("a page costs about the same with 1,000 or 51,000 other directories' private apps", () => {
-    const probes = () => {
-      listClientApps(db, { clientId: BUSINESS, first: 3 });
-      listClientApps(db, { clientId: DIRECT, first: 3, orderBy: { field: 'NAME', direction: 'DESC' } });
+  it("a page costs about the same with 1,000 or 51,000 other directories' private apps", async () => {
+    const probes = async () => {
+      await listClientApps(db, { clientId: BUSINESS, first: 3 });
+      await listClientApps(db, { clientId: DIRECT, first: 3, orderBy: { field: 'NAME', direction: 'DESC' } });
       listWorkspaceApps(db, { workspace: ws, first: 3 });
     };
-    const small = fastestOf(probes);
+    const small = await fastestOfAsync(probes);
     addForeignPrivateApps(50_000, 1001);
-    const large = fastestOf(probes);
+    const large = await fastestOfAsync(probes);
     // A scan of the catalog would be ~50× slower; the bound leaves room for a loaded machine.
     expect(large / small).toBeLessThan(3);
   });

@@ -1,5 +1,5 @@
 import type { Logger } from 'drizzle-orm/logger';
-import { fastestOf } from './helpers/timing';
+import { fastestOfAsync } from './helpers/timing';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open';
 import { createApp, listClientApps, type ClientAppsQuery, type OrderDirection } from '../src/services/apps';
@@ -42,15 +42,15 @@ describe('Client.apps by UPDATED_AT seeks client_app_states_updated_idx and apps
   const plan = (s: { query: string; params: unknown[] }) =>
     (sqlite.prepare(`EXPLAIN QUERY PLAN ${s.query}`).all(...(s.params as never[])) as { detail: string }[]).map((r) => r.detail);
   /** The list statements' plans, each cut to its reads of tables and sorts. */
-  function plansOf(query: ClientAppsQuery): string[][] {
+  async function plansOf(query: ClientAppsQuery): Promise<string[][]> {
     log.all = [];
-    listClientApps(db, query);
+    await listClientApps(db, query);
     return log.all.map((s) => plan(s).filter((d) => /USING|SCAN|TEMP B-TREE|MERGE/.test(d)));
   }
   /** The cursor after page `n` (1-based) of pages of 2. */
-  function cursorAfter(query: ClientAppsQuery, n: number): string {
+  async function cursorAfter(query: ClientAppsQuery, n: number): Promise<string> {
     let after: string | undefined;
-    for (let i = 0; i < n; i++) after = listClientApps(db, { ...query, first: 2, ...(after ? { after } : {}) }).items[1]!.cursor;
+    for (let i = 0; i < n; i++) after = (await listClientApps(db, { ...query, first: 2, ...(after ? { after } : {}) })).items[1]!.cursor;
     return after!;
   }
 
@@ -78,28 +78,28 @@ describe('Client.apps by UPDATED_AT seeks client_app_states_updated_idx and apps
     ['DESC', 0, [CHANGED('')]],
     ['DESC', 1, [CHANGED(' AND updated_at<?')]],
     ['DESC', 3, [CHANGED(' AND updated_at<?'), UNCHANGED(' AND id<?')]],
-  ])('%s after page %i: each part a seek from the cursor, no sort, no scan', (direction, pages, expected) => {
+  ])('%s after page %i: each part a seek from the cursor, no sort, no scan', async (direction, pages, expected) => {
     for (const filter of [{}, { search: 'app' }, { approved: false }]) {
       const query: ClientAppsQuery = { clientId: BUSINESS, first: 2, orderBy: { field: 'UPDATED_AT', direction }, ...filter };
-      expect(plansOf({ ...query, after: pages ? cursorAfter(query, pages) : null })).toEqual(expected);
+      expect(await plansOf({ ...query, after: pages ? await cursorAfter(query, pages) : null })).toEqual(expected);
     }
   });
 
-  it.each<OrderDirection>(['ASC', 'DESC'])('%s: a filter only a changed app can match reads the changed part alone', (direction) => {
+  it.each<OrderDirection>(['ASC', 'DESC'])('%s: a filter only a changed app can match reads the changed part alone', async (direction) => {
     const query: ClientAppsQuery = { clientId: BUSINESS, first: 2, orderBy: { field: 'UPDATED_AT', direction } };
     for (const filter of [{ riskLevel: 'HIGH' as const }, { approved: true }, { category: 'Design' }]) {
-      expect(plansOf({ ...query, ...filter })).toEqual([CHANGED('')]);
-      const after = cursorAfter({ ...query, riskLevel: 'HIGH' }, 1);
-      expect(plansOf({ ...query, riskLevel: 'HIGH', after })).toEqual([CHANGED(direction === 'ASC' ? ' AND updated_at>?' : ' AND updated_at<?')]);
+      expect(await plansOf({ ...query, ...filter })).toEqual([CHANGED('')]);
+      const after = await cursorAfter({ ...query, riskLevel: 'HIGH' }, 1);
+      expect(await plansOf({ ...query, riskLevel: 'HIGH', after })).toEqual([CHANGED(direction === 'ASC' ? ' AND updated_at>?' : ' AND updated_at<?')]);
     }
   });
 
-  it('lists exactly the visible apps, never-changed ones as the oldest, ties by id', () => {
-    const ids = (direction: OrderDirection) =>
-      listClientApps(db, { clientId: BUSINESS, first: 100, orderBy: { field: 'UPDATED_AT', direction } }).items.map((a) => a.id);
+  it('lists exactly the visible apps, never-changed ones as the oldest, ties by id', async () => {
+    const ids = async (direction: OrderDirection) =>
+      (await listClientApps(db, { clientId: BUSINESS, first: 100, orderBy: { field: 'UPDATED_AT', direction } })).items.map((a) => a.id);
     const asc = [2, 4, 6, 8, 10, 1, 3, 5, 7, 9].map(uuid);
-    expect(ids('ASC')).toEqual(asc);
-    expect(ids('DESC')).toEqual([...asc].reverse());
+    expect(await ids('ASC')).toEqual(asc);
+    expect(await ids('DESC')).toEqual([...asc].reverse());
   });
 });
 
@@ -120,30 +120,30 @@ describe('Client.apps by UPDATED_AT: a late page costs about what the first does
       .run({ client: BUSINESS, t0: T0, from, to });
   }
   /** The first page and one near the end, in both directions (the late one inside each part in turn). */
-  function probes(): () => void {
+  async function probes(): Promise<() => Promise<void>> {
     const pages: ClientAppsQuery[] = [];
     for (const direction of ['ASC', 'DESC'] as const) {
       const query: ClientAppsQuery = { clientId: BUSINESS, first: 20, orderBy: { field: 'UPDATED_AT', direction } };
       let after: string | null = null;
       const cursors: string[] = [];
       for (;;) {
-        const page = listClientApps(db, { ...query, first: 100, after });
+        const page = await listClientApps(db, { ...query, first: 100, after });
         if (!page.hasNextPage) break;
         after = page.items.at(-1)!.cursor;
         cursors.push(after);
       }
       pages.push(query, { ...query, after: cursors.at(-2)! });
     }
-    return () => {
-      for (const page of pages) listClientApps(db, page);
+    return async () => {
+      for (const page of pages) await listClientApps(db, page);
     };
   }
 
-  it('grows by less than 3× for 20× the apps', () => {
+  it('grows by less than 3× for 20× the apps', async () => {
     addApps(1, 1000);
-    const small = fastestOf(probes());
+    const small = await fastestOfAsync(await probes());
     addApps(1001, 20_000);
-    const large = fastestOf(probes());
+    const large = await fastestOfAsync(await probes());
     // A sort of the catalog would be ~20× slower; the bound leaves room for a loaded machine.
     expect(large / small).toBeLessThan(3);
   }, 60_000);

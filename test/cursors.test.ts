@@ -97,18 +97,18 @@ describe('cursors', () => {
     expect(encodeCursor('thing', [42, 'x'])).toBe(c);
   });
 
-  it('are sealed when first read, not when their page is built (most reads select no cursor)', () => {
-    const page = listClientApps(t.db, { clientId: a.clientId, first: 1 });
-    const second = listClientApps(t.db, { clientId: a.clientId, first: 2 }).items[1]!.id;
+  it('are sealed when first read, not when their page is built (most reads select no cursor)', async () => {
+    const page = await listClientApps(t.db, { clientId: a.clientId, first: 1 });
+    const second = (await listClientApps(t.db, { clientId: a.clientId, first: 2 })).items[1]!.id;
     const kept = currentCursorSecret();
     try {
       useCursorSecret(randomBytes(32));
       // Read only now: sealed with the secret of this moment, and the same on every read.
       const cursor = page.items[0]!.cursor;
       expect(page.items[0]!.cursor).toBe(cursor);
-      expect(listClientApps(t.db, { clientId: a.clientId, first: 1, after: cursor }).items.map((app) => app.id)).toEqual([second]);
+      expect((await listClientApps(t.db, { clientId: a.clientId, first: 1, after: cursor })).items.map((app) => app.id)).toEqual([second]);
       useCursorSecret(kept);
-      expect(() => listClientApps(t.db, { clientId: a.clientId, first: 1, after: cursor })).toThrow('after is not a valid cursor for this list');
+      await expect(listClientApps(t.db, { clientId: a.clientId, first: 1, after: cursor })).rejects.toThrow('after is not a valid cursor for this list');
     } finally {
       useCursorSecret(kept);
     }

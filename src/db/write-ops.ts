@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { approveApps, removeAppApprovals, restrictApps } from '../services/approvals';
 import type { Db } from './open';
@@ -9,7 +10,20 @@ import type { Db } from './open';
  * it beside the event loop keeps other requests answered meanwhile.
  * The worker imports this module: it pulls in the services, not the schema.
  */
-export const WRITE_OPS = { approveApps, removeAppApprovals, restrictApps, durability } as const;
+export const WRITE_OPS = { approveApps, removeAppApprovals, restrictApps, durability, scanRows } as const;
+
+/**
+ * A compiled read (its SQL text and parameters) and its rows: what the scanner thread runs (a priced catalog
+ * search, see services/apps.ts), so a search reading 200,000 rows holds that thread, not the one serving everyone.
+ */
+function scanRows(db: Db, input: CompiledRead): unknown[] {
+  return (db as unknown as { $client: Database.Database }).$client.prepare(input.sql).all(...input.params);
+}
+
+export interface CompiledRead {
+  sql: string;
+  params: unknown[];
+}
 
 /** The `synchronous` setting in force on the connection the writes run on (0 OFF, 1 NORMAL, 2 FULL): what /health and the tests check. */
 function durability(db: Db, _input: null): { synchronous: number } {

@@ -51,6 +51,8 @@ export interface WorkerWriterOptions {
   logger: Logger;
   /** APPGOV_LOG_SQL: the writer's statements are logged here, as the main connection's are. */
   sqlLogger?: SqlQueryLogger;
+  /** What the thread is called in its log lines and errors: the writer (default) or the scanner (see startScanner). */
+  thread?: 'writer' | 'scanner';
 }
 
 const ENTRY = fileURLToPath(new URL('./writer-worker.ts', import.meta.url));
@@ -111,6 +113,7 @@ const CLOSE_GRACE_MS = 2000;
  * starts a new one. It does not keep the process alive when idle.
  */
 export function workerWriter(options: WorkerWriterOptions): Writer {
+  const thread = options.thread ?? 'writer';
   const data: WriterData = { path: options.path, busyTimeoutMs: options.busyTimeoutMs, dbSync: options.dbSync ?? 'full', logSql: Boolean(options.sqlLogger) };
   let worker: Worker | null = null;
   let closed = false;
@@ -155,12 +158,12 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
       else call.reject(fromWire(reply.error));
     });
     started.on('error', (error) => {
-      options.logger.error({ err: error }, 'writer thread failed');
+      options.logger.error({ err: error }, `${thread} thread failed`);
       failAll(started, error);
     });
     started.on('exit', (code) => {
       removeFile();
-      failAll(started, new Error(`The writer thread exited (code ${code}).`));
+      failAll(started, new Error(`The ${thread} thread exited (code ${code}).`));
     });
     return started;
   };
@@ -184,7 +187,7 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
     (workerCode) => {
       if (!closed) worker ??= start(workerCode);
     },
-    (error: unknown) => options.logger.error({ err: error }, 'cannot build the writer thread'),
+    (error: unknown) => options.logger.error({ err: error }, `cannot build the ${thread} thread`),
   );
 
   return {
@@ -226,4 +229,22 @@ export function startWriter(
 ): Writer {
   if (!config.writeWorker || !database.file) return inThreadWriter(database.db);
   return workerWriter({ path: database.file.path, busyTimeoutMs: config.dbBusyTimeoutMs, dbSync: config.dbSync ?? 'full', logger, ...(sqlLogger ? { sqlLogger } : {}) });
+}
+
+/**
+ * Where the priced catalog searches run (Client.apps' `search` without a state filter, services/apps.ts): a
+ * second thread of the same code, with a connection of its own, running the read it is sent (WRITE_OPS.scanRows)
+ * one at a time. A search reads every app the client may see, 200 ms at 200,000 apps; on the thread that
+ * serves every request, each one stalled every tenant (issue 17's catalog-cost bench: another token's small
+ * read p99 from 19 to 412 ms). Off it, the server thread answers others meanwhile. Reads never wait for a
+ * writer in WAL mode. On this thread, as the writer, for an in-memory database or APPGOV_WRITE_WORKER=0.
+ */
+export function startScanner(
+  database: Pick<OpenedDatabase, 'db' | 'file'>,
+  config: Pick<Config, 'writeWorker' | 'dbBusyTimeoutMs'> & Partial<Pick<Config, 'dbSync'>>,
+  logger: Logger,
+  sqlLogger?: SqlQueryLogger,
+): Writer {
+  if (!config.writeWorker || !database.file) return inThreadWriter(database.db);
+  return workerWriter({ path: database.file.path, busyTimeoutMs: config.dbBusyTimeoutMs, dbSync: config.dbSync ?? 'full', logger, thread: 'scanner', ...(sqlLogger ? { sqlLogger } : {}) });
 }

@@ -6,6 +6,7 @@ import { preflight, preflightFields } from '../limits/preflight';
 import { decodeHistoryCursor, parseHistoryFilter } from '../services/history';
 import { pageSize } from '../services/pagination';
 import { builder } from './builder';
+import { BATCHED } from './time-slice';
 import { connectionType } from './connections';
 import { AppHistoryEventConnection, AppHistoryEventRef, historyArgs } from './history';
 import { AppResolutionEnum } from './resolution';
@@ -99,7 +100,7 @@ export const AppRef = builder.objectRef<ClientApp>('App').implement({
       description:
         "This app's history for this client, newest first, optionally filtered. Needs the apps:read scope. Batched: every app of a page is fetched in one query. In a mutation's result only the first page (no `after`), checked before the mutation runs.",
       args: historyArgs,
-      extensions: preflight({ scope: 'apps:read', args: checkAppHistoryInMutation }),
+      extensions: { ...preflight({ scope: 'apps:read', args: checkAppHistoryInMutation }), ...BATCHED },
       resolve: (app, args, ctx) => {
         requireClientScope(ctx.principal, app.clientId, 'apps:read');
         const filter = parseHistoryFilter(args);

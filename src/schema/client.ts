@@ -51,14 +51,14 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
       args: {
         ...pageArgs,
         approved: t.arg.boolean({ description: 'true: only approved apps; false: only apps that are not approved; absent: all.' }),
-        search: t.arg.string({ description: 'Case-insensitive substring of the name or the code name (at most 200 characters). Without a state filter (approved: true, riskLevel, category) a search reads every app this client may see: it is priced at that many rows for its page and again for its totalCount, against a budget every field of the request shares (APPGOV_MAX_SCAN_ROWS, default 200000); a field that does not fit is refused with BAD_USER_INPUT, `extensions.limit` "scan", before it runs. With a state filter it reads only this client\'s own state rows, unpriced.' }),
+        search: t.arg.string({ description: 'Case-insensitive substring of the name or the code name (at most 200 characters). Without a state filter (approved: true, riskLevel, category) a search reads every app this client may see: it is priced at that many rows for its page and again for its totalCount, against a budget every field of the request shares (APPGOV_MAX_SCAN_ROWS, default 200000); a field that does not fit is refused with BAD_USER_INPUT, `extensions.limit` "scan", before it runs. The rows a request\'s searches read are charged to its token\'s rate budget once it ran (one unit per 50 rows), so the token\'s next requests wait them out. With a state filter it reads only this client\'s own state rows, unpriced.' }),
         riskLevel: t.arg({ type: RiskLevelEnum, description: 'Only apps this client rated at this risk level.' }),
         category: t.arg.string({ description: 'Only apps in this category (exact, case-insensitive).' }),
         orderBy: t.arg({ type: AppOrderInput, description: 'The order; default NAME ASC.' }),
       },
       resolve: (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');
-        return listClientApps(ctx.db, { clientId: client.id, directoryId: client.directoryId, ...args }, ctx.catalogScan);
+        return listClientApps(ctx.db, { clientId: client.id, directoryId: client.directoryId, ...args }, ctx.catalogScan, ctx.scanner);
       },
     }),
     app: t.field({

@@ -5,6 +5,7 @@ import { decodeHistoryCursor, parseHistoryFilter, type HistoryEvent } from '../s
 import { pageSize } from '../services/pagination';
 import { preflightFields } from '../limits/preflight';
 import { builder } from './builder';
+import { BATCHED } from './time-slice';
 import { clientAppArgs, connectionType, pageArgs } from './connections';
 import { AppResolutionEnum } from './resolution';
 
@@ -177,6 +178,7 @@ builder.queryField('appHistory', (t) =>
       ...clientAppArgs,
       ...historyArgs,
     },
+    extensions: BATCHED,
     resolve: (_root, args, ctx) => {
       const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
       const first = pageSize(args.first);

@@ -1,4 +1,5 @@
 import { builder } from './builder';
+import { sliceListFields } from './time-slice';
 import './scalars';
 import './resolution';
 import './history';
@@ -23,4 +24,4 @@ builder.mutationType({
     'Writes. Every field needs a bearer token with the apps:write scope (requestAppInstall: apps:request), and runs in one transaction. A request holds at most APPGOV_MAX_MUTATION_FIELDS mutation fields (default 1), naming at most APPGOV_MAX_BULK_IDS ids in all. Before anything is written, every field selected in the result is checked (its scope and its arguments; lists take their first page only), so a refusal never follows a write.',
 });
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = sliceListFields(builder.toSchema({ sortSchema: true }));

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
 import { appVisibleSql, visibleAppRanges } from '../auth/app-visibility';
-import { appsByName, appsByNameFromStates, appsByUpdatedAt, CLIENT_APP_COLUMNS, type ClientAppRow } from './client-app-pages';
+import { appsByName, appsByNameFromStates, appsByUpdatedAt, CLIENT_APP_COLUMNS, readOn, readOnScanner, type ClientAppRow } from './client-app-pages';
+import type { Writer } from '../db/writer';
 import type { CatalogScanBudget } from './catalog-scan';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
 import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
@@ -148,7 +149,7 @@ export interface ClientAppsQuery {
   orderBy?: { field?: AppOrderField | null; direction?: OrderDirection | null } | null;
 }
 
-export type ClientAppsPage = Page<ClientApp & { cursor: string }> & { totalCount: () => number };
+export type ClientAppsPage = Page<ClientApp & { cursor: string }> & { totalCount: () => Promise<number> };
 
 function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -159,7 +160,7 @@ function likePattern(term: string): string {
  * keyset-paged on (order key, id) so pages never skip or repeat an app.
  * `totalCount` counts the filtered list only when asked.
  */
-export function listClientApps(db: Db, input: ClientAppsQuery, scan?: CatalogScanBudget): ClientAppsPage {
+export async function listClientApps(db: Db, input: ClientAppsQuery, scan?: CatalogScanBudget, scanner?: Writer): Promise<ClientAppsPage> {
   const size = pageSize(input.first);
   const field = input.orderBy?.field ?? 'NAME';
   const direction = input.orderBy?.direction ?? 'ASC';
@@ -191,13 +192,16 @@ export function listClientApps(db: Db, input: ClientAppsQuery, scan?: CatalogSca
     if (search && !fromStates) scan?.charge(visibleAppCount(db, input.clientId, input.directoryId), 'search');
   };
   priceSearch();
+  // A priced search runs on the scanner thread (when the server has one): its rows are the read that holds a
+  // thread for long, and the thread serving everyone else's requests goes on meanwhile.
+  const read = search && !fromStates && scanner ? readOnScanner(scanner) : readOn(db);
   const statesWhere = (extra: SQL[]) => sql`WHERE ${sql.join([sql`s.client_id = ${input.clientId}`, appVisibleSql(input.clientId), ...filters, ...extra], sql` AND `)}`;
   const rows =
     field === 'NAME'
       ? fromStates
         ? appsByNameFromStates(db, { where: statesWhere, direction, after: after as [string, string] | null, size })
-        : appsByName(db, { from, where, ranges, direction, after: after as [string, string] | null, size })
-      : appsByUpdatedAt(db, {
+        : await appsByName(read, { from, where, ranges, direction, after: after as [string, string] | null, size })
+      : await appsByUpdatedAt(read, {
           clientId: input.clientId, from, where, ranges, direction, after: after as [number, string] | null, size,
           // approved: true, riskLevel and category need a state row: never-changed apps cannot match.
           touchedOnly: fromStates,
@@ -206,7 +210,7 @@ export function listClientApps(db: Db, input: ClientAppsQuery, scan?: CatalogSca
   return {
     items: page.items.map((row) => withCursor(toClientApp(input.clientId, row), cursorKind, [row.sort_key, row.id], list)),
     hasNextPage: page.hasNextPage,
-    totalCount: () => {
+    totalCount: async () => {
       if (fromStates) return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id ${statesWhere([])}`).n;
       if (!search) {
         // Every app the client may see (two counter rows), less its approved ones when approved: false.
@@ -219,7 +223,8 @@ export function listClientApps(db: Db, input: ClientAppsQuery, scan?: CatalogSca
       }
       // Counting a search reads the catalog again: priced again.
       priceSearch();
-      return db.get<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`).n;
+      const [counted] = await read<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`);
+      return counted!.n;
     },
   };
 }

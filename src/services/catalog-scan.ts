@@ -8,7 +8,8 @@
 import { BadUserInputError } from '../errors';
 
 export class CatalogScanBudget {
-  private spent = 0;
+  /** The rows charged so far: what the request is charged to its token's rate budget once it ran (scanUnits). */
+  spent = 0;
 
   constructor(readonly limit: number) {}
 
@@ -22,6 +23,20 @@ export class CatalogScanBudget {
     }
     this.spent += rows;
   }
+}
+
+/**
+ * Catalog rows read per unit of a token's rate budget. A unit is what one id of a bulk call costs, about
+ * 50 µs of the server (a 1,000-id approve, 1,001 units, takes 40–60 ms: `npx tsx bench/durability.ts
+ * --quick`); a search reads about a row per µs (200,000 rows in about 200 ms: `npx tsx
+ * bench/catalog-cost.ts --apps 200000`). So a search of 200,000 rows costs its token 4,000 units, as a
+ * 4,000-id bulk call would, and a token cannot repeat heavy searches faster than its budget refills.
+ */
+export const SCAN_ROWS_PER_UNIT = 50;
+
+/** The units a request that read `rows` catalog rows owes its token's budget, besides its own cost. */
+export function scanUnits(rows: number): number {
+  return Math.ceil(rows / SCAN_ROWS_PER_UNIT);
 }
 
 /** The default when a caller builds a context without one (tests, the CLI). */

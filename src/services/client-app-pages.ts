@@ -4,8 +4,10 @@
  * not grow with the rows before it or with other tenants' rows.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { appVisibleSql } from '../auth/app-visibility';
 import type { Db } from '../db/open';
+import type { Writer } from '../db/writer';
 import type { Resolution, RiskLevel } from '../db/schema';
 import type { OrderDirection } from './apps';
 
@@ -33,6 +35,24 @@ export const CLIENT_APP_COLUMNS = sql`a.id, a.code_name, a.name, s.resolution, s
 
 export type SortedRow = ClientAppRow & { sort_key: string | number };
 
+/** Where a page's statements run: this thread's connection, or (a priced search) the scanner thread's. */
+export type ReadRows = <T>(query: SQL) => Promise<T[]>;
+
+/** On `db`, on this thread. */
+export function readOn(db: Db): ReadRows {
+  return async <T>(query: SQL) => db.all<T>(query);
+}
+
+const dialect = new SQLiteSyncDialect();
+
+/** Compiled here, run by the scanner (src/db/writer.ts startScanner): the same text and parameters `db.all` would run. */
+export function readOnScanner(scanner: Writer): ReadRows {
+  return async <T>(query: SQL) => {
+    const compiled = dialect.sqlToQuery(query);
+    return (await scanner.run('scanRows', { sql: compiled.sql, params: compiled.params })) as T[];
+  };
+}
+
 /** One page as listClientApps asks for it: apps LEFT JOIN this client's state, the filters' WHERE, the visible ranges, the cursor. */
 export interface PageRead<Key> {
   from: SQL;
@@ -51,11 +71,11 @@ function keysetAfter(key: SQL, id: SQL, direction: OrderDirection, after: readon
 }
 
 /** NAME: each visible range a seek on apps_owner_name_idx from the cursor, merged in (lower(name), id) order. */
-export function appsByName(db: Db, q: PageRead<[string, string]>): SortedRow[] {
+export function appsByName(read: ReadRows, q: PageRead<[string, string]>): Promise<SortedRow[]> {
   const key = sql`lower(a.name)`;
   const dir = sql.raw(q.direction);
   const keyset = q.after ? [keysetAfter(key, sql`a.id`, q.direction, q.after)] : [];
-  return db.all<SortedRow>(sql`
+  return read<SortedRow>(sql`
     ${sql.join(
       q.ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${q.from} ${q.where(range, keyset)}`),
       sql` UNION ALL `,
@@ -86,10 +106,10 @@ export function appsByNameFromStates(db: Db, q: Pick<PageRead<[string, string]>,
  * order (client_id, updated_at, app_id), and the never-changed ones (no state row, key 0) of each visible range
  * in apps_owner_id_idx order. Neither reads the rows before the page nor other clients' state rows.
  */
-export function appsByUpdatedAt(db: Db, q: PageRead<[number, string]> & { clientId: string; touchedOnly: boolean }): SortedRow[] {
+export async function appsByUpdatedAt(read: ReadRows, q: PageRead<[number, string]> & { clientId: string; touchedOnly: boolean }): Promise<SortedRow[]> {
   const dir = sql.raw(q.direction);
   const limit = q.size + 1;
-  const changed = db.all<SortedRow>(sql`
+  const changed = await read<SortedRow>(sql`
     SELECT ${CLIENT_APP_COLUMNS}, s.updated_at AS sort_key
     FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
     ${q.where(sql`s.client_id = ${q.clientId} AND ${appVisibleSql(q.clientId)}`, q.after ? [keysetAfter(sql`s.updated_at`, sql`s.app_id`, q.direction, q.after)] : [])}
@@ -103,7 +123,7 @@ export function appsByUpdatedAt(db: Db, q: PageRead<[number, string]> & { client
     (q.direction === 'DESC' && changed.length === limit && Number(changed[limit - 1]!.sort_key) > 0);
   if (skipUnchanged) return changed;
   const idBound = q.after !== null && q.after[0] === 0 ? [sql`a.id ${past} ${q.after[1]}`] : [];
-  const unchanged = db.all<SortedRow>(sql`
+  const unchanged = await read<SortedRow>(sql`
     ${sql.join(
       q.ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, 0 AS sort_key ${q.from} ${q.where(range, [sql`s.app_id IS NULL`, ...idBound])}`),
       sql` UNION ALL `,

@@ -13,3 +13,15 @@ export function fastestOf(run: () => unknown): number {
   }
   return Math.min(...samples);
 }
+
+/** fastestOf for work that answers a promise (each call awaited before the next). */
+export async function fastestOfAsync(run: () => Promise<unknown>): Promise<number> {
+  await run();
+  const samples: number[] = [];
+  for (let r = 0; r < 15; r++) {
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) await run();
+    samples.push(performance.now() - started);
+  }
+  return Math.min(...samples);
+}
