@@ -219,16 +219,17 @@ export function workerWriter(options: WorkerWriterOptions): Writer {
 /**
  * The writer the server uses: the writer thread for a database file, unless
  * APPGOV_WRITE_WORKER=0; on this thread for an in-memory database, which
- * another connection cannot open.
+ * another connection cannot open. `thread: 'scanner'` starts the scanner (startScanner).
  */
 export function startWriter(
   database: Pick<OpenedDatabase, 'db' | 'file'>,
   config: Pick<Config, 'writeWorker' | 'dbBusyTimeoutMs'> & Partial<Pick<Config, 'dbSync'>>,
   logger: Logger,
   sqlLogger?: SqlQueryLogger,
+  thread: 'writer' | 'scanner' = 'writer',
 ): Writer {
   if (!config.writeWorker || !database.file) return inThreadWriter(database.db);
-  return workerWriter({ path: database.file.path, busyTimeoutMs: config.dbBusyTimeoutMs, dbSync: config.dbSync ?? 'full', logger, ...(sqlLogger ? { sqlLogger } : {}) });
+  return workerWriter({ path: database.file.path, busyTimeoutMs: config.dbBusyTimeoutMs, dbSync: config.dbSync ?? 'full', logger, thread, ...(sqlLogger ? { sqlLogger } : {}) });
 }
 
 /**
@@ -245,6 +246,5 @@ export function startScanner(
   logger: Logger,
   sqlLogger?: SqlQueryLogger,
 ): Writer {
-  if (!config.writeWorker || !database.file) return inThreadWriter(database.db);
-  return workerWriter({ path: database.file.path, busyTimeoutMs: config.dbBusyTimeoutMs, dbSync: config.dbSync ?? 'full', logger, thread: 'scanner', ...(sqlLogger ? { sqlLogger } : {}) });
+  return startWriter(database, config, logger, sqlLogger, 'scanner');
 }
