@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
-import type { DecisionAction, DecisionErrorCode } from './decision-rules';
-import { decide } from './decisions';
+import type { DecisionAction, DecisionErrorCode, DecisionPlan } from './decision-rules';
+import { decide, type DecideInput } from './decisions';
 import { parseReason } from './fields';
 import { parseIdList } from './ids';
 
@@ -43,9 +43,14 @@ export interface BulkApprovalInput {
  * writes the plan needs (a dry run stops after the lookup).
  */
 function bulkDecide(db: Db, input: BulkApprovalInput, action: DecisionAction): BulkResult {
+  return bulkResultOf(decide(db, bulkDecideInput(input, action)));
+}
+
+/** A bulk call's input, validated (before anything is read), as either store's decide() takes it. */
+export function bulkDecideInput(input: BulkApprovalInput, action: DecisionAction): DecideInput {
   const ids = parseIdList(input.appIds, 'appIds', input.maxIds);
   const reason = parseReason(input.reason);
-  const plan = decide(db, {
+  return {
     clientId: input.clientId,
     workspaceId: input.workspaceId ?? null,
     appIds: ids,
@@ -56,7 +61,11 @@ function bulkDecide(db: Db, input: BulkApprovalInput, action: DecisionAction): B
     actor: input.actor,
     ...(input.dryRun ? { dryRun: true } : {}),
     ...(input.now ? { now: input.now } : {}),
-  });
+  };
+}
+
+/** What a bulk call answers, from its plan. */
+export function bulkResultOf(plan: DecisionPlan): BulkResult {
   return {
     succeeded: plan.succeeded,
     failed: plan.failed.map(({ id, error, code }) => ({ id, error, code })),

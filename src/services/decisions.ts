@@ -162,7 +162,7 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
 }
 
 /** Rows of one statement grouped by app id, each mapped; order kept. */
-function groupByApp<R extends { app_id: string }, T>(rows: readonly R[], map: (row: R) => T): Map<string, T[]> {
+export function groupByApp<R extends { app_id: string }, T>(rows: readonly R[], map: (row: R) => T): Map<string, T[]> {
   const byApp = new Map<string, T[]>();
   for (const row of rows) {
     const list = byApp.get(row.app_id);
