@@ -37,7 +37,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+/** `durable`: fsync and synchronous_commit on, as a production server runs (the bench); the tests run with fsync off. */
+export async function startTestPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const given = process.env.APPGOV_TEST_DATABASE_URL;
   if (given) return { url: given, stop: () => {} };
   const bin = postgresBin();
@@ -51,7 +52,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const port = await freePort();
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8']);
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off'} -c max_connections=200`, 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop() {
