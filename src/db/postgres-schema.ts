@@ -14,7 +14,7 @@
  * Read by drizzle-kit on its own (drizzle.postgres.config.ts): it imports only the value lists of schema.ts.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, customType, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 // The value lists are the SQLite schema's own (constants only: no table of it is re-exported here).
 import {
   ASSIGNMENT_EVENT_TYPES,
@@ -212,6 +212,17 @@ export const installRequests = pgTable(
 export const healthChecks = pgTable('health_checks', {
   id: integer('id').primaryKey(),
   checkedAt: ms('checked_at').notNull(),
+});
+
+/**
+ * Postgres only: the per-token rate budgets every instance shares (src/store/postgres/rate-budget.ts), a
+ * token bucket per key refilled by the database's clock. One SQLite process keeps its buckets in memory.
+ */
+export const rateBudgets = pgTable('rate_budgets', {
+  key: text('key').primaryKey(),
+  units: doublePrecision('units').notNull(),
+  /** When `units` was last computed (ms, the database's clock). */
+  at: ms('at').notNull(),
 });
 
 export const serviceKeys = pgTable('service_keys', {
