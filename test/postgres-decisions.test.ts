@@ -182,6 +182,7 @@ describe('the bulk decisions on Postgres', () => {
       counts.push(log.count);
     }
     expect(new Set(counts).size).toBe(1);
+    expect(counts[0]).toBeGreaterThan(3);
   });
 });
 

@@ -41,8 +41,20 @@ const types = {
     oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * A server that goes away (restart, failover, an idle connection it closed) makes node-postgres emit
+ * 'error' on the pool for an idle connection and on the client for one in use; unheard, either
+ * error ends the process. Heard here: the query under way fails (and its transaction answers
+ * UNAVAILABLE), the broken connection is dropped, and the pool connects anew on the next call.
+ */
+export function guardPool(pool: pg.Pool, log: (error: Error) => void = () => {}): pg.Pool {
+  pool.on('error', log);
+  pool.on('connect', (client) => client.on('error', log));
+  return pool;
+}
+
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<OpenedPostgres> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types });
+  const pool = guardPool(new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types }));
   try {
     const db = drizzle(pool, { schema });
     await migrateOnce(pool);

@@ -13,7 +13,11 @@ import { join } from 'node:path';
 export interface TestPostgres {
   /** An admin URL (database `postgres`): tests create a database of their own on it. */
   url: string;
+  /** Stops the server and removes its files. */
   stop(): void;
+  /** Fault tests: stops the server (fast shutdown) keeping its files, and starts it again on the same port and data. */
+  halt?(): void;
+  resume?(): void;
 }
 
 /** The newest installed Postgres's bin folder, or null. */
@@ -52,9 +56,13 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
   const port = await freePort();
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8']);
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off'} -c max_connections=200`, 'start']);
+  const start = () =>
+    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off'} -c max_connections=200`, 'start']);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    halt: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: start,
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

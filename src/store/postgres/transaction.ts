@@ -17,8 +17,12 @@
  * connection (no session state, so a transaction-mode pooler in front works).
  */
 import { sql } from 'drizzle-orm';
+import type { Logger } from 'drizzle-orm/logger';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import { UnavailableError } from '../../errors';
 import type { PgDb } from '../../db/postgres';
+import * as schema from '../../db/postgres-schema';
 
 export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
@@ -72,15 +76,36 @@ function unavailable(reason: string, retryAfterSeconds = 1): UnavailableError {
   return new UnavailableError(`${reason}; nothing was written. Retry after ${retryAfterSeconds} s.`, retryAfterSeconds);
 }
 
+/**
+ * One attempt on a connection of its own. Not `db.transaction()` on the pool: Drizzle takes the
+ * connection, and when BEGIN itself fails (the server just went away) it never gives it back, so a
+ * few outages drain the pool for good (found by test/postgres-faults.test.ts). Here the connection
+ * always goes back, and one that failed for want of the server is destroyed, not reused.
+ */
+async function once<T>(db: PgDb, work: (tx: PgTx) => Promise<T>, bounds: TransactionBounds): Promise<T> {
+  const internals = db as unknown as { $client: pg.Pool; _: { session: { options?: { logger?: Logger } } } };
+  const client = await internals.$client.connect();
+  let broken: Error | undefined;
+  try {
+    const logger = internals._.session.options?.logger;
+    return await drizzle(client, { schema, ...(logger ? { logger } : {}) }).transaction(async (tx) => {
+      await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${Math.trunc(bounds.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.trunc(bounds.statementTimeoutMs)}`));
+      return work(tx);
+    });
+  } catch (error) {
+    if (isUnavailable(error)) broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 /** Runs `work` in one transaction (READ COMMITTED: callers lock the tenant's row first), retried on conflicts, bounded. */
 export async function inTransaction<T>(db: PgDb, work: (tx: PgTx) => Promise<T>, bounds: TransactionBounds = DEFAULT_BOUNDS): Promise<T> {
   const giveUpAt = Date.now() + bounds.deadlineMs;
   for (let attempt = 1, backoff = 2; ; attempt++, backoff = Math.min(backoff * 2, 100)) {
     try {
-      return await db.transaction(async (tx) => {
-        await tx.execute(sql.raw(`SET LOCAL lock_timeout = ${Math.trunc(bounds.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.trunc(bounds.statementTimeoutMs)}`));
-        return work(tx);
-      });
+      return await once(db, work, bounds);
     } catch (error) {
       if (isConflict(error)) {
         const left = giveUpAt - Date.now();
