@@ -4,6 +4,8 @@ import type { Config } from './config';
 import type { Db } from './db/open';
 import { inThreadWriter, type Writer } from './db/writer';
 import { createLoaders, type Loaders } from './loaders';
+import { sqliteStore } from './store/sqlite';
+import type { Store } from './store/store';
 import type { AppgovMetrics } from './observability/metrics';
 import { TimeSlice } from './schema/time-slice';
 import { CatalogScanBudget, DEFAULT_MAX_SCAN_ROWS } from './services/catalog-scan';
@@ -13,6 +15,8 @@ export interface Context {
   db: Db;
   /** Null when the request carried no Authorization header. */
   principal: Principal | null;
+  /** The store every read and write goes through (src/store/store.ts); `db` for what is not moved there yet. */
+  store: Store;
   loaders: Loaders;
   maxBulkIds: number;
   /** What this request may still spend walking the catalog (Client.apps' search). */
@@ -33,11 +37,13 @@ export function createContext(
   request: Request,
   writer: Writer = inThreadWriter(db),
   scanner: Writer = inThreadWriter(db),
+  store: Store = sqliteStore(db, scanner),
 ): Context {
   return {
     db,
     principal: requestPrincipal(db, request),
-    loaders: createLoaders(db),
+    store,
+    loaders: createLoaders(store),
     maxBulkIds: config.maxBulkIds,
     catalogScan: new CatalogScanBudget(config.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS),
     writer,

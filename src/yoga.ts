@@ -7,6 +7,7 @@ import { withWriteRetry } from './db/busy';
 import { healthCheck } from './db/health';
 import type { DatabaseFile, Db } from './db/open';
 import { inThreadWriter, type Writer } from './db/writer';
+import { sqliteStore } from './store/sqlite';
 import { AppgovError } from './errors';
 import { useSelectionOrderExecution } from './execution';
 import { maxRouteBodyBytes, ROUTES, routeTable } from './routes';
@@ -284,6 +285,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const logger = options.logger ?? createLogger({ level: 'error' });
   const writer = options.writer ?? inThreadWriter(db);
   const scanner = options.scanner ?? inThreadWriter(db);
+  const store = sqliteStore(db, scanner);
   const observability: Plugin[] = [
     ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
     ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
@@ -293,7 +295,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     schema: withWriteRetry(schema, config.writeWaitMs),
     context: ({ request }) => {
       try {
-        const context = createContext(db, config, request, writer, scanner);
+        const context = createContext(db, config, request, writer, scanner, store);
         if (options.metrics) context.metrics = options.metrics;
         return context;
       } catch (error) {

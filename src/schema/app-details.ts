@@ -1,6 +1,5 @@
 import { authorizeClient } from '../auth/access';
 import { addAppHistoryNote, updateApp } from '../services/app-details';
-import { getClientApp } from '../services/apps';
 import { AppRef, RiskLevelEnum } from './app';
 import { builder } from './builder';
 import { clientAppArgs } from './connections';
@@ -63,7 +62,7 @@ builder.queryField('app', (t) =>
     args: clientAppArgs,
     resolve: (_root, args, ctx) => {
       const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
-      return getClientApp(ctx.db, clientId, args.appId);
+      return ctx.store.getClientApp(clientId, args.appId);
     },
   }),
 );

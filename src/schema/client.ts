@@ -1,7 +1,6 @@
 import { authorizeClient, requireClientScope } from '../auth/access';
 import { NotFoundError } from '../errors';
-import { getClientApp, listClientApps } from '../services/apps';
-import { clientHistoryPage, parseHistoryFilter } from '../services/history';
+import { parseHistoryFilter } from '../services/history';
 import { AppConnection, AppRef, RiskLevelEnum } from './app';
 import { builder } from './builder';
 import { pageArgs } from './connections';
@@ -58,7 +57,7 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
       },
       resolve: (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');
-        return listClientApps(ctx.db, { clientId: client.id, directoryId: client.directoryId, ...args }, ctx.catalogScan, ctx.scanner);
+        return ctx.store.listClientApps({ clientId: client.id, directoryId: client.directoryId, ...args }, ctx.catalogScan);
       },
     }),
     app: t.field({
@@ -66,10 +65,10 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
       nullable: true,
       description: 'One catalog app as this client sees it; null when the catalog has no app with that id, or it is a private app of a directory other than this client\'s (the same answer).',
       args: { id: t.arg.id({ required: true, description: 'The app id (UUID).' }) },
-      resolve: (client, args, ctx) => {
+      resolve: async (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');
         try {
-          return getClientApp(ctx.db, client.id, args.id, 'id');
+          return await ctx.store.getClientApp(client.id, args.id, 'id');
         } catch (error) {
           if (error instanceof NotFoundError) return null;
           throw error;
@@ -83,7 +82,7 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
       args: historyArgs,
       resolve: (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');
-        return clientHistoryPage(ctx.db, { clientId: client.id, first: args.first, after: args.after, filter: parseHistoryFilter(args) });
+        return ctx.store.clientHistoryPage({ clientId: client.id, first: args.first, after: args.after, filter: parseHistoryFilter(args) });
       },
     }),
   }),

@@ -1,6 +1,5 @@
 import { authorizeClient } from '../auth/access';
 import type { HistoryEventType, TokenKind } from '../db/schema';
-import { getClientApp } from '../services/apps';
 import { decodeHistoryCursor, parseHistoryFilter, type HistoryEvent } from '../services/history';
 import { pageSize } from '../services/pagination';
 import { preflightFields } from '../limits/preflight';
@@ -179,11 +178,11 @@ builder.queryField('appHistory', (t) =>
       ...historyArgs,
     },
     extensions: BATCHED,
-    resolve: (_root, args, ctx) => {
+    resolve: async (_root, args, ctx) => {
       const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
       const first = pageSize(args.first);
       const filter = parseHistoryFilter(args);
-      const app = getClientApp(ctx.db, clientId, args.appId);
+      const app = await ctx.store.getClientApp(clientId, args.appId);
       const after = decodeHistoryCursor(args.after, { clientId, appId: app.id, filter });
       return ctx.loaders.historyPage.load({ clientId, appId: app.id, first, after, filter });
     },

@@ -1,0 +1,38 @@
+/**
+ * The async store interface: every read and write the schema, the loaders and the routes ask of the
+ * database, none of them knowing which store answers. Its signatures are the SQLite services' own
+ * (src/services/…: `fn(db, …args)`), without the database and answering a promise; the SQLite store
+ * binds them to its connection (src/store/sqlite/), the Postgres store binds its ports of them
+ * (src/store/postgres/, same names, same types). Resolvers call `ctx.store`; a new aggregate is added
+ * here once, then given to each store.
+ *
+ * Being moved here aggregate by aggregate: what is not listed yet is still called on `ctx.db`.
+ */
+import type { CatalogScanBudget } from '../services/catalog-scan';
+import type { ClientAppsPage, ClientAppsQuery } from '../services/apps';
+import type { getClientApp, getClientApps } from '../services/apps';
+import type { clientHistoryPage, historyPages } from '../services/history';
+import type { getWorkspaces } from '../services/workspaces';
+
+/** A service function `fn(db, …args): R` as the store offers it: `(…args) => Promise<R>`. */
+export type Bound<F> = F extends (db: never, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+
+  // Apps as one client sees them (services/apps.ts).
+  getClientApp: Bound<typeof getClientApp>;
+  /** The loader's batch: many (client, app) pairs at once, in key order, null where missing or not visible. */
+  getClientApps: Bound<typeof getClientApps>;
+  /** A priced search runs where the store runs its long reads (SQLite: the scanner thread). */
+  listClientApps(input: ClientAppsQuery, scan?: CatalogScanBudget): Promise<ClientAppsPage>;
+
+  // History (services/history.ts).
+  /** The loader's batch: one page per (client, app, first, after, filter) key, in key order. */
+  historyPages: Bound<typeof historyPages>;
+  clientHistoryPage: Bound<typeof clientHistoryPage>;
+
+  // Workspaces (services/workspaces.ts).
+  /** The loader's batch: workspaces by id, in key order, null where there is none. */
+  getWorkspaces: Bound<typeof getWorkspaces>;
+}
