@@ -1,5 +1,4 @@
 import { authorizeClient } from '../auth/access';
-import { addAppHistoryNote, updateApp } from '../services/app-details';
 import { AppRef, RiskLevelEnum } from './app';
 import { builder } from './builder';
 import { clientAppArgs } from './connections';
@@ -31,7 +30,7 @@ builder.mutationField('updateApp', (t) =>
     },
     resolve: (_root, args, ctx) => {
       const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
-      return updateApp(ctx.db, { clientId, appId: args.appId, patch: args.input, actor: principal });
+      return ctx.store.updateApp({ clientId, appId: args.appId, patch: args.input, actor: principal });
     },
   }),
 );
@@ -45,9 +44,9 @@ builder.mutationField('addAppHistoryNote', (t) =>
       ...clientAppArgs,
       note: t.arg.string({ required: true, description: 'The note: 1 to 2000 characters after trimming.' }),
     },
-    resolve: (_root, args, ctx) => {
+    resolve: async (_root, args, ctx) => {
       const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
-      const event = addAppHistoryNote(ctx.db, { clientId, appId: args.appId, note: args.note, actor: principal });
+      const event = await ctx.store.addAppHistoryNote({ clientId, appId: args.appId, note: args.note, actor: principal });
       if (event.type !== 'NOTE_ADDED') throw new Error('addAppHistoryNote stored an event of another type');
       return event;
     },

@@ -1,5 +1,4 @@
-import { assignApp, parseAssignee, unassignApp } from '../services/assignments';
-import { listAssignmentEvents, listAssignments } from '../services/assignment-lists';
+import { parseAssignee } from '../services/assignments';
 import { mapV1Assign, V1_REMOVAL_DATE } from '../services/assignment-v1';
 import {
   AppAssignmentConnection,
@@ -41,7 +40,7 @@ builder.mutationField('assignApp', (t) =>
     description: `Assign an app to a directory or a business with a mode (v3: POST /v3/apps/app_assignments). ${assignRules}`,
     args: { input: t.arg({ type: AssignAppInputRef, required: true, description: 'The app, the assignee and the mode.' }) },
     resolve: (_root, { input }, ctx) =>
-      assignApp(ctx.db, {
+      ctx.store.assignApp({
         actor: ctx.principal,
         appCodeName: input.appCodeName,
         assignee: parseAssignee(input.assignee),
@@ -73,7 +72,7 @@ builder.mutationField('assignAppV1', (t) =>
     },
     resolve: (_root, { appCodeName, ...v1 }, ctx) => {
       const { assignee, mode } = mapV1Assign(v1);
-      return assignApp(ctx.db, { actor: ctx.principal, appCodeName, assignee, mode, allowBuiltIn: true });
+      return ctx.store.assignApp({ actor: ctx.principal, appCodeName, assignee, mode, allowBuiltIn: true });
     },
   }),
 );
@@ -86,7 +85,7 @@ builder.mutationField('unassignApp', (t) =>
       'The same token rules as assignApp, except that any mode may be removed. An internal token gets NOT_FOUND for an unknown id; ' +
       'a directory token gets FORBIDDEN for an unknown id exactly as for another directory\'s assignment.',
     args: { id: t.arg.id({ required: true, description: 'The assignment id (UUID).' }) },
-    resolve: (_root, args, ctx) => unassignApp(ctx.db, { actor: ctx.principal, id: args.id }),
+    resolve: (_root, args, ctx) => ctx.store.unassignApp({ actor: ctx.principal, id: args.id }),
   }),
 );
 
@@ -106,7 +105,7 @@ builder.queryField('appAssignments', (t) =>
       'Without `assignee`, internal tokens only (FORBIDDEN otherwise). Each page is one index seek.',
     args: { ...listFilterArgs, ...assignmentListArgs },
     resolve: (_root, args, ctx) =>
-      listAssignments(ctx.db, ctx.principal, {
+      ctx.store.listAssignments(ctx.principal, {
         filter: { assignee: args.assignee ? parseAssignee(args.assignee) : null, appCodeName: args.appCodeName, mode: args.mode },
         first: args.first,
         after: args.after,
@@ -122,7 +121,7 @@ builder.queryField('appAssignmentHistory', (t) =>
       'Same access as appAssignments.',
     args: { ...listFilterArgs, ...pageArgs },
     resolve: (_root, args, ctx) =>
-      listAssignmentEvents(ctx.db, ctx.principal, {
+      ctx.store.listAssignmentEvents(ctx.principal, {
         filter: { assignee: args.assignee ? parseAssignee(args.assignee) : null, appCodeName: args.appCodeName },
         first: args.first,
         after: args.after,

@@ -1,6 +1,6 @@
 import { authorizeTarget, requireClientScope } from '../auth/access';
 import type { Context } from '../context';
-import { decideApp, listAppDecisions, type AppDecision, type AppDecisionOutcome } from '../services/app-decisions';
+import type { AppDecision, AppDecisionOutcome } from '../services/app-decisions';
 import { firstPageInMutation, preflight, preflightFields } from '../limits/preflight';
 import { AppRef } from './app';
 import { builder } from './builder';
@@ -104,9 +104,9 @@ function run(
   args: { app: { appId?: string | null; requestId?: string | null }; at: { clientId?: string | null; workspaceId?: string | null }; reason?: string | null },
   action: 'approve' | 'restrict' | 'clear',
   scopes: string[] | null,
-): AppDecisionOutcome {
+): Promise<AppDecisionOutcome> {
   const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:write');
-  return decideApp(ctx.db, { clientId, workspaceId, subject: args.app, action, scopes, reason: args.reason ?? null, actor: principal });
+  return ctx.store.decideApp({ clientId, workspaceId, subject: args.app, action, scopes, reason: args.reason ?? null, actor: principal });
 }
 
 const DecisionResolutionEnum = builder.enumType('DecisionResolution', {
@@ -149,7 +149,7 @@ builder.queryField('appDecisions', (t) =>
     args: { ...listArgs, at: t.arg({ type: ClientOrWorkspaceInput, required: true, description: 'The client or one workspace (exactly one).' }) },
     resolve: (_root, args, ctx) => {
       const { clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:read');
-      return listAppDecisions(ctx.db, { clientId, workspaceId, resolution: args.resolution, first: args.first, after: args.after });
+      return ctx.store.listAppDecisions({ clientId, workspaceId, resolution: args.resolution, first: args.first, after: args.after });
     },
   }),
 );
@@ -161,7 +161,7 @@ builder.objectField(ClientRef, 'appDecisions', (t) =>
     args: listArgs,
     resolve: (client, args, ctx) => {
       requireClientScope(ctx.principal, client.id, 'apps:read');
-      return listAppDecisions(ctx.db, { clientId: client.id, workspaceId: null, resolution: args.resolution, first: args.first, after: args.after });
+      return ctx.store.listAppDecisions({ clientId: client.id, workspaceId: null, resolution: args.resolution, first: args.first, after: args.after });
     },
   }),
 );
@@ -174,7 +174,7 @@ builder.objectField(WorkspaceRef, 'appDecisions', (t) =>
     extensions: preflight({ scope: 'apps:read', args: firstPageInMutation }),
     resolve: (ws, args, ctx) => {
       requireClientScope(ctx.principal, ws.clientId, 'apps:read');
-      return listAppDecisions(ctx.db, { clientId: ws.clientId, workspaceId: ws.id, resolution: args.resolution, first: args.first, after: args.after });
+      return ctx.store.listAppDecisions({ clientId: ws.clientId, workspaceId: ws.id, resolution: args.resolution, first: args.first, after: args.after });
     },
   }),
 );

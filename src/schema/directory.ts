@@ -1,8 +1,6 @@
 import type { ObjectRef } from '@pothos/core';
 import type { AssigneeType } from '../auth/assignment-rules';
-import { listAssignmentEvents, listAssignments } from '../services/assignment-lists';
-import { findDirectory, type Directory } from '../services/directories';
-import { readDirectory } from '../services/directory-reads';
+import type { Directory } from '../services/directories';
 import { AppAssignmentConnection, AppAssignmentEventConnection, assignmentListArgs } from './assignment-types';
 import { AppRef } from './app';
 import { builder } from './builder';
@@ -27,13 +25,13 @@ function addAssignmentFields<T extends { id: string }>(ref: ObjectRef<Types, T>,
       type: AppAssignmentConnection,
       description: `Apps assigned to ${whose}, oldest first, optionally by mode. Needs the apps:read scope.`,
       args: assignmentListArgs,
-      resolve: (parent, args, ctx) => listAssignments(ctx.db, ctx.principal, { filter: { assignee: { type, id: parent.id }, mode: args.mode }, ...args }),
+      resolve: (parent, args, ctx) => ctx.store.listAssignments(ctx.principal, { filter: { assignee: { type, id: parent.id }, mode: args.mode }, ...args }),
     }),
     assignmentHistory: t.field({
       type: AppAssignmentEventConnection,
       description: `The assignment history of ${whose} (assigns, mode changes, removals), newest first. Needs the apps:read scope.`,
       args: pageArgs,
-      resolve: (parent, args, ctx) => listAssignmentEvents(ctx.db, ctx.principal, { filter: { assignee: { type, id: parent.id } }, ...args }),
+      resolve: (parent, args, ctx) => ctx.store.listAssignmentEvents(ctx.principal, { filter: { assignee: { type, id: parent.id } }, ...args }),
     }),
   }));
 }
@@ -49,7 +47,7 @@ builder.queryField('directory', (t) =>
       'One directory. Needs the apps:read scope. An internal token reads any (NOT_FOUND when unknown); a directory token only its own ' +
       '(FORBIDDEN for any other, whether or not it exists); a client token none (FORBIDDEN).',
     args: { id: t.arg.id({ required: true, description: 'The directory id (UUID).' }) },
-    resolve: (_root, args, ctx) => readDirectory(ctx.db, ctx.principal, args.id),
+    resolve: (_root, args, ctx) => ctx.store.readDirectory(ctx.principal, args.id),
   }),
 );
 
@@ -58,7 +56,7 @@ builder.objectField(ViewerRef, 'directory', (t) =>
     type: DirectoryRef,
     nullable: true,
     description: 'The one directory a directory token acts for; null for other tokens.',
-    resolve: (p, _args, ctx) => (p.directoryId ? findDirectory(ctx.db, p.directoryId) : null),
+    resolve: (p, _args, ctx) => (p.directoryId ? ctx.store.findDirectory(p.directoryId) : null),
   }),
 );
 

@@ -2,7 +2,7 @@ import { authorizeOwnedBy, authorizeTarget, authorizeWorkspace, requireClientSco
 import type { InstallRequestStatus } from '../db/schema';
 import { NotFoundError } from '../errors';
 import { firstPageInMutation, preflight, preflightFields } from '../limits/preflight';
-import { findInstallRequest, cancelInstallRequest, createInstallRequest, listInstallRequests, type InstallRequest } from '../services/install-requests';
+import type { InstallRequest } from '../services/install-requests';
 import { AppRef } from './app';
 import { builder } from './builder';
 import { ClientRef } from './client';
@@ -64,7 +64,7 @@ builder.objectField(ClientRef, 'installRequests', (t) =>
     args: listArgs,
     resolve: (client, args, ctx) => {
       requireClientScope(ctx.principal, client.id, 'apps:read');
-      return listInstallRequests(ctx.db, { clientId: client.id, workspaceId: null, status: args.status ?? 'pending', first: args.first, after: args.after });
+      return ctx.store.listInstallRequests({ clientId: client.id, workspaceId: null, status: args.status ?? 'pending', first: args.first, after: args.after });
     },
   }),
 );
@@ -77,7 +77,7 @@ builder.queryField('installRequests', (t) =>
     args: { ...listArgs, at: t.arg({ type: ClientOrWorkspaceInput, required: true, description: 'The client or one workspace (exactly one).' }) },
     resolve: (_root, args, ctx) => {
       const { clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:read');
-      return listInstallRequests(ctx.db, { clientId, workspaceId, status: args.status ?? 'pending', first: args.first, after: args.after });
+      return ctx.store.listInstallRequests({ clientId, workspaceId, status: args.status ?? 'pending', first: args.first, after: args.after });
     },
   }),
 );
@@ -90,7 +90,7 @@ builder.objectField(WorkspaceRef, 'installRequests', (t) =>
     extensions: preflight({ scope: 'apps:read', args: firstPageInMutation }),
     resolve: (ws, args, ctx) => {
       requireClientScope(ctx.principal, ws.clientId, 'apps:read');
-      return listInstallRequests(ctx.db, { clientId: ws.clientId, workspaceId: ws.id, status: args.status ?? 'pending', first: args.first, after: args.after });
+      return ctx.store.listInstallRequests({ clientId: ws.clientId, workspaceId: ws.id, status: args.status ?? 'pending', first: args.first, after: args.after });
     },
   }),
 );
@@ -111,7 +111,7 @@ builder.mutationField('requestAppInstall', (t) =>
     },
     resolve: (_root, args, ctx) => {
       const { principal, workspace } = authorizeWorkspace(ctx.db, ctx.principal, args.workspaceId, 'apps:request');
-      return createInstallRequest(ctx.db, {
+      return ctx.store.createInstallRequest({
         clientId: workspace.clientId,
         workspaceId: workspace.id,
         appId: args.appId,
@@ -138,7 +138,7 @@ builder.mutationField('cancelAppInstallRequest', (t) =>
     },
     resolve: (_root, args, ctx) => {
       const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, { clientId: args.clientId, workspaceId: args.workspaceId }, 'apps:write');
-      return cancelInstallRequest(ctx.db, { clientId, workspaceId, requestId: args.requestId, reason: args.reason ?? null, actor: principal });
+      return ctx.store.cancelInstallRequest({ clientId, workspaceId, requestId: args.requestId, reason: args.reason ?? null, actor: principal });
     },
   }),
 );
@@ -149,9 +149,9 @@ builder.queryField('installRequest', (t) =>
     nullable: true,
     description: "One install request by id; null when there is none (or it is another client's, for a client token). Needs the apps:read scope.",
     args: { id: t.arg.id({ required: true, description: 'The request id (UUID).' }) },
-    resolve: (_root, args, ctx) => {
+    resolve: async (_root, args, ctx) => {
       requireScope(ctx.principal, 'apps:read');
-      const request = findInstallRequest(ctx.db, args.id.toLowerCase());
+      const request = await ctx.store.findInstallRequest(args.id.toLowerCase());
       if (!request) return null;
       try {
         authorizeOwnedBy(ctx.db, ctx.principal, request.clientId, 'apps:read', () => new NotFoundError('Install request not found'));

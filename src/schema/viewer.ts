@@ -1,6 +1,5 @@
 import { SCOPES, type Principal, type Scope } from '../auth/principal';
 import { UnauthenticatedError } from '../errors';
-import { findClient } from '../services/clients';
 import { builder } from './builder';
 import { ClientRef } from './client';
 import { ActorKindEnum } from './history';
@@ -39,7 +38,7 @@ export const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
       type: ClientRef,
       nullable: true,
       description: 'The one client a client token is bound to; null for internal tokens, which reach every client.',
-      resolve: (p, _args, ctx) => (p.clientId === null ? null : findClient(ctx.db, p.clientId)),
+      resolve: (p, _args, ctx) => (p.clientId === null ? null : ctx.store.findClient(p.clientId)),
     }),
   }),
 });

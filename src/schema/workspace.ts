@@ -1,6 +1,6 @@
 import { authorizeWorkspace, requireClientScope } from '../auth/access';
 import { firstPageInMutation, preflight, preflightFields } from '../limits/preflight';
-import { listWorkspaceApps, listWorkspaces, type Workspace, type WorkspaceApp } from '../services/workspaces';
+import type { Workspace, WorkspaceApp } from '../services/workspaces';
 import { AppRef } from './app';
 import { builder } from './builder';
 import { ClientRef } from './client';
@@ -69,7 +69,7 @@ WorkspaceRef.implement({
       extensions: WORKSPACE_LIST,
       resolve: (workspace, args, ctx) => {
         requireClientScope(ctx.principal, workspace.clientId, 'apps:read');
-        return listWorkspaceApps(ctx.db, { workspace, first: args.first, after: args.after });
+        return ctx.store.listWorkspaceApps({ workspace, first: args.first, after: args.after });
       },
     }),
   }),
@@ -82,7 +82,7 @@ builder.objectField(ClientRef, 'workspaces', (t) =>
     args: pageArgs,
     resolve: (client, args, ctx) => {
       requireClientScope(ctx.principal, client.id, 'apps:read');
-      return listWorkspaces(ctx.db, { clientId: client.id, first: args.first, after: args.after });
+      return ctx.store.listWorkspaces({ clientId: client.id, first: args.first, after: args.after });
     },
   }),
 );

@@ -13,6 +13,15 @@ import type { ClientAppsPage, ClientAppsQuery } from '../services/apps';
 import type { getClientApp, getClientApps } from '../services/apps';
 import type { clientHistoryPage, historyPages } from '../services/history';
 import type { getWorkspaces } from '../services/workspaces';
+import type { decideApp, listAppDecisions } from '../services/app-decisions';
+import type { addAppHistoryNote, updateApp } from '../services/app-details';
+import type { listAssignmentEvents, listAssignments } from '../services/assignment-lists';
+import type { assignApp, unassignApp } from '../services/assignments';
+import type { findClient } from '../services/clients';
+import type { findDirectory } from '../services/directories';
+import type { readDirectory } from '../services/directory-reads';
+import type { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from '../services/install-requests';
+import type { listWorkspaceApps, listWorkspaces } from '../services/workspaces';
 
 /** A service function `fn(db, …args): R` as the store offers it: `(…args) => Promise<R>`. */
 export type Bound<F> = F extends (db: never, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
@@ -35,4 +44,39 @@ export interface Store {
   // Workspaces (services/workspaces.ts).
   /** The loader's batch: workspaces by id, in key order, null where there is none. */
   getWorkspaces: Bound<typeof getWorkspaces>;
+
+  // App details and notes (services/app-details.ts).
+  updateApp: Bound<typeof updateApp>;
+  addAppHistoryNote: Bound<typeof addAppHistoryNote>;
+
+  // Install requests (services/install-requests.ts).
+  listInstallRequests: Bound<typeof listInstallRequests>;
+  createInstallRequest: Bound<typeof createInstallRequest>;
+  cancelInstallRequest: Bound<typeof cancelInstallRequest>;
+  findInstallRequest: Bound<typeof findInstallRequest>;
+
+  // Single-app decisions (services/app-decisions.ts).
+  decideApp: Bound<typeof decideApp>;
+  listAppDecisions: Bound<typeof listAppDecisions>;
+
+  // Assignment listings (services/assignment-lists.ts).
+  listAssignments: Bound<typeof listAssignments>;
+  listAssignmentEvents: Bound<typeof listAssignmentEvents>;
+
+  // Directories as a directory token reads them (services/directory-reads.ts).
+  readDirectory: Bound<typeof readDirectory>;
+
+  // Directories (services/directories.ts).
+  findDirectory: Bound<typeof findDirectory>;
+
+  // Assignments (services/assignments.ts).
+  assignApp: Bound<typeof assignApp>;
+  unassignApp: Bound<typeof unassignApp>;
+
+  // Workspace listings (services/workspaces.ts).
+  listWorkspaceApps: Bound<typeof listWorkspaceApps>;
+  listWorkspaces: Bound<typeof listWorkspaces>;
+
+  // Clients (services/clients.ts).
+  findClient: Bound<typeof findClient>;
 }

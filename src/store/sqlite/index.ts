@@ -8,6 +8,15 @@ import type { Writer } from '../../db/writer';
 import { getClientApp, getClientApps, listClientApps } from '../../services/apps';
 import { clientHistoryPage, historyPages } from '../../services/history';
 import { getWorkspaces } from '../../services/workspaces';
+import { decideApp, listAppDecisions } from '../../services/app-decisions';
+import { addAppHistoryNote, updateApp } from '../../services/app-details';
+import { listAssignmentEvents, listAssignments } from '../../services/assignment-lists';
+import { assignApp, unassignApp } from '../../services/assignments';
+import { findClient } from '../../services/clients';
+import { findDirectory } from '../../services/directories';
+import { readDirectory } from '../../services/directory-reads';
+import { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from '../../services/install-requests';
+import { listWorkspaceApps, listWorkspaces } from '../../services/workspaces';
 import type { Store } from '../store';
 
 export function sqliteStore(db: Db, scanner?: Writer): Store {
@@ -19,5 +28,22 @@ export function sqliteStore(db: Db, scanner?: Writer): Store {
     historyPages: async (...args) => historyPages(db, ...args),
     clientHistoryPage: async (...args) => clientHistoryPage(db, ...args),
     getWorkspaces: async (...args) => getWorkspaces(db, ...args),
+    updateApp: async (...args) => updateApp(db, ...args),
+    addAppHistoryNote: async (...args) => addAppHistoryNote(db, ...args),
+    listInstallRequests: async (...args) => listInstallRequests(db, ...args),
+    createInstallRequest: async (...args) => createInstallRequest(db, ...args),
+    cancelInstallRequest: async (...args) => cancelInstallRequest(db, ...args),
+    findInstallRequest: async (...args) => findInstallRequest(db, ...args),
+    decideApp: async (...args) => decideApp(db, ...args),
+    listAppDecisions: async (...args) => listAppDecisions(db, ...args),
+    listAssignments: async (...args) => listAssignments(db, ...args),
+    listAssignmentEvents: async (...args) => listAssignmentEvents(db, ...args),
+    readDirectory: async (...args) => readDirectory(db, ...args),
+    findDirectory: async (...args) => findDirectory(db, ...args),
+    assignApp: async (...args) => assignApp(db, ...args),
+    unassignApp: async (...args) => unassignApp(db, ...args),
+    listWorkspaceApps: async (...args) => listWorkspaceApps(db, ...args),
+    listWorkspaces: async (...args) => listWorkspaces(db, ...args),
+    findClient: async (...args) => findClient(db, ...args),
   };
 }
