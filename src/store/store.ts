@@ -21,7 +21,7 @@ import type { findClient } from '../services/clients';
 import type { findDirectory } from '../services/directories';
 import type { readDirectory } from '../services/directory-reads';
 import type { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from '../services/install-requests';
-import type { listWorkspaceApps, listWorkspaces } from '../services/workspaces';
+import type { findWorkspace, listWorkspaceApps, listWorkspaces } from '../services/workspaces';
 
 /** A service function `fn(db, …args): R` as the store offers it: `(…args) => Promise<R>`. */
 export type Bound<F> = F extends (db: never, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
@@ -74,6 +74,7 @@ export interface Store {
   unassignApp: Bound<typeof unassignApp>;
 
   // Workspace listings (services/workspaces.ts).
+  findWorkspace: Bound<typeof findWorkspace>;
   listWorkspaceApps: Bound<typeof listWorkspaceApps>;
   listWorkspaces: Bound<typeof listWorkspaces>;
 

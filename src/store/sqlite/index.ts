@@ -16,7 +16,7 @@ import { findClient } from '../../services/clients';
 import { findDirectory } from '../../services/directories';
 import { readDirectory } from '../../services/directory-reads';
 import { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from '../../services/install-requests';
-import { listWorkspaceApps, listWorkspaces } from '../../services/workspaces';
+import { findWorkspace, listWorkspaceApps, listWorkspaces } from '../../services/workspaces';
 import type { Store } from '../store';
 
 export function sqliteStore(db: Db, scanner?: Writer): Store {
@@ -42,6 +42,7 @@ export function sqliteStore(db: Db, scanner?: Writer): Store {
     findDirectory: async (...args) => findDirectory(db, ...args),
     assignApp: async (...args) => assignApp(db, ...args),
     unassignApp: async (...args) => unassignApp(db, ...args),
+    findWorkspace: async (...args) => findWorkspace(db, ...args),
     listWorkspaceApps: async (...args) => listWorkspaceApps(db, ...args),
     listWorkspaces: async (...args) => listWorkspaces(db, ...args),
     findClient: async (...args) => findClient(db, ...args),
