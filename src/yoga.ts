@@ -1,5 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { usePrincipalLookup } from './auth/principal-lookup';
+import { requestPrincipal } from './auth/tokens';
 import { useTrustedDocuments } from './auth/trusted-documents';
 import { defaultLimits, loadConfig, type Config, type RequestLimits } from './config';
 import { createContext, type Context } from './context';
@@ -266,10 +268,9 @@ export function graphiqlDefaultQuery(db: Db, options: Pick<YogaOptions, 'graphiq
 }
 
 /** APPGOV_TRUSTED_DOCUMENTS set: only the manifest's operations for the configured token kinds. */
-function useTrustedDocumentsIfConfigured({ db, config, serverOperations }: YogaOptions): Plugin {
+function useTrustedDocumentsIfConfigured({ config, serverOperations }: YogaOptions): Plugin {
   if (!config.trustedDocuments) return {};
   return useTrustedDocuments({
-    db,
     documents: config.trustedDocuments,
     kinds: config.trustedDocumentsFor ?? ['client'],
     ...(serverOperations ? { serverOperations } : {}),
@@ -293,9 +294,9 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   ];
   return createYoga<Record<string, never>, Context>({
     schema: withWriteRetry(schema, config.writeWaitMs),
-    context: ({ request }) => {
+    context: async ({ request }) => {
       try {
-        const context = createContext(db, config, request, writer, scanner, store);
+        const context = await createContext(db, config, request, writer, scanner, store);
         if (options.metrics) context.metrics = options.metrics;
         return context;
       } catch (error) {
@@ -318,6 +319,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     graphiql: false,
     // useRouteTable stays last: every request-level plugin before it also runs for REST calls.
     plugins: [
+      usePrincipalLookup(store.resolvePrincipal),
       ...observability,
       useSelectionOrderExecution(),
       useDatabaseHealth(db, options.file),
@@ -327,7 +329,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined)
         ? [
             useRateLimit(config, {
-              db,
+              resolvePrincipal: store.resolvePrincipal,
               table: options.routes ?? routeTable,
               ...(options.metrics ? { onRefused: () => options.metrics!.recordRateLimited() } : {}),
             }),
@@ -349,7 +351,10 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       useIntrospectionCost(limits.maxIntrospectionValues),
       useMutationLimits({ ...limits, maxBulkIds: config.maxBulkIds }),
       usePreflight(),
-      useRouteTable(options.routes ?? routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
+      useRouteTable(options.routes ?? routeTable, {
+        maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds),
+        lookUpPrincipal: (request) => requestPrincipal(store.resolvePrincipal, request).catch(() => null),
+      }),
     ],
   });
 }

@@ -129,26 +129,50 @@ export function resolvePrincipal(db: Db, authorization: string | null, now: Date
   };
 }
 
-/** Per request object: its principal, or the UNAUTHENTICATED error its header gets. */
-const principalByRequest = new WeakMap<Request, { principal: Principal | null } | { error: unknown }>();
+type Settled = { principal: Principal | null } | { error: unknown };
+
+/** Per request object: the lookup of its principal, and once it is done its answer (the principal, or the UNAUTHENTICATED error its header gets). */
+const principalByRequest = new WeakMap<Request, { lookup: Promise<Principal | null>; settled?: Settled }>();
+
+/** How a store resolves an Authorization header (resolvePrincipal, bound to its database). */
+export type PrincipalResolver = (authorization: string | null) => Promise<Principal | null>;
 
 /**
- * `resolvePrincipal` of a request's `Authorization` header, looked up once per request: the
- * rate limiter (which keys budgets on the token) and the request context share the lookup.
- * A route that passes Slack's `token` parameter builds a request of its own, looked up apart.
+ * The principal of a request's `Authorization` header, looked up through the store once per
+ * request object: the rate limiter (which keys budgets on the token), the trusted-documents rule
+ * and the request context share the lookup. A route that passes Slack's `token` parameter builds
+ * a request of its own, looked up apart (src/routes/plugin.ts).
  */
-export function requestPrincipal(db: Db, request: Request): Principal | null {
+export function requestPrincipal(resolve: PrincipalResolver, request: Request): Promise<Principal | null> {
   let known = principalByRequest.get(request);
   if (!known) {
-    try {
-      known = { principal: resolvePrincipal(db, request.headers.get('authorization')) };
-    } catch (error) {
-      known = { error };
-    }
-    principalByRequest.set(request, known);
+    const entry: { lookup: Promise<Principal | null>; settled?: Settled } = { lookup: Promise.resolve(null) };
+    entry.lookup = resolve(request.headers.get('authorization')).then(
+      (principal) => {
+        entry.settled = { principal };
+        return principal;
+      },
+      (error: unknown) => {
+        entry.settled = { error };
+        throw error;
+      },
+    );
+    // Read by whoever awaits it; an UNAUTHENTICATED answer left unread is not an unhandled rejection.
+    entry.lookup.catch(() => {});
+    principalByRequest.set(request, (known = entry));
   }
-  if ('error' in known) throw known.error;
-  return known.principal;
+  return known.lookup;
+}
+
+/**
+ * The answer of a lookup that requestPrincipal started and that has finished, for the hooks that
+ * cannot wait (the rate limiter's validation step): undefined before that.
+ */
+export function settledPrincipal(request: Request): Principal | null | undefined {
+  const settled = principalByRequest.get(request)?.settled;
+  if (!settled) return undefined;
+  if ('error' in settled) throw settled.error;
+  return settled.principal;
 }
 
 /**

@@ -8,6 +8,7 @@
  *
  * Being moved here aggregate by aggregate: what is not listed yet is still called on `ctx.db`.
  */
+import type { resolvePrincipal } from '../auth/tokens';
 import type { CatalogScanBudget } from '../services/catalog-scan';
 import type { ClientAppsPage, ClientAppsQuery } from '../services/apps';
 import type { getClientApp, getClientApps } from '../services/apps';
@@ -28,6 +29,9 @@ export type Bound<F> = F extends (db: never, ...args: infer A) => infer R ? (...
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+
+  // Tokens (auth/tokens.ts): the principal of an Authorization header, or UNAUTHENTICATED.
+  resolvePrincipal: Bound<typeof resolvePrincipal>;
 
   // Apps as one client sees them (services/apps.ts).
   getClientApp: Bound<typeof getClientApp>;

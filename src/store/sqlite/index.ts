@@ -3,6 +3,7 @@
  * better-sqlite3's transactions must be), each answer a promise as the interface says. The long
  * writes go to the writer thread through ctx.writer; the priced catalog searches to `scanner`.
  */
+import { resolvePrincipal } from '../../auth/tokens';
 import type { Db } from '../../db/open';
 import type { Writer } from '../../db/writer';
 import { getClientApp, getClientApps, listClientApps } from '../../services/apps';
@@ -22,6 +23,7 @@ import type { Store } from '../store';
 export function sqliteStore(db: Db, scanner?: Writer): Store {
   return {
     kind: 'sqlite',
+    resolvePrincipal: async (...args) => resolvePrincipal(db, ...args),
     getClientApp: async (...args) => getClientApp(db, ...args),
     getClientApps: async (...args) => getClientApps(db, ...args),
     listClientApps: (input, scan) => listClientApps(db, input, scan, scanner),
