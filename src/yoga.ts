@@ -10,6 +10,7 @@ import { healthCheck } from './db/health';
 import type { DatabaseFile, Db } from './db/open';
 import { inThreadWriter, type Writer } from './db/writer';
 import { sqliteStore } from './store/sqlite';
+import type { Store } from './store/store';
 import { AppgovError } from './errors';
 import { useSelectionOrderExecution } from './execution';
 import { maxRouteBodyBytes, ROUTES, routeTable } from './routes';
@@ -66,6 +67,8 @@ export interface YogaOptions {
   writer?: Writer;
   /** Where the priced catalog searches run (startScanner in src/db/writer.ts); default: on this thread, on `db`. */
   scanner?: Writer;
+  /** The store the schema, the loaders, the routes and the principal lookup use; default: the SQLite store on `db`. */
+  store?: Store;
   /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
   parserCache?: ReturnType<typeof boundedParserCache>;
 }
@@ -286,7 +289,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const logger = options.logger ?? createLogger({ level: 'error' });
   const writer = options.writer ?? inThreadWriter(db);
   const scanner = options.scanner ?? inThreadWriter(db);
-  const store = sqliteStore(db, scanner);
+  const store = options.store ?? sqliteStore(db, scanner);
   const observability: Plugin[] = [
     ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
     ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
