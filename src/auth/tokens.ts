@@ -109,14 +109,43 @@ export function bearerSecret(authorization: string | null): string | null | 'mal
  * not ours (`Bearer hello`) is unknown; both are UNAUTHENTICATED.
  */
 export function resolvePrincipal(db: Db, authorization: string | null, now: Date = new Date()): Principal | null {
+  const hash = tokenHashOf(authorization);
+  if (hash === null) return null;
+  return principalOfToken(hash === UNKNOWN ? undefined : tokenByHash(db).get({ hash }), now);
+}
+
+const UNKNOWN = Symbol('unknown token');
+
+/**
+ * The hash to look a header's token up by: null without a header, UNKNOWN for a token not of our
+ * format (no such token was ever issued, no need to look); UNAUTHENTICATED for a malformed header.
+ * Shared by both stores' resolvePrincipal.
+ */
+export function tokenHashOf(authorization: string | null): string | null | typeof UNKNOWN {
   const secret = bearerSecret(authorization);
   if (secret === null) return null;
   if (secret === 'malformed') throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>"');
-  // Not our format: no such token was ever issued, no need to look.
-  const row = TOKEN_PATTERN.test(secret) ? tokenByHash(db).get({ hash: hashToken(secret) }) : undefined;
+  return TOKEN_PATTERN.test(secret) ? hashToken(secret) : UNKNOWN;
+}
+export { UNKNOWN as UNKNOWN_TOKEN };
+
+/** A token's row as either store reads it: times as Dates (SQLite's mode) or ms (Postgres's). */
+export interface TokenRow {
+  id: string;
+  kind: TokenKind;
+  name: string;
+  clientId: string | null;
+  directoryId: string | null;
+  scopes: string[];
+  revokedAt: Date | number | null;
+  expiresAt: Date | number | null;
+}
+
+/** The principal a token row stands for, or why it stands for none (unknown, revoked, expired): the rule both stores apply. */
+export function principalOfToken(row: TokenRow | undefined, now: Date): Principal {
   if (!row) throw new UnauthenticatedError(UNKNOWN_TOKEN_MESSAGE);
-  if (row.revokedAt) throw new UnauthenticatedError('This token was revoked', { reason: 'TOKEN_REVOKED' });
-  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) {
+  if (row.revokedAt !== null) throw new UnauthenticatedError('This token was revoked', { reason: 'TOKEN_REVOKED' });
+  if (row.expiresAt !== null && Number(row.expiresAt instanceof Date ? row.expiresAt.getTime() : row.expiresAt) <= now.getTime()) {
     throw new UnauthenticatedError('This token has expired', { reason: 'TOKEN_EXPIRED' });
   }
   return {
