@@ -121,7 +121,7 @@ export function createApp(
   );
 }
 
-function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
+export function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
   return {
     clientId,
     id: row.id,
@@ -162,7 +162,7 @@ export interface ClientAppsQuery {
 
 export type ClientAppsPage = Page<ClientApp & { cursor: string }> & { totalCount: () => Promise<number> };
 
-function likePattern(term: string): string {
+export function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
