@@ -25,7 +25,7 @@ export interface InstallRequest {
   resolvedBy: string | null;
 }
 
-interface RequestRow {
+export interface RequestRow {
   id: string;
   client_id: string;
   workspace_id: string;
@@ -39,7 +39,7 @@ interface RequestRow {
   resolved_by: string | null;
 }
 
-function toRequest(row: RequestRow): InstallRequest {
+export function toRequest(row: RequestRow): InstallRequest {
   return {
     id: row.id,
     clientId: row.client_id,

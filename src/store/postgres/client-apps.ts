@@ -3,14 +3,15 @@
  * statements but for the spellings in PG_APPS), the same pages, counts, prices and cursors, and the
  * one-app and many-apps lookups. Rows are handed to the shared code as SQLite gives them (pgRows).
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { appVisibleSql } from '../../auth/app-visibility';
 import type { PgDb } from '../../db/postgres';
 import { NotFoundError } from '../../errors';
 import { listClientAppsOn, toClientApp, visibleAppCountOn, type ClientApp, type ClientAppsPage, type ClientAppsQuery } from '../../services/apps';
 import type { CatalogScanBudget } from '../../services/catalog-scan';
-import { CLIENT_APP_COLUMNS, type AppsDialect, type ClientAppRow, type ReadRows } from '../../services/client-app-pages';
+import { CLIENT_APP_COLUMNS, type AppsDialect, type ClientAppRow } from '../../services/client-app-pages';
 import { parseId } from '../../services/ids';
+import { pgRows } from './rows';
 
 /**
  * SQLite's orders and matches, spelled for Postgres: `lower(x COLLATE "C")` folds ASCII only and orders
@@ -24,23 +25,6 @@ export const PG_APPS: AppsDialect = {
   searchMatches: (pattern) =>
     sql`(lower(a.name COLLATE "C") LIKE lower(${pattern} COLLATE "C") ESCAPE '\\' OR lower(a.code_name COLLATE "C") LIKE lower(${pattern} COLLATE "C") ESCAPE '\\')`,
 };
-
-/** int8 columns (times, versions, counts) as numbers, booleans as 0/1, jsonb as its JSON text: SQLite's row shape. */
-const INT8 = new Set(['decided_at', 'updated_at', 'version', 'n', 'k']);
-function sqliteShaped(row: Record<string, unknown>): Record<string, unknown> {
-  const shaped: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    if (typeof value === 'boolean') shaped[key] = value ? 1 : 0;
-    else if (value !== null && typeof value === 'object') shaped[key] = JSON.stringify(value);
-    else if (typeof value === 'string' && INT8.has(key)) shaped[key] = Number(value);
-    else shaped[key] = value;
-  }
-  return shaped;
-}
-
-export function pgRows(db: PgDb): ReadRows {
-  return async <T>(query: SQL) => (await db.execute(query)).rows.map((row) => sqliteShaped(row as Record<string, unknown>)) as T[];
-}
 
 /** The listing; a search reads on the pool like any other statement (the event loop is free while it waits). */
 export function listClientApps(db: PgDb, input: ClientAppsQuery, scan?: CatalogScanBudget): Promise<ClientAppsPage> {
