@@ -37,8 +37,8 @@ export interface HistorySeekKey {
 }
 
 /** Bounds wider than any timestamp, so absent filters need no other query shape. */
-const EARLIEST_MS = -8.64e15;
-const LATEST_MS = 8.64e15;
+export const EARLIEST_MS = -8.64e15;
+export const LATEST_MS = 8.64e15;
 
 interface Segment {
   /** Index of the key it serves. */
@@ -79,7 +79,7 @@ function arm(shape: ArmShape, segments: Segment[], limit: number): SQL {
  * The types a key's page is sought in: those named, else every type (history's indexes are
  * per type, so an unfiltered page merges every type's run).
  */
-function typesOf(key: HistorySeekKey): readonly HistoryEventType[] {
+export function typesOf(key: HistorySeekKey): readonly HistoryEventType[] {
   return key.types ?? HISTORY_EVENT_TYPES;
 }
 
@@ -127,8 +127,11 @@ export function seekHistory(db: Db, keys: readonly HistorySeekKey[]): { rows: Hi
     const rows = db.all<HistoryRow & { k: number }>(sql.join(arms, sql` UNION ALL `));
     for (const row of rows) byKey[row.k]!.push(row);
   }
-  return keys.map((key, i) => {
-    const rows = byKey[i]!.sort((x, y) => y.created_at - x.created_at || y.client_seq - x.client_seq);
-    return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
-  });
+  return keys.map((key, i) => newestFirstPage(byKey[i]!, key.first));
+}
+
+/** One key's page from the rows its seeks found (each seek newest first, up to first + 1): merged newest first. */
+export function newestFirstPage<R extends { created_at: number; client_seq: number }>(found: R[], first: number): { rows: R[]; hasNextPage: boolean } {
+  const rows = found.sort((x, y) => y.created_at - x.created_at || y.client_seq - x.client_seq);
+  return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
 }

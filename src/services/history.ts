@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { HistoryEventType, Resolution, TokenKind } from '../db/schema';
 import { BadUserInputError, NotFoundError } from '../errors';
-import { seekHistory, type HistoryPosition, type HistoryRow } from './history-seek';
+import { seekHistory, type HistoryPosition, type HistoryRow, type HistorySeekKey } from './history-seek';
 import { decodeCursor, pageSize, withCursor, type Page } from './pagination';
 
 /** The typed data each event type records in `app_history_events.data`. */
@@ -203,7 +203,7 @@ const HISTORY_CURSOR = 'history';
  * so the event a legacy cursor names marks the same place (see resolveAfter).
  */
 const LEGACY_HISTORY_CURSOR = 'hist';
-const NO_FILTER: HistoryFilter = { types: null, since: null, until: null };
+export const NO_FILTER: HistoryFilter = { types: null, since: null, until: null };
 
 /** Where an `after` cursor continues: a position, or a legacy cursor's event (by its row key) still to be looked up. */
 export type HistoryAfter = HistoryPosition | { at: number; legacySeq: number };
@@ -238,23 +238,26 @@ export function decodeHistoryCursor(
   return values ? { at: values[0] as number, clientSeq: values[1] as number } : null;
 }
 
+/** What a legacy cursor's event is checked against: its row, found by its key (seq). */
+export interface LegacyEventRow {
+  client_id: string;
+  client_seq: number;
+  created_at: number;
+}
+
+/** The row keys (seq) of the legacy cursors' events among `keys`, to look up in one statement (none: no lookup). */
+export function legacySeqsOf(keys: readonly { after: HistoryAfter | null }[]): number[] {
+  return keys.flatMap((k) => (k.after && 'legacySeq' in k.after ? [k.after.legacySeq] : []));
+}
+
 /**
- * The positions of `afters`, legacy cursors' events looked up in ONE
- * statement (none when there is no legacy cursor). A legacy cursor whose
- * event is not this client's is refused as any foreign cursor is.
+ * The positions of `afters`, legacy cursors' events found in `found` (by seq). A legacy cursor
+ * whose event is missing or not this client's is refused as any foreign cursor is.
  */
-function resolveAfter(db: Db, keys: readonly { clientId: string; after: HistoryAfter | null }[]): (HistoryPosition | null)[] {
-  const legacy = keys.flatMap((k) => (k.after && 'legacySeq' in k.after ? [k.after.legacySeq] : []));
-  const found =
-    legacy.length === 0
-      ? new Map<number, { client_id: string; client_seq: number; created_at: number }>()
-      : new Map(
-          db
-            .all<{ seq: number; client_id: string; client_seq: number; created_at: number }>(sql`
-              SELECT seq, client_id, client_seq, created_at FROM app_history_events
-              WHERE seq IN (SELECT value FROM json_each(${JSON.stringify(legacy)}))`)
-            .map((row) => [row.seq, row]),
-        );
+export function positionsOf(
+  keys: readonly { clientId: string; after: HistoryAfter | null }[],
+  found: ReadonlyMap<number, LegacyEventRow>,
+): (HistoryPosition | null)[] {
   return keys.map(({ clientId, after }) => {
     if (!after || !('legacySeq' in after)) return after;
     const row = found.get(after.legacySeq);
@@ -265,7 +268,27 @@ function resolveAfter(db: Db, keys: readonly { clientId: string; after: HistoryA
   });
 }
 
-function toEvent(row: HistoryRow, list: string): HistoryEvent {
+/**
+ * The positions of `afters`, legacy cursors' events looked up in ONE
+ * statement (none when there is no legacy cursor).
+ */
+function resolveAfter(db: Db, keys: readonly { clientId: string; after: HistoryAfter | null }[]): (HistoryPosition | null)[] {
+  const legacy = legacySeqsOf(keys);
+  const found =
+    legacy.length === 0
+      ? new Map<number, LegacyEventRow>()
+      : new Map(
+          db
+            .all<{ seq: number } & LegacyEventRow>(sql`
+              SELECT seq, client_id, client_seq, created_at FROM app_history_events
+              WHERE seq IN (SELECT value FROM json_each(${JSON.stringify(legacy)}))`)
+            .map((row) => [row.seq, row]),
+        );
+  return positionsOf(keys, found);
+}
+
+/** An event as the API hands it out, from its row (data as JSON text), with its cursor for `list` (historyListOf). */
+export function toEvent(row: HistoryRow, list: string): HistoryEvent {
   const event = {
     seq: row.seq,
     id: row.id,
@@ -290,6 +313,15 @@ export interface HistoryPageKey {
   filter: HistoryFilter;
 }
 
+/** What one listing seeks: its scope, size and filters, from `after`'s resolved position. */
+export function seekKeyOf(
+  key: { clientId: string; appId: string | null; first: number; filter: HistoryFilter },
+  after: HistoryPosition | null,
+): HistorySeekKey {
+  const { types, since, until } = key.filter;
+  return { clientId: key.clientId, appId: key.appId, first: key.first, after, types, since: since?.getTime() ?? null, until: until?.getTime() ?? null };
+}
+
 /**
  * Newest-first history pages for many (client, app) keys in ONE statement,
  * each an index seek (see seekHistory), in key order.
@@ -298,15 +330,7 @@ export function historyPages(db: Db, keys: readonly HistoryPageKey[]): Page<Hist
   const afters = resolveAfter(db, keys);
   const pages = seekHistory(
     db,
-    keys.map((k, i) => ({
-      clientId: k.clientId,
-      appId: k.appId,
-      first: k.first,
-      after: afters[i]!,
-      types: k.filter.types,
-      since: k.filter.since?.getTime() ?? null,
-      until: k.filter.until?.getTime() ?? null,
-    })),
+    keys.map((k, i) => seekKeyOf(k, afters[i]!)),
   );
   return pages.map((page, i) => {
     const list = historyListOf(keys[i]!);
@@ -322,10 +346,7 @@ export function clientHistoryPage(
   const size = pageSize(input.first);
   const listKey = { clientId: input.clientId, appId: null, filter: input.filter };
   const [after] = resolveAfter(db, [{ clientId: input.clientId, after: decodeHistoryCursor(input.after, listKey) }]);
-  const { types, since, until } = input.filter;
-  const [page] = seekHistory(db, [
-    { clientId: input.clientId, appId: null, first: size, after: after!, types, since: since?.getTime() ?? null, until: until?.getTime() ?? null },
-  ]);
+  const [page] = seekHistory(db, [seekKeyOf({ ...listKey, first: size }, after!)]);
   const list = historyListOf(listKey);
   return { items: page!.rows.map((row) => toEvent(row, list)), hasNextPage: page!.hasNextPage };
 }
