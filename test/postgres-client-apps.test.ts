@@ -13,7 +13,7 @@ import { createClient } from '../src/services/clients';
 import { createDirectory } from '../src/services/directories';
 import * as pgApps from '../src/store/postgres/client-apps';
 import { principalFor, uuid } from './helpers/db';
-import { freshPostgresDatabase } from './helpers/postgres';
+import { copyRows, freshPostgresDatabase } from './helpers/postgres';
 
 const MINE = 'd0000000-0000-4000-8000-000000000001';
 const OTHER = 'd0000000-0000-4000-8000-000000000002';
@@ -25,13 +25,7 @@ const NAMES = ['Zoom', 'zapier', 'Asana', 'asana Pro', 'Émile', 'Éz', 'éa', '
 let lite: OpenedDatabase;
 let pg: OpenedPostgres;
 
-async function copy(table: string): Promise<void> {
-  const all = lite.sqlite.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[];
-  for (const row of all) {
-    const columns = Object.keys(row);
-    await pg.pool.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => row[c]));
-  }
-}
+const copy = (table: string) => copyRows(lite.sqlite, pg.pool, table);
 
 beforeAll(async () => {
   lite = openDatabase(':memory:');

@@ -12,7 +12,7 @@ import { cancelInstallRequest, createInstallRequest, findInstallRequest as findO
 import { createWorkspace } from '../src/services/workspaces';
 import * as pgRequests from '../src/store/postgres/install-requests';
 import { principalFor, uuid } from './helpers/db';
-import { freshPostgresDatabase } from './helpers/postgres';
+import { copyRows, freshPostgresDatabase } from './helpers/postgres';
 
 const CLIENT = 'c0000000-0000-4000-8000-000000000001';
 const W = ['e0000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000002'];
@@ -20,13 +20,7 @@ let lite: OpenedDatabase;
 let pg: OpenedPostgres;
 const ids: string[] = [];
 
-async function copy(table: string): Promise<void> {
-  const all = lite.sqlite.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[];
-  for (const row of all) {
-    const columns = Object.keys(row);
-    await pg.pool.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => row[c]));
-  }
-}
+const copy = (table: string) => copyRows(lite.sqlite, pg.pool, table);
 
 beforeAll(async () => {
   lite = openDatabase(':memory:');

@@ -11,7 +11,7 @@ import { createClient, findClient as findClientOnSqlite } from '../src/services/
 import { createDirectory, findDirectory as findDirectoryOnSqlite } from '../src/services/directories';
 import { createWorkspace, findWorkspace as findWorkspaceOnSqlite, getWorkspaces as getWorkspacesOnSqlite, listWorkspaces as listWorkspacesOnSqlite } from '../src/services/workspaces';
 import * as pgTenancy from '../src/store/postgres/tenancy';
-import { freshPostgresDatabase } from './helpers/postgres';
+import { copyRows, freshPostgresDatabase } from './helpers/postgres';
 import { uuid } from './helpers/db';
 
 const DIRECTORY = 'd0000000-0000-4000-8000-000000000001';
@@ -24,14 +24,7 @@ let lite: OpenedDatabase;
 let pg: OpenedPostgres;
 const secrets: Record<string, string> = {};
 
-/** Copies every row of `table` from SQLite to Postgres as it is (JSON text goes into jsonb as is). */
-async function copy(table: string): Promise<void> {
-  const all = lite.sqlite.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[];
-  for (const row of all) {
-    const columns = Object.keys(row);
-    await pg.pool.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => row[c]));
-  }
-}
+const copy = (table: string) => copyRows(lite.sqlite, pg.pool, table);
 
 beforeAll(async () => {
   lite = openDatabase(':memory:');
