@@ -19,6 +19,8 @@ import { createDirectory } from '../src/services/directories';
 import * as liteRequests from '../src/services/install-requests';
 import { cancelInstallRequest, createInstallRequest, findInstallRequest as findOnSqlite, listInstallRequests as listOnSqlite } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
+import * as liteDecisions from '../src/services/app-decisions';
+import * as pgDecisions from '../src/store/postgres/app-decisions';
 import * as pgRequests from '../src/store/postgres/install-requests';
 import { principalFor, uuid } from './helpers/db';
 import { copyRows, freshPostgresDatabase } from './helpers/postgres';
@@ -207,6 +209,33 @@ const REQUEST_STEPS: Step[] = [
   create('after the cancels', (actor) => ({ id: R(12), clientId: BIZ, workspaceId: W[0]!, appId: uuid(1), scopes: ['chat:write'], actor, now: new Date(T0 + 9000) })),
 ];
 
+const decideOne = (name: string, input: (actor: Principal) => liteDecisions.DecideAppInput) => both(name, input, liteDecisions.decideApp, pgDecisions.decideApp);
+const byApp = (n: number) => ({ appId: uuid(n) });
+const byRequest = (n: number) => ({ requestId: R(n) });
+
+/** After REQUEST_STEPS: pending are R(3) (W0, app 3), R(4) (W1, app 5) and R(12) (W0, app 1, chat:write). */
+const DECISION_STEPS: Step[] = [
+  decideOne('a request from another workspace', (actor) => ({ clientId: BIZ, workspaceId: W[1]!, subject: byRequest(12), action: 'approve', actor })),
+  decideOne('a cancelled request', (actor) => ({ clientId: BIZ, workspaceId: null, subject: byRequest(1), action: 'approve', actor })),
+  decideOne('a request, in its workspace, with its scopes', (actor) => ({ clientId: BIZ, workspaceId: W[0]!, subject: byRequest(12), action: 'approve', reason: ' asked ', actor, now: new Date(T0 + 10_000) })),
+  decideOne('scopes the app does not request', (actor) => ({ clientId: BIZ, workspaceId: null, subject: byApp(1), action: 'approve', scopes: ['admin', 'files:read'], actor })),
+  decideOne('org level, some scopes', (actor) => ({ clientId: BIZ, workspaceId: null, subject: byApp(1), action: 'approve', scopes: ['files:read', 'files:read'], actor, now: new Date(T0 + 11_000) })),
+  decideOne("another directory's private app", (actor) => ({ clientId: BIZ, workspaceId: null, subject: byApp(2), action: 'approve', scopes: ['chat:write'], actor })),
+  decideOne('an org restriction resolves the pending request', (actor) => ({ clientId: BIZ, workspaceId: null, subject: byApp(3), action: 'restrict', actor, now: new Date(T0 + 12_000) })),
+  decideOne('a workspace approval of an app restricted org-wide', (actor) => ({ clientId: BIZ, workspaceId: W[1]!, subject: byApp(4), action: 'approve', actor })),
+  decideOne('clear by a resolved request: the app, not the request', (actor) => ({ clientId: BIZ, workspaceId: null, subject: byRequest(3), action: 'clear', actor, now: new Date(T0 + 13_000) })),
+  decideOne('a request, no scopes asked for', (actor) => ({ clientId: BIZ, workspaceId: W[1]!, subject: byRequest(4), action: 'approve', actor, now: new Date(T0 + 1000) })),
+  decideOne('the same again: nothing changes', (actor) => ({ clientId: BIZ, workspaceId: W[1]!, subject: byApp(5), action: 'approve', actor })),
+  decideOne('restrict by a resolved request', (actor) => ({ clientId: BIZ, workspaceId: W[1]!, subject: byRequest(4), action: 'restrict', actor })),
+  decideOne('clear in a workspace', (actor) => ({ clientId: BIZ, workspaceId: W[0]!, subject: byApp(1), action: 'clear', actor, now: new Date(T0 + 14_000) })),
+  decideOne('a malformed app id', (actor) => ({ clientId: BIZ, workspaceId: null, subject: { appId: 'nope' }, action: 'restrict', actor })),
+  decideOne('a malformed request id', (actor) => ({ clientId: BIZ, workspaceId: null, subject: { requestId: 'nope' }, action: 'restrict', actor })),
+  decideOne('a reason too long', (actor) => ({ clientId: BIZ, workspaceId: null, subject: byApp(1), action: 'restrict', reason: 'x'.repeat(5000), actor })),
+  decideOne('an unknown client, an app', (actor) => ({ clientId: NOBODY, workspaceId: null, subject: byApp(1), action: 'restrict', actor })),
+  decideOne('an unknown client, a request', (actor) => ({ clientId: NOBODY, workspaceId: null, subject: byRequest(12), action: 'restrict', actor })),
+  decideOne('an unknown app', (actor) => ({ clientId: BIZ, workspaceId: null, subject: byApp(99), action: 'restrict', actor })),
+];
+
 /** Plays `steps` on both stores from the same seed; the answers, then the rows, must be equal. */
 async function playBoth(steps: Step[]): Promise<{ answers: unknown[]; rows: Awaited<ReturnType<typeof dumpRows>> }> {
   const { lite: store, actor } = seedLite();
@@ -252,6 +281,24 @@ describe('install request writes on Postgres', () => {
     expect(rows.events.map((e) => e.client_seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('single-app decisions answer, refuse and write as on SQLite, call for call', async () => {
+    const { answers, rows } = await playBoth([...REQUEST_STEPS, ...DECISION_STEPS]);
+    const codes = answers.slice(REQUEST_STEPS.length).map((a) => (a as { error?: { code: string } }).error?.code ?? 'ok');
+    expect(codes).toEqual([
+      'NOT_FOUND', 'REQUEST_ALREADY_RESOLVED', 'ok', 'INVALID_SCOPES', 'ok', 'NOT_FOUND', 'ok', 'APP_RESTRICTED_ORG_WIDE', 'ok', 'ok', 'ok',
+      'REQUEST_ALREADY_RESOLVED', 'ok', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND',
+    ]);
+    expect(rows.requests.map((r) => [r['id'], r['status']])).toEqual([
+      [R(1), 'cancelled'],
+      [R(2), 'cancelled'],
+      [R(3), 'restricted'],
+      [R(4), 'approved'],
+      [R(12), 'approved'],
+    ]);
+    expect(rows.events.map((e) => e['type'])).toContain('INSTALL_REQUEST_RESOLVED');
+    expect(rows.workspace.map((d) => [d['workspace_id'], d['app_id'], d['resolution']])).toEqual([[W[1], uuid(5), 'approved']]);
+  });
+
   it('two pools creating and cancelling at once: one history chain, every request created once and cancelled at most once', async () => {
     const { lite: store, actor } = seedLite();
     const setup = await pgFrom(store, 1);
@@ -284,6 +331,65 @@ describe('install request writes on Postgres', () => {
       const requests = (await check.query(`SELECT id, status, created_at, resolved_at FROM install_requests ORDER BY id`)).rows;
       expect(requests.filter((r) => r.status === 'cancelled').length).toBe(16);
       for (const r of requests) if (r.resolved_at !== null) expect(Number(r.resolved_at)).toBeGreaterThanOrEqual(Number(r.created_at));
+      const [head] = (await check.query('SELECT history_seq FROM clients WHERE id = $1', [BIZ])).rows;
+      expect(Number(head.history_seq)).toBe(events.length);
+    } finally {
+      for (const pool of pools) await pool.end();
+      await setup.close();
+    }
+  }, 30_000);
+
+  it('two pools deciding one app and its requests at once, while requests are created and cancelled: every chain consistent, each request ends once', async () => {
+    const { lite: store, actor } = seedLite();
+    const setup = await pgFrom(store, 1);
+    store.close();
+    const pools = [0, 1].map(() => new pgDriver.Pool({ connectionString: setup.url, max: 3 }));
+    try {
+      const dbs = pools.map((pool) => drizzle(pool, { schema: pgSchema }));
+      const actions = ['approve', 'restrict', 'clear', 'approve'] as const;
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < 36; i++) {
+        const db = dbs[i % 2]!;
+        const id = R(200 + i);
+        const workspaceId = W[i % 2]!;
+        if (i % 3 === 0) {
+          // A request for app 1, then, on the other pool, a cancel and a decision by that request race.
+          calls.push(
+            // Refused while app 1 is restricted org-wide: then there is nothing to race on.
+            outcome(() => pgRequests.createInstallRequest(db, { id, clientId: BIZ, workspaceId, appId: uuid(1), actor })).then((created) =>
+              (created as { error?: unknown }).error ? [created] : Promise.all([
+                outcome(() => pgRequests.cancelInstallRequest(dbs[(i + 1) % 2]!, { clientId: BIZ, workspaceId: null, requestId: id, actor })),
+                outcome(() => pgDecisions.decideApp(db, { clientId: BIZ, workspaceId, subject: { requestId: id }, action: 'approve', actor })),
+              ]),
+            ),
+          );
+        } else {
+          calls.push(outcome(() => pgDecisions.decideApp(db, { clientId: BIZ, workspaceId: i % 5 === 0 ? workspaceId : null, subject: { appId: uuid(1) }, action: actions[i % 4]!, actor })));
+        }
+      }
+      const answers = (await Promise.all(calls)).flat() as { ok?: unknown; error?: { code: string; message: string } }[];
+      // Refusals are the rules' own (a request already ended, a workspace approval under an org restriction), never a failure of the store.
+      for (const a of answers) if (a.error) expect(['REQUEST_ALREADY_RESOLVED', 'APP_RESTRICTED_ORG_WIDE'], a.error.message).toContain(a.error.code);
+      const check = pools[0]!;
+      const events = (await check.query(`SELECT type, data, client_seq FROM app_history_events WHERE client_id = $1 ORDER BY created_at, client_seq`, [BIZ])).rows as { type: string; data: { from?: string; to?: string; workspaceId?: string; requestId?: string }; client_seq: string }[];
+      expect(events.map((e) => Number(e.client_seq))).toEqual(events.map((_, i) => i + 1));
+      const last = new Map<string, string>();
+      const ended = new Map<string, number>();
+      for (const e of events) {
+        if (e.type === 'WORKSPACE_APPROVAL_VOIDED') last.set(`ws:${e.data.workspaceId}`, 'unresolved');
+        if (e.type === 'APPROVAL_STATUS_CHANGED' || e.type === 'WORKSPACE_RESOLUTION_CHANGED') {
+          const key = e.type === 'APPROVAL_STATUS_CHANGED' ? 'org' : `ws:${e.data.workspaceId}`;
+          expect(e.data.from, `${key} at ${e.client_seq}`).toBe(last.get(key) ?? 'unresolved');
+          last.set(key, e.data.to!);
+        }
+        if (e.type === 'INSTALL_REQUEST_CREATED') expect(ended.has(e.data.requestId!)).toBe(false);
+        if (e.type === 'INSTALL_REQUEST_CANCELLED' || e.type === 'INSTALL_REQUEST_RESOLVED') ended.set(e.data.requestId!, (ended.get(e.data.requestId!) ?? 0) + 1);
+      }
+      expect([...ended.values()].every((n) => n === 1)).toBe(true);
+      // Every request that is not pending ended exactly once in history, and its row says how.
+      const requests = (await check.query(`SELECT id, status FROM install_requests WHERE status <> 'pending'`)).rows as { id: string; status: string }[];
+      expect(requests.map((r) => r.id).sort()).toEqual([...ended.keys()].sort());
+      expect(requests.length).toBeGreaterThan(0);
       const [head] = (await check.query('SELECT history_seq FROM clients WHERE id = $1', [BIZ])).rows;
       expect(Number(head.history_seq)).toBe(events.length);
     } finally {
