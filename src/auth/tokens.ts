@@ -10,7 +10,7 @@ import { isScope, SCOPES, type Principal, type Scope } from './principal';
 
 const TOKEN_PREFIX = 'agv_';
 /** `agv_` + 32 random bytes in base64url. */
-const TOKEN_PATTERN = /^agv_[A-Za-z0-9_-]{43}$/;
+export const TOKEN_PATTERN = /^agv_[A-Za-z0-9_-]{43}$/;
 
 /** Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force. */
 export function hashToken(secret: string): string {

@@ -51,7 +51,7 @@ export interface ClientApp {
   needsReapproval: boolean;
 }
 
-const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
+export const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
 
 /**
  * A code name from a display name: Latin letters lose their accents, anything
