@@ -10,7 +10,7 @@ import { isScope, SCOPES, type Principal, type Scope } from './principal';
 
 const TOKEN_PREFIX = 'agv_';
 /** `agv_` + 32 random bytes in base64url. */
-export const TOKEN_PATTERN = /^agv_[A-Za-z0-9_-]{43}$/;
+const TOKEN_PATTERN = /^agv_[A-Za-z0-9_-]{43}$/;
 
 /** Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force. */
 export function hashToken(secret: string): string {
@@ -33,10 +33,11 @@ export interface CreateTokenInput {
 }
 
 /**
- * Issues a token and stores only its hash. The secret is returned once, here,
- * and can never be read back.
+ * A new token's fields as both stores insert them, checked in this order (the first bad field is
+ * the one named): scopes, client, directory, name, expiry. BAD_USER_INPUT; whether the client or
+ * directory exists is the store's check.
  */
-export function createToken(db: Db, input: CreateTokenInput): { id: string; token: string; expiresAt?: string } {
+export function validateNewToken(input: CreateTokenInput, createdAt: Date) {
   const scopes = [...new Set(input.scopes ?? ['apps:read', 'apps:write'])];
   const unknown = scopes.filter((s) => !isScope(s));
   if (unknown.length > 0 || scopes.length === 0) {
@@ -49,38 +50,51 @@ export function createToken(db: Db, input: CreateTokenInput): { id: string; toke
   if (input.kind === 'client') {
     if (!input.clientId) throw new BadUserInputError('a client token needs the client it is bound to', { field: 'client' });
     clientId = parseId(input.clientId, 'client');
-    if (!findClient(db, clientId)) throw new NotFoundError(`Client not found: ${clientId}`);
   } else if (input.clientId) {
     const what = input.kind === 'internal' ? 'an internal token acts on every client' : 'a directory token acts on its own businesses';
     throw new BadUserInputError(`${what} and takes no client`, { field: 'client' });
   }
-  const directoryId = directoryOfNewToken(db, input);
+  let directoryId: string | null = null;
+  if (input.kind !== 'directory') {
+    if (input.directoryId) throw new BadUserInputError('only a directory token takes a directory', { field: 'directory' });
+  } else {
+    if (!input.directoryId) throw new BadUserInputError('a directory token needs the directory it acts for', { field: 'directory' });
+    directoryId = parseId(input.directoryId, 'directory');
+  }
   const name = (input.name ?? `${input.kind} token`).trim();
   if (name.length === 0 || name.length > 100) {
     throw new BadUserInputError('name must be 1 to 100 characters', { field: 'name' });
   }
-  const createdAt = new Date();
   const expiresAt = input.expiresAt ?? null;
   if (expiresAt && expiresAt.getTime() <= createdAt.getTime()) {
     throw new BadUserInputError(`the expiry ${expiresAt.toISOString()} is not in the future`, { field: 'expires' });
   }
-  const id = randomUUID();
-  const token = generateTokenSecret();
-  db.insert(tokens)
-    .values({ id, name, kind: input.kind, clientId, directoryId, tokenHash: hashToken(token), scopes, createdAt, expiresAt })
-    .run();
-  return { id, token, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
+  return { kind: input.kind, name, clientId, directoryId, scopes, createdAt, expiresAt };
 }
 
-function directoryOfNewToken(db: Db, input: CreateTokenInput): string | null {
-  if (input.kind !== 'directory') {
-    if (input.directoryId) throw new BadUserInputError('only a directory token takes a directory', { field: 'directory' });
-    return null;
-  }
-  if (!input.directoryId) throw new BadUserInputError('a directory token needs the directory it acts for', { field: 'directory' });
-  const directoryId = parseId(input.directoryId, 'directory');
-  if (!findDirectory(db, directoryId)) throw new NotFoundError(`Directory not found: ${directoryId}`);
-  return directoryId;
+/** A fresh secret for a validated token: what is stored (its hash) and what is answered once. */
+export function issueToken(token: { expiresAt: Date | null }) {
+  const secret = generateTokenSecret();
+  const id = randomUUID();
+  return {
+    id,
+    secret,
+    tokenHash: hashToken(secret),
+    answer: () => ({ id, token: secret, ...(token.expiresAt ? { expiresAt: token.expiresAt.toISOString() } : {}) }),
+  };
+}
+
+/**
+ * Issues a token and stores only its hash. The secret is returned once, here,
+ * and can never be read back.
+ */
+export function createToken(db: Db, input: CreateTokenInput): { id: string; token: string; expiresAt?: string } {
+  const token = validateNewToken(input, new Date());
+  if (token.clientId !== null && !findClient(db, token.clientId)) throw new NotFoundError(`Client not found: ${token.clientId}`);
+  if (token.directoryId !== null && !findDirectory(db, token.directoryId)) throw new NotFoundError(`Directory not found: ${token.directoryId}`);
+  const issued = issueToken(token);
+  db.insert(tokens).values({ ...token, id: issued.id, tokenHash: issued.tokenHash }).run();
+  return issued.answer();
 }
 
 /** Runs on every request. */
@@ -238,21 +252,32 @@ export function revokeToken(db: Db, rawId: string, now: Date = new Date()): { id
   );
 }
 
+const iso = (t: Date | number) => new Date(t).toISOString();
+
+/** A token as `appgov token list` shows it (both stores): no secret, no hash. */
+export function tokenListing(t: {
+  id: string;
+  kind: TokenKind;
+  name: string;
+  scopes: string[];
+  clientId: string | null;
+  createdAt: Date | number;
+  expiresAt: Date | number | null;
+  revokedAt: Date | number | null;
+}) {
+  return {
+    id: t.id,
+    kind: t.kind,
+    name: t.name,
+    scopes: t.scopes,
+    client: t.clientId,
+    created: iso(t.createdAt),
+    expires: t.expiresAt === null ? null : iso(t.expiresAt),
+    revoked: t.revokedAt === null ? null : iso(t.revokedAt),
+  };
+}
+
 /** Every token, oldest first, without secrets or hashes. */
 export function listTokens(db: Db) {
-  return db
-    .select()
-    .from(tokens)
-    .orderBy(tokens.createdAt, tokens.id)
-    .all()
-    .map((t) => ({
-      id: t.id,
-      kind: t.kind,
-      name: t.name,
-      scopes: t.scopes,
-      client: t.clientId,
-      created: t.createdAt.toISOString(),
-      expires: t.expiresAt?.toISOString() ?? null,
-      revoked: t.revokedAt?.toISOString() ?? null,
-    }));
+  return db.select().from(tokens).orderBy(tokens.createdAt, tokens.id).all().map(tokenListing);
 }

@@ -51,7 +51,7 @@ export interface ClientApp {
   needsReapproval: boolean;
 }
 
-export const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
+const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
 
 /**
  * A code name from a display name: Latin letters lose their accents, anything
@@ -74,10 +74,17 @@ export function codeNameFrom(name: string): string {
   return slug ? `${slug}-${hash}` : `app-${hash}`;
 }
 
-export function createApp(
-  db: Db,
-  input: { name: string; codeName?: string; id?: string; scopes?: string[]; ownerDirectoryId?: string; hiddenFromMarket?: boolean },
-): { id: string; codeName: string; name: string } {
+export interface NewAppInput {
+  name: string;
+  codeName?: string;
+  id?: string;
+  scopes?: string[];
+  ownerDirectoryId?: string;
+  hiddenFromMarket?: boolean;
+}
+
+/** A new catalog app's row as both stores insert it, validated (BAD_USER_INPUT); existence is the store's check. */
+export function validateNewApp(input: NewAppInput) {
   const name = validateName(input.name);
   const codeName = input.codeName ?? codeNameFrom(name);
   if (!CODE_NAME_PATTERN.test(codeName)) {
@@ -86,8 +93,27 @@ export function createApp(
       { field: 'codeName' },
     );
   }
-  const id = input.id === undefined ? randomUUID() : parseId(input.id, 'id');
-  const ownerDirectoryId = input.ownerDirectoryId === undefined ? null : parseId(input.ownerDirectoryId, 'ownerDirectory');
+  return {
+    id: input.id === undefined ? randomUUID() : parseId(input.id, 'id'),
+    codeName,
+    name,
+    scopes: input.scopes ?? [],
+    ownerDirectoryId: input.ownerDirectoryId === undefined ? null : parseId(input.ownerDirectoryId, 'ownerDirectory'),
+    hiddenFromMarket: input.hiddenFromMarket ?? false,
+  };
+}
+
+/** The CONFLICT for an app that already holds the new app's id (named first) or code name. */
+export function appClashError(clashId: string, app: { id: string; codeName: string }): ConflictError {
+  return new ConflictError(
+    clashId === app.id ? `An app with id ${app.id} already exists` : `The code name "${app.codeName}" is taken`,
+    { field: clashId === app.id ? 'id' : 'codeName' },
+  );
+}
+
+export function createApp(db: Db, input: NewAppInput): { id: string; codeName: string; name: string } {
+  const app = validateNewApp(input);
+  const { id, codeName, name, ownerDirectoryId } = app;
   return db.transaction(
     (tx) => {
       if (ownerDirectoryId !== null && !findDirectory(tx, ownerDirectoryId)) {
@@ -98,23 +124,8 @@ export function createApp(
         .from(apps)
         .where(or(eq(apps.id, id), eq(apps.codeName, codeName)))
         .get();
-      if (clash) {
-        throw new ConflictError(
-          clash.id === id ? `An app with id ${id} already exists` : `The code name "${codeName}" is taken`,
-          { field: clash.id === id ? 'id' : 'codeName' },
-        );
-      }
-      tx.insert(apps)
-        .values({
-          id,
-          codeName,
-          name,
-          scopes: input.scopes ?? [],
-          ownerDirectoryId,
-          hiddenFromMarket: input.hiddenFromMarket ?? false,
-          createdAt: new Date(),
-        })
-        .run();
+      if (clash) throw appClashError(clash.id, app);
+      tx.insert(apps).values({ ...app, createdAt: new Date() }).run();
       return { id, codeName, name };
     },
     { behavior: 'immediate' },

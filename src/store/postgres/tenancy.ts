@@ -8,12 +8,13 @@ import { sql } from 'drizzle-orm';
 import { principalOfToken, tokenHashOf, UNKNOWN_TOKEN, type TokenRow } from '../../auth/tokens';
 import type { Principal } from '../../auth/principal';
 import type { PgDb } from '../../db/postgres';
+import type { PgTx } from './transaction';
 import type { TokenKind } from '../../db/schema';
 import type { Directory } from '../../services/directories';
 import { decodeCursor, pageSize, toPage, withCursor } from '../../services/pagination';
 import type { Workspace, WorkspacePage } from '../../services/workspaces';
 
-async function rows<T>(db: PgDb, query: ReturnType<typeof sql>): Promise<T[]> {
+async function rows<T>(db: PgDb | PgTx, query: ReturnType<typeof sql>): Promise<T[]> {
   return (await db.execute(query)).rows as T[];
 }
 
@@ -36,12 +37,12 @@ export async function resolvePrincipal(db: PgDb, authorization: string | null, n
   return principalOfToken(row, now);
 }
 
-export async function findClient(db: PgDb, id: string): Promise<{ id: string; name: string; directoryId: string | null } | null> {
+export async function findClient(db: PgDb | PgTx, id: string): Promise<{ id: string; name: string; directoryId: string | null } | null> {
   const [client] = await rows<{ id: string; name: string; directory_id: string | null }>(db, sql`SELECT id, name, directory_id FROM clients WHERE id = ${id}`);
   return client ? { id: client.id, name: client.name, directoryId: client.directory_id } : null;
 }
 
-export async function findDirectory(db: PgDb, id: string): Promise<Directory | null> {
+export async function findDirectory(db: PgDb | PgTx, id: string): Promise<Directory | null> {
   const [directory] = await rows<Directory>(db, sql`SELECT id, name FROM directories WHERE id = ${id}`);
   return directory ? { id: directory.id, name: directory.name } : null;
 }
@@ -49,7 +50,7 @@ export async function findDirectory(db: PgDb, id: string): Promise<Directory | n
 type WorkspaceRow = { id: string; client_id: string; name: string; created_at: unknown };
 const toWorkspace = (r: WorkspaceRow): Workspace => ({ id: r.id, clientId: r.client_id, name: r.name, createdAt: new Date(Number(r.created_at)) });
 
-export async function findWorkspace(db: PgDb, id: string): Promise<Workspace | null> {
+export async function findWorkspace(db: PgDb | PgTx, id: string): Promise<Workspace | null> {
   const [workspace] = await rows<WorkspaceRow>(db, sql`SELECT id, client_id, name, created_at FROM workspaces WHERE id = ${id}`);
   return workspace ? toWorkspace(workspace) : null;
 }

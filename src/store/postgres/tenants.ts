@@ -12,27 +12,13 @@ import { ConflictError, NotFoundError } from '../../errors';
 import type { ClientRow } from '../../services/clients';
 import { validateName } from '../../services/clients';
 import type { Directory } from '../../services/directories';
+import { findClient, findDirectory, findWorkspace } from './tenancy';
 import { parseId } from '../../services/ids';
-import { decodeCursor, pageSize, toPage, withCursor } from '../../services/pagination';
-import type { Workspace, WorkspacePage } from '../../services/workspaces';
+import type { Workspace } from '../../services/workspaces';
 import { inTransaction, type PgTx } from './transaction';
 
-type Runner = PgDb | PgTx;
-
-async function rows<T>(db: Runner, query: ReturnType<typeof sql>): Promise<T[]> {
+async function rows<T>(db: PgDb | PgTx, query: ReturnType<typeof sql>): Promise<T[]> {
   return (await db.execute(query)).rows as T[];
-}
-
-/** One client by its canonical (lowercase) id, or null. `directoryId` is set for a business. */
-export async function findClient(db: Runner, id: string): Promise<{ id: string; name: string; directoryId: string | null } | null> {
-  const [row] = await rows<{ id: string; name: string; directory_id: string | null }>(db, sql`SELECT id, name, directory_id FROM clients WHERE id = ${id}`);
-  return row ? { id: row.id, name: row.name, directoryId: row.directory_id } : null;
-}
-
-/** One directory by its canonical (lowercase) id, or null. */
-export async function findDirectory(db: Runner, id: string): Promise<Directory | null> {
-  const [row] = await rows<Directory>(db, sql`SELECT id, name FROM directories WHERE id = ${id}`);
-  return row ?? null;
 }
 
 /** The directory row, kept from being deleted until this transaction ends (a key-share lock, as the foreign key takes). */
@@ -80,21 +66,6 @@ export async function createDirectory(db: PgDb, input: { name: string; id?: stri
   });
 }
 
-interface WorkspaceRecord {
-  id: string;
-  client_id: string;
-  name: string;
-  created_at: number | string;
-}
-
-const toWorkspace = (r: WorkspaceRecord): Workspace => ({ id: r.id, clientId: r.client_id, name: r.name, createdAt: new Date(Number(r.created_at)) });
-
-/** One workspace by its canonical (lowercase) id, or null. */
-export async function findWorkspace(db: Runner, id: string): Promise<Workspace | null> {
-  const [row] = await rows<WorkspaceRecord>(db, sql`SELECT id, client_id, name, created_at FROM workspaces WHERE id = ${id}`);
-  return row ? toWorkspace(row) : null;
-}
-
 export async function createWorkspace(db: PgDb, input: { clientId: string; name: string; id?: string }): Promise<Workspace> {
   const name = validateName(input.name);
   const clientId = parseId(input.clientId, 'client');
@@ -112,35 +83,4 @@ export async function createWorkspace(db: PgDb, input: { clientId: string; name:
     if (inserted.length === 0) throw duplicate();
     return row;
   });
-}
-
-/**
- * A client's workspaces by name (case-insensitive: lower(name COLLATE "C") lowers ASCII only and
- * orders by bytes, as SQLite's lower() and BINARY do), keyset-paged on workspaces_client_name_idx;
- * the cursors are SQLite's own.
- */
-export async function listWorkspaces(db: PgDb, input: { clientId: string; first?: number | null; after?: string | null }): Promise<WorkspacePage> {
-  const size = pageSize(input.first);
-  const after = decodeCursor('ws', input.after, ['string', 'string'], 'after', input.clientId);
-  const found = await rows<WorkspaceRecord & { k: string }>(db, sql`
-    SELECT w.id, w.client_id, w.name, w.created_at, lower(w.name COLLATE "C") AS k FROM workspaces AS w
-    WHERE w.client_id = ${input.clientId}
-      ${after ? sql`AND (lower(w.name COLLATE "C"), w.id) > (${after[0]}::text COLLATE "C", ${after[1]}::text)` : sql``}
-    ORDER BY lower(w.name COLLATE "C"), w.id
-    LIMIT ${size + 1}`);
-  const page = toPage(found, size);
-  return {
-    items: page.items.map((r) => withCursor(toWorkspace(r), 'ws', [r.k, r.id], input.clientId)),
-    hasNextPage: page.hasNextPage,
-  };
-}
-
-/** Many workspaces in ONE statement, in key order; null where there is none. */
-export async function getWorkspaces(db: PgDb, ids: readonly string[]): Promise<(Workspace | null)[]> {
-  if (ids.length === 0) return [];
-  const found = await rows<WorkspaceRecord>(db, sql`
-    SELECT w.id, w.client_id, w.name, w.created_at FROM workspaces AS w
-    WHERE w.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
-  const byId = new Map(found.map((r) => [r.id, toWorkspace(r)]));
-  return ids.map((id) => byId.get(id) ?? null);
 }
