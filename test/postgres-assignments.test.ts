@@ -448,6 +448,25 @@ describe('many assignment writers on one Postgres database', () => {
     }
   }, 30_000);
 
+  it('the same assign on two pools at once: CREATED and UNCHANGED, one assignment and one event (as SQLite one after the other)', async () => {
+    const source = seedLite();
+    const setup = await pgFrom(source, 1);
+    source.close();
+    const pools = [0, 1].map(() => new pgDriver.Pool({ connectionString: setup.url, max: 2 }));
+    try {
+      const dbs = pools.map((pool) => drizzle(pool, { schema: pgSchema }));
+      for (const assignee of [dir(ids.mine), biz(ids.myBusiness)]) {
+        const answers = await Promise.all(dbs.flatMap((db) => [0, 1].map(() => pgAssignments.assignApp(db, { actor: as.internal, appCodeName: 'public-app', assignee, mode: 'INTERNAL' }))));
+        expect(answers.map((a) => a.outcome).sort()).toEqual(['CREATED', 'UNCHANGED', 'UNCHANGED', 'UNCHANGED']);
+        expect(new Set(answers.map((a) => a.assignment.id)).size).toBe(1);
+      }
+      const counts = (await pools[0]!.query('SELECT (SELECT count(*) FROM app_assignments)::int AS a, (SELECT count(*) FROM app_assignment_events)::int AS e')).rows[0];
+      expect(counts).toEqual({ a: 2, e: 2 });
+    } finally {
+      for (const pool of pools) await pool.end();
+    }
+  }, 30_000);
+
   it('history order is commit order across assignees: a reader never finds an older event after a newer one', async () => {
     const source = seedLite();
     const setup = await pgFrom(source, 1);
