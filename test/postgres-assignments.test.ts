@@ -6,6 +6,7 @@
  * writers on several pools keep each (app, assignee)'s history one chain, and history order (`seq`)
  * is commit order: a reader never finds an event older than one it has already seen.
  */
+import type { Logger } from 'drizzle-orm/logger';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,13 @@ let as: Record<'internal' | 'directory' | 'theirDirectory' | 'client' | 'directo
 /** Every id the seed made: the rest of the ids in an answer are the store's own (random) and get labels. */
 const seededIds = new Set<string>();
 const opened: OpenedPostgres[] = [];
+
+class Statements implements Logger {
+  statements: string[] = [];
+  logQuery(query: string): void {
+    this.statements.push(query);
+  }
+}
 
 /** A SQLite database with seed 003's cast (and one more public app), and a Postgres one with the same rows. */
 function seedLite(): OpenedDatabase {
@@ -464,6 +472,34 @@ describe('many assignment writers on one Postgres database', () => {
       expect(counts).toEqual({ a: 2, e: 2 });
     } finally {
       for (const pool of pools) await pool.end();
+    }
+  }, 30_000);
+
+  it('runs a fixed number of statements per call: each call names one assignment, none takes a list of ids', async () => {
+    const source = seedLite();
+    const setup = await pgFrom(source, 1);
+    source.close();
+    const log = new Statements();
+    const pool = new pgDriver.Pool({ connectionString: setup.url, max: 1 });
+    try {
+      const db = drizzle(pool, { schema: pgSchema, logger: log });
+      const counted = async (run: () => Promise<unknown>) => {
+        log.statements = [];
+        await run();
+        return log.statements.length;
+      };
+      const assignee = biz(ids.myBusiness);
+      const call = (mode: AssignmentMode) => pgAssignments.assignApp(db, { actor: as.internal, appCodeName: 'public-app', assignee, mode });
+      // begin, the bounds (SET LOCAL), the assignee's lock, the app, the assignment, [the history lock, the write, the event], commit.
+      expect([await counted(() => call('INTERNAL')), await counted(() => call('INTERNAL')), await counted(() => call('STANDARD'))]).toEqual([9, 6, 9]);
+      const { id } = (await pgAssignments.listAssignments(db, as.internal, { filter: { assignee } })).items[0]!;
+      // begin, the bounds, the assignee's id, its lock, the assignment, the history lock, the delete, the event, commit.
+      expect(await counted(() => pgAssignments.unassignApp(db, { actor: as.internal, id }))).toBe(9);
+      // A listing: the assignee's row, the page.
+      expect(await counted(() => pgAssignments.listAssignmentEvents(db, as.client, { filter: { assignee } }))).toBe(2);
+      expect(log.statements.at(-1)).toContain('ORDER BY e.seq DESC');
+    } finally {
+      await pool.end();
     }
   }, 30_000);
 
