@@ -1,11 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { decideAssigneeRead, decideUnscopedRead, type AssigneeType } from '../auth/assignment-rules';
+import { decideAssigneeRead, decideUnscopedRead, type AssigneeRow, type AssigneeType } from '../auth/assignment-rules';
 import { requireScope } from '../auth/access';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { AssignmentEventType, AssignmentMode, TokenKind } from '../db/schema';
 import { UnauthenticatedError } from '../errors';
-import { ASSIGNMENT_COLUMNS, enforce, readAssignee, toAssignment, type AssigneeRef, type Assignment } from './assignments';
+import { ASSIGNMENT_COLUMNS, enforce, readAssignee, toAssignment, type AssigneeRef, type Assignment, type AssignmentRow } from './assignments';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 
 /** Which assignments (or assignment events) a listing returns; every part optional, combined with AND. */
@@ -32,14 +32,24 @@ export interface AssignmentEvent {
   cursor: string;
 }
 
+/** Authentication and apps:read, checked before any read (both stores). */
+export function requireReader(principal: Principal | null): Principal {
+  if (!principal) throw new UnauthenticatedError();
+  return requireScope(principal, 'apps:read');
+}
+
+/** Who may read what (assignment-rules): an assignee the token reaches (its row read), or (internal tokens only) no assignee. */
+export function enforceRead(principal: Principal, assignee: AssigneeRow | null): void {
+  enforce(assignee ? decideAssigneeRead(principal, assignee) : decideUnscopedRead(principal));
+}
+
 /**
  * Authentication, apps:read, then who may read what (assignment-rules):
  * an assignee the token reaches, or (internal tokens only) no assignee.
  */
 function authorizeRead(db: Db, principal: Principal | null, filter: AssignmentFilter): void {
-  if (!principal) throw new UnauthenticatedError();
-  requireScope(principal, 'apps:read');
-  enforce(filter.assignee ? decideAssigneeRead(principal, readAssignee(db, filter.assignee)) : decideUnscopedRead(principal));
+  const reader = requireReader(principal);
+  enforceRead(reader, filter.assignee ? readAssignee(db, filter.assignee) : null);
 }
 
 /**
@@ -66,29 +76,55 @@ function listOf(filter: AssignmentFilter): string {
 }
 const EVENT_CURSOR = 'assignment-event';
 
-/** Assignments, oldest first, keyset-paged on `seq`. */
-export function listAssignments(
-  db: Db,
-  principal: Principal | null,
-  input: { filter: AssignmentFilter; first?: number | null; after?: string | null },
-): Page<Assignment & { cursor: string }> {
-  authorizeRead(db, principal, input.filter);
+export interface ListAssignmentsInput {
+  filter: AssignmentFilter;
+  first?: number | null;
+  after?: string | null;
+}
+
+/** A listing's page query (both stores): the page size, the cursor's binding and the statement for size + 1 rows. */
+export interface PageQuery {
+  size: number;
+  list: string;
+  query: SQL;
+}
+
+/** Assignments, oldest first, keyset-paged on `seq`: the page's statement (bad `first`/`after`: BAD_USER_INPUT). */
+export function assignmentsPageQuery(input: ListAssignmentsInput): PageQuery {
   const size = pageSize(input.first);
   const list = listOf(input.filter);
   const after = (decodeCursor(ASSIGNMENT_CURSOR, input.after, ['number'], 'after', list)?.[0] as number | undefined) ?? 0;
-  const rows = db.all<Parameters<typeof toAssignment>[0]>(sql`
-    SELECT ${ASSIGNMENT_COLUMNS} FROM app_assignments AS s JOIN apps AS a ON a.id = s.app_id
-    WHERE ${whereOf('s', input.filter, sql`s.seq > ${after}`)}
-    ORDER BY s.seq LIMIT ${size + 1}`);
+  return {
+    size,
+    list,
+    query: sql`
+      SELECT ${ASSIGNMENT_COLUMNS} FROM app_assignments AS s JOIN apps AS a ON a.id = s.app_id
+      WHERE ${whereOf('s', input.filter, sql`s.seq > ${after}`)}
+      ORDER BY s.seq LIMIT ${size + 1}`,
+  };
+}
+
+export function toAssignmentsPage(rows: AssignmentRow[], { size, list }: PageQuery): Page<Assignment & { cursor: string }> {
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) => withCursor(toAssignment(row), ASSIGNMENT_CURSOR, [row.seq], list)),
+    items: page.items.map((row) => {
+      const assignment = toAssignment(row);
+      return withCursor(assignment, ASSIGNMENT_CURSOR, [assignment.seq], list);
+    }),
     hasNextPage: page.hasNextPage,
   };
 }
 
-interface EventRow {
-  seq: number;
+/** Assignments, oldest first, keyset-paged on `seq`. */
+export function listAssignments(db: Db, principal: Principal | null, input: ListAssignmentsInput): Page<Assignment & { cursor: string }> {
+  authorizeRead(db, principal, input.filter);
+  const page = assignmentsPageQuery(input);
+  return toAssignmentsPage(db.all<AssignmentRow>(page.query), page);
+}
+
+/** An event row as read by assignmentEventsPageQuery (int8 columns arrive as text from Postgres). */
+export interface EventRow {
+  seq: number | string;
   id: string;
   assignment_id: string;
   app_id: string;
@@ -101,29 +137,32 @@ interface EventRow {
   actor_id: string;
   actor_kind: TokenKind;
   actor_name: string;
-  created_at: number;
+  created_at: number | string;
 }
 
-/** Assignment history, newest first: every assign, mode change and removal, kept after the assignment is gone. */
-export function listAssignmentEvents(
-  db: Db,
-  principal: Principal | null,
-  input: { filter: AssignmentFilter; first?: number | null; after?: string | null },
-): Page<AssignmentEvent> {
-  authorizeRead(db, principal, input.filter);
+/** Assignment history, newest first, keyset-paged on `seq`: the page's statement (bad `first`/`after`: BAD_USER_INPUT). */
+export function assignmentEventsPageQuery(input: ListAssignmentsInput): PageQuery {
   const size = pageSize(input.first);
   const list = listOf(input.filter);
   const before = (decodeCursor(EVENT_CURSOR, input.after, ['number'], 'after', list)?.[0] as number | undefined) ?? Number.MAX_SAFE_INTEGER;
-  const rows = db.all<EventRow>(sql`
-    SELECT e.*, a.code_name FROM app_assignment_events AS e JOIN apps AS a ON a.id = e.app_id
-    WHERE ${whereOf('e', { assignee: input.filter.assignee ?? null, appCodeName: input.filter.appCodeName ?? null }, sql`e.seq < ${before}`)}
-    ORDER BY e.seq DESC LIMIT ${size + 1}`);
+  return {
+    size,
+    list,
+    query: sql`
+      SELECT e.*, a.code_name FROM app_assignment_events AS e JOIN apps AS a ON a.id = e.app_id
+      WHERE ${whereOf('e', { assignee: input.filter.assignee ?? null, appCodeName: input.filter.appCodeName ?? null }, sql`e.seq < ${before}`)}
+      ORDER BY e.seq DESC LIMIT ${size + 1}`,
+  };
+}
+
+export function toAssignmentEventsPage(rows: EventRow[], { size, list }: PageQuery): Page<AssignmentEvent> {
   const page = toPage(rows, size);
   return {
-    items: page.items.map((row) =>
-      withCursor(
+    items: page.items.map((row) => {
+      const seq = Number(row.seq);
+      return withCursor(
         {
-          seq: row.seq,
+          seq,
           id: row.id,
           assignmentId: row.assignment_id,
           appId: row.app_id,
@@ -134,13 +173,20 @@ export function listAssignmentEvents(
           fromMode: row.from_mode,
           toMode: row.to_mode,
           actor: { id: row.actor_id, kind: row.actor_kind, name: row.actor_name },
-          createdAt: new Date(row.created_at),
+          createdAt: new Date(Number(row.created_at)),
         },
         EVENT_CURSOR,
-        [row.seq],
+        [seq],
         list,
-      ),
-    ),
+      );
+    }),
     hasNextPage: page.hasNextPage,
   };
+}
+
+/** Assignment history, newest first: every assign, mode change and removal, kept after the assignment is gone. */
+export function listAssignmentEvents(db: Db, principal: Principal | null, input: ListAssignmentsInput): Page<AssignmentEvent> {
+  authorizeRead(db, principal, input.filter);
+  const page = assignmentEventsPageQuery(input);
+  return toAssignmentEventsPage(db.all<EventRow>(page.query), page);
 }
