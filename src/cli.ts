@@ -1,19 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Principal } from './auth/principal';
-import { createToken, listTokens, parseExpiry, revokeToken } from './auth/tokens';
-import { ConfigError, databaseName, loadConfig } from './config';
-import { DatabaseFileError, openDatabase } from './db/open';
+import { parseExpiry } from './auth/tokens';
+import { openCliStore, type CliStore } from './cli-store';
+import { ConfigError, databaseLabel, loadConfig } from './config';
+import { DatabaseFileError } from './db/open';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
 import { LIST_FORMATS, printPages, type ListFormat } from './cli-listing';
 import { AppgovError, ConflictError } from './errors';
-import { updateAppCatalog } from './services/app-decisions';
-import { createApp, listCatalogApps, type CatalogAppRow } from './services/apps';
-import { createClient, listClients, type ClientRow } from './services/clients';
-import { createDirectory } from './services/directories';
-import { createInstallRequest } from './services/install-requests';
+import type { CatalogAppRow } from './services/apps';
+import type { ClientRow } from './services/clients';
 import { parseId } from './services/ids';
-import { createWorkspace, findWorkspace } from './services/workspaces';
 import { NotFoundError } from './errors';
 
 /** History names the CLI as the actor of what it changes (app scope changes, fixture requests). */
@@ -53,7 +50,7 @@ const COMMANDS: readonly { name: string; synopsis: string; summary: string }[] =
   { name: 'app list', synopsis: '[--limit N] [--json-array | --format jsonl|json]', summary: 'the catalog, by name' },
 ];
 
-const DATABASE_NOTE = '(database: APPGOV_DB, default ./data/appgov.db of the folder it runs in)';
+const DATABASE_NOTE = '(database: APPGOV_DATABASE_URL when set, else the SQLite file APPGOV_DB, default ./data/appgov.db of the folder it runs in)';
 const OUTPUT_NOTE = `Each command prints one JSON object on stdout; the lists print one JSON object
 per line, or one JSON array with --json-array (--format json).`;
 
@@ -132,7 +129,7 @@ function listOptions(o: Options): { limit: number | null; format: ListFormat } {
 
 const writeStdout = (text: string) => void process.stdout.write(text);
 
-function run(argv: string[]): Record<string, unknown> | Printed {
+async function run(argv: string[]): Promise<Record<string, unknown> | Printed> {
   const [command, action, ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') throw new HelpRequested();
   if (command === '--version' || command === '-v') throw new VersionRequested();
@@ -143,26 +140,26 @@ function run(argv: string[]): Record<string, unknown> | Printed {
   if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(commandLine);
   const config = loadConfig();
   // Validate the arguments before touching the database, so a typo creates no file.
-  const handlers: Record<string, () => Record<string, unknown> | Printed> = {
+  const handlers: Record<string, () => Promise<Record<string, unknown> | Printed>> = {
     migrate: () => {
       parseOptions(args, [], []);
-      return withDb(() => ({ database: databaseName(config.dbPath), migrated: true }));
+      return withDb(async () => ({ database: databaseLabel(config), migrated: true }));
     },
     'client create': () => {
       const o = parseOptions(args, ['name', 'id', 'directory'], ['name']);
-      return withDb((db) => ({
-        id: createClient(db, { name: o.name!, ...(o.id ? { id: o.id } : {}), ...(o.directory ? { directoryId: o.directory } : {}) }).id,
+      return withDb(async (db) => ({
+        id: (await db.createClient({ name: o.name!, ...(o.id ? { id: o.id } : {}), ...(o.directory ? { directoryId: o.directory } : {}) })).id,
       }));
     },
     'directory create': () => {
       const o = parseOptions(args, ['name', 'id'], ['name']);
-      return withDb((db) => ({ id: createDirectory(db, { name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
+      return withDb(async (db) => ({ id: (await db.createDirectory({ name: o.name!, ...(o.id ? { id: o.id } : {}) })).id }));
     },
     'app create': () => {
       const o = parseOptions(args, ['name', 'code-name', 'id', 'scopes', 'owner-directory'], ['name'], ['hidden-from-market']);
-      return withDb((db) => {
+      return withDb(async (db) => {
         try {
-          const app = createApp(db, {
+          const app = await db.createApp({
             name: o.name!,
             ...(o.scopes !== undefined ? { scopes: scopeList(o.scopes) } : {}),
             ...(o['owner-directory'] ? { ownerDirectoryId: o['owner-directory'] } : {}),
@@ -191,7 +188,7 @@ function run(argv: string[]): Record<string, unknown> | Printed {
       const expiry = o['expires-in'] ?? o['expires-at'];
       const expiresAt = expiry === undefined ? null : parseExpiry(expiry);
       return withDb((db) =>
-        createToken(db, {
+        db.createToken({
           expiresAt,
           kind: o.kind as TokenKind,
           clientId: o.client ?? null,
@@ -203,29 +200,29 @@ function run(argv: string[]): Record<string, unknown> | Printed {
     },
     'token revoke': () => {
       const o = parseOptions(args, ['id'], ['id']);
-      return withDb((db) => revokeToken(db, o.id!));
+      return withDb((db) => db.revokeToken(o.id!));
     },
     'token list': () => {
       parseOptions(args, [], []);
-      return withDb((db) => ({ tokens: listTokens(db) }));
+      return withDb(async (db) => ({ tokens: await db.listTokens() }));
     },
     'workspace create': () => {
       const o = parseOptions(args, ['client', 'name', 'id'], ['client', 'name']);
-      return withDb((db) => ({ id: createWorkspace(db, { clientId: o.client!, name: o.name!, ...(o.id ? { id: o.id } : {}) }).id }));
+      return withDb(async (db) => ({ id: (await db.createWorkspace({ clientId: o.client!, name: o.name!, ...(o.id ? { id: o.id } : {}) })).id }));
     },
     'app update': () => {
       const o = parseOptions(args, ['id', 'name', 'scopes'], ['id']);
       if (o.name === undefined && o.scopes === undefined) throw new UsageError('give --name or --scopes (or both)');
       return withDb((db) =>
-        updateAppCatalog(db, { appId: o.id!, name: o.name ?? null, scopes: o.scopes !== undefined ? scopeList(o.scopes) : null, actor: CLI_ACTOR }),
+        db.updateAppCatalog({ appId: o.id!, name: o.name ?? null, scopes: o.scopes !== undefined ? scopeList(o.scopes) : null, actor: CLI_ACTOR }),
       );
     },
     'request create': () => {
       const o = parseOptions(args, ['workspace', 'app', 'scopes', 'message', 'requester'], ['workspace', 'app']);
-      return withDb((db) => {
-        const workspace = findWorkspace(db, parseId(o.workspace!, 'workspace'));
+      return withDb(async (db) => {
+        const workspace = await db.findWorkspace(parseId(o.workspace!, 'workspace'));
         if (!workspace) throw new NotFoundError(`Workspace not found: ${o.workspace}`, { field: 'workspace' });
-        const request = createInstallRequest(db, {
+        const request = await db.createInstallRequest({
           clientId: workspace.clientId,
           workspaceId: workspace.id,
           appId: o.app!,
@@ -239,15 +236,15 @@ function run(argv: string[]): Record<string, unknown> | Printed {
     },
     'client list': () => {
       const list = listOptions(parseOptions(args, ['limit', 'format'], [], ['json-array']));
-      return withDb((db) => {
-        printPages<ClientRow>((last, limit) => listClients(db, { after: last?.id ?? null, limit }), list, writeStdout);
+      return withDb(async (db) => {
+        await printPages<ClientRow>((last, limit) => db.listClients({ after: last?.id ?? null, limit }), list, writeStdout);
         return new Printed();
       });
     },
     'app list': () => {
       const list = listOptions(parseOptions(args, ['limit', 'format'], [], ['json-array']));
-      return withDb((db) => {
-        printPages<CatalogAppRow>((last, limit) => listCatalogApps(db, { after: last, limit }), list, writeStdout);
+      return withDb(async (db) => {
+        await printPages<CatalogAppRow>((last, limit) => db.listCatalogApps({ after: last, limit }), list, writeStdout);
         return new Printed();
       });
     },
@@ -255,20 +252,20 @@ function run(argv: string[]): Record<string, unknown> | Printed {
   const handler = handlers[commandLine];
   if (!handler) throw new Error(`no handler for the listed command "${commandLine}"`);
   try {
-    return handler();
+    return await handler();
   } catch (error) {
     if (error instanceof UsageError && !error.command) error.command = commandLine;
     // What the command found or refused is about one database: the message names it.
-    if (error instanceof AppgovError) error.message = `${error.message} (database: ${databaseName(config.dbPath)})`;
+    if (error instanceof AppgovError) error.message = `${error.message} (database: ${databaseLabel(config)})`;
     throw error;
   }
 
-  function withDb<T>(work: (db: ReturnType<typeof openDatabase>['db']) => T): T {
-    const database = openDatabase(config.dbPath, { dbSync: config.dbSync });
+  async function withDb<T>(work: (db: CliStore) => Promise<T>): Promise<T> {
+    const store = await openCliStore(config);
     try {
-      return work(database.db);
+      return await work(store);
     } finally {
-      database.close();
+      await store.close();
     }
   }
 }
@@ -279,7 +276,7 @@ function cliMessage(message: string): string {
 }
 
 try {
-  const result = run(process.argv.slice(2));
+  const result = await run(process.argv.slice(2));
   if (!(result instanceof Printed)) process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {
   if (error instanceof HelpRequested) {

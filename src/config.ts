@@ -11,8 +11,12 @@ import { LOG_LEVELS, type LogLevel } from './observability/logger';
 export interface Config {
   host: string;
   port: number;
-  /** SQLite file path, or `:memory:`. */
+  /** SQLite file path, or `:memory:` (ignored when `databaseUrl` is set). */
   dbPath: string;
+  /** APPGOV_DATABASE_URL: serve on this Postgres database instead of SQLite; null: SQLite at `dbPath`. */
+  databaseUrl: string | null;
+  /** APPGOV_DB_POOL_SIZE: Postgres connections this instance may hold. */
+  dbPoolSize: number;
   /** Most distinct app ids one bulk call may name. */
   maxBulkIds: number;
   /** Catalog rows one request may read for Client.apps searches (the rest is index seeks). */
@@ -99,6 +103,18 @@ export const DEFAULT_DB_PATH = './data/appgov.db';
 
 /** The database as found from any folder: its file's absolute path (`:memory:` and `file:` URIs as given). */
 export const databaseName = (dbPath: string) => (dbPath === ':memory:' || dbPath.startsWith('file:') ? dbPath : resolve(dbPath));
+
+/** A Postgres URL as messages and logs name it: without its password (or any query parameter). */
+export function redactedDatabaseUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = '';
+  parsed.search = '';
+  return parsed.toString();
+}
+
+/** The database a server or a CLI command acts on, as its messages name it. */
+export const databaseLabel = (config: Pick<Config, 'dbPath' | 'databaseUrl'>) =>
+  config.databaseUrl ? redactedDatabaseUrl(config.databaseUrl) : databaseName(config.dbPath);
 
 function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -224,6 +240,8 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port: integerVar(env, 'PORT', 4000, 0, 65535),
     dbPath,
+    databaseUrl: databaseUrlVar(env),
+    dbPoolSize: integerVar(env, 'APPGOV_DB_POOL_SIZE', 10, 1, 1000),
     maxBulkIds,
     maxScanRows: integerVar(env, 'APPGOV_MAX_SCAN_ROWS', DEFAULT_MAX_SCAN_ROWS, 1000, 100_000_000),
     logSql: booleanVar(env, 'APPGOV_LOG_SQL'),
@@ -250,6 +268,22 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsTokenVar(env),
     tracing: (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') !== '',
   };
+}
+
+/** APPGOV_DATABASE_URL: a postgres:// or postgresql:// URL with a host, or unset. */
+function databaseUrlVar(env: Env): string | null {
+  const raw = env.APPGOV_DATABASE_URL?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('APPGOV_DATABASE_URL must be a URL like postgres://user:password@host:5432/appgov');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`APPGOV_DATABASE_URL must be a postgres:// (or postgresql://) URL; got a ${url.protocol.replace(/:$/, '')}: URL`);
+  }
+  return raw;
 }
 
 /** Bytes one literal id takes in a document or in JSON variables: 36 characters, quotes, a separator, headroom. */

@@ -1,10 +1,9 @@
 import { requestPrincipal } from './auth/tokens';
 import type { Principal } from './auth/principal';
 import type { Config } from './config';
-import type { Db } from './db/open';
-import { inThreadWriter, type Writer } from './db/writer';
+import type { Backend } from './backend';
+import type { Writer } from './db/writer';
 import { createLoaders, type Loaders } from './loaders';
-import { sqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
 import type { AppgovMetrics } from './observability/metrics';
 import { TimeSlice } from './schema/time-slice';
@@ -12,10 +11,9 @@ import { CatalogScanBudget, DEFAULT_MAX_SCAN_ROWS } from './services/catalog-sca
 
 /** Everything a resolver may use, built once per request. */
 export interface Context {
-  db: Db;
   /** Null when the request carried no Authorization header. */
   principal: Principal | null;
-  /** The store every read and write goes through (src/store/store.ts); `db` for what is not moved there yet. */
+  /** The store every read and write goes through (src/store/store.ts). */
   store: Store;
   loaders: Loaders;
   maxBulkIds: number;
@@ -23,8 +21,6 @@ export interface Context {
   catalogScan: CatalogScanBudget;
   /** Where the long writes run (the writer thread, or this one). */
   writer: Writer;
-  /** Where the priced catalog searches run (the scanner thread, or this one). */
-  scanner: Writer;
   /** When this request's list fields give way to others waiting (schema/time-slice.ts). */
   slice: TimeSlice;
   /** Set when the server collects metrics. */
@@ -32,22 +28,18 @@ export interface Context {
 }
 
 export async function createContext(
-  db: Db,
+  backend: Pick<Backend, 'store' | 'writer'>,
   config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'maxScanRows'>>,
   request: Request,
-  writer: Writer = inThreadWriter(db),
-  scanner: Writer = inThreadWriter(db),
-  store: Store = sqliteStore(db, scanner),
 ): Promise<Context> {
+  const { store, writer } = backend;
   return {
-    db,
     principal: await requestPrincipal(store.resolvePrincipal, request),
     store,
     loaders: createLoaders(store),
     maxBulkIds: config.maxBulkIds,
     catalogScan: new CatalogScanBudget(config.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS),
     writer,
-    scanner,
     slice: new TimeSlice(),
   };
 }

@@ -5,7 +5,8 @@ import type { Plugin } from 'graphql-yoga';
 
 export interface GraphiQLPageOptions {
   title: string;
-  defaultQuery?: string;
+  /** The operation GraphiQL opens with; a function is asked once, when the page is first rendered. */
+  defaultQuery?: string | (() => Promise<string>);
   /** JSON of the headers GraphiQL opens with; set only for a demo served on loopback. */
   headers?: string;
 }
@@ -43,7 +44,8 @@ export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
   let page: Promise<RenderedPage> | null = null;
   const render = async (): Promise<RenderedPage> => {
     const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-    const identity = Buffer.from(renderGraphiQL({ endpoint: '/graphql', ...options }));
+    const defaultQuery = typeof options.defaultQuery === 'function' ? await options.defaultQuery() : options.defaultQuery;
+    const identity = Buffer.from(renderGraphiQL({ endpoint: '/graphql', title: options.title, ...(options.headers ? { headers: options.headers } : {}), ...(defaultQuery === undefined ? {} : { defaultQuery }) }));
     // Compressed on the thread pool: the event loop keeps serving meanwhile.
     const [gzipped, brotli] = await Promise.all([
       promisify(gzip)(identity, { level: 9 }),

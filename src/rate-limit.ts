@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { UnauthenticatedError } from './errors';
 import type { RouteTable } from './routes/compile';
 import { refusalReply } from './routes/refusal';
+import type { SharedBudget } from './backend';
 import { scanUnits, type CatalogScanBudget } from './services/catalog-scan';
 
 export type RateLimitConfig = Pick<Config, 'rateLimitPerSecond' | 'rateLimitBurst' | 'maxInFlightPerToken' | 'maxQueuedPerToken' | 'queueWaitMs'>;
@@ -264,6 +265,14 @@ export interface RateLimitOptions {
   /** The route table: a refusal before it runs answers in the protocol of the path. */
   table: RouteTable;
   onRefused?: () => void;
+  /**
+   * The budget every instance shares (Postgres): a request this instance's limiter admits is then
+   * taken from it, so N instances admit one budget's worth, not N. The in-memory limiter stays the
+   * cheap pre-check in front; in-flight slots stay per instance.
+   */
+  shared?: SharedBudget;
+  /** Where a failed charge of the shared budget is told (it never fails the request that owed it). */
+  log?: (error: unknown) => void;
 }
 
 /**
@@ -300,10 +309,17 @@ export function useRateLimit(config: RateLimitConfig, options: RateLimitOptions)
     }
     return budget;
   };
+  const { shared } = options;
+  const log = options.log ?? ((error: unknown) => console.error('rate budget:', error));
+  /** A debt on both budgets; the shared one's write is not waited for. */
+  const charge = (key: string, units: number) => {
+    limiter.charge(key, units);
+    shared?.charge(key, units).catch(log);
+  };
   const chargeGuess = (budget: Budget) => {
     if (!budget.badCredential || budget.charged) return;
     budget.charged = true;
-    limiter.charge(budget.key, 1);
+    charge(budget.key, 1);
   };
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
@@ -337,22 +353,36 @@ export function useRateLimit(config: RateLimitConfig, options: RateLimitOptions)
     onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as { request: Request; principal?: { tokenId: string } | null; catalogScan?: CatalogScanBudget };
       const key = context.principal ? `token:${context.principal.tokenId}` : budgetOf(context.request, context).key;
-      const settle = (taken: Acquired) => {
-        if (!taken.ok) {
-          options.onRefused?.();
-          setResultAndStopExecution({ errors: [rateLimitRefusal(taken.retryAfter, taken.reason)] });
-          return;
-        }
-        return {
-          onExecuteDone: () => {
-            taken.release();
-            // The catalog rows its searches read (priced before they ran), charged once it ran: later requests wait it out.
-            const owed = scanUnits(context.catalogScan?.spent ?? 0);
-            if (owed > 0) limiter.charge(key, owed);
-          },
-        };
+      const refuse = (retryAfter: number, reason: string) => {
+        options.onRefused?.();
+        setResultAndStopExecution({ errors: [rateLimitRefusal(retryAfter, reason)] });
       };
-      const taken = limiter.acquireOrWait(key, requestCost(args.document, args.variableValues ?? undefined), context.request.signal);
+      const admitted = (taken: Extract<Acquired, { ok: true }>) => ({
+        onExecuteDone: () => {
+          taken.release();
+          // The catalog rows its searches read (priced before they ran), charged once it ran: later requests wait it out.
+          const owed = scanUnits(context.catalogScan?.spent ?? 0);
+          if (owed > 0) charge(key, owed);
+        },
+      });
+      const cost = requestCost(args.document, args.variableValues ?? undefined);
+      const settle = (taken: Acquired) => {
+        if (!taken.ok) return refuse(taken.retryAfter, taken.reason);
+        if (!shared) return admitted(taken);
+        // Admitted here: now the budget all instances share. Refused there, this instance's slot is given back.
+        return shared.take(key, cost).then(
+          (answer) => {
+            if (answer.ok) return admitted(taken);
+            taken.release();
+            return refuse(answer.retryAfter, `this token's budget of ${config.rateLimitPerSecond} units per second is spent (this request costs ${cost})`);
+          },
+          (error: unknown) => {
+            taken.release();
+            throw error;
+          },
+        );
+      };
+      const taken = limiter.acquireOrWait(key, cost, context.request.signal);
       // A free slot is taken synchronously: only a request that waits for one pays an await.
       return taken instanceof Promise ? taken.then(settle) : settle(taken);
     },

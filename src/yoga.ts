@@ -5,11 +5,10 @@ import { requestPrincipal } from './auth/tokens';
 import { useTrustedDocuments } from './auth/trusted-documents';
 import { defaultLimits, loadConfig, type Config, type RequestLimits } from './config';
 import { createContext, type Context } from './context';
+import { sqliteBackend, type Backend } from './backend';
 import { withWriteRetry } from './db/busy';
-import { healthCheck } from './db/health';
 import type { DatabaseFile, Db } from './db/open';
-import { inThreadWriter, type Writer } from './db/writer';
-import { sqliteStore } from './store/sqlite';
+import type { Writer } from './db/writer';
 import type { Store } from './store/store';
 import { AppgovError } from './errors';
 import { useSelectionOrderExecution } from './execution';
@@ -29,12 +28,14 @@ import { usePreflight } from './limits/preflight';
 import { useRequestReading } from './limits/request';
 import { useStringRule } from './limits/strings';
 import { schema } from './schema';
-import { exampleClientId } from './services/demo';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
 export interface YogaOptions {
-  db: Db;
+  /** The store to serve: Postgres or SQLite (src/backend.ts). Without it, `db`'s SQLite store with `file`, `writer`, `scanner`, `store`. */
+  backend?: Backend;
+  /** The SQLite database to serve when no `backend` is given. */
+  db?: Db;
   /**
    * Settings not given take their defaults (loadConfig of an empty environment), except the
    * per-token rate limits: they apply when any of them is given, as the server always does
@@ -152,15 +153,15 @@ function useVariableErrorCodes(): Plugin {
 }
 
 /**
- * GET /health: 200 when the database file is in place and reads and writes work, else 503; the
- * JSON says which check failed. Writes at most one row a second (db/health.ts).
+ * GET /health: 200 when the database answers and takes writes, else 503; the JSON says which check
+ * failed (the file, reads and writes on SQLite: db/health.ts; the server, its role and a write on
+ * Postgres: store/postgres/health.ts). Writes at most one row a second.
  */
-function useDatabaseHealth(db: Db, file: DatabaseFile | null | undefined): Plugin {
-  const checkHealth = healthCheck(db, file);
+function useDatabaseHealth(backend: Backend): Plugin {
   return {
-    onRequest({ url, endResponse, fetchAPI }) {
+    async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/health') return;
-      const health = checkHealth();
+      const health = await backend.health();
       if (health.problems.length) console.error(`health: ${health.problems.join('; ')}`);
       endResponse(
         new fetchAPI.Response(JSON.stringify(health), {
@@ -264,8 +265,8 @@ export const EXAMPLE_WITHOUT_CLIENT = `${TOKEN_HINT}# There is no client yet: np
  * client first), so GraphiQL opens with a working example after a restart too;
  * without a token in its headers, the example says how to get one.
  */
-export function graphiqlDefaultQuery(db: Db, options: Pick<YogaOptions, 'graphiqlClientId' | 'graphiqlToken'>): string {
-  const clientId = options.graphiqlClientId ?? exampleClientId(db);
+export async function graphiqlDefaultQuery(backend: Pick<Backend, 'exampleClientId'>, options: Pick<YogaOptions, 'graphiqlClientId' | 'graphiqlToken'>): Promise<string> {
+  const clientId = options.graphiqlClientId ?? (await backend.exampleClientId());
   const tokenHint = !options.graphiqlToken;
   return clientId ? EXAMPLE_OPERATION(clientId, { tokenHint }) : EXAMPLE_WITHOUT_CLIENT;
 }
@@ -282,14 +283,24 @@ function useTrustedDocumentsIfConfigured({ config, serverOperations }: YogaOptio
 
 const RATE_LIMIT_SETTINGS = ['rateLimitPerSecond', 'rateLimitBurst', 'maxInFlightPerToken', 'maxQueuedPerToken', 'queueWaitMs'] as const;
 
+/** The backend to serve: the one given, else SQLite on `db` (with the writer, scanner and store given for it). */
+function backendOf(options: YogaOptions): Backend {
+  if (options.backend) return options.backend;
+  if (!options.db) throw new Error('createAppgovYoga needs a backend or a SQLite db');
+  const sqlite = sqliteBackend(options.db, {
+    ...(options.file !== undefined ? { file: options.file } : {}),
+    ...(options.writer ? { writer: options.writer } : {}),
+    ...(options.scanner ? { scanner: options.scanner } : {}),
+  });
+  return options.store ? { ...sqlite, store: options.store } : sqlite;
+}
+
 export function createAppgovYoga(options: YogaOptions): AppgovYoga {
-  const { db } = options;
+  const backend = backendOf(options);
+  const { store } = backend;
   const config = { ...loadConfig({}), ...options.config };
   const limits = { ...defaultLimits(config.maxBulkIds), ...options.config.limits };
   const logger = options.logger ?? createLogger({ level: 'error' });
-  const writer = options.writer ?? inThreadWriter(db);
-  const scanner = options.scanner ?? inThreadWriter(db);
-  const store = options.store ?? sqliteStore(db, scanner);
   const observability: Plugin[] = [
     ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
     ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
@@ -299,7 +310,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     schema: withWriteRetry(schema, config.writeWaitMs),
     context: async ({ request }) => {
       try {
-        const context = await createContext(db, config, request, writer, scanner, store);
+        const context = await createContext(backend, config, request);
         if (options.metrics) context.metrics = options.metrics;
         return context;
       } catch (error) {
@@ -325,7 +336,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       usePrincipalLookup(store.resolvePrincipal),
       ...observability,
       useSelectionOrderExecution(),
-      useDatabaseHealth(db, options.file),
+      useDatabaseHealth(backend),
       useFrontDoor(config.graphiql),
       useRequestReading(limits),
       useVariableErrorCodes(),
@@ -333,6 +344,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
         ? [
             useRateLimit(config, {
               resolvePrincipal: store.resolvePrincipal,
+              ...(backend.sharedBudget ? { shared: backend.sharedBudget } : {}),
               table: options.routes ?? routeTable,
               ...(options.metrics ? { onRefused: () => options.metrics!.recordRateLimited() } : {}),
             }),
@@ -342,7 +354,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
         ? [
             useGraphiQLPage({
               title: 'appgov',
-              defaultQuery: graphiqlDefaultQuery(db, options),
+              defaultQuery: () => graphiqlDefaultQuery(backend, options),
               ...(options.graphiqlToken ? { headers: JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }) } : {}),
             }),
           ]

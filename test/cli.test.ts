@@ -108,7 +108,7 @@ describe('the appgov command', () => {
       const one = await cliOn(elsewhere)(...command.split(' '), '--help');
       expect([command, one.code, one.stderr]).toEqual([command, 0, '']);
       expect(one.stdout.startsWith(`usage: appgov ${command}`)).toBe(true);
-      expect(one.stdout).toContain('(database: APPGOV_DB');
+      expect(one.stdout).toContain('(database: APPGOV_DATABASE_URL when set, else the SQLite file APPGOV_DB');
     }
     expect(existsSync(elsewhere)).toBe(false);
   }, 120_000);

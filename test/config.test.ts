@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       production: false,
       trustedDocuments: null,
       trustedDocumentsFor: ['client'],
+      databaseUrl: null,
+      dbPoolSize: 10,
       dbBusyTimeoutMs: 10,
       dbSync: 'full',
       writeWaitMs: 2000,

@@ -1,6 +1,7 @@
 import { Kind, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT_ID, seedDemoIfEmpty } from '../src/services/demo';
+import { sqliteBackend } from '../src/backend';
 import { createAppgovYoga, EXAMPLE_OPERATION, EXAMPLE_WITHOUT_CLIENT, graphiqlDefaultQuery, TOKEN_HINT } from '../src/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { gql } from './helpers/graphql';
@@ -38,12 +39,12 @@ describe("GraphiQL's example", () => {
     const t = testDatabase();
     const demo = seedDemoIfEmpty(t.db)!;
     const fresh = createAppgovYoga({ db: t.db, config: { maxBulkIds: 10 }, graphiqlToken: demo.token, graphiqlClientId: demo.clientId });
-    expect(graphiqlDefaultQuery(t.db, { graphiqlToken: demo.token, graphiqlClientId: demo.clientId })).toBe(EXAMPLE_OPERATION(DEMO_CLIENT_ID));
+    expect(await graphiqlDefaultQuery(sqliteBackend(t.db), { graphiqlToken: demo.token, graphiqlClientId: demo.clientId })).toBe(EXAMPLE_OPERATION(DEMO_CLIENT_ID));
     expect(await graphiqlPage(fresh)).not.toContain('npx appgov token create');
 
     // A restart finds data: no demo token to embed, but the example still names the demo client.
     const restarted = createAppgovYoga({ db: t.db, config: { maxBulkIds: 10 } });
-    const query = graphiqlDefaultQuery(t.db, {});
+    const query = await graphiqlDefaultQuery(sqliteBackend(t.db), {});
     expect(query).toBe(EXAMPLE_OPERATION(DEMO_CLIENT_ID, { tokenHint: true }));
     expect(query.startsWith(TOKEN_HINT)).toBe(true);
     expect(query).toContain(HOW_TO_GET_A_TOKEN);
@@ -56,13 +57,13 @@ describe("GraphiQL's example", () => {
 
   it("names the database's first client when there is no demo client, and asks who the token is when there is no client", async () => {
     const t = testDatabase();
-    expect(graphiqlDefaultQuery(t.db, {})).toBe(EXAMPLE_WITHOUT_CLIENT);
+    expect(await graphiqlDefaultQuery(sqliteBackend(t.db), {})).toBe(EXAMPLE_WITHOUT_CLIENT);
     const { token } = issueToken(t.db, 'internal');
     const yoga = createAppgovYoga({ db: t.db, config: { maxBulkIds: 10 } });
     expect((await gql(yoga, EXAMPLE_WITHOUT_CLIENT, {}, token)).body.data.viewer.kind).toBe('INTERNAL_TOKEN');
     const { clientId } = seedTenant(t.db, { clientNumber: 7 });
     seedTenant(t.db, { clientNumber: 9 });
-    expect(graphiqlDefaultQuery(t.db, {})).toBe(EXAMPLE_OPERATION(clientId, { tokenHint: true }));
+    expect(await graphiqlDefaultQuery(sqliteBackend(t.db), {})).toBe(EXAMPLE_OPERATION(clientId, { tokenHint: true }));
     t.close();
   });
 });

@@ -153,7 +153,8 @@ describe('identity and catalog writes on Postgres', () => {
     expect(names(await pgTenants.listClients(pg.db, { limit: 2, after: CLIENT }))).toEqual(names(liteClients.listClients(lite.db, { limit: 2, after: CLIENT })));
     let after: { name: string; id: string } | null = null;
     for (let page = 0; page < 4; page++) {
-      const [a, b] = [liteApps.listCatalogApps(lite.db, { after, limit: 2 }), await pgCatalog.listCatalogApps(pg.db, { after, limit: 2 })];
+      const a: { name: string; id: string }[] = liteApps.listCatalogApps(lite.db, { after, limit: 2 });
+      const b = await pgCatalog.listCatalogApps(pg.db, { after, limit: 2 });
       expect(names(b), `page ${page}`).toEqual(names(a));
       after = a.at(-1) ?? null;
     }

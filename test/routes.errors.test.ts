@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UNKNOWN_TOKEN_MESSAGE } from '../src/auth/tokens';
+import { sqliteBackend } from '../src/backend';
 import { createContext } from '../src/context';
 import { HISTORY_EVENT_TYPES } from '../src/db/schema';
 import { maxRouteBodyBytes, routeTable } from '../src/routes';
@@ -258,7 +259,7 @@ describe('429 and 503 from any plugin of the GraphQL pipeline reach REST with Re
   const yogaWith = (plugin: Plugin) =>
     createYoga({
       schema,
-      context: ({ request }) => createContext(t.db, { maxBulkIds: 3 }, request),
+      context: ({ request }) => createContext(sqliteBackend(t.db), { maxBulkIds: 3 }, request),
       plugins: [plugin, useRouteTable(routeTable, { maxBodyBytes: 1000 })],
     }) as unknown as AppgovYoga;
 

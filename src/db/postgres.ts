@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type { Logger } from 'drizzle-orm/logger';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import * as schema from './postgres-schema';
@@ -19,6 +20,14 @@ export interface OpenedPostgres {
 export interface PostgresOptions {
   /** Connections this instance may hold (the server's `max_connections` is shared by every instance). */
   poolSize?: number;
+  /** Longest wait for a connection (a new one, or a free one of the pool) before the call answers UNAVAILABLE. */
+  connectTimeoutMs?: number;
+  /** Longest run of any one statement outside a write transaction (which sets its own bounds): reads too are bounded. */
+  statementTimeoutMs?: number;
+  /** Statements as Drizzle runs them (APPGOV_LOG_SQL). */
+  logger?: Logger;
+  /** Skip the migrations (they are `appgov migrate`'s, or a test applies them). */
+  migrate?: boolean;
 }
 
 /** Set by scripts/build.mjs in a compiled bundle (the folder relative to the bundle); undeclared under tsx. */
@@ -54,10 +63,18 @@ export function guardPool(pool: pg.Pool, log: (error: Error) => void = () => {})
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<OpenedPostgres> {
-  const pool = guardPool(new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types }));
+  const pool = guardPool(
+    new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      types,
+    }),
+  );
   try {
-    const db = drizzle(pool, { schema });
-    await migrateOnce(pool);
+    const db = drizzle(pool, { schema, ...(options.logger ? { logger: options.logger } : {}) });
+    if (options.migrate !== false) await migrateOnce(pool);
     return { db, pool, close: () => pool.end() };
   } catch (error) {
     await pool.end();
@@ -69,6 +86,8 @@ async function migrateOnce(pool: pg.Pool): Promise<void> {
   // The lock is the session's: the same connection takes it, migrates, and gives it back.
   const lockHolder = await pool.connect();
   try {
+    // A migration may rewrite a big table: not bounded by the request path's statement timeout.
+    await lockHolder.query('SET statement_timeout = 0');
     await lockHolder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
       await migrate(drizzle(lockHolder, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
@@ -76,6 +95,7 @@ async function migrateOnce(pool: pg.Pool): Promise<void> {
       await lockHolder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
   } finally {
-    lockHolder.release();
+    // Its session setting changed: the connection is not handed to a request.
+    lockHolder.release(true);
   }
 }

@@ -77,6 +77,16 @@ function unavailable(reason: string, retryAfterSeconds = 1): UnavailableError {
 }
 
 /**
+ * Any store call's failure as the caller sees it: a database that is busy or away is UNAVAILABLE
+ * (retryable, 503 with Retry-After) for reads as for writes, never an unexpected error; anything
+ * else is the call's own.
+ */
+export function asStoreError(error: unknown): unknown {
+  if (error instanceof UnavailableError || !isUnavailable(error)) return error;
+  return unavailable('The database is busy or not answering');
+}
+
+/**
  * One attempt on a connection of its own. Not `db.transaction()` on the pool: Drizzle takes the
  * connection, and when BEGIN itself fails (the server just went away) it never gives it back, so a
  * few outages drain the pool for good (found by test/postgres-faults.test.ts). Here the connection

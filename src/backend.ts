@@ -1,0 +1,52 @@
+/**
+ * What the server serves from: a store (every read and write the schema and the routes ask), where
+ * the bulk writes and the priced searches run, what /health reports, and, when several instances
+ * share one database, the shared per-token rate budget. One for each store: sqliteBackend (here)
+ * and postgresBackend (src/store/postgres/backend.ts). Nothing above this line knows which it is.
+ */
+import { healthCheck } from './db/health';
+import type { DatabaseFile, Db } from './db/open';
+import { inThreadWriter, type Writer } from './db/writer';
+import { exampleClientId } from './services/demo';
+import { sqliteStore } from './store/sqlite';
+import type { Store } from './store/store';
+
+/** /health's answer on either store: 200 when `status` is ok, else 503; `problems` says what failed, one sentence each. */
+export interface HealthReport {
+  status: 'ok' | 'unavailable';
+  checks: Record<string, string>;
+  problems: string[];
+}
+
+/** The per-token budget all instances share (Postgres); the in-memory limiter stays in front of it. */
+export interface SharedBudget {
+  /** Takes `cost` units now, or says how many seconds until the key could afford it (nothing taken). */
+  take(key: string, cost: number): Promise<{ ok: true } | { ok: false; retryAfter: number }>;
+  /** Takes `units` whatever the key holds (a debt later requests wait out). */
+  charge(key: string, units: number): Promise<void>;
+}
+
+export interface Backend {
+  readonly kind: Store['kind'];
+  store: Store;
+  /** Where the bulk decision writes run. */
+  writer: Writer;
+  health(): Promise<HealthReport>;
+  /** The client GraphiQL's example operation names (the demo client while it exists, else the first), or null. */
+  exampleClientId(): Promise<string | null>;
+  /** Set when instances share the rate budget through the database. */
+  sharedBudget?: SharedBudget;
+}
+
+/** The embedded SQLite store on one connection; the bulk writes (`writer`) and the priced searches (`scanner`) default to this thread. */
+export function sqliteBackend(db: Db, options: { file?: DatabaseFile | null; writer?: Writer; scanner?: Writer } = {}): Backend {
+  const scanner = options.scanner ?? inThreadWriter(db);
+  const check = healthCheck(db, options.file);
+  return {
+    kind: 'sqlite',
+    store: sqliteStore(db, scanner),
+    writer: options.writer ?? inThreadWriter(db),
+    health: async () => check(),
+    exampleClientId: async () => exampleClientId(db),
+  };
+}

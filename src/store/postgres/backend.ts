@@ -1,0 +1,46 @@
+/**
+ * The server's backend on Postgres (src/backend.ts): the Postgres store, the bulk writes as
+ * transactions of this pool (no writer thread: the database serves them), /health asking the
+ * server, and the rate budget shared by every instance on the database. Stateless: any number of
+ * instances may serve one database.
+ */
+import type { Backend, SharedBudget } from '../../backend';
+import type { OpenedPostgres } from '../../db/postgres';
+import type { RateLimitConfig } from '../../rate-limit';
+import { DEMO_CLIENT_ID } from '../../services/demo';
+import { postgresHealthCheck } from './health';
+import { postgresStore } from './index';
+import { SharedRateBudget } from './rate-budget';
+import { findClient } from './tenancy';
+import { listClients } from './tenants';
+import { asStoreError } from './transaction';
+import { postgresWriter } from './writer';
+
+export interface PostgresBackendOptions {
+  /** When given, the per-token budget is kept in the database and shared by every instance. */
+  rateLimits?: Pick<RateLimitConfig, 'rateLimitPerSecond' | 'rateLimitBurst'>;
+  log?: (error: unknown) => void;
+}
+
+/** The shared budget's failures as a caller sees them: a database that is away is UNAVAILABLE. */
+function guardedBudget(budget: SharedRateBudget): SharedBudget {
+  const guard = (error: unknown): never => {
+    throw asStoreError(error);
+  };
+  return {
+    take: (key, cost) => budget.take(key, cost).catch(guard),
+    charge: (key, units) => budget.charge(key, units).catch(guard),
+  };
+}
+
+export function postgresBackend(opened: OpenedPostgres, options: PostgresBackendOptions = {}): Backend {
+  const { db, pool } = opened;
+  return {
+    kind: 'postgres',
+    store: postgresStore(db),
+    writer: postgresWriter(db),
+    health: postgresHealthCheck(pool, options.log ? { log: options.log } : {}),
+    exampleClientId: async () => ((await findClient(db, DEMO_CLIENT_ID)) ? DEMO_CLIENT_ID : ((await listClients(db, { limit: 1 }))[0]?.id ?? null)),
+    ...(options.rateLimits ? { sharedBudget: guardedBudget(new SharedRateBudget(pool, options.rateLimits)) } : {}),
+  };
+}
