@@ -1,11 +1,15 @@
 import { resolve } from 'node:path';
-import { ConfigError, databaseName, DEFAULT_DB_PATH, loadConfig, type Config } from './config';
+import { sqliteBackend, type Backend } from './backend';
+import { ConfigError, databaseLabel, databaseName, DEFAULT_DB_PATH, loadConfig, type Config } from './config';
 import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
+import { openPostgres, type OpenedPostgres } from './db/postgres';
 import { startScanner, startWriter } from './db/writer';
 import { createHttpServer, isLoopbackHost } from './http';
-import { createLogger, SqlLogger } from './observability/logger';
+import { createLogger, SqlLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { DEMO_CLIENT_ID, seedDemoIfEmpty } from './services/demo';
+import { postgresBackend } from './store/postgres/backend';
+import { seedDemoIfEmptyPg } from './store/postgres/demo';
 import { createAppgovYoga, type AppgovYoga } from './yoga';
 
 const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
@@ -15,9 +19,10 @@ const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${
  * without it ./data/appgov.db of the folder it runs in: the command names the file whenever the
  * server's is not that default, and otherwise says where to run it.
  */
-function tokenHint(dbPath: string): string[] {
+function tokenHint(config: Pick<Config, 'dbPath' | 'databaseUrl'>): string[] {
   const command = 'npx appgov token create --kind internal --name me';
-  const file = databaseName(dbPath);
+  if (config.databaseUrl) return [`Need a token? APPGOV_DATABASE_URL=… ${command} (the same database URL as this server's)`];
+  const file = databaseName(config.dbPath);
   if (file !== resolve(DEFAULT_DB_PATH)) return [`Need a token? APPGOV_DB=${shellWord(file)} ${command}`];
   return [`Need a token? ${command}`, `  (in ${shellWord(process.cwd())}, or anywhere with APPGOV_DB=${shellWord(file)}: this server's database)`];
 }
@@ -51,23 +56,63 @@ function startupDatabase(config: Config, sqlLogger: SqlLogger | undefined): Open
   }
 }
 
+/** What the server serves from, and how it loads the demo and lets go at the end. */
+interface Served {
+  backend: Backend;
+  seedDemo(): Promise<{ clientId: string; token: string } | null>;
+  close(): Promise<void>;
+}
+
+async function serveSqlite(config: Config, logger: Logger, sqlLogger: SqlLogger | undefined): Promise<Served> {
+  const database = startupDatabase(config, sqlLogger);
+  const writer = startWriter(database, config, logger, sqlLogger);
+  const scanner = startScanner(database, config, logger, sqlLogger);
+  // What an acknowledged commit survives (APPGOV_DB_SYNC), as in force on each connection: logged once at start.
+  const durability = (level: number) => ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
+  const serverSync = durability(database.sqlite.pragma('synchronous', { simple: true }) as number);
+  await writer.run('durability', null).then(
+    (found) => logger.info({ synchronous: { server: serverSync, writer: durability(found.synchronous) } }, 'durability'),
+    (error: unknown) => logger.error({ err: error }, 'cannot read the writer connection settings'),
+  );
+  return {
+    backend: sqliteBackend(database.db, { file: database.file, writer, scanner }),
+    seedDemo: async () => seedDemoIfEmpty(database.db),
+    close: async () => {
+      database.close();
+      await Promise.all([writer.close(), scanner.close()]);
+    },
+  };
+}
+
+/** Postgres: migrated at start (safely when several instances start at once); unreachable: one line, exit 1. */
+async function servePostgres(config: Config & { databaseUrl: string }, logger: Logger, sqlLogger: SqlLogger | undefined): Promise<Served> {
+  let opened: OpenedPostgres;
+  try {
+    opened = await openPostgres(config.databaseUrl, {
+      poolSize: config.dbPoolSize,
+      log: (error) => logger.warn({ err: error }, 'postgres connection lost'),
+      ...(sqlLogger ? { logger: sqlLogger } : {}),
+    });
+  } catch (error) {
+    console.error(`appgov: APPGOV_DATABASE_URL: cannot open ${databaseLabel(config)}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const log = (error: unknown) => logger.error({ err: error }, 'postgres');
+  return {
+    backend: postgresBackend(opened, { rateLimits: config, log }),
+    seedDemo: () => seedDemoIfEmptyPg(opened.pool),
+    close: () => opened.close(),
+  };
+}
+
 const config = startupConfig();
 const logger = createLogger({ level: config.logLevel });
 const sqlLogger = config.logSql ? new SqlLogger(logger) : undefined;
-const database = startupDatabase(config, sqlLogger);
-const writer = startWriter(database, config, logger, sqlLogger);
-const scanner = startScanner(database, config, logger, sqlLogger);
-// What an acknowledged commit survives (APPGOV_DB_SYNC), as in force on each connection: logged once at start.
-const durability = (level: number) => ['OFF', 'NORMAL', 'FULL', 'EXTRA'][level] ?? String(level);
-const serverSync = durability(database.sqlite.pragma('synchronous', { simple: true }) as number);
-await writer.run('durability', null).then(
-  (found) => logger.info({ synchronous: { server: serverSync, writer: durability(found.synchronous) } }, 'durability'),
-  (error: unknown) => logger.error({ err: error }, 'cannot read the writer connection settings'),
-);
+const served = config.databaseUrl ? await servePostgres({ ...config, databaseUrl: config.databaseUrl }, logger, sqlLogger) : await serveSqlite(config, logger, sqlLogger);
 const metrics = config.metricsToken ? createMetrics() : undefined;
 // Only with an OTLP endpoint configured are the OpenTelemetry packages loaded at all.
 const tracing = config.tracing ? await (await import('./observability/tracing')).startTracing() : undefined;
-const dbName = databaseName(config.dbPath);
+const dbName = databaseLabel(config);
 
 // The port first, then the demo: the demo token is shown once, so it is created only when the
 // server is listening and can show it. A start that cannot listen (port in use, bad HOST) leaves
@@ -78,20 +123,21 @@ const server = createHttpServer((request, response) => void yoga!(request, respo
 
 server.on('error', (error) => {
   console.error(`appgov: cannot listen on ${config.host}:${config.port}: ${error.message}`);
-  database.close();
-  void Promise.all([writer.close(), scanner.close()]).finally(() => process.exit(1));
+  void served.close().finally(() => process.exit(1));
 });
 
-server.listen(config.port, config.host, () => {
-  const demo = config.production ? null : seedDemoIfEmpty(database.db);
+server.listen(config.port, config.host, async () => {
+  let demo: { clientId: string; token: string } | null = null;
+  try {
+    demo = config.production ? null : await served.seedDemo();
+  } catch (error) {
+    logger.error({ err: error }, 'cannot load the demo organisation');
+  }
   // Any page a browser on this machine opens could read a token embedded in GraphiQL: only on loopback.
   const embedToken = demo !== null && config.graphiql && isLoopbackHost(config.host);
   yoga = createAppgovYoga({
-    db: database.db,
+    backend: served.backend,
     config,
-    file: database.file,
-    writer,
-    scanner,
     logger,
     ...(metrics && config.metricsToken ? { metrics, metricsToken: config.metricsToken } : {}),
     ...(tracing ? { tracing: tracing.plugin } : {}),
@@ -118,7 +164,7 @@ server.listen(config.port, config.host, () => {
       `           -d '{"query":"mutation { approveApps(clientId: \\"${DEMO_CLIENT_ID}\\", appIds: [\\"f1a2b3c4-d5e6-7890-abcd-ef1234567890\\"]) { succeeded failed { id error code } } }"}'`,
     );
   } else if (!config.production) {
-    lines.push(...tokenHint(config.dbPath));
+    lines.push(...tokenHint(config));
   }
   console.log(lines.join('\n'));
 });
@@ -129,8 +175,7 @@ function shutDown(signal: string) {
   closing = true;
   logger.info({ signal }, 'closing');
   server.close(() => {
-    database.close();
-    void Promise.all([writer.close(), scanner.close(), tracing?.shutdown()]).finally(() => process.exit(0));
+    void Promise.all([served.close(), tracing?.shutdown()]).finally(() => process.exit(0));
   });
   server.closeIdleConnections();
   // Requests still running after 10 s are cut off rather than holding the process.

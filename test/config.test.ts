@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { resolve } from 'node:path';
+import { ConfigError, databaseLabel, loadConfig } from '../src/config';
 
 describe('loadConfig', () => {
   it('has safe defaults', () => {
@@ -76,12 +77,22 @@ describe('loadConfig', () => {
     ).toEqual(expect.objectContaining({ logLevel: 'debug', metricsToken: 'm'.repeat(24), tracing: true }));
   });
 
+  it('serves on Postgres when APPGOV_DATABASE_URL is set (APPGOV_DB is then ignored), and names it without its password', () => {
+    const config = loadConfig({ APPGOV_DATABASE_URL: ' postgres://appgov:s3cret@db:5432/appgov?sslmode=require ', APPGOV_DB: 'x.db', APPGOV_DB_POOL_SIZE: '20' });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://appgov:s3cret@db:5432/appgov?sslmode=require', dbPoolSize: 20 });
+    expect(databaseLabel(config)).toBe('postgres://appgov@db:5432/appgov');
+    expect(databaseLabel(loadConfig({ APPGOV_DB: 'x.db' }))).toBe(resolve('x.db'));
+  });
+
   it('takes NODE_ENV production, development or test, or none', () => {
     expect(['production', 'development', 'test', '', undefined].map((NODE_ENV) => loadConfig({ NODE_ENV }).production)).toEqual([true, false, false, false, false]);
   });
 
   it.each([
-    [{ APPGOV_DATABASE_URL: 'postgres://appgov@db/appgov' }, 'APPGOV_DATABASE_URL is set, but this version serves on SQLite only (the Postgres store is not complete yet): unset it to serve on the SQLite file APPGOV_DB'],
+    [{ APPGOV_DATABASE_URL: 'mysql://appgov:secret@db/appgov' }, 'APPGOV_DATABASE_URL must be a postgres:// (or postgresql://) URL; got a mysql: URL'],
+    [{ APPGOV_DATABASE_URL: 'db:5432/appgov' }, 'APPGOV_DATABASE_URL must be a postgres:// (or postgresql://) URL; got a db: URL'],
+    [{ APPGOV_DATABASE_URL: 'not a url' }, 'APPGOV_DATABASE_URL must be a URL like postgres://user:password@host:5432/appgov'],
+    [{ APPGOV_DB_POOL_SIZE: '0' }, 'APPGOV_DB_POOL_SIZE must be a whole number from 1 to 1000; got "0"'],
     [{ NODE_ENV: 'prod' }, 'NODE_ENV must be one of production, development, test, or unset; got "prod"'],
     [{ NODE_ENV: 'Production' }, 'NODE_ENV must be one of production, development, test, or unset; got "Production"'],
     [{ APPGOV_DB: 'data/' }, 'APPGOV_DB must name a file, not a folder; got "data/" (for example data/appgov.db)'],

@@ -8,6 +8,7 @@ import type { Logger } from 'drizzle-orm/logger';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import * as schema from './postgres-schema';
+import { loadCursorSecret } from '../store/postgres/keys';
 
 export type PgDb = NodePgDatabase<typeof schema>;
 
@@ -26,6 +27,8 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
   /** Statements as Drizzle runs them (APPGOV_LOG_SQL). */
   logger?: Logger;
+  /** Where a connection lost while idle or in use is told (it is dropped; the pool connects anew). */
+  log?: (error: Error) => void;
   /** Skip the migrations (they are `appgov migrate`'s, or a test applies them). */
   migrate?: boolean;
 }
@@ -71,10 +74,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       statement_timeout: options.statementTimeoutMs ?? 5000,
       types,
     }),
+    options.log,
   );
   try {
     const db = drizzle(pool, { schema, ...(options.logger ? { logger: options.logger } : {}) });
     if (options.migrate !== false) await migrateOnce(pool);
+    // As SQLite's open does: cursors are sealed with the database's secret, the same on every instance.
+    await loadCursorSecret(db);
     return { db, pool, close: () => pool.end() };
   } catch (error) {
     await pool.end();

@@ -30,14 +30,15 @@ export async function seedDemoIfEmptyPg(pool: pg.Pool): Promise<{ clientId: stri
       }
       for (const table of DEMO_TABLES) {
         // SQLite's values as Postgres holds them: ms integers into bigint, 0/1 into boolean, JSON text into jsonb.
-        const found = demo.sqlite.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[];
+        const found = demo.sqlite.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all() as Record<string, unknown>[];
         if (found.length === 0) continue;
-        const types = new Map(
-          (await client.query<{ column_name: string; data_type: string }>(
-            'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
-            [table],
-          )).rows.map((c) => [c.column_name, c.data_type]),
-        );
+        const described = (await client.query<{ column_name: string; data_type: string; is_identity: string }>(
+          'SELECT column_name, data_type, is_identity FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
+          [table],
+        )).rows;
+        const types = new Map(described.map((c) => [c.column_name, c.data_type]));
+        // Identity columns are Postgres's to number (1, 2, … in the order given, as SQLite numbered them): never copied.
+        const columns = described.filter((c) => c.is_identity !== 'YES').map((c) => `"${c.column_name}"`).join(', ');
         const value = (column: string, v: unknown) => {
           if (v === null) return null;
           const type = types.get(column);
@@ -46,7 +47,7 @@ export async function seedDemoIfEmptyPg(pool: pg.Pool): Promise<{ clientId: stri
           return v;
         };
         // One statement per table: the rows as one JSON parameter.
-        await client.query(`INSERT INTO ${table} SELECT * FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)`, [
+        await client.query(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) WITH ORDINALITY ORDER BY ordinality`, [
           JSON.stringify(found.map((row) => Object.fromEntries(Object.entries(row).map(([c, v]) => [c, value(c, v)])))),
         ]);
       }
