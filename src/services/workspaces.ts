@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { visibleAppRanges } from '../auth/app-visibility';
 import { preparedPerDatabase, type Db } from '../db/open';
 import { workspaces, type Resolution, type WorkspaceResolution } from '../db/schema';
 import { ConflictError, NotFoundError } from '../errors';
+import { SQLITE_APPS } from './client-app-pages';
 import { findClient, validateName } from './clients';
 import { parseId } from './ids';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
@@ -97,41 +98,48 @@ export function effectiveResolution(
   return { resolution: 'unresolved', source: 'none', approvedScopes: null };
 }
 
-/**
- * Every catalog app the workspace's client may see (visibleAppRanges) with its
- * effective resolution in one workspace, by name, keyset-paged on the apps
- * owner-and-name index: the public range and the client's directory's, merged
- * (the two decision rows are primary-key lookups per app of the page).
- */
-export function listWorkspaceApps(
-  db: Db,
-  input: { workspace: Workspace; first?: number | null; after?: string | null },
-): Page<WorkspaceApp> {
-  const size = pageSize(input.first);
+/** A row of listWorkspaceApps: the app, its name key, and its org-level and workspace-level decisions. */
+export interface WorkspaceAppRow {
+  id: string;
+  sort_key: string;
+  org_resolution: Resolution | null;
+  org_scopes: string | null;
+  ws_resolution: WorkspaceResolution | null;
+  ws_scopes: string | null;
+}
+
+/** Where a listWorkspaceApps page continues (BAD_USER_INPUT for a foreign cursor); both stores. */
+export function workspaceAppsSeek(input: { workspace: Workspace; first?: number | null; after?: string | null }): { size: number; after: [string, string] | null } {
   const after = decodeCursor('wsapp', input.after, ['string', 'string'], 'after', input.workspace.id);
-  const { workspace } = input;
-  const rows = db.all<{
-    id: string;
-    k: string;
-    org_resolution: Resolution | null;
-    org_scopes: string | null;
-    ws_resolution: WorkspaceResolution | null;
-    ws_scopes: string | null;
-  }>(sql`
+  return { size: pageSize(input.first), after: after as [string, string] | null };
+}
+
+/**
+ * The page's statement, by name (`nameKey`: SQLite's lower(a.name), Postgres's lower(a.name COLLATE "C"),
+ * which orders alike): each visible range a seek on the apps owner-and-name index from the cursor,
+ * merged; the two decision rows are primary-key lookups per app of the page.
+ */
+export function workspaceAppsSql(workspace: Workspace, seek: { size: number; after: [string, string] | null }, nameKey: SQL): SQL {
+  const { after } = seek;
+  return sql`
     ${sql.join(
       visibleAppRanges(workspace.clientId).map(
         (range) => sql`
-          SELECT a.id, lower(a.name) AS k, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
+          SELECT a.id, ${nameKey} AS sort_key, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
                  d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
           FROM apps AS a
           LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
           LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
-          WHERE ${range} ${after ? sql`AND lower(a.name) >= ${after[0]} AND (lower(a.name) > ${after[0]} OR a.id > ${after[1]})` : sql``}`,
+          WHERE ${range} ${after ? sql`AND ${nameKey} >= ${after[0]} AND (${nameKey} > ${after[0]} OR a.id > ${after[1]})` : sql``}`,
       ),
       sql` UNION ALL `,
     )}
-    ORDER BY k, id
-    LIMIT ${size + 1}`);
+    ORDER BY sort_key, id
+    LIMIT ${seek.size + 1}`;
+}
+
+/** The page from `size + 1` rows, each app's effective resolution by Slack's precedence (both stores). */
+export function workspaceAppsPage(workspace: Workspace, size: number, rows: WorkspaceAppRow[]): Page<WorkspaceApp> {
   const page = toPage(rows, size);
   return {
     items: page.items.map((r) => {
@@ -145,10 +153,24 @@ export function listWorkspaceApps(
         orgResolution: org.resolution,
         workspaceResolution: ws?.resolution ?? null,
       };
-      return withCursor(item, 'wsapp', [r.k, r.id], workspace.id);
+      return withCursor(item, 'wsapp', [r.sort_key, r.id], workspace.id);
     }),
     hasNextPage: page.hasNextPage,
   };
+}
+
+/**
+ * Every catalog app the workspace's client may see (visibleAppRanges) with its
+ * effective resolution in one workspace, by name, keyset-paged on the apps
+ * owner-and-name index: the public range and the client's directory's, merged
+ * (the two decision rows are primary-key lookups per app of the page).
+ */
+export function listWorkspaceApps(
+  db: Db,
+  input: { workspace: Workspace; first?: number | null; after?: string | null },
+): Page<WorkspaceApp> {
+  const seek = workspaceAppsSeek(input);
+  return workspaceAppsPage(input.workspace, seek.size, db.all<WorkspaceAppRow>(workspaceAppsSql(input.workspace, seek, SQLITE_APPS.nameKey)));
 }
 
 export function parseScopes(json: string | null): string[] | null {
