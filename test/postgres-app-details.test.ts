@@ -1,12 +1,14 @@
 /**
  * Issue 16: the single-app edit (updateApp, addAppHistoryNote) and the decision and workspace
- * listings (listAppDecisions, listWorkspaceApps) on Postgres as on SQLite. The writes: the same calls
- * on both stores from the same rows give the same answers and errors and leave the same rows (read
- * raw); two pools editing one app with the same expectedVersion give one winner and one CONFLICT.
+ * listings (listAppDecisions in a workspace, listWorkspaceApps) on Postgres as on SQLite. The writes:
+ * the same calls on both stores from the same rows give the same answers and errors and leave the
+ * same rows (read raw); two pools editing one app with the same expectedVersion give one winner and
+ * one CONFLICT. The listings: over the same rows (copied raw), the same pages, order and cursors, a
+ * cursor from one store continuing the listing on the other, the same refusals, no other tenant's rows.
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pgDriver from 'pg';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../src/auth/principal';
 import * as pgSchema from '../src/db/postgres-schema';
 import { openDatabase, type OpenedDatabase } from '../src/db/open';
@@ -15,7 +17,12 @@ import * as liteDecisions from '../src/services/app-decisions';
 import { createApp } from '../src/services/apps';
 import { createClient } from '../src/services/clients';
 import { createDirectory } from '../src/services/directories';
-import { createWorkspace } from '../src/services/workspaces';
+import { decide } from '../src/services/decisions';
+import { encodeCursor } from '../src/services/pagination';
+import * as liteWorkspaces from '../src/services/workspaces';
+import { createWorkspace, type Workspace } from '../src/services/workspaces';
+import type { OpenedPostgres } from '../src/db/postgres';
+import * as pgWorkspaces from '../src/store/postgres/workspaces';
 import * as pgDecisions from '../src/store/postgres/app-decisions';
 import * as pgDetails from '../src/store/postgres/app-details';
 import { principalFor, uuid } from './helpers/db';
@@ -164,4 +171,169 @@ describe('updateApp and addAppHistoryNote on Postgres', () => {
       await setup.close();
     }
   }, 30_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The listings.
+
+/**
+ * Names whose order tells SQLite's lower() (ASCII folding, byte order) from a locale's: case-only
+ * twins (ties broken by id), accented capitals lower() must not fold, punctuation between the
+ * ASCII capitals and small letters, digits.
+ */
+const NAMES = ['apple', 'Apple', 'APPLE', 'Zeta', 'éclair', 'Éclair', 'Ångström', 'zebra', '_under', '[bracket', 'a b', 'a-b', 'ab', '10 apps', '9 apps', 'Mango', 'mango', 'Øre', 'beta', 'Beta'];
+const LW = ['e0000000-0000-4000-8000-00000000000a', 'e0000000-0000-4000-8000-00000000000b', 'e0000000-0000-4000-8000-00000000000c'];
+const LID = (n: number) => `a0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+let listLite: OpenedDatabase;
+let listPg: OpenedPostgres;
+const workspaces: Workspace[] = [];
+
+beforeAll(async () => {
+  listLite = openDatabase(':memory:');
+  const db = listLite.db;
+  createDirectory(db, { id: MINE, name: 'Mine' });
+  createDirectory(db, { id: OTHER, name: 'Other' });
+  createClient(db, { id: BIZ, name: 'Business', directoryId: MINE });
+  createClient(db, { id: ACME, name: 'Acme' });
+  workspaces.push(createWorkspace(db, { id: LW[0]!, clientId: BIZ, name: 'W0' }), createWorkspace(db, { id: LW[1]!, clientId: BIZ, name: 'W1' }));
+  workspaces.push(createWorkspace(db, { id: LW[2]!, clientId: ACME, name: 'Acme W' }));
+  // Ids out of name order, so the name order and the id tie-break both matter; every third app private to MINE, every seventh to OTHER.
+  NAMES.forEach((name, i) => {
+    const n = ((i * 7) % NAMES.length) + 1;
+    const owner = i % 7 === 3 ? OTHER : i % 3 === 1 ? MINE : undefined;
+    createApp(db, { id: LID(n), name, codeName: `app-${n}`, scopes: ['chat:write', 'files:read'], ...(owner ? { ownerDirectoryId: owner } : {}) });
+  });
+  const actor = principalFor(db);
+  const ids = (pick: (n: number) => boolean) => NAMES.map((_, i) => LID(i + 1)).filter((_, i) => pick(i + 1));
+  const call = (clientId: string, workspaceId: string | null, appIds: string[], action: 'approve' | 'restrict', scopes: string[] | null = null) =>
+    decide(db, { clientId, workspaceId, appIds, action, scopes, reason: null, requestId: null, actor });
+  // Only the apps each client may see are decided (decide refuses the others).
+  const visibleTo = (clientId: string) => (n: number) => {
+    const { o } = listLite.sqlite.prepare('SELECT owner_directory_id AS o FROM apps WHERE id = ?').get(LID(n)) as { o: string | null };
+    return o === null || (clientId === BIZ && o === MINE);
+  };
+  call(BIZ, null, ids((n) => n % 4 === 0 && visibleTo(BIZ)(n)), 'restrict');
+  call(BIZ, null, ids((n) => n % 5 === 0 && visibleTo(BIZ)(n)), 'approve');
+  call(BIZ, LW[0]!, ids((n) => n % 2 === 1 && n % 4 !== 0 && visibleTo(BIZ)(n)), 'approve', ['chat:write']);
+  call(BIZ, LW[0]!, ids((n) => n % 6 === 2 && visibleTo(BIZ)(n)), 'restrict');
+  call(BIZ, LW[1]!, ids((n) => n % 3 === 0 && n % 4 !== 0 && visibleTo(BIZ)(n)), 'restrict');
+  call(ACME, null, ids((n) => n % 3 === 2 && visibleTo(ACME)(n)), 'restrict');
+  call(ACME, LW[2]!, ids((n) => n % 2 === 0 && visibleTo(ACME)(n)), 'approve');
+  listPg = await pgFrom(listLite, [...SEEDED, 'workspace_app_decisions'], 2);
+});
+
+afterAll(async () => {
+  listLite?.close();
+  await listPg?.close();
+});
+
+/** Walks a listing page by page on both stores, the next page read with the other store's cursor; every page equal, cursors included. */
+async function walkBoth<T extends { cursor: string }>(
+  first: number,
+  lite: (after: string | null) => { items: T[]; hasNextPage: boolean },
+  pg: (after: string | null) => Promise<{ items: T[]; hasNextPage: boolean }>,
+): Promise<T[]> {
+  const seen: T[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < 50; page++) {
+    const a = lite(after);
+    const b = await pg(after);
+    const shape = (p: { items: T[]; hasNextPage: boolean }) => ({ items: p.items.map((item) => ({ ...item, cursor: item.cursor })), hasNextPage: p.hasNextPage });
+    expect(shape(b), `page ${page} after ${after}`).toEqual(shape(a));
+    seen.push(...a.items);
+    if (!a.hasNextPage) return seen;
+    // Alternate: the SQLite cursor continues on Postgres, then the Postgres one on SQLite (they are the same string).
+    after = (page % 2 === 0 ? a : b).items.at(-1)!.cursor;
+  }
+  throw new Error('listing did not end');
+}
+
+const visibleApps = (clientId: string) =>
+  (listLite.sqlite.prepare(`SELECT a.id, a.name FROM apps AS a WHERE a.owner_directory_id IS NULL OR a.owner_directory_id = (SELECT directory_id FROM clients WHERE id = ?)`).all(clientId) as { id: string; name: string }[]);
+
+describe('listWorkspaceApps on Postgres', () => {
+  it('every visible app with its standing, by name, page by page as on SQLite; cursors the same on both stores', async () => {
+    for (const workspace of workspaces) {
+      for (const first of [1, 3, 7, 100]) {
+        const items = await walkBoth(
+          first,
+          (after) => liteWorkspaces.listWorkspaceApps(listLite.db, { workspace, first, after }),
+          (after) => pgWorkspaces.listWorkspaceApps(listPg.db, { workspace, first, after }),
+        );
+        // Exactly the apps this client may see (never another directory's private app), each once, in SQLite's lower() order.
+        const expected = visibleApps(workspace.clientId)
+          .map((a) => ({ id: a.id, k: a.name.replace(/[A-Z]/g, (c) => c.toLowerCase()) }))
+          .sort((x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : x.id < y.id ? -1 : 1))
+          .map((a) => a.id);
+        expect(items.map((i) => i.appId)).toEqual(expected);
+      }
+    }
+    // The scenario has what it claims: private apps of both kinds, and every standing.
+    expect(visibleApps(BIZ).length).toBeGreaterThan(visibleApps(ACME).length);
+    const standings = new Set((await pgWorkspaces.listWorkspaceApps(listPg.db, { workspace: workspaces[0]!, first: 100 })).items.map((i) => `${i.resolution}/${i.source}`));
+    expect([...standings].sort()).toEqual(['approved/org', 'approved/workspace', 'restricted/org', 'restricted/workspace', 'unresolved/none']);
+  });
+
+  it('refuses the same cursors with the same error: malformed, of another workspace, of another list, of another tenant', async () => {
+    const [w0, w1, acme] = workspaces as [Workspace, Workspace, Workspace];
+    const ofW1 = liteWorkspaces.listWorkspaceApps(listLite.db, { workspace: w1, first: 1 }).items[0]!.cursor;
+    const ofAcme = liteWorkspaces.listWorkspaceApps(listLite.db, { workspace: acme, first: 1 }).items[0]!.cursor;
+    const ofDecisions = liteDecisions.listAppDecisions(listLite.db, { clientId: BIZ, workspaceId: w0.id, resolution: 'approved', first: 1 }).items[0]!.cursor;
+    const cases: [Workspace, string | null, number | null][] = [
+      [w0, 'garbage', 2], [w0, '', 2], [w0, ofW1, 2], [w0, ofAcme, 2], [acme, ofW1, 2], [w0, ofDecisions, 2],
+      [w0, encodeCursor('wsapp', [1, 2], w0.id), 2], [w0, encodeCursor('wsapp', ['a'], w0.id), 2], [w0, null, 0], [w0, null, 101],
+    ];
+    for (const [workspace, after, first] of cases) {
+      const a = await outcome(() => liteWorkspaces.listWorkspaceApps(listLite.db, { workspace, first, after }));
+      const b = await outcome(() => pgWorkspaces.listWorkspaceApps(listPg.db, { workspace, first, after }));
+      expect(a, String(after)).toMatchObject({ error: { code: 'BAD_USER_INPUT' } });
+      expect(b).toEqual(a);
+    }
+  });
+});
+
+describe('listAppDecisions in a workspace on Postgres', () => {
+  it('approved and restricted, by app id, page by page as on SQLite; cursors the same on both stores; no other tenant seen', async () => {
+    let listed = 0;
+    for (const workspace of workspaces) {
+      for (const resolution of ['approved', 'restricted'] as const) {
+        for (const first of [1, 2, 100]) {
+          const input = { clientId: workspace.clientId, workspaceId: workspace.id, resolution, first };
+          const items = await walkBoth(
+            first,
+            (after) => liteDecisions.listAppDecisions(listLite.db, { ...input, after }),
+            (after) => pgDecisions.listAppDecisions(listPg.db, { ...input, after }),
+          );
+          const rows = listLite.sqlite.prepare('SELECT app_id FROM workspace_app_decisions WHERE workspace_id = ? AND resolution = ? ORDER BY app_id').all(workspace.id, resolution) as { app_id: string }[];
+          expect(items.map((d) => d.appId)).toEqual(rows.map((r) => r.app_id));
+          if (first === 100) listed += items.length;
+        }
+      }
+    }
+    // Every decision row listed once, in its own workspace only (whose client the caller has checked, as on SQLite).
+    expect(listed).toBe((listLite.sqlite.prepare('SELECT count(*) AS n FROM workspace_app_decisions').get() as { n: number }).n);
+    expect(listed).toBeGreaterThan(8);
+  });
+
+  it('refuses the same cursors with the same error', async () => {
+    const input = { clientId: BIZ, workspaceId: LW[0]!, resolution: 'approved' as const };
+    const cursorOf = (i: Parameters<typeof liteDecisions.listAppDecisions>[1]) => liteDecisions.listAppDecisions(listLite.db, { ...i, first: 1 }).items[0]!.cursor;
+    const cases: [typeof input | { clientId: string; workspaceId: string; resolution: 'approved' | 'restricted' }, string | null, number | null][] = [
+      [input, 'garbage', 2],
+      [input, cursorOf({ ...input, resolution: 'restricted' }), 2],
+      [input, cursorOf({ ...input, workspaceId: LW[1]!, resolution: 'restricted' }), 2],
+      [input, cursorOf({ clientId: ACME, workspaceId: LW[2]!, resolution: 'approved' }), 2],
+      [{ clientId: ACME, workspaceId: LW[0]!, resolution: 'approved' }, cursorOf(input), 2],
+      [input, liteWorkspaces.listWorkspaceApps(listLite.db, { workspace: workspaces[0]!, first: 1 }).items[0]!.cursor, 2],
+      [input, encodeCursor('orgdec', [1], JSON.stringify([BIZ, LW[0], 'approved'])), 2],
+      [input, encodeCursor('wsdec', [1], JSON.stringify([BIZ, LW[0], 'approved'])), 2],
+      [input, null, 0],
+    ];
+    for (const [i, after, first] of cases) {
+      const a = await outcome(() => liteDecisions.listAppDecisions(listLite.db, { ...i, first, after }));
+      const b = await outcome(() => pgDecisions.listAppDecisions(listPg.db, { ...i, first, after }));
+      expect(a, String(after)).toMatchObject({ error: { code: 'BAD_USER_INPUT' } });
+      expect(b).toEqual(a);
+    }
+  });
 });
