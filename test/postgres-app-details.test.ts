@@ -6,6 +6,7 @@
  * one CONFLICT. The listings: over the same rows (copied raw), the same pages, order and cursors, a
  * cursor from one store continuing the listing on the other, the same refusals, no other tenant's rows.
  */
+import type { Logger } from 'drizzle-orm/logger';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +22,12 @@ import { decide } from '../src/services/decisions';
 import { encodeCursor } from '../src/services/pagination';
 import * as liteWorkspaces from '../src/services/workspaces';
 import { createWorkspace, type Workspace } from '../src/services/workspaces';
-import type { OpenedPostgres } from '../src/db/postgres';
+import { openPostgres, type OpenedPostgres, type PgDb } from '../src/db/postgres';
 import * as pgWorkspaces from '../src/store/postgres/workspaces';
 import * as pgDecisions from '../src/store/postgres/app-decisions';
 import * as pgDetails from '../src/store/postgres/app-details';
 import { principalFor, uuid } from './helpers/db';
+import { freshPostgresDatabase } from './helpers/postgres';
 import { both, codesOf, outcome, pgFrom, playBoth, type Step } from './helpers/postgres-contract';
 
 const MINE = 'd0000000-0000-4000-8000-000000000001';
@@ -334,6 +336,109 @@ describe('listAppDecisions in a workspace on Postgres', () => {
       const b = await outcome(() => pgDecisions.listAppDecisions(listPg.db, { ...i, first, after }));
       expect(a, String(after)).toMatchObject({ error: { code: 'BAD_USER_INPUT' } });
       expect(b).toEqual(a);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The listings' plans on Postgres, over enough rows that a scan would show.
+
+class Statements implements Logger {
+  statements: { query: string; params: unknown[] }[] = [];
+  logQuery(query: string, params: unknown[]): void {
+    this.statements.push({ query, params });
+  }
+}
+
+describe('the listings on Postgres are index seeks', () => {
+  let big: OpenedPostgres;
+  let url: string;
+  const pools: pgDriver.Pool[] = [];
+  const workspace: Workspace = { id: LW[0]!, clientId: BIZ, name: 'W0', createdAt: new Date(T0) };
+
+  beforeAll(async () => {
+    url = await freshPostgresDatabase();
+    big = await openPostgres(url, { poolSize: 1 });
+    const q = (text: string, params: unknown[] = []) => big.pool.query(text, params);
+    await q(`INSERT INTO directories (id, name, created_at) VALUES ($1, 'Mine', 0), ($2, 'Other', 0)`, [MINE, OTHER]);
+    await q(`INSERT INTO clients (id, name, directory_id, created_at) VALUES ($1, 'Business', $2, 0)`, [BIZ, MINE]);
+    await q(`INSERT INTO workspaces (id, client_id, name, created_at) VALUES ($1, $2, 'W0', 0)`, [LW[0], BIZ]);
+    // 6,000 apps: a third public, a third MINE's, a third OTHER's; names spread over the alphabet.
+    await q(`
+      INSERT INTO apps (id, code_name, name, scopes, owner_directory_id, created_at)
+      SELECT 'a1000000-0000-4000-8000-' || lpad(i::text, 12, '0'), 'app-' || i, chr(65 + i % 26) || ' app ' || i, '["chat:write"]'::jsonb,
+             CASE i % 3 WHEN 0 THEN NULL WHEN 1 THEN $1 ELSE $2 END, 0
+      FROM generate_series(1, 6000) AS i`, [MINE, OTHER]);
+    // Every visible app decided in the workspace, half approved, half restricted.
+    await q(`
+      INSERT INTO workspace_app_decisions (workspace_id, app_id, client_id, resolution, approved_scopes, decided_at, decided_by, decided_by_name)
+      SELECT $1, a.id, $2, CASE WHEN right(a.id, 1)::int % 2 = 0 THEN 'approved' ELSE 'restricted' END, NULL, 0, 't', 'n'
+      FROM apps AS a WHERE a.owner_directory_id IS NULL OR a.owner_directory_id = $3`, [LW[0], BIZ, MINE]);
+    // Org-level states for a fifth of the apps: read per app of the page by their key, never walked.
+    await q(`
+      INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, version, updated_at)
+      SELECT $1, a.id, 'restricted', 0, 1, 0 FROM apps AS a WHERE right(a.id, 1)::int % 5 = 0`, [BIZ]);
+    await q('ANALYZE');
+  });
+
+  afterAll(async () => {
+    for (const pool of pools) await pool.end();
+    await big?.close();
+  });
+
+  async function statementOf(read: (db: PgDb) => Promise<unknown>) {
+    const log = new Statements();
+    const pool = new pgDriver.Pool({ connectionString: url, max: 1 });
+    pools.push(pool);
+    await read(drizzle(pool, { schema: pgSchema, logger: log }));
+    expect(log.statements).toHaveLength(1);
+    return log.statements[0]!;
+  }
+
+  /** Every plan node of a statement run with its own parameters (EXPLAIN ANALYZE: what it actually read). */
+  async function plan(statement: { query: string; params: unknown[] }) {
+    const { rows } = await big.pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.query}`, statement.params);
+    const nodes: Record<string, unknown>[] = [];
+    const visit = (node: Record<string, unknown>) => {
+      nodes.push(node);
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+    };
+    visit((rows[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan);
+    return nodes;
+  }
+
+  /** Every read of `table` is an index scan on `index` that reads about a page, never the table. */
+  function expectSeek(nodes: Record<string, unknown>[], table: string, index: string, most: number, name: string) {
+    const scans = nodes.filter((n) => n['Relation Name'] === table);
+    expect(scans.length, name).toBeGreaterThan(0);
+    for (const scan of scans) {
+      expect([scan['Node Type'], scan['Index Name']], name).toEqual([expect.stringMatching(/^Index (Only )?Scan$/), index]);
+      expect(Number(scan['Actual Rows']) + Number(scan['Rows Removed by Filter'] ?? 0), name).toBeLessThanOrEqual(most);
+    }
+  }
+
+  it('Workspace.apps: each visible range a seek on apps_owner_name_idx from the cursor, a page of rows read', async () => {
+    const first = 10;
+    const page1 = await pgWorkspaces.listWorkspaceApps(big.db, { workspace, first: 100 });
+    const deep = (await pgWorkspaces.listWorkspaceApps(big.db, { workspace, first: 100, after: page1.items.at(-1)!.cursor })).items.at(-1)!.cursor;
+    for (const after of [null, deep]) {
+      const nodes = await plan(await statementOf((db) => pgWorkspaces.listWorkspaceApps(db, { workspace, first, after })));
+      const name = `after ${after ? 'a deep cursor' : 'nothing'}`;
+      expectSeek(nodes, 'apps', 'apps_owner_name_idx', first + 2, name);
+      expectSeek(nodes, 'client_app_states', 'client_app_states_client_id_app_id_pk', 1, name);
+      expectSeek(nodes, 'workspace_app_decisions', 'workspace_app_decisions_workspace_id_app_id_pk', 1, name);
+      // OTHER's private apps are never read: two ranges, the public one and MINE's.
+      expect(nodes.filter((n) => n['Relation Name'] === 'apps').length).toBe(2);
+    }
+  });
+
+  it("a workspace's decisions: a seek on workspace_app_decisions_listing_idx from the cursor", async () => {
+    const first = 10;
+    const input = { clientId: BIZ, workspaceId: LW[0]!, resolution: 'approved' as const };
+    const deep = (await pgDecisions.listAppDecisions(big.db, { ...input, first: 100 })).items.at(-1)!.cursor;
+    for (const after of [null, deep]) {
+      const nodes = await plan(await statementOf((db) => pgDecisions.listAppDecisions(db, { ...input, first, after })));
+      expectSeek(nodes, 'workspace_app_decisions', 'workspace_app_decisions_listing_idx', first + 1, `after ${after ? 'a deep cursor' : 'nothing'}`);
     }
   });
 });

@@ -115,27 +115,40 @@ export function workspaceAppsSeek(input: { workspace: Workspace; first?: number 
 }
 
 /**
- * The page's statement, by name (`nameKey`: SQLite's lower(a.name), Postgres's lower(a.name COLLATE "C"),
- * which orders alike): each visible range a seek on the apps owner-and-name index from the cursor,
- * merged; the two decision rows are primary-key lookups per app of the page.
+ * How a store spells listWorkspaceApps' statement: the name key (SQLite's lower(a.name), Postgres's
+ * lower(a.name COLLATE "C"), which orders alike), and whether each visible range is sought and cut
+ * to the page on its own before the merge. SQLite merges the ranges' index seeks in order by itself;
+ * Postgres does not (it does not merge-append a top-level UNION ALL: it reads every visible app and
+ * sorts them), so there each range is its own ordered, limited seek, merged after.
  */
-export function workspaceAppsSql(workspace: Workspace, seek: { size: number; after: [string, string] | null }, nameKey: SQL): SQL {
+export interface WorkspaceAppsDialect {
+  nameKey: SQL;
+  boundEachRange: boolean;
+}
+
+export const SQLITE_WORKSPACE_APPS: WorkspaceAppsDialect = { nameKey: SQLITE_APPS.nameKey, boundEachRange: false };
+
+/**
+ * The page's statement, by name: each visible range a seek on the apps owner-and-name index
+ * (owner_directory_id, name key, id) from the cursor, merged; the two decision rows are primary-key
+ * lookups per app of the page.
+ */
+export function workspaceAppsSql(workspace: Workspace, seek: { size: number; after: [string, string] | null }, d: WorkspaceAppsDialect): SQL {
   const { after } = seek;
-  return sql`
-    ${sql.join(
-      visibleAppRanges(workspace.clientId).map(
-        (range) => sql`
-          SELECT a.id, ${nameKey} AS sort_key, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
-                 d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
-          FROM apps AS a
-          LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
-          LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
-          WHERE ${range} ${after ? sql`AND ${nameKey} >= ${after[0]} AND (${nameKey} > ${after[0]} OR a.id > ${after[1]})` : sql``}`,
-      ),
-      sql` UNION ALL `,
-    )}
-    ORDER BY sort_key, id
-    LIMIT ${seek.size + 1}`;
+  const key = d.nameKey;
+  const limit = seek.size + 1;
+  const ranges = visibleAppRanges(workspace.clientId).map((range) => {
+    const leg = sql`
+      SELECT a.id, ${key} AS sort_key, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
+             d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
+      FROM apps AS a
+      LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
+      LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
+      WHERE ${range} ${after ? sql`AND ${key} >= ${after[0]} AND (${key} > ${after[0]} OR a.id > ${after[1]})` : sql``}`;
+    // The owner leads the order (one value per range) so the seek is on the index's own order, the range its bound.
+    return d.boundEachRange ? sql`(${leg} ORDER BY a.owner_directory_id, ${key}, a.id LIMIT ${limit})` : leg;
+  });
+  return sql`${sql.join(ranges, sql` UNION ALL `)} ORDER BY sort_key, id LIMIT ${limit}`;
 }
 
 /** The page from `size + 1` rows, each app's effective resolution by Slack's precedence (both stores). */
@@ -170,7 +183,7 @@ export function listWorkspaceApps(
   input: { workspace: Workspace; first?: number | null; after?: string | null },
 ): Page<WorkspaceApp> {
   const seek = workspaceAppsSeek(input);
-  return workspaceAppsPage(input.workspace, seek.size, db.all<WorkspaceAppRow>(workspaceAppsSql(input.workspace, seek, SQLITE_APPS.nameKey)));
+  return workspaceAppsPage(input.workspace, seek.size, db.all<WorkspaceAppRow>(workspaceAppsSql(input.workspace, seek, SQLITE_WORKSPACE_APPS)));
 }
 
 export function parseScopes(json: string | null): string[] | null {
