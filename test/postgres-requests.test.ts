@@ -24,6 +24,7 @@ import * as pgDecisions from '../src/store/postgres/app-decisions';
 import * as pgRequests from '../src/store/postgres/install-requests';
 import { principalFor, uuid } from './helpers/db';
 import { copyRows, freshPostgresDatabase } from './helpers/postgres';
+import { both, outcome, pgFrom as pgFromTables, playBoth as playSteps, type Step } from './helpers/postgres-contract';
 
 const CLIENT = 'c0000000-0000-4000-8000-000000000001';
 const W = ['e0000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000002'];
@@ -120,63 +121,8 @@ function seedLite(): { lite: OpenedDatabase; actor: Principal } {
 
 const SEEDED = ['directories', 'clients', 'workspaces', 'apps', 'tokens', 'client_app_states'];
 
-async function pgFrom(lite: OpenedDatabase, poolSize = 2): Promise<OpenedPostgres & { url: string }> {
-  const url = await freshPostgresDatabase();
-  const opened = await openPostgres(url, { poolSize });
-  for (const table of SEEDED) await copyRows(lite.sqlite, opened.pool, table);
-  return { ...opened, url };
-}
-
-const parsed = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
-const bool = (v: unknown) => (v === null ? null : v === true || v === 1);
-const num = (v: unknown) => (v === null ? null : Number(v));
-
-/** Every row the writes touch, read raw and in one shape for both stores (event ids are random: left out). */
-type Row = Record<string, unknown>;
-
-async function dumpRows(read: (text: string) => Promise<Record<string, unknown>[]>) {
-  return {
-    requests: (await read('SELECT * FROM install_requests ORDER BY id')).map((r): Row => ({ ...r, scopes: parsed(r.scopes), created_at: num(r.created_at), resolved_at: num(r.resolved_at) })),
-    states: (await read('SELECT * FROM client_app_states ORDER BY client_id, app_id')).map((r): Row => ({
-      ...r,
-      approved_scopes: parsed(r.approved_scopes),
-      needs_reapproval: bool(r.needs_reapproval),
-      decided_at: num(r.decided_at),
-      updated_at: num(r.updated_at),
-    })),
-    workspace: (await read('SELECT * FROM workspace_app_decisions ORDER BY workspace_id, app_id')).map((r): Row => ({ ...r, approved_scopes: parsed(r.approved_scopes), decided_at: num(r.decided_at) })),
-    events: (await read('SELECT client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq FROM app_history_events ORDER BY client_id, client_seq')).map((r): Row => ({
-      ...r,
-      data: parsed(r.data),
-      created_at: num(r.created_at),
-      client_seq: num(r.client_seq),
-    })),
-    heads: (await read('SELECT id, history_seq, history_at FROM clients ORDER BY id')).map((r): Row => ({ ...r, history_seq: num(r.history_seq), history_at: num(r.history_at) })),
-  };
-}
-
-/** An answer or a refusal, in one comparable shape (an event's id is random: left out). */
-async function outcome(call: () => unknown): Promise<unknown> {
-  try {
-    const value = await call();
-    return { ok: JSON.parse(JSON.stringify(value ?? null)) };
-  } catch (error) {
-    const e = error as { constructor: { name: string }; code?: string; message: string; details?: unknown };
-    return { error: { class: e.constructor.name, code: e.code, message: e.message, details: e.details } };
-  }
-}
-
-/** One step of a scenario, the same call on each store. */
-interface Step {
-  name: string;
-  lite: (db: OpenedDatabase['db'], actor: Principal) => unknown;
-  pg: (db: OpenedPostgres['db'], actor: Principal) => Promise<unknown>;
-}
-
-/** A call that reads the same on both stores: `fn(store)(input)` with the input built once. */
-function both<I>(name: string, input: (actor: Principal) => I, lite: (db: OpenedDatabase['db'], i: I) => unknown, pg: (db: OpenedPostgres['db'], i: I) => Promise<unknown>): Step {
-  return { name, lite: (db, actor) => lite(db, input(actor)), pg: (db, actor) => pg(db, input(actor)) };
-}
+const pgFrom = (lite: OpenedDatabase, poolSize = 2) => pgFromTables(lite, SEEDED, poolSize);
+const playBoth = (steps: Step[]) => playSteps(seedLite, SEEDED, steps);
 
 const create = (name: string, input: (actor: Principal) => liteRequests.CreateInstallRequestInput) =>
   both(name, input, liteRequests.createInstallRequest, pgRequests.createInstallRequest);
@@ -235,28 +181,6 @@ const DECISION_STEPS: Step[] = [
   decideOne('an unknown client, a request', (actor) => ({ clientId: NOBODY, workspaceId: null, subject: byRequest(12), action: 'restrict', actor })),
   decideOne('an unknown app', (actor) => ({ clientId: BIZ, workspaceId: null, subject: byApp(99), action: 'restrict', actor })),
 ];
-
-/** Plays `steps` on both stores from the same seed; the answers, then the rows, must be equal. */
-async function playBoth(steps: Step[]): Promise<{ answers: unknown[]; rows: Awaited<ReturnType<typeof dumpRows>> }> {
-  const { lite: store, actor } = seedLite();
-  const postgres = await pgFrom(store);
-  try {
-    const answers: unknown[] = [];
-    for (const step of steps) {
-      const a = await outcome(() => step.lite(store.db, actor));
-      const b = await outcome(() => step.pg(postgres.db, actor));
-      expect(b, step.name).toEqual(a);
-      answers.push(a);
-    }
-    const liteRows = await dumpRows(async (text) => store.sqlite.prepare(text).all() as Record<string, unknown>[]);
-    const pgRowsRead = await dumpRows(async (text) => (await postgres.pool.query(text)).rows);
-    expect(pgRowsRead).toEqual(liteRows);
-    return { answers, rows: liteRows };
-  } finally {
-    store.close();
-    await postgres.close();
-  }
-}
 
 describe('install request writes on Postgres', () => {
   it('create and cancel answer, refuse and write as on SQLite, call for call', async () => {

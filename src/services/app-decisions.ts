@@ -126,39 +126,45 @@ export interface AppDecision {
   cursor: string;
 }
 
-/**
- * The apps approved (or restricted) at one level, keyset-paged on an index:
- * org level in decision-row order (the (client, resolution) index ends in
- * the rowid, which an upsert keeps), workspace level by app id on
- * (workspace, resolution, app_id). An org approval lost after a scope change
- * is not `approved` any more, so it is not listed.
- */
-export function listAppDecisions(
-  db: Db,
-  input: {
-    clientId: string;
-    workspaceId: string | null;
-    resolution: 'approved' | 'restricted';
-    first?: number | null;
-    after?: string | null;
-  },
-): Page<AppDecision> {
+/** What listAppDecisions is asked for. */
+export interface AppDecisionsQuery {
+  clientId: string;
+  workspaceId: string | null;
+  resolution: 'approved' | 'restricted';
+  first?: number | null;
+  after?: string | null;
+}
+
+/** A decision row as the listings read it: `sort_key` is the keyset (the org row's rowid, or the app id). */
+export interface AppDecisionRow {
+  sort_key: number | string;
+  app_id: string;
+  approved_scopes: string | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  decided_by_name: string | null;
+}
+
+/** A listing's page size, cursor kind and binding, and where `after` continues (BAD_USER_INPUT for a foreign cursor); both stores. */
+export function appDecisionsSeek(input: AppDecisionsQuery): { size: number; kind: 'orgdec' | 'wsdec'; list: string; after: (string | number)[] | null } {
   const size = pageSize(input.first);
   const org = input.workspaceId === null;
   const kind = org ? 'orgdec' : 'wsdec';
   const list = JSON.stringify([input.clientId, input.workspaceId, input.resolution]);
-  const after = decodeCursor(kind, input.after, [org ? 'number' : 'string'], 'after', list);
-  type Row = { k: number | string; app_id: string; approved_scopes: string | null; decided_at: number | null; decided_by: string | null; decided_by_name: string | null };
-  const rows = org
-    ? db.all<Row>(sql`
-        SELECT x.rowid AS k, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name FROM client_app_states AS x
-        WHERE x.client_id = ${input.clientId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.rowid > ${after[0]}` : sql``}
-        ORDER BY x.rowid LIMIT ${size + 1}`)
-    : db.all<Row>(sql`
-        SELECT x.app_id AS k, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, x.decided_by_name FROM workspace_app_decisions AS x
-        WHERE x.workspace_id = ${input.workspaceId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.app_id > ${after[0]}` : sql``}
-        ORDER BY x.app_id LIMIT ${size + 1}`);
-  const page = toPage(rows, size);
+  return { size, kind, list, after: decodeCursor(kind, input.after, [org ? 'number' : 'string'], 'after', list) };
+}
+
+/** One workspace's decisions by app id, a seek on (workspace, resolution, app_id) from the cursor: standard SQL, both stores. */
+export function workspaceDecisionsSql(input: AppDecisionsQuery & { workspaceId: string }, after: string | null, size: number): SQL {
+  return sql`
+    SELECT x.app_id AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, x.decided_by_name FROM workspace_app_decisions AS x
+    WHERE x.workspace_id = ${input.workspaceId} AND x.resolution = ${input.resolution} ${after !== null ? sql`AND x.app_id > ${after}` : sql``}
+    ORDER BY x.app_id LIMIT ${size + 1}`;
+}
+
+/** The page from `size + 1` rows (both stores). */
+export function appDecisionsPage(input: AppDecisionsQuery, seek: { size: number; kind: string; list: string }, rows: AppDecisionRow[]): Page<AppDecision> {
+  const page = toPage(rows, seek.size);
   return {
     items: page.items.map((r) =>
       withCursor(
@@ -171,13 +177,33 @@ export function listAppDecisions(
           decidedAt: r.decided_at === null ? null : new Date(r.decided_at),
           decidedBy: { id: r.decided_by, name: r.decided_by_name },
         },
-        kind,
-        [r.k],
-        list,
+        seek.kind,
+        [r.sort_key],
+        seek.list,
       ),
     ),
     hasNextPage: page.hasNextPage,
   };
+}
+
+/**
+ * The apps approved (or restricted) at one level, keyset-paged on an index:
+ * org level in decision-row order (the (client, resolution) index ends in
+ * the rowid, which an upsert keeps), workspace level by app id on
+ * (workspace, resolution, app_id). An org approval lost after a scope change
+ * is not `approved` any more, so it is not listed.
+ */
+export function listAppDecisions(db: Db, input: AppDecisionsQuery): Page<AppDecision> {
+  const seek = appDecisionsSeek(input);
+  const { size, after } = seek;
+  const rows =
+    input.workspaceId === null
+      ? db.all<AppDecisionRow>(sql`
+          SELECT x.rowid AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name FROM client_app_states AS x
+          WHERE x.client_id = ${input.clientId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.rowid > ${after[0]}` : sql``}
+          ORDER BY x.rowid LIMIT ${size + 1}`)
+      : db.all<AppDecisionRow>(workspaceDecisionsSql({ ...input, workspaceId: input.workspaceId }, after ? (after[0] as string) : null, size));
+  return appDecisionsPage(input, seek, rows);
 }
 
 /**

@@ -23,14 +23,14 @@ export interface UpdateAppPatch {
 
 const PATCHABLE = ['isApproved', 'ownerEmail', 'category', 'riskLevel'] as const;
 
-interface ValidPatch {
+export interface ValidPatch {
   isApproved?: boolean;
   attributes: Partial<Record<AppField, string | null>>;
   reason: string | null;
   expectedVersion: number | null;
 }
 
-function validatePatch(patch: UpdateAppPatch): ValidPatch {
+export function validatePatch(patch: UpdateAppPatch): ValidPatch {
   if (!PATCHABLE.some((field) => patch[field] !== undefined)) {
     throw new BadUserInputError(`input is an empty patch: set at least one of ${PATCHABLE.join(', ')}`, { field: 'input' });
   }
@@ -72,47 +72,12 @@ export function updateApp(
   return db.transaction(
     (tx) => {
       const current = getClientApp(tx, clientId, appId);
-      if (patch.expectedVersion !== null && patch.expectedVersion !== current.version) {
-        throw new ConflictError(
-          `The app changed since you read it: version is ${current.version}, not ${patch.expectedVersion}. Reload and retry.`,
-          { expectedVersion: patch.expectedVersion, actualVersion: current.version },
-        );
-      }
-
-      const events: NewHistoryEvent[] = [];
-      let resolution: Resolution = current.resolution;
-      if (patch.isApproved !== undefined && (current.resolution === 'approved') !== patch.isApproved) {
-        resolution = patch.isApproved ? 'approved' : 'unresolved';
-        events.push({
-          eventId: newEventId(),
-          appId,
-          type: 'APPROVAL_STATUS_CHANGED',
-          data: { from: current.resolution, to: resolution, reason: patch.reason },
-        });
-      }
-      const changes: AppFieldChange[] = [];
-      for (const [field, to] of Object.entries(patch.attributes) as [AppField, string | null][]) {
-        if (current[field] !== to) changes.push({ field, from: current[field], to });
-      }
-      if (changes.length > 0) {
-        events.push({ eventId: newEventId(), appId, type: 'APP_UPDATED', data: { changes, reason: patch.reason } });
-      }
-      if (events.length === 0) return current;
+      const update = planAppUpdate(current, appId, patch);
+      if (update.events.length === 0) return current;
       // Under the write lock: the claim's time (never before the client's previous event) stamps the change.
-      const claim = claimHistory(tx, clientId, input.now ?? new Date(), events.length);
+      const claim = claimHistory(tx, clientId, input.now ?? new Date(), update.events.length);
+      const { next, decided } = appAfterUpdate(current, update, claim.at);
       const now = claim.at;
-
-      const decided = resolution !== current.resolution;
-      const next: ClientApp = {
-        ...current,
-        ...Object.fromEntries(changes.map((c) => [c.field, c.to])),
-        resolution,
-        approvedScopes: decided ? (resolution === 'approved' ? current.scopes : null) : current.approvedScopes,
-        needsReapproval: decided ? false : current.needsReapproval,
-        decidedAt: decided ? now : current.decidedAt,
-        version: current.version + 1,
-        updatedAt: now,
-      };
       tx.run(sql`
         INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, owner_email, category,
                                        risk_level, version, updated_at, approved_scopes)
@@ -132,11 +97,67 @@ export function updateApp(
           risk_level = excluded.risk_level,
           version = excluded.version,
           updated_at = excluded.updated_at`);
-      insertHistoryEvents(tx, clientId, actor, claim, events);
+      insertHistoryEvents(tx, clientId, actor, claim, update.events);
       return next;
     },
     { behavior: 'immediate' },
   );
+}
+
+/** What a valid patch changes on `current` (both stores): the new resolution, the field changes, their events (none: no change). */
+export interface AppUpdate {
+  resolution: Resolution;
+  changes: AppFieldChange[];
+  events: NewHistoryEvent[];
+}
+
+/**
+ * Refuses a stale `expectedVersion` (CONFLICT); then an APPROVAL_STATUS_CHANGED for an approval change and
+ * one APP_UPDATED listing every other changed field.
+ */
+export function planAppUpdate(current: ClientApp, appId: string, patch: ValidPatch): AppUpdate {
+  if (patch.expectedVersion !== null && patch.expectedVersion !== current.version) {
+    throw new ConflictError(
+      `The app changed since you read it: version is ${current.version}, not ${patch.expectedVersion}. Reload and retry.`,
+      { expectedVersion: patch.expectedVersion, actualVersion: current.version },
+    );
+  }
+  const events: NewHistoryEvent[] = [];
+  let resolution: Resolution = current.resolution;
+  if (patch.isApproved !== undefined && (current.resolution === 'approved') !== patch.isApproved) {
+    resolution = patch.isApproved ? 'approved' : 'unresolved';
+    events.push({
+      eventId: newEventId(),
+      appId,
+      type: 'APPROVAL_STATUS_CHANGED',
+      data: { from: current.resolution, to: resolution, reason: patch.reason },
+    });
+  }
+  const changes: AppFieldChange[] = [];
+  for (const [field, to] of Object.entries(patch.attributes) as [AppField, string | null][]) {
+    if (current[field] !== to) changes.push({ field, from: current[field], to });
+  }
+  if (changes.length > 0) {
+    events.push({ eventId: newEventId(), appId, type: 'APP_UPDATED', data: { changes, reason: patch.reason } });
+  }
+  return { resolution, changes, events };
+}
+
+/** The app after the update, stamped `now`; `decided` when its resolution changed. */
+export function appAfterUpdate(current: ClientApp, update: AppUpdate, now: Date): { next: ClientApp; decided: boolean } {
+  const { resolution, changes } = update;
+  const decided = resolution !== current.resolution;
+  const next: ClientApp = {
+    ...current,
+    ...Object.fromEntries(changes.map((c) => [c.field, c.to])),
+    resolution,
+    approvedScopes: decided ? (resolution === 'approved' ? current.scopes : null) : current.approvedScopes,
+    needsReapproval: decided ? false : current.needsReapproval,
+    decidedAt: decided ? now : current.decidedAt,
+    version: current.version + 1,
+    updatedAt: now,
+  };
+  return { next, decided };
 }
 
 /**

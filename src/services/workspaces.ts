@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { visibleAppRanges } from '../auth/app-visibility';
 import { preparedPerDatabase, type Db } from '../db/open';
 import { workspaces, type Resolution, type WorkspaceResolution } from '../db/schema';
 import { ConflictError, NotFoundError } from '../errors';
+import { SQLITE_APPS } from './client-app-pages';
 import { findClient, validateName } from './clients';
 import { parseId } from './ids';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
@@ -97,41 +98,61 @@ export function effectiveResolution(
   return { resolution: 'unresolved', source: 'none', approvedScopes: null };
 }
 
-/**
- * Every catalog app the workspace's client may see (visibleAppRanges) with its
- * effective resolution in one workspace, by name, keyset-paged on the apps
- * owner-and-name index: the public range and the client's directory's, merged
- * (the two decision rows are primary-key lookups per app of the page).
- */
-export function listWorkspaceApps(
-  db: Db,
-  input: { workspace: Workspace; first?: number | null; after?: string | null },
-): Page<WorkspaceApp> {
-  const size = pageSize(input.first);
+/** A row of listWorkspaceApps: the app, its name key, and its org-level and workspace-level decisions. */
+export interface WorkspaceAppRow {
+  id: string;
+  sort_key: string;
+  org_resolution: Resolution | null;
+  org_scopes: string | null;
+  ws_resolution: WorkspaceResolution | null;
+  ws_scopes: string | null;
+}
+
+/** Where a listWorkspaceApps page continues (BAD_USER_INPUT for a foreign cursor); both stores. */
+export function workspaceAppsSeek(input: { workspace: Workspace; first?: number | null; after?: string | null }): { size: number; after: [string, string] | null } {
   const after = decodeCursor('wsapp', input.after, ['string', 'string'], 'after', input.workspace.id);
-  const { workspace } = input;
-  const rows = db.all<{
-    id: string;
-    k: string;
-    org_resolution: Resolution | null;
-    org_scopes: string | null;
-    ws_resolution: WorkspaceResolution | null;
-    ws_scopes: string | null;
-  }>(sql`
-    ${sql.join(
-      visibleAppRanges(workspace.clientId).map(
-        (range) => sql`
-          SELECT a.id, lower(a.name) AS k, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
-                 d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
-          FROM apps AS a
-          LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
-          LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
-          WHERE ${range} ${after ? sql`AND lower(a.name) >= ${after[0]} AND (lower(a.name) > ${after[0]} OR a.id > ${after[1]})` : sql``}`,
-      ),
-      sql` UNION ALL `,
-    )}
-    ORDER BY k, id
-    LIMIT ${size + 1}`);
+  return { size: pageSize(input.first), after: after as [string, string] | null };
+}
+
+/**
+ * How a store spells listWorkspaceApps' statement: the name key (SQLite's lower(a.name), Postgres's
+ * lower(a.name COLLATE "C"), which orders alike), and whether each visible range is sought and cut
+ * to the page on its own before the merge. SQLite merges the ranges' index seeks in order by itself;
+ * Postgres does not (it does not merge-append a top-level UNION ALL: it reads every visible app and
+ * sorts them), so there each range is its own ordered, limited seek, merged after.
+ */
+export interface WorkspaceAppsDialect {
+  nameKey: SQL;
+  boundEachRange: boolean;
+}
+
+export const SQLITE_WORKSPACE_APPS: WorkspaceAppsDialect = { nameKey: SQLITE_APPS.nameKey, boundEachRange: false };
+
+/**
+ * The page's statement, by name: each visible range a seek on the apps owner-and-name index
+ * (owner_directory_id, name key, id) from the cursor, merged; the two decision rows are primary-key
+ * lookups per app of the page.
+ */
+export function workspaceAppsSql(workspace: Workspace, seek: { size: number; after: [string, string] | null }, d: WorkspaceAppsDialect): SQL {
+  const { after } = seek;
+  const key = d.nameKey;
+  const limit = seek.size + 1;
+  const ranges = visibleAppRanges(workspace.clientId).map((range) => {
+    const leg = sql`
+      SELECT a.id, ${key} AS sort_key, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
+             d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
+      FROM apps AS a
+      LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
+      LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
+      WHERE ${range} ${after ? sql`AND ${key} >= ${after[0]} AND (${key} > ${after[0]} OR a.id > ${after[1]})` : sql``}`;
+    // The owner leads the order (one value per range) so the seek is on the index's own order, the range its bound.
+    return d.boundEachRange ? sql`(${leg} ORDER BY a.owner_directory_id, ${key}, a.id LIMIT ${limit})` : leg;
+  });
+  return sql`${sql.join(ranges, sql` UNION ALL `)} ORDER BY sort_key, id LIMIT ${limit}`;
+}
+
+/** The page from `size + 1` rows, each app's effective resolution by Slack's precedence (both stores). */
+export function workspaceAppsPage(workspace: Workspace, size: number, rows: WorkspaceAppRow[]): Page<WorkspaceApp> {
   const page = toPage(rows, size);
   return {
     items: page.items.map((r) => {
@@ -145,10 +166,24 @@ export function listWorkspaceApps(
         orgResolution: org.resolution,
         workspaceResolution: ws?.resolution ?? null,
       };
-      return withCursor(item, 'wsapp', [r.k, r.id], workspace.id);
+      return withCursor(item, 'wsapp', [r.sort_key, r.id], workspace.id);
     }),
     hasNextPage: page.hasNextPage,
   };
+}
+
+/**
+ * Every catalog app the workspace's client may see (visibleAppRanges) with its
+ * effective resolution in one workspace, by name, keyset-paged on the apps
+ * owner-and-name index: the public range and the client's directory's, merged
+ * (the two decision rows are primary-key lookups per app of the page).
+ */
+export function listWorkspaceApps(
+  db: Db,
+  input: { workspace: Workspace; first?: number | null; after?: string | null },
+): Page<WorkspaceApp> {
+  const seek = workspaceAppsSeek(input);
+  return workspaceAppsPage(input.workspace, seek.size, db.all<WorkspaceAppRow>(workspaceAppsSql(input.workspace, seek, SQLITE_WORKSPACE_APPS)));
 }
 
 export function parseScopes(json: string | null): string[] | null {

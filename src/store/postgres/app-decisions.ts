@@ -7,13 +7,32 @@
  * One transaction: the tenant's row is locked first, then the request is read and decided under that
  * lock, so a decision and a cancel of the same request, or two decisions of one app, run one after
  * the other and the second sees the first's commit (REQUEST_ALREADY_RESOLVED, or nothing to change).
+ *
+ * And the decision listings (listAppDecisions): a workspace's by app id, the same statement, pages and
+ * cursors as SQLite's. The org-level listing is NOT ported: SQLite pages it in client_app_states' rowid
+ * order, and the Postgres table has no column that holds that order (see listAppDecisions).
  */
 import type { PgDb } from '../../db/postgres';
-import { appDecideInput, appDecisionOutcome, appDecisionSubject, visibleAppScopesSql, type AppDecisionOutcome, type DecideAppInput } from '../../services/app-decisions';
+import {
+  appDecideInput,
+  appDecisionOutcome,
+  appDecisionsPage,
+  appDecisionsSeek,
+  appDecisionSubject,
+  visibleAppScopesSql,
+  workspaceDecisionsSql,
+  type AppDecision,
+  type AppDecisionOutcome,
+  type AppDecisionRow,
+  type AppDecisionsQuery,
+  type DecideAppInput,
+} from '../../services/app-decisions';
+import type { Page } from '../../services/pagination';
 import { parseReason } from '../../services/fields';
 import { parseId } from '../../services/ids';
 import { decideInTx } from './decisions';
 import { lockTenant, requestInScopeTx, txRows } from './install-requests';
+import { pgRows } from './rows';
 import { DEFAULT_BOUNDS, inTransaction, type TransactionBounds } from './transaction';
 
 export async function decideApp(db: PgDb, input: DecideAppInput, bounds: TransactionBounds = DEFAULT_BOUNDS): Promise<AppDecisionOutcome> {
@@ -33,4 +52,26 @@ export async function decideApp(db: PgDb, input: DecideAppInput, bounds: Transac
     },
     bounds,
   );
+}
+
+/**
+ * The apps approved (or restricted) in one workspace, by app id, keyset-paged on
+ * workspace_app_decisions_listing_idx (workspace, resolution, app_id): SQLite's statement, pages and
+ * cursors (a cursor from one store continues the listing on the other).
+ *
+ * The org level is refused: SQLite lists it in decision-row order, the rowid of client_app_states
+ * (its (client, resolution) index ends in it; an upsert keeps it), and its cursors hold that rowid.
+ * Postgres has no such column (ctid moves on every update), so neither that order nor those cursors
+ * can be reproduced without a migration (an identity column on client_app_states and an index
+ * (client_id, resolution, it)), or a change of the order on both stores (by app id, as the workspace
+ * level, with an index (client_id, resolution, app_id) on each). Either is the lead's call.
+ */
+export async function listAppDecisions(db: PgDb, input: AppDecisionsQuery): Promise<Page<AppDecision>> {
+  const workspaceId = input.workspaceId;
+  if (workspaceId === null) {
+    throw new Error('listAppDecisions at org level is not ported to Postgres: SQLite orders it by client_app_states.rowid, which Postgres has no column for');
+  }
+  const seek = appDecisionsSeek(input);
+  const rows = await pgRows(db)<AppDecisionRow>(workspaceDecisionsSql({ ...input, workspaceId }, seek.after ? (seek.after[0] as string) : null, seek.size));
+  return appDecisionsPage(input, seek, rows);
 }

@@ -11,7 +11,7 @@ import { listClientAppsOn, toClientApp, visibleAppCountOn, type ClientApp, type 
 import type { CatalogScanBudget } from '../../services/catalog-scan';
 import { CLIENT_APP_COLUMNS, type AppsDialect, type ClientAppRow } from '../../services/client-app-pages';
 import { parseId } from '../../services/ids';
-import { pgRows } from './rows';
+import { pgRows, type PgRunner } from './rows';
 
 /**
  * SQLite's orders and matches, spelled for Postgres: `lower(x COLLATE "C")` folds ASCII only and orders
@@ -36,8 +36,11 @@ export function visibleAppCount(db: PgDb, clientId: string, directoryId?: string
   return visibleAppCountOn(pgRows(db), clientId, directoryId);
 }
 
-/** One app as this client sees it; NOT_FOUND when the catalog has no such app or the client may not see it. */
-export async function getClientApp(db: PgDb, clientId: string, rawAppId: string, field = 'appId'): Promise<ClientApp> {
+/**
+ * One app as this client sees it; NOT_FOUND when the catalog has no such app or the client may not see it.
+ * On the pool, or in a write's transaction (read under the tenant's lock).
+ */
+export async function getClientApp(db: PgRunner, clientId: string, rawAppId: string, field = 'appId'): Promise<ClientApp> {
   const appId = parseId(rawAppId, field);
   const [row] = await pgRows(db)<ClientAppRow>(sql`
     SELECT ${CLIENT_APP_COLUMNS}

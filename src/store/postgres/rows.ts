@@ -6,6 +6,10 @@
 import type { SQL } from 'drizzle-orm';
 import type { PgDb } from '../../db/postgres';
 import type { ReadRows } from '../../services/client-app-pages';
+import type { PgTx } from './transaction';
+
+/** What runs a statement: the pool, or a transaction (a read under the tenant's lock). */
+export type PgRunner = Pick<PgDb, 'execute'> | Pick<PgTx, 'execute'>;
 
 const INT8 = new Set(['decided_at', 'updated_at', 'created_at', 'resolved_at', 'version', 'n', 'k']);
 
@@ -20,7 +24,7 @@ export function sqliteShaped(row: Record<string, unknown>): Record<string, unkno
   return shaped;
 }
 
-/** A statement's rows on `db`, SQLite-shaped. */
-export function pgRows(db: PgDb): ReadRows {
+/** A statement's rows on `db` (the pool or a transaction), SQLite-shaped. */
+export function pgRows(db: PgRunner): ReadRows {
   return async <T>(query: SQL) => (await db.execute(query)).rows.map((row) => sqliteShaped(row as Record<string, unknown>)) as T[];
 }
