@@ -198,6 +198,10 @@ const NODE_ENVS = ['production', 'development', 'test'];
 
 export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || '127.0.0.1';
+  // Refused rather than ignored: whoever sets it means to run on Postgres, and would otherwise be served, silently, from a SQLite file.
+  if (env.APPGOV_DATABASE_URL?.trim()) {
+    throw new ConfigError('APPGOV_DATABASE_URL is set, but this version serves on SQLite only (the Postgres store is not complete yet): unset it to serve on the SQLite file APPGOV_DB');
+  }
   const dbPath = env.APPGOV_DB?.trim() || DEFAULT_DB_PATH;
   // Checked before anything opens it: SQLite would create and migrate "data" for "data/", then fail.
   if (/[\\/]$/.test(dbPath)) throw new ConfigError(`APPGOV_DB must name a file, not a folder; got "${dbPath}" (for example ${dbPath}appgov.db)`);

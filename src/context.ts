@@ -31,17 +31,17 @@ export interface Context {
   metrics?: AppgovMetrics;
 }
 
-export function createContext(
+export async function createContext(
   db: Db,
   config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'maxScanRows'>>,
   request: Request,
   writer: Writer = inThreadWriter(db),
   scanner: Writer = inThreadWriter(db),
   store: Store = sqliteStore(db, scanner),
-): Context {
+): Promise<Context> {
   return {
     db,
-    principal: requestPrincipal(db, request),
+    principal: await requestPrincipal(store.resolvePrincipal, request),
     store,
     loaders: createLoaders(store),
     maxBulkIds: config.maxBulkIds,

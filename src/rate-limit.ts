@@ -1,8 +1,8 @@
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { requestPrincipal } from './auth/tokens';
+import type { Principal } from './auth/principal';
+import { requestPrincipal, settledPrincipal, type PrincipalResolver } from './auth/tokens';
 import type { Config } from './config';
-import type { Db } from './db/open';
 import { UnauthenticatedError } from './errors';
 import type { RouteTable } from './routes/compile';
 import { refusalReply } from './routes/refusal';
@@ -259,8 +259,8 @@ interface Budget {
 const PROBES = new Set(['/livez', '/health']);
 
 export interface RateLimitOptions {
-  /** Where tokens are looked up (once per request, shared with the request context). */
-  db: Db;
+  /** How the store resolves a token (looked up once per request, shared with the request context). */
+  resolvePrincipal: PrincipalResolver;
   /** The route table: a refusal before it runs answers in the protocol of the path. */
   table: RouteTable;
   onRefused?: () => void;
@@ -283,13 +283,14 @@ export interface RateLimitOptions {
 export function useRateLimit(config: RateLimitConfig, options: RateLimitOptions): Plugin {
   const limiter = new RateLimiter(config);
   const budgets = new WeakMap<Request, Budget>();
+  /** The request's budget, once its principal's lookup is done (usePrincipalLookup, or the route for a request of its own). */
   const budgetOf = (request: Request, serverContext: unknown): Budget => {
     let budget = budgets.get(request);
     if (!budget) {
-      let principal = null;
+      let principal: Principal | null | undefined = null;
       let badCredential = false;
       try {
-        principal = requestPrincipal(options.db, request);
+        principal = settledPrincipal(request);
       } catch (error) {
         // Anything else (a closed database) is the request context's to report.
         badCredential = error instanceof UnauthenticatedError;
@@ -305,8 +306,9 @@ export function useRateLimit(config: RateLimitConfig, options: RateLimitOptions)
     limiter.charge(budget.key, 1);
   };
   return {
-    onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (PROBES.has(url.pathname)) return;
+      await requestPrincipal(options.resolvePrincipal, request).catch(() => null);
       const budget = budgetOf(request, serverContext);
       const refused = limiter.precheck(budget.key);
       if (!refused) {

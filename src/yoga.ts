@@ -1,5 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { usePrincipalLookup } from './auth/principal-lookup';
+import { requestPrincipal } from './auth/tokens';
 import { useTrustedDocuments } from './auth/trusted-documents';
 import { defaultLimits, loadConfig, type Config, type RequestLimits } from './config';
 import { createContext, type Context } from './context';
@@ -8,6 +10,7 @@ import { healthCheck } from './db/health';
 import type { DatabaseFile, Db } from './db/open';
 import { inThreadWriter, type Writer } from './db/writer';
 import { sqliteStore } from './store/sqlite';
+import type { Store } from './store/store';
 import { AppgovError } from './errors';
 import { useSelectionOrderExecution } from './execution';
 import { maxRouteBodyBytes, ROUTES, routeTable } from './routes';
@@ -64,6 +67,8 @@ export interface YogaOptions {
   writer?: Writer;
   /** Where the priced catalog searches run (startScanner in src/db/writer.ts); default: on this thread, on `db`. */
   scanner?: Writer;
+  /** The store the schema, the loaders, the routes and the principal lookup use; default: the SQLite store on `db`. */
+  store?: Store;
   /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
   parserCache?: ReturnType<typeof boundedParserCache>;
 }
@@ -266,10 +271,9 @@ export function graphiqlDefaultQuery(db: Db, options: Pick<YogaOptions, 'graphiq
 }
 
 /** APPGOV_TRUSTED_DOCUMENTS set: only the manifest's operations for the configured token kinds. */
-function useTrustedDocumentsIfConfigured({ db, config, serverOperations }: YogaOptions): Plugin {
+function useTrustedDocumentsIfConfigured({ config, serverOperations }: YogaOptions): Plugin {
   if (!config.trustedDocuments) return {};
   return useTrustedDocuments({
-    db,
     documents: config.trustedDocuments,
     kinds: config.trustedDocumentsFor ?? ['client'],
     ...(serverOperations ? { serverOperations } : {}),
@@ -285,7 +289,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   const logger = options.logger ?? createLogger({ level: 'error' });
   const writer = options.writer ?? inThreadWriter(db);
   const scanner = options.scanner ?? inThreadWriter(db);
-  const store = sqliteStore(db, scanner);
+  const store = options.store ?? sqliteStore(db, scanner);
   const observability: Plugin[] = [
     ...(options.logger ? [useRequestLog({ logger: options.logger, metrics: options.metrics }) as Plugin] : []),
     ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
@@ -293,9 +297,9 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
   ];
   return createYoga<Record<string, never>, Context>({
     schema: withWriteRetry(schema, config.writeWaitMs),
-    context: ({ request }) => {
+    context: async ({ request }) => {
       try {
-        const context = createContext(db, config, request, writer, scanner, store);
+        const context = await createContext(db, config, request, writer, scanner, store);
         if (options.metrics) context.metrics = options.metrics;
         return context;
       } catch (error) {
@@ -318,6 +322,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     graphiql: false,
     // useRouteTable stays last: every request-level plugin before it also runs for REST calls.
     plugins: [
+      usePrincipalLookup(store.resolvePrincipal),
       ...observability,
       useSelectionOrderExecution(),
       useDatabaseHealth(db, options.file),
@@ -327,7 +332,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined)
         ? [
             useRateLimit(config, {
-              db,
+              resolvePrincipal: store.resolvePrincipal,
               table: options.routes ?? routeTable,
               ...(options.metrics ? { onRefused: () => options.metrics!.recordRateLimited() } : {}),
             }),
@@ -349,7 +354,10 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       useIntrospectionCost(limits.maxIntrospectionValues),
       useMutationLimits({ ...limits, maxBulkIds: config.maxBulkIds }),
       usePreflight(),
-      useRouteTable(options.routes ?? routeTable, { maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds) }),
+      useRouteTable(options.routes ?? routeTable, {
+        maxBodyBytes: maxRouteBodyBytes(config.maxBulkIds),
+        lookUpPrincipal: (request) => requestPrincipal(store.resolvePrincipal, request).catch(() => null),
+      }),
     ],
   });
 }

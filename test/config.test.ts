@@ -79,6 +79,7 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    [{ APPGOV_DATABASE_URL: 'postgres://appgov@db/appgov' }, 'APPGOV_DATABASE_URL is set, but this version serves on SQLite only (the Postgres store is not complete yet): unset it to serve on the SQLite file APPGOV_DB'],
     [{ NODE_ENV: 'prod' }, 'NODE_ENV must be one of production, development, test, or unset; got "prod"'],
     [{ NODE_ENV: 'Production' }, 'NODE_ENV must be one of production, development, test, or unset; got "Production"'],
     [{ APPGOV_DB: 'data/' }, 'APPGOV_DB must name a file, not a folder; got "data/" (for example data/appgov.db)'],

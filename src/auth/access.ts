@@ -1,10 +1,12 @@
-import type { Db } from '../db/open';
 import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors';
-import { findClient } from '../services/clients';
 import { parseId } from '../services/ids';
+import type { Workspace } from '../services/workspaces';
+import type { Store } from '../store/store';
 import { directoryReachesClient } from './assignment-rules';
-import { findWorkspace, type Workspace } from '../services/workspaces';
 import type { Principal, Scope } from './principal';
+
+/** What the access checks read: the client and the workspace a field names. */
+export type AccessStore = Pick<Store, 'findClient' | 'findWorkspace'>;
 
 /** The caller must be authenticated and hold `scope`. */
 export function requireScope(principal: Principal | null, scope: Scope): Principal {
@@ -26,21 +28,21 @@ export function requireScope(principal: Principal | null, scope: Scope): Princip
  * and neither learns anything about others, not even whether they exist),
  * and only then existence. Returns the client's canonical id.
  */
-export function authorizeClient(
-  db: Db,
+export async function authorizeClient(
+  store: AccessStore,
   principal: Principal | null,
   rawClientId: string,
   scope: Scope,
   /** The argument as the client wrote it, for `extensions.field`. */
   field = 'clientId',
-): { principal: Principal; clientId: string; clientName: string; directoryId: string | null } {
+): Promise<{ principal: Principal; clientId: string; clientName: string; directoryId: string | null }> {
   if (!principal) throw new UnauthenticatedError();
   const clientId = parseId(rawClientId, field);
   requireScope(principal, scope);
   if (principal.kind === 'client' && principal.clientId !== clientId) {
     throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });
   }
-  const client = findClient(db, clientId);
+  const client = await store.findClient(clientId);
   if (principal.kind === 'directory') {
     if (!directoryReachesClient(principal, client)) throw new ForbiddenError('This token may not act on that client', { reason: 'OTHER_CLIENT' });
     principal.authorizedBusinessIds?.add(clientId);
@@ -70,19 +72,19 @@ export function requireClientScope(principal: Principal | null, clientId: string
  * authorizeClient. A client token asking for another client's workspace gets
  * NOT_FOUND, exactly as for an unknown id, so it learns nothing about others.
  */
-export function authorizeWorkspace(
-  db: Db,
+export async function authorizeWorkspace(
+  store: AccessStore,
   principal: Principal | null,
   rawWorkspaceId: string,
   scope: Scope,
-): { principal: Principal; workspace: Workspace } {
+): Promise<{ principal: Principal; workspace: Workspace }> {
   if (!principal) throw new UnauthenticatedError();
   const workspaceId = parseId(rawWorkspaceId, 'workspaceId');
   requireScope(principal, scope);
   const notFound = () => new NotFoundError('Workspace not found', { field: 'workspaceId' });
-  const workspace = findWorkspace(db, workspaceId);
+  const workspace = await store.findWorkspace(workspaceId);
   if (!workspace) throw notFound();
-  authorizeOwnedBy(db, principal, workspace.clientId, scope, notFound);
+  await authorizeOwnedBy(store, principal, workspace.clientId, scope, notFound);
   return { principal, workspace };
 }
 
@@ -91,9 +93,9 @@ export function authorizeWorkspace(
  * client's own tenancy rules (authorizeClient), except that a token that may
  * not act on the owner gets `notFound()`, exactly as for an unknown id.
  */
-export function authorizeOwnedBy(db: Db, principal: Principal | null, ownerClientId: string, scope: Scope, notFound: () => Error): Principal {
+export async function authorizeOwnedBy(store: AccessStore, principal: Principal | null, ownerClientId: string, scope: Scope, notFound: () => Error): Promise<Principal> {
   try {
-    return authorizeClient(db, principal, ownerClientId, scope).principal;
+    return (await authorizeClient(store, principal, ownerClientId, scope)).principal;
   } catch (error) {
     const reason = error instanceof ForbiddenError ? error.details.reason : undefined;
     if (error instanceof ForbiddenError && reason !== 'MISSING_SCOPE' && reason !== 'TOKEN_KIND') throw notFound();
@@ -102,12 +104,12 @@ export function authorizeOwnedBy(db: Db, principal: Principal | null, ownerClien
 }
 
 /** Exactly one of a client (org level) and a workspace, authorized for `scope`. */
-export function authorizeTarget(
-  db: Db,
+export async function authorizeTarget(
+  store: AccessStore,
   principal: Principal | null,
   target: { clientId?: string | null; workspaceId?: string | null },
   scope: Scope,
-): { principal: Principal; clientId: string; workspaceId: string | null } {
+): Promise<{ principal: Principal; clientId: string; workspaceId: string | null }> {
   if (!principal) throw new UnauthenticatedError();
   if (target.clientId != null && target.workspaceId != null) {
     throw new BadUserInputError('give only one of clientId and workspaceId, not both', { field: 'clientId', reason: 'TOO_MANY_TARGETS' });
@@ -116,9 +118,9 @@ export function authorizeTarget(
     throw new BadUserInputError('give one of clientId and workspaceId', { field: 'clientId', reason: 'NO_TARGET' });
   }
   if (target.workspaceId != null) {
-    const { workspace } = authorizeWorkspace(db, principal, target.workspaceId, scope);
+    const { workspace } = await authorizeWorkspace(store, principal, target.workspaceId, scope);
     return { principal, clientId: workspace.clientId, workspaceId: workspace.id };
   }
-  const { clientId } = authorizeClient(db, principal, target.clientId!, scope);
+  const { clientId } = await authorizeClient(store, principal, target.clientId!, scope);
   return { principal, clientId, workspaceId: null };
 }

@@ -10,7 +10,7 @@ import { isScope, SCOPES, type Principal, type Scope } from './principal';
 
 const TOKEN_PREFIX = 'agv_';
 /** `agv_` + 32 random bytes in base64url. */
-const TOKEN_PATTERN = /^agv_[A-Za-z0-9_-]{43}$/;
+export const TOKEN_PATTERN = /^agv_[A-Za-z0-9_-]{43}$/;
 
 /** Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force. */
 export function hashToken(secret: string): string {
@@ -109,14 +109,43 @@ export function bearerSecret(authorization: string | null): string | null | 'mal
  * not ours (`Bearer hello`) is unknown; both are UNAUTHENTICATED.
  */
 export function resolvePrincipal(db: Db, authorization: string | null, now: Date = new Date()): Principal | null {
+  const hash = tokenHashOf(authorization);
+  if (hash === null) return null;
+  return principalOfToken(hash === UNKNOWN ? undefined : tokenByHash(db).get({ hash }), now);
+}
+
+const UNKNOWN = Symbol('unknown token');
+
+/**
+ * The hash to look a header's token up by: null without a header, UNKNOWN for a token not of our
+ * format (no such token was ever issued, no need to look); UNAUTHENTICATED for a malformed header.
+ * Shared by both stores' resolvePrincipal.
+ */
+export function tokenHashOf(authorization: string | null): string | null | typeof UNKNOWN {
   const secret = bearerSecret(authorization);
   if (secret === null) return null;
   if (secret === 'malformed') throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>"');
-  // Not our format: no such token was ever issued, no need to look.
-  const row = TOKEN_PATTERN.test(secret) ? tokenByHash(db).get({ hash: hashToken(secret) }) : undefined;
+  return TOKEN_PATTERN.test(secret) ? hashToken(secret) : UNKNOWN;
+}
+export { UNKNOWN as UNKNOWN_TOKEN };
+
+/** A token's row as either store reads it: times as Dates (SQLite's mode) or ms (Postgres's). */
+export interface TokenRow {
+  id: string;
+  kind: TokenKind;
+  name: string;
+  clientId: string | null;
+  directoryId: string | null;
+  scopes: string[];
+  revokedAt: Date | number | null;
+  expiresAt: Date | number | null;
+}
+
+/** The principal a token row stands for, or why it stands for none (unknown, revoked, expired): the rule both stores apply. */
+export function principalOfToken(row: TokenRow | undefined, now: Date): Principal {
   if (!row) throw new UnauthenticatedError(UNKNOWN_TOKEN_MESSAGE);
-  if (row.revokedAt) throw new UnauthenticatedError('This token was revoked', { reason: 'TOKEN_REVOKED' });
-  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) {
+  if (row.revokedAt !== null) throw new UnauthenticatedError('This token was revoked', { reason: 'TOKEN_REVOKED' });
+  if (row.expiresAt !== null && Number(row.expiresAt instanceof Date ? row.expiresAt.getTime() : row.expiresAt) <= now.getTime()) {
     throw new UnauthenticatedError('This token has expired', { reason: 'TOKEN_EXPIRED' });
   }
   return {
@@ -129,26 +158,50 @@ export function resolvePrincipal(db: Db, authorization: string | null, now: Date
   };
 }
 
-/** Per request object: its principal, or the UNAUTHENTICATED error its header gets. */
-const principalByRequest = new WeakMap<Request, { principal: Principal | null } | { error: unknown }>();
+type Settled = { principal: Principal | null } | { error: unknown };
+
+/** Per request object: the lookup of its principal, and once it is done its answer (the principal, or the UNAUTHENTICATED error its header gets). */
+const principalByRequest = new WeakMap<Request, { lookup: Promise<Principal | null>; settled?: Settled }>();
+
+/** How a store resolves an Authorization header (resolvePrincipal, bound to its database). */
+export type PrincipalResolver = (authorization: string | null) => Promise<Principal | null>;
 
 /**
- * `resolvePrincipal` of a request's `Authorization` header, looked up once per request: the
- * rate limiter (which keys budgets on the token) and the request context share the lookup.
- * A route that passes Slack's `token` parameter builds a request of its own, looked up apart.
+ * The principal of a request's `Authorization` header, looked up through the store once per
+ * request object: the rate limiter (which keys budgets on the token), the trusted-documents rule
+ * and the request context share the lookup. A route that passes Slack's `token` parameter builds
+ * a request of its own, looked up apart (src/routes/plugin.ts).
  */
-export function requestPrincipal(db: Db, request: Request): Principal | null {
+export function requestPrincipal(resolve: PrincipalResolver, request: Request): Promise<Principal | null> {
   let known = principalByRequest.get(request);
   if (!known) {
-    try {
-      known = { principal: resolvePrincipal(db, request.headers.get('authorization')) };
-    } catch (error) {
-      known = { error };
-    }
-    principalByRequest.set(request, known);
+    const entry: { lookup: Promise<Principal | null>; settled?: Settled } = { lookup: Promise.resolve(null) };
+    entry.lookup = resolve(request.headers.get('authorization')).then(
+      (principal) => {
+        entry.settled = { principal };
+        return principal;
+      },
+      (error: unknown) => {
+        entry.settled = { error };
+        throw error;
+      },
+    );
+    // Read by whoever awaits it; an UNAUTHENTICATED answer left unread is not an unhandled rejection.
+    entry.lookup.catch(() => {});
+    principalByRequest.set(request, (known = entry));
   }
-  if ('error' in known) throw known.error;
-  return known.principal;
+  return known.lookup;
+}
+
+/**
+ * The answer of a lookup that requestPrincipal started and that has finished, for the hooks that
+ * cannot wait (the rate limiter's validation step): undefined before that.
+ */
+export function settledPrincipal(request: Request): Principal | null | undefined {
+  const settled = principalByRequest.get(request)?.settled;
+  if (!settled) return undefined;
+  if ('error' in settled) throw settled.error;
+  return settled.principal;
 }
 
 /**

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Db } from '../db/open';
 import type { TokenKind } from '../db/schema';
 import { TrustedDocumentNotFoundError, TrustedDocumentRequiredError } from '../errors';
-import { requestPrincipal } from './tokens';
+import { settledPrincipal } from './tokens';
 
 /** Trusted documents: id (as the manifest names it, e.g. `sha256:<hex>`) → operation text. */
 export type TrustedDocuments = ReadonlyMap<string, string>;
@@ -57,7 +56,6 @@ function documentIdOf(params: TrustedParams): string | null {
  * (which reach no client data), may still send any operation.
  */
 export function useTrustedDocuments(options: {
-  db: Db;
   documents: TrustedDocuments;
   kinds: readonly TokenKind[];
   /** Operations the server itself sends (the REST/Slack route table's): trusted as text too. */
@@ -66,8 +64,9 @@ export function useTrustedDocuments(options: {
   const trustedTexts = new Set([...options.documents.values(), ...(options.serverOperations ?? [])]);
   const mustUseTrusted = (request: Request): boolean => {
     try {
-      const principal = requestPrincipal(options.db, request);
-      return principal !== null && options.kinds.includes(principal.kind);
+      // Looked up when the request arrived (usePrincipalLookup); the routes look theirs up before they run.
+      const principal = settledPrincipal(request);
+      return principal != null && options.kinds.includes(principal.kind);
     } catch {
       // A malformed or unknown token: the request context answers UNAUTHENTICATED.
       return false;

@@ -17,6 +17,11 @@ import { RouteError, type Protocol, type RouteInput, type RouteReply, type Route
 export interface RouteTableOptions {
   /** Largest request body a route reads; larger is PAYLOAD_TOO_LARGE (413 in REST). */
   maxBodyBytes: number;
+  /**
+   * Looks up the principal of the request a row runs (see usePrincipalLookup) before it runs: one
+   * whose protocol read the token from the arguments is a request of its own, not looked up yet.
+   */
+  lookUpPrincipal?: (request: Request) => Promise<unknown>;
 }
 
 /** Yoga's own fetch classes (the whatwg-node ponyfill): faster on Node than the global ones. */
@@ -59,10 +64,12 @@ export function useRouteTable(table: RouteTable, options: RouteTableOptions): Pl
   const refuse = (protocol: Protocol, error: RouteError, row: RouteRow | null) => toResponse(fetchAPI, protocol.errorReply(error), row);
 
   async function run(request: Request, row: RouteRow, input: RouteInput, serverContext: Record<string, unknown>, authorization?: string) {
+    const yogaRequest = requestFor(fetchAPI, request, row, authorization);
+    await options.lookUpPrincipal?.(yogaRequest);
     const result = (await yoga.getResultForParams(
       {
         params: { query: row.operation, variables: row.variables(input) },
-        request: requestFor(fetchAPI, request, row, authorization),
+        request: yogaRequest,
       },
       serverContext,
     )) as ExecutionResult;

@@ -28,8 +28,8 @@ builder.mutationField('updateApp', (t) =>
       ...clientAppArgs,
       input: t.arg({ type: UpdateAppInput, required: true, description: 'The fields to change.' }),
     },
-    resolve: (_root, args, ctx) => {
-      const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
+    resolve: async (_root, args, ctx) => {
+      const { principal, clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:write');
       return ctx.store.updateApp({ clientId, appId: args.appId, patch: args.input, actor: principal });
     },
   }),
@@ -45,7 +45,7 @@ builder.mutationField('addAppHistoryNote', (t) =>
       note: t.arg.string({ required: true, description: 'The note: 1 to 2000 characters after trimming.' }),
     },
     resolve: async (_root, args, ctx) => {
-      const { principal, clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:write');
+      const { principal, clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:write');
       const event = await ctx.store.addAppHistoryNote({ clientId, appId: args.appId, note: args.note, actor: principal });
       if (event.type !== 'NOTE_ADDED') throw new Error('addAppHistoryNote stored an event of another type');
       return event;
@@ -59,8 +59,8 @@ builder.queryField('app', (t) =>
     description:
       "One app as one client sees it, for a detail view. Needs the apps:read scope. Unlike Client.app, an unknown app is an error: NOT_FOUND for an unknown client or app (a private app of another directory than the client's is unknown to it), FORBIDDEN for another client's token, BAD_USER_INPUT for a malformed id.",
     args: clientAppArgs,
-    resolve: (_root, args, ctx) => {
-      const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
+    resolve: async (_root, args, ctx) => {
+      const { clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:read');
       return ctx.store.getClientApp(clientId, args.appId);
     },
   }),

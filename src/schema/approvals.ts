@@ -83,7 +83,7 @@ for (const [name, what] of [
         }),
       },
       resolve: async (_root, args, ctx) => {
-        const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args, 'apps:write');
+        const { principal, clientId, workspaceId } = await authorizeTarget(ctx.store, ctx.principal, args, 'apps:write');
         // A dry run writes nothing and reports the current state: it is a read.
         if (args.dryRun) requireScope(principal, 'apps:read');
         // The transaction runs in the writer thread when there is one: other requests are served meanwhile.

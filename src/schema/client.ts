@@ -95,8 +95,8 @@ builder.queryField('client', (t) =>
     description:
       'One client. Needs the apps:read scope. Errors (with `client: null`): NOT_FOUND for an unknown client, FORBIDDEN for a client token of another client, BAD_USER_INPUT for an id that is not a UUID.',
     args: { id: t.arg.id({ required: true, description: 'The client id (UUID).' }) },
-    resolve: (_root, args, ctx) => {
-      const { clientId, clientName, directoryId } = authorizeClient(ctx.db, ctx.principal, args.id, 'apps:read', 'id');
+    resolve: async (_root, args, ctx) => {
+      const { clientId, clientName, directoryId } = await authorizeClient(ctx.store, ctx.principal, args.id, 'apps:read', 'id');
       return { id: clientId, name: clientName, directoryId };
     },
   }),

@@ -99,13 +99,13 @@ builder.mutationField('clearAppResolution', (t) =>
   }),
 );
 
-function run(
+async function run(
   ctx: Context,
   args: { app: { appId?: string | null; requestId?: string | null }; at: { clientId?: string | null; workspaceId?: string | null }; reason?: string | null },
   action: 'approve' | 'restrict' | 'clear',
   scopes: string[] | null,
 ): Promise<AppDecisionOutcome> {
-  const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:write');
+  const { principal, clientId, workspaceId } = await authorizeTarget(ctx.store, ctx.principal, args.at, 'apps:write');
   return ctx.store.decideApp({ clientId, workspaceId, subject: args.app, action, scopes, reason: args.reason ?? null, actor: principal });
 }
 
@@ -147,8 +147,8 @@ builder.queryField('appDecisions', (t) =>
     description:
       "The approvals or restrictions at one level: the client's org-level ones (in the order this client first changed each app), or one workspace's own (by app id); what Slack's admin.apps.approved.list / restricted.list return. Same as Client.appDecisions / Workspace.appDecisions. Needs the apps:read scope.",
     args: { ...listArgs, at: t.arg({ type: ClientOrWorkspaceInput, required: true, description: 'The client or one workspace (exactly one).' }) },
-    resolve: (_root, args, ctx) => {
-      const { clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:read');
+    resolve: async (_root, args, ctx) => {
+      const { clientId, workspaceId } = await authorizeTarget(ctx.store, ctx.principal, args.at, 'apps:read');
       return ctx.store.listAppDecisions({ clientId, workspaceId, resolution: args.resolution, first: args.first, after: args.after });
     },
   }),

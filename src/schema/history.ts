@@ -179,7 +179,7 @@ builder.queryField('appHistory', (t) =>
     },
     extensions: BATCHED,
     resolve: async (_root, args, ctx) => {
-      const { clientId } = authorizeClient(ctx.db, ctx.principal, args.clientId, 'apps:read');
+      const { clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:read');
       const first = pageSize(args.first);
       const filter = parseHistoryFilter(args);
       const app = await ctx.store.getClientApp(clientId, args.appId);

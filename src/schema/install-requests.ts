@@ -75,8 +75,8 @@ builder.queryField('installRequests', (t) =>
     description:
       "Install requests with one status (PENDING by default), newest first, of a whole client or of one workspace (what Slack's admin.apps.requests.list returns). Same as Client.installRequests / Workspace.installRequests. Needs the apps:read scope.",
     args: { ...listArgs, at: t.arg({ type: ClientOrWorkspaceInput, required: true, description: 'The client or one workspace (exactly one).' }) },
-    resolve: (_root, args, ctx) => {
-      const { clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, args.at, 'apps:read');
+    resolve: async (_root, args, ctx) => {
+      const { clientId, workspaceId } = await authorizeTarget(ctx.store, ctx.principal, args.at, 'apps:read');
       return ctx.store.listInstallRequests({ clientId, workspaceId, status: args.status ?? 'pending', first: args.first, after: args.after });
     },
   }),
@@ -109,8 +109,8 @@ builder.mutationField('requestAppInstall', (t) =>
       message: t.arg.string({ description: 'Why, for the admins: at most 1000 characters.' }),
       requester: t.arg.string({ description: "Who is asking (1 to 200 characters); absent: the token's name." }),
     },
-    resolve: (_root, args, ctx) => {
-      const { principal, workspace } = authorizeWorkspace(ctx.db, ctx.principal, args.workspaceId, 'apps:request');
+    resolve: async (_root, args, ctx) => {
+      const { principal, workspace } = await authorizeWorkspace(ctx.store, ctx.principal, args.workspaceId, 'apps:request');
       return ctx.store.createInstallRequest({
         clientId: workspace.clientId,
         workspaceId: workspace.id,
@@ -136,8 +136,8 @@ builder.mutationField('cancelAppInstallRequest', (t) =>
       workspaceId: t.arg.id({ description: 'The workspace the request was made in.' }),
       reason: t.arg.string({ description: 'Why: at most 500 characters, recorded on the event.' }),
     },
-    resolve: (_root, args, ctx) => {
-      const { principal, clientId, workspaceId } = authorizeTarget(ctx.db, ctx.principal, { clientId: args.clientId, workspaceId: args.workspaceId }, 'apps:write');
+    resolve: async (_root, args, ctx) => {
+      const { principal, clientId, workspaceId } = await authorizeTarget(ctx.store, ctx.principal, { clientId: args.clientId, workspaceId: args.workspaceId }, 'apps:write');
       return ctx.store.cancelInstallRequest({ clientId, workspaceId, requestId: args.requestId, reason: args.reason ?? null, actor: principal });
     },
   }),
@@ -154,7 +154,7 @@ builder.queryField('installRequest', (t) =>
       const request = await ctx.store.findInstallRequest(args.id.toLowerCase());
       if (!request) return null;
       try {
-        authorizeOwnedBy(ctx.db, ctx.principal, request.clientId, 'apps:read', () => new NotFoundError('Install request not found'));
+        await authorizeOwnedBy(ctx.store, ctx.principal, request.clientId, 'apps:read', () => new NotFoundError('Install request not found'));
       } catch (error) {
         if (error instanceof NotFoundError) return null;
         throw error;

@@ -94,7 +94,7 @@ builder.queryField('workspace', (t) =>
     description:
       "One workspace. Needs the apps:read scope. Errors (with `workspace: null`): NOT_FOUND for an unknown workspace or another client's (a client token learns nothing about other clients), BAD_USER_INPUT for an id that is not a UUID.",
     args: { id: t.arg.id({ required: true, description: 'The workspace id (UUID).' }) },
-    resolve: (_root, args, ctx) => authorizeWorkspace(ctx.db, ctx.principal, args.id, 'apps:read').workspace,
+    resolve: async (_root, args, ctx) => (await authorizeWorkspace(ctx.store, ctx.principal, args.id, 'apps:read')).workspace,
   }),
 );
 

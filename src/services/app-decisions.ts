@@ -1,14 +1,14 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { appVisibleSql } from '../auth/app-visibility';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { Resolution } from '../db/schema';
 import { DecisionError, NotFoundError } from '../errors';
-import { planScopeChange, type DecisionAction } from './decision-rules';
-import { decide } from './decisions';
+import { planScopeChange, type DecisionAction, type DecisionPlan } from './decision-rules';
+import { decide, type DecideInput } from './decisions';
 import { parseReason } from './fields';
 import { parseId } from './ids';
-import { checkScopes, requestInScope, requirePending } from './install-requests';
+import { checkScopes, requestInScope, requirePending, type InstallRequest } from './install-requests';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 import { parseScopes } from './workspaces';
 
@@ -32,65 +32,85 @@ export interface AppDecisionOutcome {
  * be pending; its scopes are the default. Clearing by request id clears its
  * app's resolution and leaves the request as it is.
  */
-export function decideApp(
-  db: Db,
-  input: {
-    clientId: string;
-    workspaceId: string | null;
-    subject: { appId?: string | null; requestId?: string | null };
-    action: Exclude<DecisionAction, 'unapprove'>;
-    scopes?: readonly string[] | null;
-    reason?: string | null;
-    actor: Principal;
-    now?: Date;
-  },
-): AppDecisionOutcome {
+export function decideApp(db: Db, input: DecideAppInput): AppDecisionOutcome {
   const reason = parseReason(input.reason);
   return db.transaction(
     (tx) => {
-      let appId: string;
-      let requestId: string | null = null;
-      let defaultScopes: string[] | null = null;
-      if (input.subject.requestId) {
-        const request = requestInScope(tx, input.subject.requestId, input.clientId, input.workspaceId);
-        if (input.action !== 'clear') requirePending(request);
-        appId = request.appId;
-        requestId = request.id;
-        defaultScopes = request.scopes;
-      } else {
-        appId = parseId(input.subject.appId ?? '', 'appId');
-      }
-      let scopes = input.scopes ? [...new Set(input.scopes)] : defaultScopes;
-      if (scopes && input.action === 'approve') {
-        // An app this client may not see is left to decide(), which answers as for an unknown one.
-        const row = tx.get<{ scopes: string } | undefined>(sql`SELECT a.scopes FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(input.clientId)}`);
-        if (row) scopes = checkScopes(scopes, parseScopes(row.scopes) ?? []);
-      }
-      const plan = decide(tx, {
-        clientId: input.clientId,
-        workspaceId: input.workspaceId,
-        appIds: [appId],
-        action: input.action,
-        scopes,
-        reason,
-        requestId,
-        actor: input.actor,
-        ...(input.now ? { now: input.now } : {}),
-      });
-      const failure = plan.failed[0];
-      if (failure?.code === 'APP_NOT_FOUND') throw new NotFoundError('App not found', { field: 'appId' });
-      if (failure) throw new DecisionError(failure.code, failure.error, failure.invalidScopes ? { invalidScopes: failure.invalidScopes } : {});
-      return {
-        clientId: input.clientId,
-        workspaceId: input.workspaceId,
-        appId,
-        action: input.action,
-        changed: plan.changed.length > 0,
-        resolvedRequestIds: plan.requestResolutions.map((r) => r.id),
-      };
+      const request = input.subject.requestId ? requestInScope(tx, input.subject.requestId, input.clientId, input.workspaceId) : null;
+      const subject = appDecisionSubject(input, request);
+      // An app this client may not see is left to decide(), which answers as for an unknown one.
+      const app = subject.scopes && input.action === 'approve' ? tx.get<{ scopes: string } | undefined>(visibleAppScopesSql(input.clientId, subject.appId)) : undefined;
+      const plan = decide(tx, appDecideInput(input, subject, app, reason));
+      return appDecisionOutcome(input, subject.appId, plan);
     },
     { behavior: 'immediate' },
   );
+}
+
+export interface DecideAppInput {
+  clientId: string;
+  workspaceId: string | null;
+  subject: { appId?: string | null; requestId?: string | null };
+  action: Exclude<DecisionAction, 'unapprove'>;
+  scopes?: readonly string[] | null;
+  reason?: string | null;
+  actor: Principal;
+  now?: Date;
+}
+
+/**
+ * What a decideApp call is about (both stores): the app (by id, or the request's), the request it
+ * names (pending, unless clearing: else REQUEST_ALREADY_RESOLVED) and the scopes asked for (distinct;
+ * by default the request's).
+ */
+export function appDecisionSubject(input: DecideAppInput, request: InstallRequest | null): { appId: string; requestId: string | null; scopes: string[] | null } {
+  const asked = input.scopes ? [...new Set(input.scopes)] : null;
+  if (request) {
+    if (input.action !== 'clear') requirePending(request);
+    return { appId: request.appId, requestId: request.id, scopes: asked ?? request.scopes };
+  }
+  return { appId: parseId(input.subject.appId ?? '', 'appId'), requestId: null, scopes: asked };
+}
+
+/** The scopes (JSON text) of an app this client may see; no row for any other. */
+export function visibleAppScopesSql(clientId: string, appId: string): SQL {
+  return sql`SELECT a.scopes FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(clientId)}`;
+}
+
+/** decide()'s input for one app; an approval's scopes checked against what the app requests (INVALID_SCOPES), when it was read. */
+export function appDecideInput(
+  input: DecideAppInput,
+  subject: { appId: string; requestId: string | null; scopes: string[] | null },
+  app: { scopes: string } | undefined,
+  reason: string | null,
+): DecideInput {
+  const scopes = subject.scopes && app ? checkScopes(subject.scopes, parseScopes(app.scopes) ?? []) : subject.scopes;
+  return {
+    clientId: input.clientId,
+    workspaceId: input.workspaceId,
+    appIds: [subject.appId],
+    action: input.action,
+    scopes,
+    reason,
+    requestId: subject.requestId,
+    actor: input.actor,
+    ...(input.now ? { now: input.now } : {}),
+  };
+}
+
+/** The plan's one failure as the whole call's error (NOT_FOUND for an app unknown or not visible), else the outcome. */
+export function appDecisionOutcome(input: DecideAppInput, appId: string, plan: DecisionPlan): AppDecisionOutcome {
+  const failure = plan.failed[0];
+  if (failure?.code === 'APP_NOT_FOUND') throw new NotFoundError('App not found', { field: 'appId' });
+  if (failure) throw new DecisionError(failure.code, failure.error, failure.invalidScopes ? { invalidScopes: failure.invalidScopes } : {});
+  return {
+    clientId: input.clientId,
+    workspaceId: input.workspaceId,
+    appId,
+    action: input.action,
+    changed: plan.changed.length > 0,
+    resolvedRequestIds: plan.requestResolutions.map((r) => r.id),
+  };
 }
 
 /** One row of an approved or restricted listing, at org level or in one workspace. */

@@ -2,7 +2,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import { asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
 import { appVisibleSql, visibleAppRanges } from '../auth/app-visibility';
-import { appsByName, appsByNameFromStates, appsByUpdatedAt, CLIENT_APP_COLUMNS, readOn, readOnScanner, type ClientAppRow } from './client-app-pages';
+import {
+  appsByName,
+  appsByNameFromStates,
+  appsByUpdatedAt,
+  CLIENT_APP_COLUMNS,
+  readOn,
+  readOnScanner,
+  SQLITE_APPS,
+  type AppsDialect,
+  type ClientAppRow,
+  type ReadRows,
+} from './client-app-pages';
 import type { Writer } from '../db/writer';
 import type { CatalogScanBudget } from './catalog-scan';
 import { apps, type Resolution, type RiskLevel } from '../db/schema';
@@ -40,7 +51,7 @@ export interface ClientApp {
   needsReapproval: boolean;
 }
 
-const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
+export const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
 
 /**
  * A code name from a display name: Latin letters lose their accents, anything
@@ -110,7 +121,7 @@ export function createApp(
   );
 }
 
-function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
+export function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
   return {
     clientId,
     id: row.id,
@@ -151,7 +162,7 @@ export interface ClientAppsQuery {
 
 export type ClientAppsPage = Page<ClientApp & { cursor: string }> & { totalCount: () => Promise<number> };
 
-function likePattern(term: string): string {
+export function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
@@ -160,7 +171,22 @@ function likePattern(term: string): string {
  * keyset-paged on (order key, id) so pages never skip or repeat an app.
  * `totalCount` counts the filtered list only when asked.
  */
-export async function listClientApps(db: Db, input: ClientAppsQuery, scan?: CatalogScanBudget, scanner?: Writer): Promise<ClientAppsPage> {
+export function listClientApps(db: Db, input: ClientAppsQuery, scan?: CatalogScanBudget, scanner?: Writer): Promise<ClientAppsPage> {
+  // A priced search runs on the scanner thread (when the server has one): its rows are the read that holds a
+  // thread for long, and the thread serving everyone else's requests goes on meanwhile.
+  return listClientAppsOn({ read: readOn(db), search: scanner ? readOnScanner(scanner) : readOn(db) }, SQLITE_APPS, input, scan);
+}
+
+/**
+ * listClientApps on either store: `reads.read` runs its statements, `reads.search` the priced search's (the
+ * scanner thread on SQLite), `d` spells what differs in their SQL. Rows arrive as SQLite gives them.
+ */
+export async function listClientAppsOn(
+  reads: { read: ReadRows; search: ReadRows },
+  d: AppsDialect,
+  input: ClientAppsQuery,
+  scan?: CatalogScanBudget,
+): Promise<ClientAppsPage> {
   const size = pageSize(input.first);
   const field = input.orderBy?.field ?? 'NAME';
   const direction = input.orderBy?.direction ?? 'ASC';
@@ -175,10 +201,10 @@ export async function listClientApps(db: Db, input: ClientAppsQuery, scan?: Cata
   const stateFilters = [
     input.approved === true ? sql`s.resolution = 'approved'` : null,
     input.riskLevel ? sql`s.risk_level = ${input.riskLevel}` : null,
-    category ? sql`s.category = ${category} COLLATE NOCASE` : null,
+    category ? d.categoryIs(category) : null,
   ].filter((f) => f !== null);
   const notApproved = input.approved === false ? sql`(s.resolution IS NULL OR s.resolution <> 'approved')` : null;
-  const searchFilter = search ? sql`(a.name LIKE ${likePattern(search)} ESCAPE '\\' OR a.code_name LIKE ${likePattern(search)} ESCAPE '\\')` : null;
+  const searchFilter = search ? d.searchMatches(likePattern(search)) : null;
   const filters = [...stateFilters, ...(notApproved ? [notApproved] : []), ...(searchFilter ? [searchFilter] : [])];
   const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
   const where = (range: SQL, extra: SQL[]) => sql`WHERE ${sql.join([range, ...filters, ...extra], sql` AND `)}`;
@@ -188,51 +214,57 @@ export async function listClientApps(db: Db, input: ClientAppsQuery, scan?: Cata
   // (client_app_states' key), never the catalog. A search reads the catalog until it has its page: it is priced at
   // every app the client may see, charged before it runs.
   const fromStates = stateFilters.length > 0;
-  const priceSearch = () => {
-    if (search && !fromStates) scan?.charge(visibleAppCount(db, input.clientId, input.directoryId), 'search');
+  const priced = search !== '' && !fromStates;
+  const priceSearch = async () => {
+    scan?.charge(await visibleAppCountOn(reads.read, input.clientId, input.directoryId), 'search');
   };
-  priceSearch();
-  // A priced search runs on the scanner thread (when the server has one): its rows are the read that holds a
-  // thread for long, and the thread serving everyone else's requests goes on meanwhile.
-  const read = search && !fromStates && scanner ? readOnScanner(scanner) : readOn(db);
+  // No await before the first statement unless there is a price to read: on SQLite the statements then run
+  // within this resolver's call, where the list field's time slice (schema/time-slice.ts) can see them.
+  if (priced) await priceSearch();
+  const read = search && !fromStates ? reads.search : reads.read;
   const statesWhere = (extra: SQL[]) => sql`WHERE ${sql.join([sql`s.client_id = ${input.clientId}`, appVisibleSql(input.clientId), ...filters, ...extra], sql` AND `)}`;
   const rows =
     field === 'NAME'
       ? fromStates
-        ? appsByNameFromStates(db, { where: statesWhere, direction, after: after as [string, string] | null, size })
-        : await appsByName(read, { from, where, ranges, direction, after: after as [string, string] | null, size })
+        ? await appsByNameFromStates(reads.read, { where: statesWhere, direction, after: after as [string, string] | null, size }, d)
+        : await appsByName(read, { from, where, ranges, direction, after: after as [string, string] | null, size }, d)
       : await appsByUpdatedAt(read, {
           clientId: input.clientId, from, where, ranges, direction, after: after as [number, string] | null, size,
           // approved: true, riskLevel and category need a state row: never-changed apps cannot match.
           touchedOnly: fromStates,
-        });
+        }, d);
   const page = toPage(rows, size);
   return {
     items: page.items.map((row) => withCursor(toClientApp(input.clientId, row), cursorKind, [row.sort_key, row.id], list)),
     hasNextPage: page.hasNextPage,
     totalCount: async () => {
-      if (fromStates) return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id ${statesWhere([])}`).n;
+      if (fromStates) return countOf(reads.read, sql`SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id ${statesWhere([])}`);
       if (!search) {
         // Every app the client may see (two counter rows), less its approved ones when approved: false.
-        const visible = visibleAppCount(db, input.clientId, input.directoryId);
+        const visible = await visibleAppCountOn(reads.read, input.clientId, input.directoryId);
         if (!notApproved) return visible;
-        const approved = db.get<{ n: number }>(sql`
+        const approved = await countOf(reads.read, sql`
           SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
-          WHERE s.client_id = ${input.clientId} AND s.resolution = 'approved' AND ${appVisibleSql(input.clientId)}`).n;
+          WHERE s.client_id = ${input.clientId} AND s.resolution = 'approved' AND ${appVisibleSql(input.clientId)}`);
         return visible - approved;
       }
       // Counting a search reads the catalog again: priced again.
-      priceSearch();
-      const [counted] = await read<{ n: number }>(sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`);
-      return counted!.n;
+      if (priced) await priceSearch();
+      return countOf(read, sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`);
     },
   };
 }
 
+/** The one row's `n` of a count (Postgres hands count(*) and sum() over as text). */
+async function countOf(read: ReadRows, query: SQL): Promise<number> {
+  const [row] = await read<{ n: number | string }>(query);
+  return Number(row!.n);
+}
+
 /** How many catalog apps the client may see: the public range and its directory's, from app_range_counts. */
-export function visibleAppCount(db: Db, clientId: string, directoryId?: string | null): number {
+export function visibleAppCountOn(read: ReadRows, clientId: string, directoryId?: string | null): Promise<number> {
   const directory = directoryId === undefined ? sql`(SELECT vc.directory_id FROM clients AS vc WHERE vc.id = ${clientId})` : sql`${directoryId}`;
-  return db.get<{ n: number }>(sql`SELECT coalesce(sum(n), 0) AS n FROM app_range_counts WHERE owner_key IN ('', coalesce(${directory}, ''))`).n;
+  return countOf(read, sql`SELECT coalesce(sum(n), 0) AS n FROM app_range_counts WHERE owner_key IN ('', coalesce(${directory}, ''))`);
 }
 
 /** One app as this client sees it; NOT_FOUND when the catalog has no such app or the client may not see it (the same answer). */

@@ -53,6 +53,26 @@ export function readOnScanner(scanner: Writer): ReadRows {
   };
 }
 
+/**
+ * What differs between the two stores' SQL for these reads (the rest is standard SQL both run):
+ * the name order's key, SQLite's `lower(name)` (ASCII only), which Postgres orders alike as
+ * `lower(name COLLATE "C")`; the UPDATED_AT key as a number in the row (Postgres hands int8 over
+ * as text); the category match; the search match (SQLite's LIKE is ASCII-case-insensitive).
+ */
+export interface AppsDialect {
+  nameKey: SQL;
+  updatedKey: SQL;
+  categoryIs(category: string): SQL;
+  searchMatches(pattern: string): SQL;
+}
+
+export const SQLITE_APPS: AppsDialect = {
+  nameKey: sql`lower(a.name)`,
+  updatedKey: sql`s.updated_at`,
+  categoryIs: (category) => sql`s.category = ${category} COLLATE NOCASE`,
+  searchMatches: (pattern) => sql`(a.name LIKE ${pattern} ESCAPE '\\' OR a.code_name LIKE ${pattern} ESCAPE '\\')`,
+};
+
 /** One page as listClientApps asks for it: apps LEFT JOIN this client's state, the filters' WHERE, the visible ranges, the cursor. */
 export interface PageRead<Key> {
   from: SQL;
@@ -71,8 +91,8 @@ function keysetAfter(key: SQL, id: SQL, direction: OrderDirection, after: readon
 }
 
 /** NAME: each visible range a seek on apps_owner_name_idx from the cursor, merged in (lower(name), id) order. */
-export function appsByName(read: ReadRows, q: PageRead<[string, string]>): Promise<SortedRow[]> {
-  const key = sql`lower(a.name)`;
+export function appsByName(read: ReadRows, q: PageRead<[string, string]>, d: AppsDialect = SQLITE_APPS): Promise<SortedRow[]> {
+  const key = d.nameKey;
   const dir = sql.raw(q.direction);
   const keyset = q.after ? [keysetAfter(key, sql`a.id`, q.direction, q.after)] : [];
   return read<SortedRow>(sql`
@@ -89,10 +109,14 @@ export function appsByName(read: ReadRows, q: PageRead<[string, string]>): Promi
  * can match, so they are what is read (client_app_states' key, this client's rows), joined to their apps and
  * ordered by name; the catalog is never walked.
  */
-export function appsByNameFromStates(db: Db, q: Pick<PageRead<[string, string]>, 'direction' | 'after' | 'size'> & { where: (extra: SQL[]) => SQL }): SortedRow[] {
-  const key = sql`lower(a.name)`;
+export function appsByNameFromStates(
+  read: ReadRows,
+  q: Pick<PageRead<[string, string]>, 'direction' | 'after' | 'size'> & { where: (extra: SQL[]) => SQL },
+  d: AppsDialect = SQLITE_APPS,
+): Promise<SortedRow[]> {
+  const key = d.nameKey;
   const dir = sql.raw(q.direction);
-  return db.all<SortedRow>(sql`
+  return read<SortedRow>(sql`
     SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key
     FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
     ${q.where(q.after ? [keysetAfter(key, sql`a.id`, q.direction, q.after)] : [])}
@@ -106,11 +130,15 @@ export function appsByNameFromStates(db: Db, q: Pick<PageRead<[string, string]>,
  * order (client_id, updated_at, app_id), and the never-changed ones (no state row, key 0) of each visible range
  * in apps_owner_id_idx order. Neither reads the rows before the page nor other clients' state rows.
  */
-export async function appsByUpdatedAt(read: ReadRows, q: PageRead<[number, string]> & { clientId: string; touchedOnly: boolean }): Promise<SortedRow[]> {
+export async function appsByUpdatedAt(
+  read: ReadRows,
+  q: PageRead<[number, string]> & { clientId: string; touchedOnly: boolean },
+  d: AppsDialect = SQLITE_APPS,
+): Promise<SortedRow[]> {
   const dir = sql.raw(q.direction);
   const limit = q.size + 1;
   const changed = await read<SortedRow>(sql`
-    SELECT ${CLIENT_APP_COLUMNS}, s.updated_at AS sort_key
+    SELECT ${CLIENT_APP_COLUMNS}, ${d.updatedKey} AS sort_key
     FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
     ${q.where(sql`s.client_id = ${q.clientId} AND ${appVisibleSql(q.clientId)}`, q.after ? [keysetAfter(sql`s.updated_at`, sql`s.app_id`, q.direction, q.after)] : [])}
     ORDER BY s.updated_at ${dir}, s.app_id ${dir}

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { appVisibleSql } from '../auth/app-visibility';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { InstallRequestStatus } from '../db/schema';
 import { BadUserInputError, DecisionError, NotFoundError } from '../errors';
 import { checkText, parseReason } from './fields';
-import { claimHistory, insertHistoryEvents } from './history';
+import { claimHistory, insertHistoryEvents, type NewHistoryEvent } from './history';
 import { parseId, newEventId } from './ids';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 import { parseScopes } from './workspaces';
@@ -25,7 +25,7 @@ export interface InstallRequest {
   resolvedBy: string | null;
 }
 
-interface RequestRow {
+export interface RequestRow {
   id: string;
   client_id: string;
   workspace_id: string;
@@ -39,7 +39,7 @@ interface RequestRow {
   resolved_by: string | null;
 }
 
-function toRequest(row: RequestRow): InstallRequest {
+export function toRequest(row: RequestRow): InstallRequest {
   return {
     id: row.id,
     clientId: row.client_id,
@@ -79,21 +79,41 @@ export function findInstallRequest(db: Db, id: string): InstallRequest | null {
  * pending request and an INSTALL_REQUEST_CREATED event in one transaction.
  * An app restricted org-wide is APP_RESTRICTED_ORG_WIDE, writing nothing.
  */
-export function createInstallRequest(
-  db: Db,
-  input: {
-    clientId: string;
-    workspaceId: string;
-    appId: string;
-    scopes?: readonly string[] | null;
-    message?: string | null;
-    requester?: string | null;
-    actor: Principal;
-    now?: Date;
-    /** A fixed id (demo data and fixtures); default a random UUID. */
-    id?: string;
-  },
-): InstallRequest {
+export function createInstallRequest(db: Db, input: CreateInstallRequestInput): InstallRequest {
+  const parsed = parseInstallRequest(input);
+  return db.transaction(
+    (tx) => {
+      const app = tx.get<RequestableApp | undefined>(requestableAppSql(input.clientId, parsed.appId));
+      const scopes = requestedScopes(app, input.scopes);
+      // Under the write lock: the claim's time (never before the client's previous event) stamps the request.
+      const claim = claimHistory(tx, input.clientId, input.now ?? new Date(), 1);
+      const { request, event } = newInstallRequest(input, parsed, scopes, claim.at);
+      tx.run(sql`
+        INSERT INTO install_requests (id, client_id, workspace_id, app_id, scopes, message, requester, status, created_at)
+        VALUES (${request.id}, ${request.clientId}, ${request.workspaceId}, ${request.appId}, ${JSON.stringify(scopes)}, ${request.message},
+                ${request.requester}, 'pending', ${request.createdAt.getTime()})`);
+      insertHistoryEvents(tx, input.clientId, input.actor, claim, [event]);
+      return request;
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+export interface CreateInstallRequestInput {
+  clientId: string;
+  workspaceId: string;
+  appId: string;
+  scopes?: readonly string[] | null;
+  message?: string | null;
+  requester?: string | null;
+  actor: Principal;
+  now?: Date;
+  /** A fixed id (demo data and fixtures); default a random UUID. */
+  id?: string;
+}
+
+/** A request's input, validated before any transaction (both stores). */
+export function parseInstallRequest(input: CreateInstallRequestInput): { appId: string; message: string | null; requester: string } {
   const appId = parseId(input.appId, 'appId');
   const message = input.message?.trim() || null;
   if (message !== null && message.length > MAX_MESSAGE_LENGTH) {
@@ -105,57 +125,71 @@ export function createInstallRequest(
     throw new BadUserInputError('requester must be 1 to 200 characters', { field: 'requester' });
   }
   checkText(requester, 'requester');
-  return db.transaction(
-    (tx) => {
-      const app = tx.get<{ scopes: string; org_resolution: string | null } | undefined>(sql`
-        SELECT a.scopes, (SELECT s.resolution FROM client_app_states AS s WHERE s.client_id = ${input.clientId} AND s.app_id = a.id) AS org_resolution
-        FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(input.clientId)}`);
-      if (!app) throw new NotFoundError('App not found', { field: 'appId' });
-      // An org-wide restriction beats any workspace approval, so such a request could never be approved:
-      // refused at once, as Slack prevents installs of an app restricted for the enterprise.
-      if (app.org_resolution === 'restricted') {
-        throw new DecisionError('APP_RESTRICTED_ORG_WIDE', 'The app is restricted org-wide: no workspace can be approved for it', { field: 'appId' });
-      }
-      const appScopes = parseScopes(app.scopes) ?? [];
-      const scopes = input.scopes ? checkScopes(input.scopes, appScopes) : appScopes;
-      // Under the write lock: the claim's time (never before the client's previous event) stamps the request.
-      const claim = claimHistory(tx, input.clientId, input.now ?? new Date(), 1);
-      const now = claim.at;
-      const request: InstallRequest = {
-        id: input.id ?? randomUUID(),
-        clientId: input.clientId,
-        workspaceId: input.workspaceId,
-        appId,
-        scopes,
-        message,
-        requester,
-        status: 'pending',
-        createdAt: now,
-        resolvedAt: null,
-        resolvedBy: null,
-      };
-      tx.run(sql`
-        INSERT INTO install_requests (id, client_id, workspace_id, app_id, scopes, message, requester, status, created_at)
-        VALUES (${request.id}, ${request.clientId}, ${request.workspaceId}, ${appId}, ${JSON.stringify(scopes)}, ${message},
-                ${requester}, 'pending', ${now.getTime()})`);
-      insertHistoryEvents(tx, input.clientId, input.actor, claim, [
-        {
-          eventId: newEventId(),
-          appId,
-          type: 'INSTALL_REQUEST_CREATED',
-          data: { requestId: request.id, workspaceId: request.workspaceId, scopes, message, requester },
-        },
-      ]);
-      return request;
-    },
-    { behavior: 'immediate' },
-  );
+  return { appId, message, requester };
+}
+
+/** The app a request names, as this client sees it (scopes as JSON text), with its org-level resolution. */
+export interface RequestableApp {
+  scopes: string;
+  org_resolution: string | null;
+}
+
+/** Reads the RequestableApp (none: unknown or not visible to the client); the same statement on both stores. */
+export function requestableAppSql(clientId: string, appId: string): SQL {
+  return sql`
+    SELECT a.scopes, (SELECT s.resolution FROM client_app_states AS s WHERE s.client_id = ${clientId} AND s.app_id = a.id) AS org_resolution
+    FROM apps AS a WHERE a.id = ${appId} AND ${appVisibleSql(clientId)}`;
+}
+
+/** The scopes a request asks for, or why it cannot be made: NOT_FOUND, APP_RESTRICTED_ORG_WIDE, INVALID_SCOPES. */
+export function requestedScopes(app: RequestableApp | undefined, requested: readonly string[] | null | undefined): string[] {
+  if (!app) throw new NotFoundError('App not found', { field: 'appId' });
+  // An org-wide restriction beats any workspace approval, so such a request could never be approved:
+  // refused at once, as Slack prevents installs of an app restricted for the enterprise.
+  if (app.org_resolution === 'restricted') {
+    throw new DecisionError('APP_RESTRICTED_ORG_WIDE', 'The app is restricted org-wide: no workspace can be approved for it', { field: 'appId' });
+  }
+  const appScopes = parseScopes(app.scopes) ?? [];
+  return requested ? checkScopes(requested, appScopes) : appScopes;
+}
+
+/** The pending request and its INSTALL_REQUEST_CREATED event, stamped with the history claim's time. */
+export function newInstallRequest(
+  input: CreateInstallRequestInput,
+  parsed: { appId: string; message: string | null; requester: string },
+  scopes: string[],
+  now: Date,
+): { request: InstallRequest; event: NewHistoryEvent } {
+  const { appId, message, requester } = parsed;
+  const request: InstallRequest = {
+    id: input.id ?? randomUUID(),
+    clientId: input.clientId,
+    workspaceId: input.workspaceId,
+    appId,
+    scopes,
+    message,
+    requester,
+    status: 'pending',
+    createdAt: now,
+    resolvedAt: null,
+    resolvedBy: null,
+  };
+  const event: NewHistoryEvent = {
+    eventId: newEventId(),
+    appId,
+    type: 'INSTALL_REQUEST_CREATED',
+    data: { requestId: request.id, workspaceId: request.workspaceId, scopes, message, requester },
+  };
+  return { request, event };
 }
 
 /** The request must exist in this client (and workspace, when given); else NOT_FOUND, as if it did not exist. */
 export function requestInScope(db: Db, rawId: string, clientId: string, workspaceId: string | null): InstallRequest {
-  const id = parseId(rawId, 'requestId');
-  const request = findInstallRequest(db, id);
+  return inScope(findInstallRequest(db, parseId(rawId, 'requestId')), clientId, workspaceId);
+}
+
+/** The rule of requestInScope over the row read (both stores). */
+export function inScope(request: InstallRequest | null, clientId: string, workspaceId: string | null): InstallRequest {
   if (!request || request.clientId !== clientId || (workspaceId !== null && request.workspaceId !== workspaceId)) {
     throw new NotFoundError('Install request not found', { field: 'requestId' });
   }
@@ -182,22 +216,28 @@ export function cancelInstallRequest(
       const request = requestInScope(tx, input.requestId, input.clientId, input.workspaceId);
       requirePending(request);
       const claim = claimHistory(tx, input.clientId, input.now ?? new Date(), 1);
-      const now = claim.at;
+      const { request: cancelled, event } = cancelledRequest(request, reason, input.actor, claim.at);
       tx.run(sql`
-        UPDATE install_requests SET status = 'cancelled', resolved_at = ${now.getTime()}, resolved_by = ${input.actor.name}
+        UPDATE install_requests SET status = 'cancelled', resolved_at = ${claim.at.getTime()}, resolved_by = ${input.actor.name}
         WHERE id = ${request.id}`);
-      insertHistoryEvents(tx, input.clientId, input.actor, claim, [
-        {
-          eventId: newEventId(),
-          appId: request.appId,
-          type: 'INSTALL_REQUEST_CANCELLED',
-          data: { requestId: request.id, workspaceId: request.workspaceId, reason },
-        },
-      ]);
-      return { ...request, status: 'cancelled', resolvedAt: now, resolvedBy: input.actor.name };
+      insertHistoryEvents(tx, input.clientId, input.actor, claim, [event]);
+      return cancelled;
     },
     { behavior: 'immediate' },
   );
+}
+
+/** A pending request as cancelled at `now`, and its INSTALL_REQUEST_CANCELLED event (both stores). */
+export function cancelledRequest(request: InstallRequest, reason: string | null, actor: Principal, now: Date): { request: InstallRequest; event: NewHistoryEvent } {
+  return {
+    request: { ...request, status: 'cancelled', resolvedAt: now, resolvedBy: actor.name },
+    event: {
+      eventId: newEventId(),
+      appId: request.appId,
+      type: 'INSTALL_REQUEST_CANCELLED',
+      data: { requestId: request.id, workspaceId: request.workspaceId, reason },
+    },
+  };
 }
 
 export type InstallRequestPage = Page<InstallRequest & { cursor: string }>;

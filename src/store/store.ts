@@ -8,6 +8,7 @@
  *
  * Being moved here aggregate by aggregate: what is not listed yet is still called on `ctx.db`.
  */
+import type { resolvePrincipal } from '../auth/tokens';
 import type { CatalogScanBudget } from '../services/catalog-scan';
 import type { ClientAppsPage, ClientAppsQuery } from '../services/apps';
 import type { getClientApp, getClientApps } from '../services/apps';
@@ -21,13 +22,16 @@ import type { findClient } from '../services/clients';
 import type { findDirectory } from '../services/directories';
 import type { readDirectory } from '../services/directory-reads';
 import type { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from '../services/install-requests';
-import type { listWorkspaceApps, listWorkspaces } from '../services/workspaces';
+import type { findWorkspace, listWorkspaceApps, listWorkspaces } from '../services/workspaces';
 
 /** A service function `fn(db, …args): R` as the store offers it: `(…args) => Promise<R>`. */
 export type Bound<F> = F extends (db: never, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+
+  // Tokens (auth/tokens.ts): the principal of an Authorization header, or UNAUTHENTICATED.
+  resolvePrincipal: Bound<typeof resolvePrincipal>;
 
   // Apps as one client sees them (services/apps.ts).
   getClientApp: Bound<typeof getClientApp>;
@@ -74,6 +78,7 @@ export interface Store {
   unassignApp: Bound<typeof unassignApp>;
 
   // Workspace listings (services/workspaces.ts).
+  findWorkspace: Bound<typeof findWorkspace>;
   listWorkspaceApps: Bound<typeof listWorkspaceApps>;
   listWorkspaces: Bound<typeof listWorkspaces>;
 

@@ -45,72 +45,74 @@ export async function lockClient(tx: PgTx, clientId: string): Promise<{ director
 
 /** One decision call in one transaction: lock, read, plan, write (a dry run stops after the plan). */
 export async function decidePg(db: PgDb, input: DecideInput, bounds: TransactionBounds = DEFAULT_BOUNDS): Promise<DecisionPlan> {
+  return inTransaction(db, async (tx) => decideInTx(tx, input, await lockClient(tx, input.clientId)), bounds);
+}
+
+/**
+ * decidePg's read, plan and write inside a caller's transaction that has locked the tenant already
+ * (`client`: what lockClient answered), for a write that decides as one step of its own (a single-app
+ * decision by install request reads the request under the same lock).
+ */
+export async function decideInTx(tx: PgTx, input: DecideInput, client: { directoryId: string | null }): Promise<DecisionPlan> {
   const { clientId, workspaceId, actor } = input;
   const ids = JSON.stringify(input.appIds);
   const resolvesRequests = input.action === 'approve' || input.action === 'restrict';
   const readVoids = workspaceId === null && input.action === 'restrict';
-  return inTransaction(
-    db,
-    async (tx) => {
-      const client = await lockClient(tx, clientId);
-      const workspace =
-        workspaceId === null
-          ? { columns: sql`NULL::text AS ws_resolution, NULL::jsonb AS ws_scopes`, join: sql`` }
-          : {
-              columns: sql`d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes`,
-              join: sql`LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id`,
-            };
-      const lookup = await rows<LookupRow>(tx, sql`
-        SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, a.scopes AS app_scopes,
-               s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval, ${workspace.columns}
-        FROM jsonb_array_elements_text(${ids}::jsonb) WITH ORDINALITY AS j(value, ord)
-        LEFT JOIN apps AS a ON a.id = j.value
-        LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
-        ${workspace.join}
-        ORDER BY j.ord`);
-      const pending = resolvesRequests
-        ? groupByApp(
-            await rows<{ app_id: string; id: string; workspace_id: string }>(tx, sql`
-              SELECT r.app_id, r.id, r.workspace_id FROM install_requests AS r
-              WHERE r.client_id = ${clientId} AND r.status = 'pending'
-                AND r.app_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))
-                AND (${workspaceId}::text IS NULL OR r.workspace_id = ${workspaceId})
-              ORDER BY r.created_at, r.id`),
-            (r) => ({ id: r.id, workspaceId: r.workspace_id }),
-          )
-        : null;
-      const voids = readVoids
-        ? groupByApp(
-            await rows<{ app_id: string; workspace_id: string }>(tx, sql`
-              SELECT v.app_id, v.workspace_id FROM workspace_app_decisions AS v
-              WHERE v.client_id = ${clientId} AND v.resolution = 'approved'
-                AND v.app_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))`),
-            (r) => r.workspace_id,
-          )
-        : null;
-      const decisionRows: DecisionRow[] = lookup.map((row) => ({
-        appId: row.id,
-        // A private app this client may not see is as unknown as a missing one (APP_NOT_FOUND).
-        found: row.found && appVisibleToClient({ ownerDirectoryId: row.owner_directory_id }, client),
-        appScopes: row.app_scopes ?? [],
-        org: { resolution: row.org_resolution ?? 'unresolved', approvedScopes: row.org_scopes, needsReapproval: row.needs_reapproval === true },
-        workspace: row.ws_resolution ? { resolution: row.ws_resolution, approvedScopes: row.ws_scopes } : null,
-        pendingRequests: pending?.get(row.id) ?? [],
-        workspaceApprovals: voids?.get(row.id) ?? [],
-      }));
-      const plan = planDecisions(decisionRows, {
-        action: input.action,
-        workspaceId,
-        scopes: input.scopes,
-        reason: input.reason,
-        requestId: input.requestId,
-      });
-      // The clock is read under the tenant's lock, then held to history order by the claim.
-      if (!input.dryRun) await applyPlan(tx, input, plan, input.now ?? new Date());
-      return plan;
-    },
-    bounds,
-  );
+  const workspace =
+    workspaceId === null
+      ? { columns: sql`NULL::text AS ws_resolution, NULL::jsonb AS ws_scopes`, join: sql`` }
+      : {
+          columns: sql`d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes`,
+          join: sql`LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id`,
+        };
+  const lookup = await rows<LookupRow>(tx, sql`
+    SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, a.scopes AS app_scopes,
+           s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval, ${workspace.columns}
+    FROM jsonb_array_elements_text(${ids}::jsonb) WITH ORDINALITY AS j(value, ord)
+    LEFT JOIN apps AS a ON a.id = j.value
+    LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
+    ${workspace.join}
+    ORDER BY j.ord`);
+  const pending = resolvesRequests
+    ? groupByApp(
+        await rows<{ app_id: string; id: string; workspace_id: string }>(tx, sql`
+          SELECT r.app_id, r.id, r.workspace_id FROM install_requests AS r
+          WHERE r.client_id = ${clientId} AND r.status = 'pending'
+            AND r.app_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))
+            AND (${workspaceId}::text IS NULL OR r.workspace_id = ${workspaceId})
+          ORDER BY r.created_at, r.id`),
+        (r) => ({ id: r.id, workspaceId: r.workspace_id }),
+      )
+    : null;
+  const voids = readVoids
+    ? groupByApp(
+        await rows<{ app_id: string; workspace_id: string }>(tx, sql`
+          SELECT v.app_id, v.workspace_id FROM workspace_app_decisions AS v
+          WHERE v.client_id = ${clientId} AND v.resolution = 'approved'
+            AND v.app_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))`),
+        (r) => r.workspace_id,
+      )
+    : null;
+  const decisionRows: DecisionRow[] = lookup.map((row) => ({
+    appId: row.id,
+    // A private app this client may not see is as unknown as a missing one (APP_NOT_FOUND).
+    found: row.found && appVisibleToClient({ ownerDirectoryId: row.owner_directory_id }, client),
+    appScopes: row.app_scopes ?? [],
+    org: { resolution: row.org_resolution ?? 'unresolved', approvedScopes: row.org_scopes, needsReapproval: row.needs_reapproval === true },
+    workspace: row.ws_resolution ? { resolution: row.ws_resolution, approvedScopes: row.ws_scopes } : null,
+    pendingRequests: pending?.get(row.id) ?? [],
+    workspaceApprovals: voids?.get(row.id) ?? [],
+  }));
+  const plan = planDecisions(decisionRows, {
+    action: input.action,
+    workspaceId,
+    scopes: input.scopes,
+    reason: input.reason,
+    requestId: input.requestId,
+  });
+  // The clock is read under the tenant's lock, then held to history order by the claim.
+  if (!input.dryRun) await applyPlan(tx, input, plan, input.now ?? new Date());
+  return plan;
 
   async function applyPlan(tx: PgTx, call: DecideInput, plan: DecisionPlan, now: Date): Promise<void> {
     const claim = plan.events.length > 0 ? await claimHistoryPg(tx, clientId, now, plan.events.length) : null;

@@ -3,6 +3,7 @@
  * better-sqlite3's transactions must be), each answer a promise as the interface says. The long
  * writes go to the writer thread through ctx.writer; the priced catalog searches to `scanner`.
  */
+import { resolvePrincipal } from '../../auth/tokens';
 import type { Db } from '../../db/open';
 import type { Writer } from '../../db/writer';
 import { getClientApp, getClientApps, listClientApps } from '../../services/apps';
@@ -16,12 +17,13 @@ import { findClient } from '../../services/clients';
 import { findDirectory } from '../../services/directories';
 import { readDirectory } from '../../services/directory-reads';
 import { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from '../../services/install-requests';
-import { listWorkspaceApps, listWorkspaces } from '../../services/workspaces';
+import { findWorkspace, listWorkspaceApps, listWorkspaces } from '../../services/workspaces';
 import type { Store } from '../store';
 
 export function sqliteStore(db: Db, scanner?: Writer): Store {
   return {
     kind: 'sqlite',
+    resolvePrincipal: async (...args) => resolvePrincipal(db, ...args),
     getClientApp: async (...args) => getClientApp(db, ...args),
     getClientApps: async (...args) => getClientApps(db, ...args),
     listClientApps: (input, scan) => listClientApps(db, input, scan, scanner),
@@ -42,6 +44,7 @@ export function sqliteStore(db: Db, scanner?: Writer): Store {
     findDirectory: async (...args) => findDirectory(db, ...args),
     assignApp: async (...args) => assignApp(db, ...args),
     unassignApp: async (...args) => unassignApp(db, ...args),
+    findWorkspace: async (...args) => findWorkspace(db, ...args),
     listWorkspaceApps: async (...args) => listWorkspaceApps(db, ...args),
     listWorkspaces: async (...args) => listWorkspaces(db, ...args),
     findClient: async (...args) => findClient(db, ...args),
