@@ -14,7 +14,6 @@ import {
   decodeHistoryCursor,
   historyListOf,
   legacySeqsOf,
-  NO_FILTER,
   positionsOf,
   seekKeyOf,
   toEvent,
@@ -81,17 +80,6 @@ export async function insertHistoryEventsPg(tx: PgTx, clientId: string, actor: P
     SELECT j.value ->> 0, ${clientId}, j.value ->> 1, j.value ->> 2, ${actor.tokenId}, ${actor.kind}, ${actor.name},
            j.value -> 3, ${claim.at.getTime()}::bigint, ${claim.firstSeq}::bigint + j.ord - 1
     FROM jsonb_array_elements(${data}::jsonb) WITH ORDINALITY AS j(value, ord)`);
-}
-
-/** Claims one place and appends one event there, under the caller's tenant lock; returns it as stored (with its cursor). */
-export async function appendHistoryEventPg(tx: PgTx, clientId: string, actor: Principal, now: Date, event: NewHistoryEvent): Promise<HistoryEvent> {
-  const claim = await claimHistoryPg(tx, clientId, now, 1);
-  const [row] = await rows<PgHistoryRow>(tx, sql`
-    INSERT INTO app_history_events AS h (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq)
-    VALUES (${event.eventId}, ${clientId}, ${event.appId}, ${event.type}, ${actor.tokenId}, ${actor.kind}, ${actor.name},
-            ${JSON.stringify(event.data)}::jsonb, ${claim.at.getTime()}::bigint, ${claim.firstSeq}::bigint)
-    RETURNING ${EVENT_COLUMNS}`);
-  return toEvent(historyRow(row!), historyListOf({ clientId, appId: event.appId, filter: NO_FILTER }));
 }
 
 /**
