@@ -20,11 +20,20 @@ export async function freshPostgresDatabase(): Promise<string> {
 /**
  * Copies every row of `table` from a SQLite database into a Postgres one, values as they are (JSON
  * text goes into jsonb, 0/1 into boolean as Postgres reads them): the contract tests' "same rows on
- * both stores".
+ * both stores". Row keys too: an identity column (app_history_events.seq) takes SQLite's value
+ * (OVERRIDING SYSTEM VALUE), so the rows are the same rows, legacy cursors' keys included; the
+ * identity then continues after the copied keys, so rows written next do not collide with them.
  */
 export async function copyRows(sqlite: { prepare(sql: string): { all(): unknown[] } }, pool: pg.Pool, table: string): Promise<void> {
   for (const row of sqlite.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[]) {
     const columns = Object.keys(row);
-    await pool.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => row[c]));
+    await pool.query(`INSERT INTO ${table} (${columns.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => row[c]));
+  }
+  const identities = await pool.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'`,
+    [table],
+  );
+  for (const { column_name: column } of identities.rows) {
+    await pool.query(`SELECT setval(pg_get_serial_sequence($1, $2), max(${column})) FROM ${table} HAVING max(${column}) IS NOT NULL`, [table, column]);
   }
 }
