@@ -302,6 +302,27 @@ describe('catalog updates racing decisions on one Postgres database', () => {
     }
   }, 60_000);
 
+  it('two pools: a rename and a scope change of an app nobody approved, at once, round after round: neither undoes the other', async () => {
+    const { lite, actor } = raceSeed();
+    const setup = await pgFrom(lite, 1);
+    lite.close();
+    const pools = [0, 1].map(() => new pgDriver.Pool({ connectionString: setup.url, max: 2 }));
+    try {
+      const [one, two] = pools.map((pool) => drizzle(pool, { schema: pgSchema }));
+      for (let r = 1; r <= ROUNDS; r++) {
+        await Promise.all([
+          updateAppCatalog(one!, { appId: uuid(r), name: `App ${r} renamed`, actor }),
+          updateAppCatalog(two!, { appId: uuid(r), scopes: ['chat:write', 'files:read'], actor }),
+        ]);
+      }
+      const apps = (await pools[0]!.query('SELECT id, name, scopes FROM apps ORDER BY id')).rows;
+      expect(apps).toEqual(Array.from({ length: ROUNDS }, (_, i) => ({ id: uuid(i + 1), name: `App ${i + 1} renamed`, scopes: ['chat:write', 'files:read'] })));
+    } finally {
+      for (const pool of pools) await pool.end();
+      await setup.close();
+    }
+  }, 30_000);
+
   it('a decision of the app holding its client (then reading the app FOR SHARE, as decidePg does) and an update of the app at once: the update waits for the client before it locks the app, so no deadlock; both commit once', async () => {
     const { lite, actor } = raceSeed();
     liteDecisions.decideApp(lite.db, { clientId: C(1), workspaceId: null, subject: { appId: uuid(1) }, action: 'approve', actor, now: new Date(T0) });
@@ -309,9 +330,9 @@ describe('catalog updates racing decisions on one Postgres database', () => {
     lite.close();
     const pools = [0, 1, 2].map(() => new pgDriver.Pool({ connectionString: setup.url, max: 1 }));
     try {
-      // The update's attempts: each runs the app's lock once.
+      // The update's attempts: each starts by bounding its transaction.
       let updateAttempts = 0;
-      const logger: Logger = { logQuery: (query) => void (/FROM apps WHERE id = \$1 FOR NO KEY UPDATE/.test(query) && updateAttempts++) };
+      const logger: Logger = { logQuery: (query) => void (/SET LOCAL lock_timeout/.test(query) && updateAttempts++) };
       const a = drizzle(pools[0]!, { schema: pgSchema });
       const b = drizzle(pools[1]!, { schema: pgSchema, logger });
       const watch = pools[2]!;
