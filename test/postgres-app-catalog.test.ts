@@ -257,11 +257,18 @@ async function expectConsistentChains(pool: pgDriver.Pool): Promise<void> {
 describe('catalog updates racing decisions on one Postgres database', () => {
   const CLIENTS = 6;
   const ROUNDS = 16;
+  const FILLERS = 100;
+  const filler = (client: number, i: number) => `f${client}000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  const fillersOf = (client: number) => Array.from({ length: FILLERS }, (_, i) => filler(client, i));
 
   function raceSeed(): { lite: OpenedDatabase; actor: Principal } {
     const lite = openDatabase(':memory:');
     for (let n = 1; n <= CLIENTS; n++) createClient(lite.db, { id: C(n), name: `Client ${n}` });
     for (let r = 1; r <= ROUNDS; r++) createApp(lite.db, { id: uuid(r), name: `App ${r}`, scopes: ['chat:write'] });
+    // Each client's own filler apps, decided in the same call as the raced app: a decision that takes
+    // a while between reading the app and committing (a wide window for an update to slip into).
+    const fillers = JSON.stringify(Array.from({ length: CLIENTS * FILLERS }, (_, i) => [filler(Math.floor(i / FILLERS) + 1, i % FILLERS), `f-${i}`]));
+    lite.sqlite.prepare(`INSERT INTO apps (id, code_name, name, scopes, created_at, hidden_from_market) SELECT value ->> 0, value ->> 1, value ->> 1, '[]', ?, 0 FROM json_each(?)`).run(T0, fillers);
     return { lite, actor: principalFor(lite.db) };
   }
 
@@ -277,15 +284,21 @@ describe('catalog updates racing decisions on one Postgres database', () => {
         const app = uuid(r);
         // Half the clients approved before the round: the scope change has something to lose at once.
         for (let n = 1; n <= CLIENTS / 2; n++) await decidePg(decisions!, { clientId: C(n), workspaceId: null, appIds: [app], action: 'approve', scopes: null, reason: null, requestId: null, actor });
-        const answers = await Promise.all([
+        // The other half approves it now, with the scopes it reads (the old ones, unless it waits for the update),
+        // and the update starts while they are under way (it waits for no lock of theirs: they hold no approval yet).
+        const approvals = Array.from({ length: CLIENTS / 2 }, (_, k) => {
+          const n = CLIENTS / 2 + k + 1;
+          return decidePg(decisions!, { clientId: C(n), workspaceId: null, appIds: [app, ...fillersOf(n)], action: 'approve', scopes: null, reason: null, requestId: null, actor });
+        });
+        await new Promise((resolve) => setTimeout(resolve, r % 4));
+        const updates = [
           updateAppCatalog(catalog!, { appId: app, scopes: ['chat:write', 'files:read'], actor }),
-          // Every client approves it now, with the scopes it reads (the old ones, unless it waits).
-          ...Array.from({ length: CLIENTS }, (_, i) =>
-            decidePg(decisions!, { clientId: C(i + 1), workspaceId: null, appIds: [app], action: 'approve', scopes: null, reason: null, requestId: null, actor }),
-          ),
           updateAppCatalog(decisions!, { appId: app, name: `App ${r} renamed`, actor }),
-        ]);
-        lostTotal += (answers[0] as { lostApprovals: string[] }).lostApprovals.length + (answers.at(-1) as { lostApprovals: string[] }).lostApprovals.length;
+        ];
+        const [answers] = await Promise.all([Promise.all(updates), Promise.all(approvals)]);
+        lostTotal += answers[0]!.lostApprovals.length + answers[1]!.lostApprovals.length;
+        // The fillers undecided again, for the next round's approvals to write them anew.
+        for (let n = CLIENTS / 2 + 1; n <= CLIENTS; n++) await decidePg(catalog!, { clientId: C(n), workspaceId: null, appIds: fillersOf(n), action: 'unapprove', scopes: null, reason: null, requestId: null, actor });
         const [row] = (await pools[0]!.query('SELECT name, scopes FROM apps WHERE id = $1', [app])).rows;
         expect(row, `round ${r}`).toEqual({ name: `App ${r} renamed`, scopes: ['chat:write', 'files:read'] });
       }
@@ -315,7 +328,7 @@ describe('catalog updates racing decisions on one Postgres database', () => {
           updateAppCatalog(two!, { appId: uuid(r), scopes: ['chat:write', 'files:read'], actor }),
         ]);
       }
-      const apps = (await pools[0]!.query('SELECT id, name, scopes FROM apps ORDER BY id')).rows;
+      const apps = (await pools[0]!.query(`SELECT id, name, scopes FROM apps WHERE id NOT LIKE 'f%' ORDER BY id`)).rows;
       expect(apps).toEqual(Array.from({ length: ROUNDS }, (_, i) => ({ id: uuid(i + 1), name: `App ${i + 1} renamed`, scopes: ['chat:write', 'files:read'] })));
     } finally {
       for (const pool of pools) await pool.end();
