@@ -186,6 +186,52 @@ export function appDecisionsPage(input: AppDecisionsQuery, seek: { size: number;
   };
 }
 
+/** What `appgov app update` asks for (both stores). */
+export interface UpdateAppCatalogInput {
+  appId: string;
+  name?: string | null;
+  scopes?: readonly string[] | null;
+  actor: Principal;
+  reason?: string | null;
+  now?: Date;
+}
+
+/** The app as it is after the update, and the clients whose org-level approval it lost (by client id). */
+export interface AppCatalogUpdate {
+  id: string;
+  name: string;
+  scopes: string[];
+  lostApprovals: string[];
+}
+
+/**
+ * The app's entry after the update (both stores): the name trimmed (kept when not given or blank),
+ * the scopes trimmed and distinct, in the order given (kept when not given).
+ */
+export function nextCatalogEntry(app: { name: string; scopes: string[] | null }, input: UpdateAppCatalogInput): { name: string; scopes: string[] } {
+  return {
+    name: input.name?.trim() || app.name,
+    scopes: input.scopes ? [...new Set(input.scopes.map((s) => s.trim()).filter(Boolean))] : (app.scopes ?? []),
+  };
+}
+
+/**
+ * The re-approval rule's plan for one update (both stores), from the org-level approvals of the app
+ * (in client id order): each client's history place is claimed once, so one event per client.
+ */
+export function planCatalogScopeChange(
+  appId: string,
+  scopes: string[],
+  approvals: readonly { clientId: string; approvedScopes: string[] | null }[],
+  reason: string | null,
+): ReturnType<typeof planScopeChange> {
+  const plan = planScopeChange(appId, scopes, approvals, reason);
+  if (new Set(plan.events.map((e) => e.clientId)).size !== plan.events.length) {
+    throw new Error('updateAppCatalog claims one history place per client: one event per client');
+  }
+  return plan;
+}
+
 /**
  * The apps approved (or restricted) at one level, keyset-paged on an index:
  * org level in decision-row order (the (client, resolution) index ends in
@@ -212,11 +258,9 @@ export function listAppDecisions(db: Db, input: AppDecisionsQuery): Page<AppDeci
  * lost (resolution back to unresolved, flagged needsReapproval, one
  * APPROVAL_LOST_SCOPE_CHANGE event per client). Workspace approvals stay.
  * A fixed number of statements however many clients approved the app.
+ * The lost approvals are listed in client id order.
  */
-export function updateAppCatalog(
-  db: Db,
-  input: { appId: string; name?: string | null; scopes?: readonly string[] | null; actor: Principal; reason?: string | null; now?: Date },
-): { id: string; name: string; scopes: string[]; lostApprovals: string[] } {
+export function updateAppCatalog(db: Db, input: UpdateAppCatalogInput): AppCatalogUpdate {
   const appId = parseId(input.appId, 'id');
   const reason = parseReason(input.reason);
   return db.transaction(
@@ -225,15 +269,15 @@ export function updateAppCatalog(
       const ms = (input.now ?? new Date()).getTime();
       const app = tx.get<{ name: string; scopes: string } | undefined>(sql`SELECT name, scopes FROM apps WHERE id = ${appId}`);
       if (!app) throw new NotFoundError(`App not found: ${appId}`, { field: 'id' });
-      const name = input.name?.trim() || app.name;
-      const scopes = input.scopes ? [...new Set(input.scopes.map((s) => s.trim()).filter(Boolean))] : (parseScopes(app.scopes) ?? []);
+      const { name, scopes } = nextCatalogEntry({ name: app.name, scopes: parseScopes(app.scopes) }, input);
       tx.run(sql`UPDATE apps SET name = ${name}, scopes = ${JSON.stringify(scopes)} WHERE id = ${appId}`);
       // One primary-key seek per client (CROSS JOIN keeps clients outer; clients are few, states many): no index on app_id to maintain on every write.
       const approvals = tx.all<{ client_id: string; approved_scopes: string | null }>(sql`
         SELECT s.client_id, s.approved_scopes FROM clients AS c
         CROSS JOIN client_app_states AS s ON s.client_id = c.id AND s.app_id = ${appId}
-        WHERE s.resolution = 'approved'`);
-      const plan = planScopeChange(
+        WHERE s.resolution = 'approved'
+        ORDER BY c.id`);
+      const plan = planCatalogScopeChange(
         appId,
         scopes,
         approvals.map((a) => ({ clientId: a.client_id, approvedScopes: parseScopes(a.approved_scopes) })),
@@ -241,9 +285,6 @@ export function updateAppCatalog(
       );
       if (plan.lostClientIds.length > 0) {
         const lost = JSON.stringify(plan.lostClientIds);
-        if (new Set(plan.events.map((e) => e.clientId)).size !== plan.events.length) {
-          throw new Error('updateAppCatalog claims one history place per client: one event per client');
-        }
         // Every client's head in one statement (one event each); its time then stamps that client's rows.
         tx.run(sql`
           UPDATE clients SET history_seq = history_seq + 1, history_at = max(history_at, ${ms})

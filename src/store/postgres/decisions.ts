@@ -65,11 +65,17 @@ export async function decideInTx(tx: PgTx, input: DecideInput, client: { directo
           columns: sql`d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes`,
           join: sql`LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id`,
         };
+  // An approval reads its apps FOR SHARE: a catalog update (app-catalog.ts) locks its app's row, so an
+  // approval never takes scopes an update is changing; it waits for that commit and reads the new ones.
+  // The other actions do not read the scopes (and a catalog update waits for the lock of every client
+  // that approved the app): no lock, no cost. (In a CTE: a locking clause cannot apply to the nullable
+  // side of the outer join.)
   const lookup = await rows<LookupRow>(tx, sql`
+    WITH a AS (SELECT id, owner_directory_id, scopes FROM apps WHERE id IN (SELECT jsonb_array_elements_text(${ids}::jsonb)) ${input.action === 'approve' ? sql`FOR SHARE` : sql``})
     SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, a.scopes AS app_scopes,
            s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval, ${workspace.columns}
     FROM jsonb_array_elements_text(${ids}::jsonb) WITH ORDINALITY AS j(value, ord)
-    LEFT JOIN apps AS a ON a.id = j.value
+    LEFT JOIN a ON a.id = j.value
     LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
     ${workspace.join}
     ORDER BY j.ord`);
