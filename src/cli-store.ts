@@ -15,6 +15,7 @@ import * as liteClients from './services/clients';
 import * as liteDirectories from './services/directories';
 import * as liteRequests from './services/install-requests';
 import * as liteWorkspaces from './services/workspaces';
+import * as pgCatalogUpdates from './store/postgres/app-catalog';
 import * as pgCatalog from './store/postgres/catalog';
 import * as pgRequests from './store/postgres/install-requests';
 import * as pgTenancy from './store/postgres/tenancy';
@@ -59,9 +60,7 @@ export async function openCliStore(config: Pick<Config, 'dbPath' | 'dbSync' | 'd
       createDirectory: guard(pgTenants.createDirectory),
       createApp: guard(pgCatalog.createApp),
       listCatalogApps: guard(pgCatalog.listCatalogApps),
-      updateAppCatalog: async () => {
-        throw new Error('app update is not on the Postgres store yet');
-      },
+      updateAppCatalog: guard(pgCatalogUpdates.updateAppCatalog),
       createWorkspace: guard(pgTenants.createWorkspace),
       findWorkspace: guard(pgTenancy.findWorkspace),
       createInstallRequest: guard(pgRequests.createInstallRequest),

@@ -32,10 +32,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
-import { openDatabase, type OpenedDatabase } from '../src/db/open';
+import { openDatabase } from '../src/db/open';
+import { openPostgres } from '../src/db/postgres';
 import { seedDemoIfEmpty } from '../src/services/demo';
+import { postgresBackend } from '../src/store/postgres/backend';
+import { seedDemoIfEmptyPg } from '../src/store/postgres/demo';
 import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
 import { Bindings } from './helpers/readme-compare';
+import { freshPostgresDatabase } from './helpers/postgres';
 import { curlRequest, fencedBlocks, jsonValues, shellCommands, shellWords, type Block } from './helpers/readme';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -99,25 +103,39 @@ function readExamples(blocks: Block[]): { examples: Example[]; problems: string[
 
 const { examples, problems } = readExamples(fencedBlocks(README));
 
-let dir: string;
-let database: OpenedDatabase;
-let yoga: AppgovYoga;
-let token: string;
-const bindings = new Bindings();
+interface Fixture {
+  yoga: AppgovYoga;
+  token: string;
+  /** The environment the CLI runs with: this fixture's database. */
+  cliEnv: Record<string, string>;
+  close(): Promise<void>;
+}
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'appgov-readme-'));
+/** A fresh demo database on the store, served as `npm start` serves it (SQLite: a file; Postgres: a fresh database). */
+async function demoFixture(store: 'sqlite' | 'postgres'): Promise<Fixture> {
+  if (store === 'postgres') {
+    const url = await freshPostgresDatabase();
+    const config = loadConfig({ APPGOV_DATABASE_URL: url });
+    const opened = await openPostgres(url, { poolSize: 4 });
+    const demo = (await seedDemoIfEmptyPg(opened.pool))!;
+    const yoga = createAppgovYoga({ backend: postgresBackend(opened), config, graphiqlToken: demo.token, graphiqlClientId: demo.clientId });
+    return { yoga, token: demo.token, cliEnv: { APPGOV_DATABASE_URL: url }, close: () => opened.close() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'appgov-readme-'));
   const config = loadConfig({ APPGOV_DB: join(dir, 'appgov.db') });
-  database = openDatabase(config.dbPath);
+  const database = openDatabase(config.dbPath);
   const demo = seedDemoIfEmpty(database.db)!;
-  token = demo.token;
-  yoga = createAppgovYoga({ db: database.db, config, file: database.file, graphiqlToken: demo.token, graphiqlClientId: demo.clientId });
-});
-
-afterAll(() => {
-  database?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+  const yoga = createAppgovYoga({ db: database.db, config, file: database.file, graphiqlToken: demo.token, graphiqlClientId: demo.clientId });
+  return {
+    yoga,
+    token: demo.token,
+    cliEnv: { APPGOV_DB: config.dbPath },
+    close: async () => {
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 interface Outcome {
   values: unknown[];
@@ -125,72 +143,80 @@ interface Outcome {
   failure: string | null;
 }
 
-async function fetchOutcome(url: string, init: RequestInit): Promise<Outcome> {
-  const response = await yoga.fetch(url, init);
-  const text = await response.text();
-  let values: unknown[];
-  try {
-    values = jsonValues(text);
-  } catch {
-    values = [text];
+/** The README's examples in order on one store's fresh demo: every shown output the real one. */
+function readmeOn(store: 'sqlite' | 'postgres') {
+  let fixture: Fixture;
+  const bindings = new Bindings();
+
+  beforeAll(async () => {
+    fixture = await demoFixture(store);
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  async function fetchOutcome(url: string, init: RequestInit): Promise<Outcome> {
+    const response = await fixture.yoga.fetch(url, init);
+    const text = await response.text();
+    let values: unknown[];
+    try {
+      values = jsonValues(text);
+    } catch {
+      values = [text];
+    }
+    const errors = (values[0] as { errors?: unknown } | undefined)?.errors;
+    const failure = response.status >= 500 ? `HTTP ${response.status}: ${text}` : errors ? `errors: ${JSON.stringify(errors)}` : null;
+    return { values, failure };
   }
-  const errors = (values[0] as { errors?: unknown } | undefined)?.errors;
-  const failure = response.status >= 500 ? `HTTP ${response.status}: ${text}` : errors ? `errors: ${JSON.stringify(errors)}` : null;
-  return { values, failure };
-}
 
-function runCli(command: string): Outcome {
-  const words = shellWords(bindings.substitute(command), shellVars());
-  const env: Record<string, string | undefined> = { ...process.env };
-  while (/^\w+=/.test(words[0] ?? '')) {
-    const [name, ...value] = words.shift()!.split('=');
-    env[name!] = value.join('=');
+  function runCli(command: string): Outcome {
+    const words = shellWords(bindings.substitute(command), shellVars());
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env.APPGOV_DATABASE_URL;
+    while (/^\w+=/.test(words[0] ?? '')) {
+      const [name, ...value] = words.shift()!.split('=');
+      env[name!] = value.join('=');
+    }
+    Object.assign(env, fixture.cliEnv);
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin/appgov.js'), ...words.slice(2)], { cwd: ROOT, env, encoding: 'utf8' });
+    const failure = run.status === 0 ? null : `exit ${run.status}: ${run.stderr}`;
+    return { values: jsonValues(run.stdout), failure };
   }
-  env.APPGOV_DB = join(dir, 'appgov.db');
-  const run = spawnSync(process.execPath, [join(ROOT, 'bin/appgov.js'), ...words.slice(2)], { cwd: ROOT, env, encoding: 'utf8' });
-  const failure = run.status === 0 ? null : `exit ${run.status}: ${run.stderr}`;
-  return { values: jsonValues(run.stdout), failure };
-}
 
-/** Variables set by the README's `export` lines, each value with bound README values replaced. */
-const exported = new Map<string, string>();
+  /** Variables set by the README's `export` lines, each value with bound README values replaced. */
+  const exported = new Map<string, string>();
 
-function shellVars(): Record<string, string> {
-  return { ...Object.fromEntries(exported), TOKEN: token };
-}
-
-let previous: Exclude<Example, { kind: 'again' }> | null = null;
-
-async function run(example: Exclude<Example, { kind: 'again' }>): Promise<Outcome> {
-  if (example.kind !== 'graphql') {
-    for (const [name, value] of example.exports) exported.set(name, shellWords(bindings.substitute(value), shellVars()).join(' '));
+  function shellVars(): Record<string, string> {
+    return { ...Object.fromEntries(exported), TOKEN: fixture.token };
   }
-  if (example.kind === 'export') return { values: [], failure: null };
-  if (example.kind === 'graphql') {
-    bindings.noteRequest(example.query);
-    return fetchOutcome('http://127.0.0.1:4000/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: bindings.substitute(example.query) }),
+
+  let previous: Exclude<Example, { kind: 'again' }> | null = null;
+
+  async function run(example: Exclude<Example, { kind: 'again' }>): Promise<Outcome> {
+    if (example.kind !== 'graphql') {
+      for (const [name, value] of example.exports) exported.set(name, shellWords(bindings.substitute(value), shellVars()).join(' '));
+    }
+    if (example.kind === 'export') return { values: [], failure: null };
+    if (example.kind === 'graphql') {
+      bindings.noteRequest(example.query);
+      return fetchOutcome('http://127.0.0.1:4000/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture.token}` },
+        body: JSON.stringify({ query: bindings.substitute(example.query) }),
+      });
+    }
+    if (example.kind === 'curl') {
+      bindings.noteRequest(example.command);
+      const { url, init } = curlRequest(shellWords(bindings.substitute(example.command), shellVars()));
+      return fetchOutcome(url, init);
+    }
+    const outcomes = example.commands.map((command) => {
+      bindings.noteRequest(command);
+      return runCli(command);
     });
+    return { values: outcomes.flatMap((o) => o.values), failure: outcomes.find((o) => o.failure)?.failure ?? null };
   }
-  if (example.kind === 'curl') {
-    bindings.noteRequest(example.command);
-    const { url, init } = curlRequest(shellWords(bindings.substitute(example.command), shellVars()));
-    return fetchOutcome(url, init);
-  }
-  const outcomes = example.commands.map((command) => {
-    bindings.noteRequest(command);
-    return runCli(command);
-  });
-  return { values: outcomes.flatMap((o) => o.values), failure: outcomes.find((o) => o.failure)?.failure ?? null };
-}
-
-describe('README examples, in order, on a fresh demo database', () => {
-  it('has only runnable or marked blocks', () => {
-    expect(problems).toEqual([]);
-    expect(examples.length).toBeGreaterThan(10);
-  });
 
   for (const example of examples) {
     it(`README line ${example.line}: ${example.kind}`, { timeout: 60_000 }, async () => {
@@ -208,8 +234,23 @@ describe('README examples, in order, on a fresh demo database', () => {
       } catch (error) {
         throw new Error(`README line ${example.expected.line}: the json block is not JSON: ${(error as Error).message}`);
       }
+      // /health names each store's own checks: the README shows SQLite's (the file, reads, writes); on Postgres it
+      // answers the server's, its role and a write (README, "Running several instances on Postgres").
+      if (store === 'postgres' && request.kind === 'curl' && /\/health\b/.test(request.command)) {
+        shown = [{ status: 'ok', checks: { server: 'ok', role: 'primary', write: 'ok' }, problems: [] }];
+      }
       const mismatches = bindings.compare(shown, outcome.values);
       expect(mismatches, `README line ${example.expected.line}; got ${JSON.stringify(outcome.values)}`).toEqual([]);
     });
   }
+}
+
+describe('README examples', () => {
+  it('has only runnable or marked blocks', () => {
+    expect(problems).toEqual([]);
+    expect(examples.length).toBeGreaterThan(10);
+  });
 });
+
+describe('README examples, in order, on a fresh demo database: SQLite', () => readmeOn('sqlite'));
+describe('README examples, in order, on a fresh demo database: Postgres', () => readmeOn('postgres'));

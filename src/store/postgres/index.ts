@@ -5,7 +5,10 @@
  */
 import type { PgDb } from '../../db/postgres';
 import type { Store } from '../store';
-import { decideApp } from './app-decisions';
+import { decideApp, listAppDecisions } from './app-decisions';
+import { addAppHistoryNote, updateApp } from './app-details';
+import { clientHistoryPage, historyPages } from './history';
+import { listWorkspaceApps } from './workspaces';
 import { assignApp, listAssignmentEvents, listAssignments, readDirectory, unassignApp } from './assignments';
 import { getClientApp, getClientApps, listClientApps } from './client-apps';
 import { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from './install-requests';
@@ -20,11 +23,6 @@ function bind<A extends unknown[], R>(db: PgDb, fn: (db: PgDb, ...args: A) => Pr
     });
 }
 
-/** Not on Postgres yet (issue 16 in progress): refused loudly rather than answered from nowhere. */
-const notYet = (name: string) => async (): Promise<never> => {
-  throw new Error(`${name} is not on the Postgres store yet`);
-};
-
 export function postgresStore(db: PgDb): Store {
   return {
     kind: 'postgres',
@@ -32,17 +30,17 @@ export function postgresStore(db: PgDb): Store {
     getClientApp: bind(db, getClientApp),
     getClientApps: bind(db, getClientApps),
     listClientApps: bind(db, listClientApps),
-    historyPages: notYet('historyPages'),
-    clientHistoryPage: notYet('clientHistoryPage'),
+    historyPages: bind(db, historyPages),
+    clientHistoryPage: bind(db, clientHistoryPage),
     getWorkspaces: bind(db, getWorkspaces),
-    updateApp: notYet('updateApp'),
-    addAppHistoryNote: notYet('addAppHistoryNote'),
+    updateApp: bind(db, updateApp),
+    addAppHistoryNote: bind(db, addAppHistoryNote),
     listInstallRequests: bind(db, listInstallRequests),
     createInstallRequest: bind(db, createInstallRequest),
     cancelInstallRequest: bind(db, cancelInstallRequest),
     findInstallRequest: bind(db, findInstallRequest),
     decideApp: bind(db, decideApp),
-    listAppDecisions: notYet('listAppDecisions'),
+    listAppDecisions: bind(db, listAppDecisions),
     listAssignments: bind(db, listAssignments),
     listAssignmentEvents: bind(db, listAssignmentEvents),
     readDirectory: bind(db, readDirectory),
@@ -50,7 +48,7 @@ export function postgresStore(db: PgDb): Store {
     assignApp: bind(db, assignApp),
     unassignApp: bind(db, unassignApp),
     findWorkspace: bind(db, findWorkspace),
-    listWorkspaceApps: notYet('listWorkspaceApps'),
+    listWorkspaceApps: bind(db, listWorkspaceApps),
     listWorkspaces: bind(db, listWorkspaces),
     findClient: bind(db, findClient),
   };
