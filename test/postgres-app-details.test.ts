@@ -442,3 +442,34 @@ describe('the listings on Postgres are index seeks', () => {
     }
   });
 });
+
+describe('updateApp approving on Postgres while the catalog changes the app', () => {
+  it("waits for a scope change under way and approves the app's new scopes, never the old ones", async () => {
+    const url = await freshPostgresDatabase();
+    const pg = await openPostgres(url, { poolSize: 3 });
+    const APP = 'a0000000-0000-4000-8000-0000000000f1';
+    try {
+      await pg.pool.query(`INSERT INTO clients (id, name, created_at) VALUES ($1, 'Race', 0)`, [ACME]);
+      await pg.pool.query(`INSERT INTO apps (id, code_name, name, scopes, hidden_from_market, created_at) VALUES ($1, 'race', 'Race', '["old"]', false, 0)`, [APP]);
+      const actor: Principal = { tokenId: 't', kind: 'internal', name: 'race', clientId: null, scopes: ['apps:read', 'apps:write'] };
+      // A catalog update holds the app row (as app-catalog.ts does) and has changed its scopes, not yet committed.
+      const catalog = await pg.pool.connect();
+      await catalog.query('BEGIN');
+      await catalog.query('SELECT 1 FROM apps WHERE id = $1 FOR NO KEY UPDATE', [APP]);
+      await catalog.query(`UPDATE apps SET scopes = '["new"]' WHERE id = $1`, [APP]);
+      let settled = false;
+      const approving = pgDetails.updateApp(pg.db, { clientId: ACME, appId: APP, patch: { isApproved: true }, actor }).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const waited = !settled;
+      await catalog.query('COMMIT');
+      catalog.release();
+      const approved = await approving;
+      expect(waited).toBe(true);
+      expect(approved.resolution).toBe('approved');
+      const { rows } = await pg.pool.query('SELECT approved_scopes FROM client_app_states WHERE client_id = $1 AND app_id = $2', [ACME, APP]);
+      expect(rows[0].approved_scopes).toEqual(['new']);
+    } finally {
+      await pg.close();
+    }
+  });
+});

@@ -40,6 +40,9 @@ export async function updateApp(
     async (tx) => {
       // An unknown client locks nothing: the app read refuses it, or the claim does ("Client not found"), as on SQLite.
       await lockTenant(tx, clientId);
+      // An approval takes the app's scopes: the app row is held (as decidePg holds it, client first, then app) so a
+      // catalog scope change (app-catalog.ts) cannot commit between this read and the write, leaving a stale approval.
+      if (patch.isApproved === true) await tx.execute(sql`SELECT 1 FROM apps WHERE id = ${appId} FOR SHARE`);
       const current = await getClientApp(tx, clientId, appId);
       const update = planAppUpdate(current, appId, patch);
       if (update.events.length === 0) return current;
