@@ -96,10 +96,16 @@ export const clientAppStates = pgTable(
     needsReapproval: boolean('needs_reapproval').notNull().default(false),
     version: integer('version').notNull().default(1),
     updatedAt: ms('updated_at').notNull(),
+    /**
+     * Postgres only: SQLite's rowid of the row, given when the client first decided or edited the app
+     * and kept by every upsert, the order of Client.appDecisions (SQLite's (client, resolution) index
+     * ends in its rowid; this one names it).
+     */
+    rowSeq: bigint('row_seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [
     primaryKey({ columns: [t.clientId, t.appId] }),
-    index('client_app_states_resolution_idx').on(t.clientId, t.resolution),
+    index('client_app_states_resolution_idx').on(t.clientId, t.resolution, t.rowSeq),
     index('client_app_states_updated_idx').on(t.clientId, t.updatedAt, t.appId),
   ],
 );

@@ -12,6 +12,7 @@
  * cursors as SQLite's. The org-level listing is NOT ported: SQLite pages it in client_app_states' rowid
  * order, and the Postgres table has no column that holds that order (see listAppDecisions).
  */
+import { sql } from 'drizzle-orm';
 import type { PgDb } from '../../db/postgres';
 import {
   appDecideInput,
@@ -59,19 +60,21 @@ export async function decideApp(db: PgDb, input: DecideAppInput, bounds: Transac
  * workspace_app_decisions_listing_idx (workspace, resolution, app_id): SQLite's statement, pages and
  * cursors (a cursor from one store continues the listing on the other).
  *
- * The org level is refused: SQLite lists it in decision-row order, the rowid of client_app_states
- * (its (client, resolution) index ends in it; an upsert keeps it), and its cursors hold that rowid.
- * Postgres has no such column (ctid moves on every update), so neither that order nor those cursors
- * can be reproduced without a migration (an identity column on client_app_states and an index
- * (client_id, resolution, it)), or a change of the order on both stores (by app id, as the workspace
- * level, with an index (client_id, resolution, app_id) on each). Either is the lead's call.
+ * The org level is listed in the order of client_app_states.row_seq, Postgres's name for what SQLite's
+ * rowid is (given when the client first decided or edited the app, kept by every upsert), on the
+ * (client, resolution, row_seq) index; its cursors hold that number, as SQLite's hold the rowid.
  */
 export async function listAppDecisions(db: PgDb, input: AppDecisionsQuery): Promise<Page<AppDecision>> {
   const workspaceId = input.workspaceId;
-  if (workspaceId === null) {
-    throw new Error('listAppDecisions at org level is not ported to Postgres: SQLite orders it by client_app_states.rowid, which Postgres has no column for');
-  }
   const seek = appDecisionsSeek(input);
-  const rows = await pgRows(db)<AppDecisionRow>(workspaceDecisionsSql({ ...input, workspaceId }, seek.after ? (seek.after[0] as string) : null, seek.size));
+  const { after, size } = seek;
+  const rows = await pgRows(db)<AppDecisionRow>(
+    workspaceId === null
+      ? sql`
+          SELECT x.row_seq::float8 AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name FROM client_app_states AS x
+          WHERE x.client_id = ${input.clientId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.row_seq > ${after[0]}` : sql``}
+          ORDER BY x.row_seq LIMIT ${size + 1}`
+      : workspaceDecisionsSql({ ...input, workspaceId }, after ? (after[0] as string) : null, size),
+  );
   return appDecisionsPage(input, seek, rows);
 }

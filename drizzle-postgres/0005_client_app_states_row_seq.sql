@@ -1,0 +1,3 @@
+DROP INDEX "client_app_states_resolution_idx";--> statement-breakpoint
+ALTER TABLE "client_app_states" ADD COLUMN "row_seq" bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "client_app_states_row_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);--> statement-breakpoint
+CREATE INDEX "client_app_states_resolution_idx" ON "client_app_states" USING btree ("client_id","resolution","row_seq");
