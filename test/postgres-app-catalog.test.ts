@@ -43,6 +43,8 @@ async function dumpRows(read: (text: string) => Promise<Row[]>) {
     apps: (await read('SELECT id, code_name, name, scopes FROM apps ORDER BY id')).map((r): Row => ({ ...r, scopes: parsed(r.scopes) })),
     states: (await read('SELECT * FROM client_app_states ORDER BY client_id, app_id')).map((r): Row => ({
       ...r,
+      // Postgres's name for SQLite's rowid (the org decision listing's order): not a column on SQLite.
+      row_seq: undefined,
       approved_scopes: parsed(r.approved_scopes),
       needs_reapproval: bool(r.needs_reapproval),
       decided_at: num(r.decided_at),

@@ -22,6 +22,8 @@ export async function dumpRows(read: Read) {
     requests: (await read('SELECT * FROM install_requests ORDER BY id')).map((r): Row => ({ ...r, scopes: parsed(r.scopes), created_at: num(r.created_at), resolved_at: num(r.resolved_at) })),
     states: (await read('SELECT * FROM client_app_states ORDER BY client_id, app_id')).map((r): Row => ({
       ...r,
+      // Postgres's name for SQLite's rowid (the org decision listing's order): not a column on SQLite.
+      row_seq: undefined,
       approved_scopes: parsed(r.approved_scopes),
       needs_reapproval: bool(r.needs_reapproval),
       decided_at: num(r.decided_at),
