@@ -5,8 +5,6 @@
  * binds them to its connection (src/store/sqlite/), the Postgres store binds its ports of them
  * (src/store/postgres/, same names, same types). Resolvers call `ctx.store`; a new aggregate is added
  * here once, then given to each store.
- *
- * Being moved here aggregate by aggregate: what is not listed yet is still called on `ctx.db`.
  */
 import type { resolvePrincipal } from '../auth/tokens';
 import type { CatalogScanBudget } from '../services/catalog-scan';
