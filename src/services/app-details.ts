@@ -77,31 +77,41 @@ export function updateApp(
       // Under the write lock: the claim's time (never before the client's previous event) stamps the change.
       const claim = claimHistory(tx, clientId, input.now ?? new Date(), update.events.length);
       const { next, decided } = appAfterUpdate(current, update, claim.at);
-      const now = claim.at;
-      tx.run(sql`
-        INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, owner_email, category,
-                                       risk_level, version, updated_at, approved_scopes)
-        VALUES (${clientId}, ${appId}, ${next.resolution}, ${next.decidedAt?.getTime() ?? null},
-                ${decided ? actor.tokenId : null}, ${next.ownerEmail}, ${next.category}, ${next.riskLevel},
-                ${next.version}, ${now.getTime()},
-                -- An approval covers every scope the app requests now (seed 002's re-approval rule).
-                ${next.resolution === 'approved' ? JSON.stringify(current.scopes) : null})
-        ON CONFLICT (client_id, app_id) DO UPDATE SET
-          approved_scopes = CASE WHEN ${decided ? 1 : 0} THEN excluded.approved_scopes ELSE client_app_states.approved_scopes END,
-          needs_reapproval = CASE WHEN ${decided ? 1 : 0} THEN 0 ELSE client_app_states.needs_reapproval END,
-          resolution = excluded.resolution,
-          decided_at = excluded.decided_at,
-          decided_by = coalesce(excluded.decided_by, client_app_states.decided_by),
-          owner_email = excluded.owner_email,
-          category = excluded.category,
-          risk_level = excluded.risk_level,
-          version = excluded.version,
-          updated_at = excluded.updated_at`);
+      tx.run(appStateUpsertSql({ clientId, appId, actorId: actor.tokenId, current, next, decided, at: claim.at }));
       insertHistoryEvents(tx, clientId, actor, claim, update.events);
       return next;
     },
     { behavior: 'immediate' },
   );
+}
+
+/**
+ * The app's state row after an update, as both stores write it (standard SQL: the flags are SQL's
+ * TRUE/FALSE, which SQLite stores as 1/0; every parameter goes into a typed column). The resolution's
+ * fields (approved scopes, the re-approval flag) change only when the resolution does.
+ */
+export function appStateUpsertSql(w: { clientId: string; appId: string; actorId: string; current: ClientApp; next: ClientApp; decided: boolean; at: Date }) {
+  const { next, decided } = w;
+  const flag = sql.raw(decided ? 'TRUE' : 'FALSE');
+  return sql`
+    INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, owner_email, category,
+                                   risk_level, version, updated_at, approved_scopes)
+    VALUES (${w.clientId}, ${w.appId}, ${next.resolution}, ${next.decidedAt?.getTime() ?? null},
+            ${decided ? w.actorId : null}, ${next.ownerEmail}, ${next.category}, ${next.riskLevel},
+            ${next.version}, ${w.at.getTime()},
+            -- An approval covers every scope the app requests now (seed 002's re-approval rule).
+            ${next.resolution === 'approved' ? JSON.stringify(w.current.scopes) : null})
+    ON CONFLICT (client_id, app_id) DO UPDATE SET
+      approved_scopes = CASE WHEN ${flag} THEN excluded.approved_scopes ELSE client_app_states.approved_scopes END,
+      needs_reapproval = CASE WHEN ${flag} THEN FALSE ELSE client_app_states.needs_reapproval END,
+      resolution = excluded.resolution,
+      decided_at = excluded.decided_at,
+      decided_by = coalesce(excluded.decided_by, client_app_states.decided_by),
+      owner_email = excluded.owner_email,
+      category = excluded.category,
+      risk_level = excluded.risk_level,
+      version = excluded.version,
+      updated_at = excluded.updated_at`;
 }
 
 /** What a valid patch changes on `current` (both stores): the new resolution, the field changes, their events (none: no change). */

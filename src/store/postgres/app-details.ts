@@ -11,7 +11,7 @@
 import { sql } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal';
 import type { PgDb } from '../../db/postgres';
-import { appAfterUpdate, planAppUpdate, validatePatch, type UpdateAppPatch } from '../../services/app-details';
+import { appAfterUpdate, appStateUpsertSql, planAppUpdate, validatePatch, type UpdateAppPatch } from '../../services/app-details';
 import type { ClientApp } from '../../services/apps';
 import { parseNote } from '../../services/fields';
 import { historyListOf, NO_FILTER, toEvent, type HistoryEvent, type NewHistoryEvent } from '../../services/history';
@@ -49,25 +49,7 @@ export async function updateApp(
       // Under the tenant's lock: the claim's time (never before the client's previous event) stamps the change.
       const claim = await claimHistoryPg(tx, clientId, input.now ?? new Date(), update.events.length);
       const { next, decided } = appAfterUpdate(current, update, claim.at);
-      await tx.execute(sql`
-        INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, owner_email, category,
-                                       risk_level, version, updated_at, approved_scopes)
-        VALUES (${clientId}, ${appId}, ${next.resolution}, ${next.decidedAt?.getTime() ?? null}::bigint,
-                ${decided ? actor.tokenId : null}, ${next.ownerEmail}, ${next.category}, ${next.riskLevel},
-                ${next.version}, ${claim.at.getTime()}::bigint,
-                -- An approval covers every scope the app requests now (seed 002's re-approval rule).
-                ${next.resolution === 'approved' ? JSON.stringify(current.scopes) : null}::jsonb)
-        ON CONFLICT (client_id, app_id) DO UPDATE SET
-          approved_scopes = CASE WHEN ${decided}::boolean THEN excluded.approved_scopes ELSE client_app_states.approved_scopes END,
-          needs_reapproval = CASE WHEN ${decided}::boolean THEN false ELSE client_app_states.needs_reapproval END,
-          resolution = excluded.resolution,
-          decided_at = excluded.decided_at,
-          decided_by = coalesce(excluded.decided_by, client_app_states.decided_by),
-          owner_email = excluded.owner_email,
-          category = excluded.category,
-          risk_level = excluded.risk_level,
-          version = excluded.version,
-          updated_at = excluded.updated_at`);
+      await tx.execute(appStateUpsertSql({ clientId, appId, actorId: actor.tokenId, current, next, decided, at: claim.at }));
       await insertHistoryEventsPg(tx, clientId, actor, claim, update.events);
       return next;
     },
