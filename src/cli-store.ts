@@ -8,7 +8,7 @@ import type { Principal } from './auth/principal';
 import * as liteTokens from './auth/tokens';
 import type { Config } from './config';
 import { openDatabase } from './db/open';
-import { openPostgres } from './db/postgres';
+import { openPostgres, type PgDb } from './db/postgres';
 import * as liteDecisions from './services/app-decisions';
 import * as liteApps from './services/apps';
 import * as liteClients from './services/clients';
@@ -21,6 +21,7 @@ import * as pgRequests from './store/postgres/install-requests';
 import * as pgTenancy from './store/postgres/tenancy';
 import * as pgTenants from './store/postgres/tenants';
 import * as pgTokens from './store/postgres/tokens';
+import { bind } from './store/postgres/index';
 import { asStoreError } from './store/postgres/transaction';
 
 type Async<F> = F extends (db: never, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
@@ -48,12 +49,7 @@ export async function openCliStore(config: Pick<Config, 'dbPath' | 'dbSync' | 'd
       throw asStoreError(error);
     });
     const { db } = opened;
-    const guard =
-      <A extends unknown[], R>(fn: (db: typeof opened.db, ...args: A) => Promise<R>) =>
-      (...args: A) =>
-        fn(db, ...args).catch((error: unknown) => {
-          throw asStoreError(error);
-        });
+    const guard = <A extends unknown[], R>(fn: (db: PgDb, ...args: A) => Promise<R>) => bind(db, fn);
     return {
       createClient: guard(pgTenants.createClient),
       listClients: guard(pgTenants.listClients),

@@ -3,7 +3,7 @@ import { appVisibleToClient } from '../auth/app-visibility';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import type { Resolution, WorkspaceResolution } from '../db/schema';
-import { planDecisions, type DecisionAction, type DecisionPlan, type DecisionRow } from './decision-rules';
+import { planDecisions, type DecisionAction, type DecisionCall, type DecisionPlan, type DecisionRow } from './decision-rules';
 import { claimHistory, insertHistoryEvents } from './history';
 import { parseScopes } from './workspaces';
 
@@ -51,6 +51,11 @@ type LookupRow = [
  * them. Folded into the per-id row as correlated json_group_array subqueries they cost about 40% of the
  * lookup even when nothing matched.
  */
+/** The call the rules plan for (both stores). */
+export function decisionCallOf(input: DecideInput): DecisionCall {
+  return { action: input.action, workspaceId: input.workspaceId, scopes: input.scopes, reason: input.reason, requestId: input.requestId };
+}
+
 export function decide(db: Db, input: DecideInput): DecisionPlan {
   const { clientId, workspaceId, actor } = input;
   const ids = JSON.stringify(input.appIds);
@@ -96,13 +101,7 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
         : null;
       const scopes = scopeParser();
       const decisionRows = rows.map((row) => toDecisionRow(row, scopes, pending?.get(row[0]) ?? [], voids?.get(row[0]) ?? []));
-      const plan = planDecisions(decisionRows, {
-        action: input.action,
-        workspaceId,
-        scopes: input.scopes,
-        reason: input.reason,
-        requestId: input.requestId,
-      });
+      const plan = planDecisions(decisionRows, decisionCallOf(input));
       // The clock is read under the write lock (BEGIN IMMEDIATE), then held to history order by the claim.
       if (!input.dryRun) applyPlan(tx, input, plan, input.now ?? new Date());
       return plan;

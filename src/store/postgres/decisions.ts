@@ -16,7 +16,7 @@ import type { Resolution, WorkspaceResolution } from '../../db/schema';
 import type { PgDb } from '../../db/postgres';
 import { NotFoundError } from '../../errors';
 import { planDecisions, type DecisionPlan, type DecisionRow } from '../../services/decision-rules';
-import { groupByApp, type DecideInput } from '../../services/decisions';
+import { decisionCallOf, groupByApp, type DecideInput } from '../../services/decisions';
 import { claimHistoryPg, insertHistoryEventsPg } from './history';
 import { DEFAULT_BOUNDS, inTransaction, type PgTx, type TransactionBounds } from './transaction';
 
@@ -109,13 +109,7 @@ export async function decideInTx(tx: PgTx, input: DecideInput, client: { directo
     pendingRequests: pending?.get(row.id) ?? [],
     workspaceApprovals: voids?.get(row.id) ?? [],
   }));
-  const plan = planDecisions(decisionRows, {
-    action: input.action,
-    workspaceId,
-    scopes: input.scopes,
-    reason: input.reason,
-    requestId: input.requestId,
-  });
+  const plan = planDecisions(decisionRows, decisionCallOf(input));
   // The clock is read under the tenant's lock, then held to history order by the claim.
   if (!input.dryRun) await applyPlan(tx, input, plan, input.now ?? new Date());
   return plan;

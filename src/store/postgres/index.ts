@@ -16,7 +16,7 @@ import { findClient, findDirectory, findWorkspace, getWorkspaces, listWorkspaces
 import { asStoreError } from './transaction';
 
 /** `fn(db, …args)` as the store offers it, its failures as the caller should see them. */
-function bind<A extends unknown[], R>(db: PgDb, fn: (db: PgDb, ...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function bind<A extends unknown[], R>(db: PgDb, fn: (db: PgDb, ...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return (...args) =>
     fn(db, ...args).catch((error: unknown) => {
       throw asStoreError(error);
