@@ -26,6 +26,7 @@ import { decidePg } from '../src/store/postgres/decisions';
 import { inTransaction } from '../src/store/postgres/transaction';
 import { principalFor, uuid } from './helpers/db';
 import { copyRows, freshPostgresDatabase } from './helpers/postgres';
+import { dumpRows as contractRows, outcome } from './helpers/postgres-contract';
 
 const MINE = 'd0000000-0000-4000-8000-000000000001';
 const C = (n: number) => `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -33,42 +34,14 @@ const W = 'e0000000-0000-4000-8000-000000000001';
 const T0 = 1_800_000_000_000;
 
 const parsed = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
-const bool = (v: unknown) => (v === null ? null : v === true || v === 1);
-const num = (v: unknown) => (v === null ? null : Number(v));
 type Row = Record<string, unknown>;
 
-/** Every row an update touches, read raw and in one shape for both stores (event ids are random: left out). */
+/** Every row an update touches (the contract tests' dump, and the catalog's own columns), in one shape for both stores. */
 async function dumpRows(read: (text: string) => Promise<Row[]>) {
   return {
     apps: (await read('SELECT id, code_name, name, scopes FROM apps ORDER BY id')).map((r): Row => ({ ...r, scopes: parsed(r.scopes) })),
-    states: (await read('SELECT * FROM client_app_states ORDER BY client_id, app_id')).map((r): Row => ({
-      ...r,
-      // Postgres's name for SQLite's rowid (the org decision listing's order): not a column on SQLite.
-      row_seq: undefined,
-      approved_scopes: parsed(r.approved_scopes),
-      needs_reapproval: bool(r.needs_reapproval),
-      decided_at: num(r.decided_at),
-      updated_at: num(r.updated_at),
-    })),
-    workspace: (await read('SELECT * FROM workspace_app_decisions ORDER BY workspace_id, app_id')).map((r): Row => ({ ...r, approved_scopes: parsed(r.approved_scopes), decided_at: num(r.decided_at) })),
-    events: (await read('SELECT client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq FROM app_history_events ORDER BY client_id, client_seq')).map((r): Row => ({
-      ...r,
-      data: parsed(r.data),
-      created_at: num(r.created_at),
-      client_seq: num(r.client_seq),
-    })),
-    heads: (await read('SELECT id, history_seq, history_at FROM clients ORDER BY id')).map((r): Row => ({ ...r, history_seq: num(r.history_seq), history_at: num(r.history_at) })),
+    ...(await contractRows(read)),
   };
-}
-
-/** An answer or a refusal, in one comparable shape. */
-async function outcome(call: () => unknown): Promise<unknown> {
-  try {
-    return { ok: JSON.parse(JSON.stringify((await call()) ?? null)) };
-  } catch (error) {
-    const e = error as { constructor: { name: string }; code?: string; message: string; details?: unknown };
-    return { error: { class: e.constructor.name, code: e.code, message: e.message, details: e.details } };
-  }
 }
 
 const SEEDED = ['directories', 'clients', 'workspaces', 'apps', 'tokens', 'client_app_states', 'workspace_app_decisions'];
