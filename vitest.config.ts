@@ -1,4 +1,14 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects: every test on the embedded SQLite store (`sqlite`), and the API tests again with
+ * their server on the Postgres store (`postgres`: APPGOV_TEST_STORE=postgres; see
+ * test/helpers/yoga.ts). The API tests are the files that build a server with test/helpers/yoga.ts.
+ */
+const API_TESTS = readdirSync('test')
+  .filter((f) => f.endsWith('.test.ts') && readFileSync(`test/${f}`, 'utf8').includes("from './helpers/yoga'"))
+  .map((f) => `test/${f}`);
 
 export default defineConfig({
   resolve: {
@@ -8,7 +18,14 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        // Carrying a large fixture (60,000 apps) into Postgres takes seconds of the test's time.
+        test: { name: 'postgres', include: API_TESTS, env: { APPGOV_TEST_STORE: 'postgres' }, testTimeout: 20_000, hookTimeout: 30_000 },
+      },
+    ],
   },
 });

@@ -36,6 +36,52 @@ export interface Backend {
   exampleClientId(): Promise<string | null>;
   /** Set when instances share the rate budget through the database. */
   sharedBudget?: SharedBudget;
+  /**
+   * Set on a store whose calls wait for a pooled connection (Postgres): how many of one request's
+   * store calls may run at once. The other calls of that request wait their turn in the request,
+   * not in the pool's queue, so a request of 55 list fields holds a few connections, not all, and
+   * another token's request is served meanwhile.
+   */
+  callsPerRequest?: number;
+}
+
+/**
+ * `store` for one request: at most `limit` of its calls at once, the others started in order as
+ * those end. Every method of the store is wrapped (its `kind` is kept).
+ */
+export function requestStore(store: Store, limit: number): Store {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  const acquire = (): Promise<void> | null => {
+    if (running < limit) {
+      running++;
+      return null;
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const limited: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(store)) {
+    if (typeof value !== 'function') {
+      limited[name] = value;
+      continue;
+    }
+    const method = value as (...args: unknown[]) => Promise<unknown>;
+    limited[name] = async (...args: unknown[]) => {
+      const turn = acquire();
+      if (turn) await turn;
+      try {
+        return await method(...args);
+      } finally {
+        release();
+      }
+    };
+  }
+  return limited as unknown as Store;
 }
 
 /** The embedded SQLite store on one connection; the bulk writes (`writer`) and the priced searches (`scanner`) default to this thread. */

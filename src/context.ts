@@ -1,7 +1,7 @@
 import { requestPrincipal } from './auth/tokens';
 import type { Principal } from './auth/principal';
 import type { Config } from './config';
-import type { Backend } from './backend';
+import { requestStore, type Backend } from './backend';
 import type { Writer } from './db/writer';
 import { createLoaders, type Loaders } from './loaders';
 import type { Store } from './store/store';
@@ -28,11 +28,12 @@ export interface Context {
 }
 
 export async function createContext(
-  backend: Pick<Backend, 'store' | 'writer'>,
+  backend: Pick<Backend, 'store' | 'writer' | 'callsPerRequest'>,
   config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'maxScanRows'>>,
   request: Request,
 ): Promise<Context> {
-  const { store, writer } = backend;
+  const { writer } = backend;
+  const store = backend.callsPerRequest ? requestStore(backend.store, backend.callsPerRequest) : backend.store;
   return {
     principal: await requestPrincipal(store.resolvePrincipal, request),
     store,

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codeNameFrom, createApp } from '../src/services/apps';
 import { parseIdList } from '../src/services/ids';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { abuse as abuseWith, postRaw } from './helpers/abuse';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { errorCodes, gql, type GraphQLResponse } from './helpers/graphql';

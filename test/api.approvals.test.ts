@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/services/apps';
 import { createClient } from '../src/services/clients';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
 import { tableCounts } from './helpers/tables';

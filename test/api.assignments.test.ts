@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/services/apps';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { seedDirectories, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
 import { tableCounts } from './helpers/tables';

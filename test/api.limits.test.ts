@@ -1,6 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
 

@@ -4,7 +4,7 @@ import { addAppHistoryNote, updateApp } from '../src/services/app-details';
 import { approveApps } from '../src/services/approvals';
 import { createApp } from '../src/services/apps';
 import { createDirectory } from '../src/services/directories';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
 import { errorCodes, gql, type GraphQLResponse } from './helpers/graphql';
 

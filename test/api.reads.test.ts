@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { approveApps, removeAppApprovals } from '../src/services/approvals';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
 import { errorCodes, gql, type GraphQLResponse } from './helpers/graphql';
 

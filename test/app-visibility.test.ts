@@ -4,7 +4,7 @@ import { appVisibleSql, appVisibleToClient } from '../src/auth/app-visibility';
 import { SCOPES } from '../src/auth/principal';
 import { createToken } from '../src/auth/tokens';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { seedDirectories, testDatabase } from './helpers/db';
 import { gql, type GraphQLResponse } from './helpers/graphql';
 import { rest } from './helpers/rest';

@@ -17,7 +17,7 @@ import { updateApp } from '../src/services/app-details';
 import { createApp, listClientApps, type ClientAppsQuery } from '../src/services/apps';
 import { createClient } from '../src/services/clients';
 import { createDirectory } from '../src/services/directories';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { issueToken, principalFor, uuid } from './helpers/db';
 import { gql } from './helpers/graphql';
 

@@ -8,7 +8,7 @@ import { approveApps, removeAppApprovals } from '../src/services/approvals';
 import { listClientApps } from '../src/services/apps';
 import { clientHistoryPage } from '../src/services/history';
 import { currentCursorSecret, decodeCursor, encodeCursor, useCursorSecret } from '../src/services/pagination';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
 import { gql } from './helpers/graphql';
 

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createHttpServer, isLoopbackHost } from '../src/http';
 import { createLogger } from '../src/observability/logger';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { issueToken, testDatabase } from './helpers/db';
 
 /** Findings 8 and 12 (GraphiQL, CORS, APPGOV_DB) and the HTTP limits of finding 11. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { testDatabase } from './helpers/db';
 
 /** GET /, what a browser opens first (issue 18 item 14). */

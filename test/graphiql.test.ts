@@ -2,7 +2,7 @@ import { Kind, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT_ID, seedDemoIfEmpty } from '../src/services/demo';
 import { sqliteBackend } from '../src/backend';
-import { createAppgovYoga, EXAMPLE_OPERATION, EXAMPLE_WITHOUT_CLIENT, graphiqlDefaultQuery, TOKEN_HINT } from '../src/yoga';
+import { createAppgovYoga, EXAMPLE_OPERATION, EXAMPLE_WITHOUT_CLIENT, graphiqlDefaultQuery, TOKEN_HINT } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { gql } from './helpers/graphql';
 

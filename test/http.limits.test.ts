@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createHttpServer, REFUSAL_SLOTS, type HttpLimits } from '../src/http';
 import { createApp } from '../src/services/apps';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { exchange, expectRefusal, openSocket, parseRaw, protocolCalls } from './helpers/protocols';
 

@@ -24,7 +24,7 @@ import { mutationResultFields, preflight, preflightFields, usePreflight } from '
 import { schema } from '../src/schema/index';
 import { createApp } from '../src/services/apps';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { seedDirectories, testDatabase, uuid } from './helpers/db';
 import { errorCodes, gql, type GraphQLResponse } from './helpers/graphql';
 import { tableCounts } from './helpers/tables';

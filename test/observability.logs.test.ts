@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, SqlLogger } from '../src/observability/logger';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga, onPostgres } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
 
@@ -106,7 +106,8 @@ describe('the request log', () => {
     expect(anonymous.body.data.viewer.id).toBe(internal.id);
   });
 
-  it('logs a masked unexpected error with its request id; the client sees only "Unexpected error."', async () => {
+  // SQLite only: it breaks SQLite's tables and closes its connection under the server.
+  it.skipIf(onPostgres)('logs a masked unexpected error with its request id; the client sees only "Unexpected error."', async () => {
     const broken = testDatabase();
     const { clientId } = seedTenant(broken.db, { clientNumber: 1, appCount: 1 });
     const { token } = issueToken(broken.db, 'internal');

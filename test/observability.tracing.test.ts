@@ -7,7 +7,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { tracing } from '@opentelemetry/sdk-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tracingPlugin } from '../src/observability/tracing';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
 import { startServer, stopServer } from './helpers/server';

@@ -8,7 +8,7 @@ import { openDatabase } from '../src/db/open';
 import { workerWriter } from '../src/db/writer';
 import { createLogger } from '../src/observability/logger';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase, uuid } from './helpers/db';
 
 /**

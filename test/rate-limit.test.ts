@@ -2,7 +2,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
 import { RateLimiter, requestCost } from '../src/rate-limit';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { testDatabase } from './helpers/db';
 import { gql } from './helpers/graphql';
 

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config';
 import { maxRouteBodyBytes } from '../src/routes';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { expectRefusal, headersOf, protocolCalls, type Answer, type ProtocolCall } from './helpers/protocols';
 import { fileTenants } from './helpers/resilience';

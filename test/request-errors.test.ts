@@ -9,7 +9,7 @@ import { revokeToken, UNKNOWN_TOKEN_MESSAGE } from '../src/auth/tokens';
 import { formatJsonPath, jsonProblem } from '../src/limits/json';
 import { countItems } from '../src/rate-limit';
 import { createApp } from '../src/services/apps';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase, uuid } from './helpers/db';
 import { rest } from './helpers/rest';
 import { tableCounts } from './helpers/tables';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/services/apps';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { seedDirectories, testDatabase } from './helpers/db';
 import { rest, type RestResponse } from './helpers/rest';
 import { tableCounts } from './helpers/tables';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { seedDemoIfEmpty } from '../src/services/demo';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, testDatabase } from './helpers/db';
 import { rest } from './helpers/rest';
 import { tableCounts } from './helpers/tables';

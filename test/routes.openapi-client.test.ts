@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../src/http';
 import { createApp } from '../src/services/apps';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase, uuid } from './helpers/db';
 import { rest } from './helpers/rest';
 

@@ -8,7 +8,7 @@ import { HISTORY_EVENT_TYPES } from '../src/db/schema';
 import { createApp } from '../src/services/apps';
 import { cancelInstallRequest, createInstallRequest } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
 import { checkRouteResponse, servedDocument } from './helpers/openapi-conformance';
 import { rest } from './helpers/rest';

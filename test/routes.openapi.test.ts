@@ -4,7 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/routes';
 import { seedDemoIfEmpty } from '../src/services/demo';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { testDatabase } from './helpers/db';
 import { rest } from './helpers/rest';
 

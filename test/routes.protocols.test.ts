@@ -3,7 +3,7 @@ import { RouteTable } from '../src/routes/compile';
 import { checkShape, mediaType, parseFormBody, parseJsonObject, readBodyText } from '../src/routes/shapes';
 import { route, RouteError, type Protocol } from '../src/routes/table';
 import { schema } from '../src/schema';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, testDatabase } from './helpers/db';
 import { rest } from './helpers/rest';
 

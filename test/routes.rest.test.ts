@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '../src/services/clients';
 import { seedDemoIfEmpty } from '../src/services/demo';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { testDatabase } from './helpers/db';
 import { gql } from './helpers/graphql';
 import { rest } from './helpers/rest';

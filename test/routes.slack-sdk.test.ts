@@ -10,7 +10,7 @@ import { createHttpServer } from '../src/http';
 import { createApp } from '../src/services/apps';
 import { createInstallRequest } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
 import { tableCounts } from './helpers/tables';
 

@@ -3,7 +3,7 @@ import { revokeToken } from '../src/auth/tokens';
 import { createApp } from '../src/services/apps';
 import { createInstallRequest } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { issueToken, principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
 import { rest } from './helpers/rest';
 import { tableCounts } from './helpers/tables';

@@ -12,7 +12,7 @@ import { schema } from '../src/schema';
 import { DEMO_APPS, DEMO_CLIENT_ID, DEMO_REQUEST_ID, DEMO_WORKSPACES, seedDemoIfEmpty } from '../src/services/demo';
 import { sqliteStore } from '../src/store/sqlite';
 import type { Store } from '../src/store/store';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { testDatabase } from './helpers/db';
 
 /** Every field of `type` down to `depth`, lists paged by 2; fields with required arguments left out. */

@@ -26,7 +26,7 @@ import { schema } from '../src/schema/index';
 import { createApp } from '../src/services/apps';
 import { createInstallRequest } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
 import { gql } from './helpers/graphql';
 import { rest } from './helpers/rest';

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GraphQLObjectType } from 'graphql';
 import { schema } from '../src/schema';
 import { TimeSlice } from '../src/schema/time-slice';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 
 describe('TimeSlice', () => {

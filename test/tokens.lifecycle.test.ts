@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createToken, listTokens, parseExpiry, revokeToken } from '../src/auth/tokens';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 import { seedTenant, testDatabase } from './helpers/db';
 import { gql } from './helpers/graphql';
 import { expectRefusal } from './helpers/tables';

@@ -24,7 +24,7 @@ import { cancelInstallRequest, createInstallRequest } from '../src/services/inst
 import { createWorkspace } from '../src/services/workspaces';
 import { issueToken, principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
 import { rest } from './helpers/rest';
-import { createAppgovYoga, type AppgovYoga } from '../src/yoga';
+import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
 
 const run = promisify(execFile);
 

@@ -10,7 +10,7 @@ import { fromWire, toWire } from '../src/db/writer-protocol';
 import { AppgovError, BadUserInputError, NotFoundError, UnavailableError } from '../src/errors';
 import { createLogger } from '../src/observability/logger';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga } from '../src/yoga';
+import { createAppgovYoga } from './helpers/yoga';
 import { CountingLogger, issueToken, seedTenant, uuid } from './helpers/db';
 import { gql } from './helpers/graphql';
 import { tableCounts } from './helpers/tables';

@@ -17,11 +17,19 @@ export class CountingLogger implements Logger {
   }
 }
 
+const countingLoggers = new WeakMap<Db, CountingLogger>();
+
+/** The statement counter of a testDatabase(): on the Postgres run (test/helpers/yoga.ts) it counts Postgres's statements. */
+export function countingLoggerOf(db: Db): CountingLogger | undefined {
+  return countingLoggers.get(db);
+}
+
 /** A fresh in-memory database, migrated with the real migrations in drizzle/. */
 export function testDatabase() {
   const sql = new CountingLogger();
   const opened = openDatabase(':memory:', { logger: sql });
   sql.reset();
+  countingLoggers.set(opened.db, sql);
   return { ...opened, sql };
 }
 

@@ -33,12 +33,21 @@ function guardedBudget(budget: SharedRateBudget): SharedBudget {
   };
 }
 
+/**
+ * How many of one request's store calls run at once on a pool of `poolSize`: a quarter of the pool
+ * (at least one), so three requests with many list fields leave connections for the rest.
+ */
+export function callsPerRequestFor(poolSize: number): number {
+  return Math.max(1, Math.floor(poolSize / 4));
+}
+
 export function postgresBackend(opened: OpenedPostgres, options: PostgresBackendOptions = {}): Backend {
   const { db, pool } = opened;
   return {
     kind: 'postgres',
     store: postgresStore(db),
     writer: postgresWriter(db),
+    callsPerRequest: callsPerRequestFor(pool.options.max ?? 10),
     health: postgresHealthCheck(pool, options.log ? { log: options.log } : {}),
     exampleClientId: async () => ((await findClient(db, DEMO_CLIENT_ID)) ? DEMO_CLIENT_ID : ((await listClients(db, { limit: 1 }))[0]?.id ?? null)),
     ...(options.rateLimits ? { sharedBudget: guardedBudget(new SharedRateBudget(pool, options.rateLimits)) } : {}),
