@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../src/auth/tokens';
-import { createAppgovYoga, type AppgovYoga, onPostgres } from './helpers/yoga';
+import { createAppgovYoga, type AppgovYoga, onPostgres, onServedDatabase } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
 import { tableCounts } from './helpers/tables';
@@ -126,13 +126,12 @@ describe('scopes and tenancy: FORBIDDEN, NOT_FOUND, nothing written, nothing lea
 });
 
 describe('unexpected errors are masked', () => {
-  // SQLite only: it breaks SQLite's tables under the server.
-  it.skipIf(onPostgres)('a database failure reaches the client as INTERNAL_SERVER_ERROR with no SQL or stack', async () => {
+  it('a database failure reaches the client as INTERNAL_SERVER_ERROR with no SQL or stack', async () => {
     const broken = testDatabase();
     const { clientId, appIds } = seedTenant(broken.db, { appCount: 1 });
     const token = issueToken(broken.db, 'internal').token;
-    broken.sqlite.exec('DROP INDEX app_history_events_app_type_idx; ALTER TABLE app_history_events RENAME TO gone');
     const brokenYoga = createAppgovYoga({ db: broken.db, config: { maxBulkIds: 10 } });
+    await onServedDatabase(broken.db, { sqlite: 'DROP INDEX app_history_events_app_type_idx; ALTER TABLE app_history_events RENAME TO gone', postgres: 'ALTER TABLE app_history_events RENAME TO gone' });
     const res = await gql(brokenYoga, APPROVE, { c: clientId, a: appIds }, token);
     expect(res.body.errors).toEqual([
       expect.objectContaining({ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),

@@ -17,7 +17,7 @@ import type { RouteRow } from '../src/routes/table';
 import { createApp } from '../src/services/apps';
 import { createInstallRequest } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
-import { createAppgovYoga, type AppgovYoga, onPostgres } from './helpers/yoga';
+import { createAppgovYoga, type AppgovYoga, onPostgres, onServedDatabase } from './helpers/yoga';
 import { issueToken, principalFor, seedDirectories, seedTenant, testDatabase, uuid } from './helpers/db';
 import { checkRouteResponse, documentedResponses, seenResponses } from './helpers/openapi-conformance';
 import { exchange, openSocket, parseRaw } from './helpers/protocols';
@@ -160,22 +160,22 @@ describe('every documented route × status is one the route answers with', () =>
     for (const row of ROUTES) expect((await send(row, callFor(row), { token: spent, y: limited })).status, `${row.method} ${row.path}`).toBe(429);
   });
 
-  // SQLite only: it breaks SQLite's tables under the server.
-  it.skipIf(onPostgres)('500 on every route: a database that fails under the server is a masked error', async () => {
+  it('500 on every route: a database that fails under the server is a masked error', async () => {
     const broken = testDatabase();
     const token = issueToken(broken.db, 'internal', undefined, undefined, 'admin').token;
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
     const y = createAppgovYoga({ db: broken.db, config: { maxBulkIds: 10 }, logger });
     // Every route authenticates first: a tokens table that is gone fails every call, unexpectedly.
-    broken.sqlite.exec('ALTER TABLE tokens RENAME TO tokens_gone');
+    await onServedDatabase(broken.db, { sqlite: 'ALTER TABLE tokens RENAME TO tokens_gone', postgres: 'ALTER TABLE tokens RENAME TO tokens_gone' });
     try {
       for (const row of rows) {
         const res = await send(row, callFor(row), { token, y });
         expect([res.status, res.body], `${row.method} ${row.path}`).toEqual([500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } }]);
       }
       // The cause is in the server's log, not in the answer.
-      expect(lines.filter((line) => line.includes('no such table: tokens')).length).toBe(rows.length);
+      const cause = onPostgres ? 'relation \\"tokens\\" does not exist' : 'no such table: tokens';
+      expect(lines.filter((line) => line.includes(cause)).length).toBe(rows.length);
     } finally {
       broken.close();
     }

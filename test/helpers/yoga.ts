@@ -5,6 +5,7 @@
  * A Yoga given SQLite's own machinery (a writer thread, a scanner, a store, a file) stays on SQLite:
  * what it tests is that machinery.
  */
+import pg from 'pg';
 import { afterAll } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { createAppgovYoga as createYoga, type YogaOptions } from '../../src/yoga';
@@ -35,4 +36,23 @@ export function createAppgovYoga(options: YogaOptions): ReturnType<typeof create
   const config = { ...loadConfig({}), ...options.config };
   const { db: _db, ...rest } = options;
   return createYoga({ ...rest, backend: mirror.backendFor({ rateLimitPerSecond: config.rateLimitPerSecond, rateLimitBurst: config.rateLimitBurst }) });
+}
+
+/**
+ * Runs `statement` on the database the test's server is served from: SQLite's own, or on the
+ * Postgres run the Postgres database of the mirror (the fault tests break a table under the server).
+ */
+export async function onServedDatabase(db: YogaOptions['db'] & object, statement: { sqlite: string; postgres: string }): Promise<void> {
+  const mirror = onPostgres ? mirrors.get(db) : undefined;
+  if (!mirror) {
+    (db as unknown as { $client: { exec(sql: string): void } }).$client.exec(statement.sqlite);
+    return;
+  }
+  const client = new pg.Client({ connectionString: await mirror.url() });
+  await client.connect();
+  try {
+    await client.query(statement.postgres);
+  } finally {
+    await client.end();
+  }
 }
