@@ -114,6 +114,23 @@ describe('assignApp', () => {
     expect(foreign.details).toEqual({ rule: 'OWN_ASSIGNEE' });
     expect(expectRefusal(t.sqlite, () => unassignApp(t.db, { actor: as.internal, id: 'ffffffff-ffff-4fff-8fff-ffffffffffff' })).code).toBe('NOT_FOUND');
   });
+
+  it('never gives a removed assignment\'s seq again, so a cursor taken before the removal still pages on', () => {
+    const assignee = { type: 'directory' as const, id: seeded.ids.mine };
+    const a = assignApp(t.db, { actor: as.internal, appCodeName: 'public-app', assignee, mode: 'STANDARD', now: at(1) }).assignment;
+    const b = assignApp(t.db, { actor: as.internal, appCodeName: 'my-app', assignee, mode: 'STANDARD', now: at(2) }).assignment;
+    const before = listAssignments(t.db, as.internal, { filter: { assignee } });
+    expect(before.items.map((s) => s.id)).toEqual([a.id, b.id]);
+    const [afterA, afterB] = before.items.map((s) => s.cursor);
+    // The newest assignment goes: SQLite would hand its rowid to the next insert unless the key is AUTOINCREMENT.
+    unassignApp(t.db, { actor: as.internal, id: b.id, now: at(3) });
+    const c = assignApp(t.db, { actor: as.internal, appCodeName: 'my-app', assignee, mode: 'INTERNAL', now: at(4) }).assignment;
+    expect(c.seq).toBeGreaterThan(b.seq);
+    // A cursor taken at the removed one continues to what came after it; one taken earlier sees it once.
+    expect(listAssignments(t.db, as.internal, { filter: { assignee }, after: afterB }).items.map((s) => s.id)).toEqual([c.id]);
+    expect(listAssignments(t.db, as.internal, { filter: { assignee }, after: afterA }).items.map((s) => s.id)).toEqual([c.id]);
+    expect(listAssignments(t.db, as.internal, { filter: { assignee } }).items.map((s) => [s.id, s.seq])).toEqual([[a.id, a.seq], [c.id, c.seq]]);
+  });
 });
 
 describe('the v1 → v3 parameter mapping (seed 003 table, row by row)', () => {

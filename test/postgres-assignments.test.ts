@@ -398,6 +398,48 @@ async function copyWithIdentity(source: OpenedDatabase, pool: pgDriver.Pool, tab
   await pool.query(`SELECT setval(pg_get_serial_sequence('${table}', 'seq'), (SELECT coalesce(max(seq), 0) + 1 FROM ${table}), false)`);
 }
 
+describe('a removed assignment\'s seq on Postgres as on SQLite', () => {
+  it('removing the newest and assigning again: the new one gets a later seq on both stores, and old cursors page alike', async () => {
+    const source = seedLite();
+    const pg = await pgFrom(source, 1);
+    const stores = [
+      { api: liteApi(source.db), labels: new Labels() },
+      { api: pgApi(pg.db), labels: new Labels() },
+    ];
+    try {
+      const cursorsOf = new Map<Api, string[]>();
+      const mine = (api: Api, after?: number) => api.listAssignments(as.internal, { filter: { assignee: dir(ids.mine) }, after: after === undefined ? null : cursorsOf.get(api)![after] });
+      const steps: Step[] = [
+        assign('A', () => as.internal, 'public-app', () => dir(ids.mine), 'STANDARD', { now: at(1) }), // new#1
+        assign('B, the newest', () => as.internal, 'my-app', () => dir(ids.mine), 'STANDARD', { now: at(2) }), // new#2
+        ['the cursors of A and B', async (api) => {
+          const page = (await mine(api)) as { items: { cursor: string }[] };
+          cursorsOf.set(api, page.items.map((s) => s.cursor));
+          return page;
+        }],
+        unassign('B goes', () => as.internal, 2, at(3)),
+        assign('C', () => as.internal, 'my-app', () => dir(ids.mine), 'INTERNAL', { now: at(4) }), // new#3
+        ['after B', (api) => mine(api, 1)],
+        ['after A', (api) => mine(api, 0)],
+      ];
+      const answers: unknown[] = [];
+      for (const [name, call] of steps) {
+        const a = await outcome(() => call(stores[0]!.api, stores[0]!.labels), stores[0]!.labels);
+        const b = await outcome(() => call(stores[1]!.api, stores[1]!.labels), stores[1]!.labels);
+        expect(b, name).toEqual(a);
+        answers.push(a);
+      }
+      const seqs = (answer: unknown) => (answer as { ok: { items: { id: string; seq: number }[] } }).ok.items.map((s) => [s.id, s.seq]);
+      expect(seqs(answers[2])).toEqual([['new#1', 1], ['new#2', 2]]);
+      expect((answers[4] as { ok: { assignment: { seq: number } } }).ok.assignment.seq).toBe(3);
+      expect(seqs(answers[5])).toEqual([['new#3', 3]]);
+      expect(seqs(answers[6])).toEqual([['new#3', 3]]);
+    } finally {
+      source.close();
+    }
+  }, 30_000);
+});
+
 describe('many assignment writers on one Postgres database', () => {
   it('two pools assigning and unassigning one app to one directory and one business at once: each history one chain, no store error', async () => {
     const source = seedLite();

@@ -294,7 +294,8 @@ export type AssignmentMode = (typeof ASSIGNMENT_MODES)[number];
 export const appAssignments = sqliteTable(
   'app_assignments',
   {
-    seq: integer('seq').primaryKey(),
+    /** AUTOINCREMENT: a removed assignment's seq (even the newest's) is never given again, as Postgres's identity never is. */
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
     id: text('id').notNull().unique(),
     appId: text('app_id')
       .notNull()
