@@ -100,11 +100,16 @@ export async function benchPostgresDecisions(ROUNDS: number): Promise<PostgresDe
     const dbs = await Promise.all(['bench_store', 'bench_floor'].map((name) => openPostgres(urlOf(name), { poolSize: 2 })));
     for (const db of dbs) {
       await db.pool.query('INSERT INTO clients (id, name, created_at) VALUES ($1, $2, $3)', [CLIENT, 'Bench', Date.now()]);
-      await db.pool.query(
+      // Seeding is not a request: the store's statement bound (and a per-row trigger) would cancel it on a loaded machine.
+      const seeder = await db.pool.connect();
+      await seeder.query('SET statement_timeout = 0');
+      await seeder.query(
         `INSERT INTO apps (id, code_name, name, scopes, created_at, hidden_from_market)
          SELECT 'a0000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), 'app-' || i, 'App ' || i, '[]'::jsonb, 0, false FROM generate_series(1, $1) AS i`,
         [APPS],
       );
+      await seeder.query('RESET statement_timeout');
+      seeder.release();
       await db.pool.query('ANALYZE');
     }
     const [store, floor] = dbs as [Awaited<ReturnType<typeof openPostgres>>, Awaited<ReturnType<typeof openPostgres>>];
