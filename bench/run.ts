@@ -7,7 +7,7 @@
  *
  *   npm run bench                          every section
  *   npm run bench -- --quick               fewer samples and shorter runs (iterating)
- *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness
+ *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -19,6 +19,7 @@ import { benchDir, buildDataset, type DatasetShape } from './datasets';
 import { benchFairness, type FairnessResult } from './fairness';
 import { benchHttp, type HttpResult } from './http';
 import { benchMemory } from './memory';
+import { benchPostgresDecisions, renderPostgresDecisions, type PostgresDecisionsResult } from './postgres-decisions';
 import type { MemoryReport } from './memory-child';
 import { benchGrowth, benchReadPath, type GrowthRow, type ReadPathResult } from './reads';
 import {
@@ -26,7 +27,7 @@ import {
 } from './render';
 import { count, type Check } from './report';
 
-const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness'] as const;
+const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -120,6 +121,12 @@ async function main(): Promise<void> {
       fairness = await benchFairness(quick ? { idleSeconds: 2, loadSeconds: 4 } : { idleSeconds: 5, loadSeconds: 10 });
     }
 
+    let postgres: PostgresDecisionsResult | undefined;
+    if (runs('postgres')) {
+      progress('8. Postgres store: 1,000-id decision vs a raw pg floor, statements per call (durable throwaway server)');
+      postgres = await benchPostgresDecisions(quick ? 10 : 30);
+    }
+
     const checks: Check[] = [];
     const sqliteVersion = new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string;
     const meta = {
@@ -145,6 +152,7 @@ async function main(): Promise<void> {
     if (http) out.push(renderHttp(http, checks));
     if (memory) out.push(renderMemory(memory, checks));
     if (fairness) out.push(renderFairness(fairness, checks));
+    if (postgres) out.push(renderPostgresDecisions(postgres));
     // Section order in the summary follows the issue's numbering.
     checks.sort((a, b) => a.section.localeCompare(b.section));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
@@ -161,6 +169,7 @@ async function main(): Promise<void> {
       http,
       memory,
       fairness,
+      postgres,
       checks,
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
