@@ -57,10 +57,14 @@ export function readOnScanner(scanner: Writer): ReadRows {
  * What differs between the two stores' SQL for these reads (the rest is standard SQL both run):
  * the name order's key, SQLite's `lower(name)` (ASCII only), which Postgres orders alike as
  * `lower(name COLLATE "C")`; the UPDATED_AT key as a number in the row (Postgres hands int8 over
- * as text); the category match; the search match (SQLite's LIKE is ASCII-case-insensitive).
+ * as text); the category match; the search match (SQLite's LIKE is ASCII-case-insensitive);
+ * whether each visible range of the name order is its own ordered, limited seek (Postgres: it does
+ * not merge a top-level UNION ALL's index scans in order, and without the cut reads and sorts every
+ * visible app; SQLite merges them itself and allows no ORDER BY in a compound's arm).
  */
 export interface AppsDialect {
   nameKey: SQL;
+  boundEachRange: boolean;
   updatedKey: SQL;
   categoryIs(category: string): SQL;
   searchMatches(pattern: string): SQL;
@@ -68,6 +72,7 @@ export interface AppsDialect {
 
 export const SQLITE_APPS: AppsDialect = {
   nameKey: sql`lower(a.name)`,
+  boundEachRange: false,
   updatedKey: sql`s.updated_at`,
   categoryIs: (category) => sql`s.category = ${category} COLLATE NOCASE`,
   searchMatches: (pattern) => sql`(a.name LIKE ${pattern} ESCAPE '\\' OR a.code_name LIKE ${pattern} ESCAPE '\\')`,
@@ -90,16 +95,24 @@ function keysetAfter(key: SQL, id: SQL, direction: OrderDirection, after: readon
   return sql`${key} ${pastOrAt} ${after[0]} AND (${key} ${past} ${after[0]} OR ${id} ${past} ${after[1]})`;
 }
 
-/** NAME: each visible range a seek on apps_owner_name_idx from the cursor, merged in (lower(name), id) order. */
+/** NAME: each visible range a seek on apps_owner_name_idx from the cursor (on Postgres each cut to the page), merged in (name key, id) order. */
 export function appsByName(read: ReadRows, q: PageRead<[string, string]>, d: AppsDialect = SQLITE_APPS): Promise<SortedRow[]> {
   const key = d.nameKey;
   const dir = sql.raw(q.direction);
   const keyset = q.after ? [keysetAfter(key, sql`a.id`, q.direction, q.after)] : [];
+  const legs = q.ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${q.from} ${q.where(range, keyset)}`);
+  if (d.boundEachRange) {
+    // The owner leads the order (one value per range) so the seek is on the index's own order, the range its bound.
+    const cut = (leg: SQL) => sql`${leg} ORDER BY a.owner_directory_id ${dir}, ${key} ${dir}, a.id ${dir} LIMIT ${q.size + 1}`;
+    // One range (a direct customer's) is the page itself.
+    if (legs.length === 1) return read<SortedRow>(cut(legs[0]!));
+    return read<SortedRow>(sql`
+      ${sql.join(legs.map((leg) => sql`(${cut(leg)})`), sql` UNION ALL `)}
+      ORDER BY sort_key ${dir}, id ${dir}
+      LIMIT ${q.size + 1}`);
+  }
   return read<SortedRow>(sql`
-    ${sql.join(
-      q.ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${q.from} ${q.where(range, keyset)}`),
-      sql` UNION ALL `,
-    )}
+    ${sql.join(legs, sql` UNION ALL `)}
     ORDER BY sort_key ${dir}, id ${dir}
     LIMIT ${q.size + 1}`);
 }

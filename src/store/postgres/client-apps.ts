@@ -20,6 +20,7 @@ import { pgRows, type PgRunner } from './rows';
  */
 export const PG_APPS: AppsDialect = {
   nameKey: sql`lower(a.name COLLATE "C")`,
+  boundEachRange: true,
   updatedKey: sql`s.updated_at::float8`,
   categoryIs: (category) => sql`lower(s.category COLLATE "C") = lower(${category} COLLATE "C")`,
   searchMatches: (pattern) =>
