@@ -144,13 +144,16 @@ const READ_CALLERS = [1, 8] as const;
 export async function benchPostgresDecisions(options: PostgresBenchOptions): Promise<PostgresDecisionsResult> {
   const ROUNDS = options.rounds;
   const server = await startTestPostgres({ durable: true });
+  let sqliteDir: string | undefined;
   // Ctrl-C (bench/run.ts exits on SIGINT) skips the finally below: Postgres is stopped on the way out all the same.
-  const stopOnExit = () => server.stop();
+  const stopOnExit = () => {
+    if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
+    server.stop();
+  };
   process.once('exit', stopOnExit);
   const servers: BenchServer[] = [];
   const opened: Opened[] = [];
   let bundle: ServerBundle | undefined;
-  let sqliteDir: string | undefined;
   try {
     bundle = await buildBenchServer();
     const admin = new pg.Client({ connectionString: server.url });
@@ -291,9 +294,8 @@ export async function benchPostgresDecisions(options: PostgresBenchOptions): Pro
     await Promise.all(servers.map((s) => s.stop()));
     await Promise.all(opened.map((db) => db.close().catch(() => {})));
     bundle?.remove();
-    if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
     process.off('exit', stopOnExit);
-    server.stop();
+    stopOnExit();
   }
 }
 

@@ -27,7 +27,16 @@ export interface ServerBundle {
 /** dist/bench-<pid>/server.mjs (the bundle's package imports resolve from node_modules above it). */
 export async function buildBenchServer(): Promise<ServerBundle> {
   const outdir = (await buildServer({ outdir: `dist/bench-${process.pid}` })) as string;
-  return { bundle: join(outdir, 'server.mjs'), remove: () => rmSync(outdir, { recursive: true, force: true }) };
+  const remove = () => rmSync(outdir, { recursive: true, force: true });
+  // Also when bench/run.ts exits on Ctrl-C, which skips the callers' finally blocks.
+  process.once('exit', remove);
+  return {
+    bundle: join(outdir, 'server.mjs'),
+    remove: () => {
+      process.off('exit', remove);
+      remove();
+    },
+  };
 }
 
 const running = new Set<ChildProcess>();
