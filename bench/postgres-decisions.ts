@@ -1,26 +1,41 @@
 /**
- * Issue 16's Postgres figures for the bulk decisions, at the store (the server does not serve on
- * Postgres yet, so there is no HTTP figure): a throwaway Postgres with durable settings (fsync and
- * synchronous_commit on), 20,000 catalog apps, one client; 1,000 changing ids per call, approve
- * and remove alternating, through postgresWriter (validation, tenant lock, lookup, rules, writes,
- * history) against a raw `pg` floor doing the least of the same work in one transaction (lock,
- * lookup, upsert the states, append the events, bump the head) on the same schema. Also the
- * statements per call at 10, 100 and 1,000 ids. Prints what it measured.
+ * Issue 16's Postgres figures, on a throwaway Postgres with durable settings (fsync and
+ * synchronous_commit on), 20,000 catalog apps, one client:
+ *  - 1,000 changing ids per call, approve and remove alternating, through postgresWriter
+ *    (validation, tenant lock, lookup, rules, writes, history) and over HTTP against the compiled
+ *    server (bench/postgres-http.ts) with APPGOV_DATABASE_URL, each against a raw `pg` floor doing
+ *    the least of the same work in one transaction (lock, lookup, upsert the states, append the
+ *    events, bump the head) on the same schema; the statements per call at 10, 100 and 1,000 ids;
+ *  - the small read over HTTP on Postgres ÷ on SQLite (both servers loaded the demo), at 1 and 8
+ *    callers;
+ *  - 10-id calls from 16 tokens at once on 1 and 2 server instances on one database.
+ * Prints what it measured; stops its servers and Postgres itself.
  *
  *   npx tsx bench/postgres-decisions.ts            # 30 rounds
  *   npx tsx bench/postgres-decisions.ts --rounds 10
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'drizzle-orm/logger';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Principal } from '../src/auth/principal';
+import { createToken as createSqliteToken } from '../src/auth/tokens';
+import { openDatabase } from '../src/db/open';
 import { openPostgres } from '../src/db/postgres';
 import * as pgSchema from '../src/db/postgres-schema';
+import { DEMO_CLIENT_ID } from '../src/services/demo';
+import { createToken as createPgToken } from '../src/store/postgres/tokens';
 import { postgresWriter } from '../src/store/postgres/writer';
 import { startTestPostgres } from '../test/helpers/postgres-server';
-
-import { fileURLToPath } from 'node:url';
+import {
+  benchSmallRead, benchThroughput, buildBenchServer, caller, graphqlData, SMALL_READ, startBenchServer,
+  type BenchServer, type ReadLatency, type ServerBundle, type ThroughputRun,
+} from './postgres-http';
+import { command, count, ms, table, times, verdict, type Check } from './report';
 
 const arg = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : fallback);
 const APPS = 20_000;
@@ -84,47 +99,93 @@ export interface PostgresDecisionsResult {
   storeMedianMs: number;
   floorMedianMs: number;
   ratio: number;
+  /** The 1,000-id call as a client sees it: JSON body built, POST /graphql to the compiled server, answer parsed. */
+  httpMedianMs: number;
+  /** httpMedianMs ÷ floorMedianMs (the floor timed in the same rounds). */
+  httpRatio: number;
   statements: Record<string, number>;
+  /** Small read: the answer both stores gave, and the latencies. */
+  smallRead?: { body: string; rows: ReadLatency[] };
+  throughput?: ThroughputRun[];
+  cpus: number;
 }
 
-export async function benchPostgresDecisions(ROUNDS: number): Promise<PostgresDecisionsResult> {
+export interface PostgresBenchOptions {
+  rounds: number;
+  /** Small read: rounds (each Postgres and SQLite in turn) and reads per caller per round; 0 rounds: skipped. */
+  readRounds: number;
+  readsPerCaller: number;
+  /** 10-id throughput: seconds per instance count after the warm-up; 0: skipped. */
+  throughputSeconds: number;
+  throughputWarmupSeconds: number;
+}
+
+type Opened = Awaited<ReturnType<typeof openPostgres>>;
+
+/** One client and the 20,000 apps; the statistics taken. */
+async function seedCatalog(db: Opened): Promise<void> {
+  await db.pool.query('INSERT INTO clients (id, name, created_at) VALUES ($1, $2, $3)', [CLIENT, 'Bench', Date.now()]);
+  // Seeding is not a request: the store's statement bound (and a per-row trigger) would cancel it on a loaded machine.
+  const seeder = await db.pool.connect();
+  await seeder.query('SET statement_timeout = 0');
+  await seeder.query(
+    `INSERT INTO apps (id, code_name, name, scopes, created_at, hidden_from_market)
+     SELECT 'a0000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), 'app-' || i, 'App ' || i, '[]'::jsonb, 0, false FROM generate_series(1, $1) AS i`,
+    [APPS],
+  );
+  await seeder.query('RESET statement_timeout');
+  seeder.release();
+  await db.pool.query('ANALYZE');
+}
+
+const THROUGHPUT_TOKENS = 16;
+const READ_CALLERS = [1, 8] as const;
+
+export async function benchPostgresDecisions(options: PostgresBenchOptions): Promise<PostgresDecisionsResult> {
+  const ROUNDS = options.rounds;
   const server = await startTestPostgres({ durable: true });
+  let sqliteDir: string | undefined;
+  // Ctrl-C (bench/run.ts exits on SIGINT) skips the finally below: Postgres is stopped on the way out all the same.
+  const stopOnExit = () => {
+    if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
+    server.stop();
+  };
+  process.once('exit', stopOnExit);
+  const servers: BenchServer[] = [];
+  const opened: Opened[] = [];
+  let bundle: ServerBundle | undefined;
   try {
+    bundle = await buildBenchServer();
     const admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
-    await admin.query('CREATE DATABASE bench_store');
-    await admin.query('CREATE DATABASE bench_floor');
+    for (const name of ['bench_store', 'bench_floor', 'bench_http', 'bench_read']) await admin.query(`CREATE DATABASE ${name}`);
     const settings = await admin.query(`SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sync, version() AS version`);
     await admin.end();
     const urlOf = (name: string) => server.url.replace(/\/postgres$/, `/${name}`);
-    const dbs = await Promise.all(['bench_store', 'bench_floor'].map((name) => openPostgres(urlOf(name), { poolSize: 2 })));
-    for (const db of dbs) {
-      await db.pool.query('INSERT INTO clients (id, name, created_at) VALUES ($1, $2, $3)', [CLIENT, 'Bench', Date.now()]);
-      // Seeding is not a request: the store's statement bound (and a per-row trigger) would cancel it on a loaded machine.
-      const seeder = await db.pool.connect();
-      await seeder.query('SET statement_timeout = 0');
-      await seeder.query(
-        `INSERT INTO apps (id, code_name, name, scopes, created_at, hidden_from_market)
-         SELECT 'a0000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), 'app-' || i, 'App ' || i, '[]'::jsonb, 0, false FROM generate_series(1, $1) AS i`,
-        [APPS],
-      );
-      await seeder.query('RESET statement_timeout');
-      seeder.release();
-      await db.pool.query('ANALYZE');
-    }
-    const [store, floor] = dbs as [Awaited<ReturnType<typeof openPostgres>>, Awaited<ReturnType<typeof openPostgres>>];
+    const dbs = await Promise.all(['bench_store', 'bench_floor', 'bench_http'].map((name) => openPostgres(urlOf(name), { poolSize: 2 })));
+    opened.push(...dbs);
+    for (const db of dbs) await seedCatalog(db);
+    const [store, floor, httpDb] = dbs as [Opened, Opened, Opened];
+    // The HTTP database: the same rows, one internal token, and the compiled server on it (production: no demo).
+    const token = (await createPgToken(httpDb.db, { kind: 'internal', name: 'bench' })).token;
+    const httpServer = await startBenchServer(bundle.bundle, { APPGOV_DATABASE_URL: urlOf('bench_http'), NODE_ENV: 'production' });
+    servers.push(httpServer);
+    const agent = caller();
     const count = new Count();
     const writer = postgresWriter(drizzle(store.pool, { schema: pgSchema, logger: count }));
     const ids = Array.from({ length: 1000 }, (_, i) => appId(i + 1));
+    const mutation = (field: string) => `mutation($clientId: ID!, $ids: [ID!]!) { ${field}(clientId: $clientId, appIds: $ids) { changed failed { id code } } }`;
     const storeMs: number[] = [];
     const floorMs: number[] = [];
+    const httpMs: number[] = [];
     for (let round = 0; round < ROUNDS + 2; round++) {
       const approve = round % 2 === 0;
-      // Paired and alternated: which goes first changes every round.
+      const field = approve ? 'approveApps' : 'removeAppApprovals';
+      // Paired and rotated: which goes first changes every round.
       const runs = [
         async () => {
           const started = performance.now();
-          const result = await writer.run(approve ? 'approveApps' : 'removeAppApprovals', { clientId: CLIENT, appIds: ids, actor, maxIds: 1000 });
+          const result = await writer.run(field, { clientId: CLIENT, appIds: ids, actor, maxIds: 1000 });
           if (result.changed.length !== 1000) throw new Error(`store changed ${result.changed.length}`);
           return performance.now() - started;
         },
@@ -134,14 +195,25 @@ export async function benchPostgresDecisions(ROUNDS: number): Promise<PostgresDe
           if (changed !== 1000) throw new Error(`floor changed ${changed}`);
           return performance.now() - started;
         },
+        async () => {
+          const started = performance.now();
+          const { data } = await graphqlData<Record<string, { changed: string[]; failed: unknown[] }>>(
+            agent, httpServer.base, token, JSON.stringify({ query: mutation(field), variables: { clientId: CLIENT, ids } }),
+          );
+          const took = performance.now() - started;
+          if (data[field]!.changed.length !== 1000) throw new Error(`HTTP ${field} changed ${data[field]!.changed.length}`);
+          return took;
+        },
       ];
-      const order = round % 4 < 2 ? [0, 1] : [1, 0];
+      const order = [0, 1, 2].map((k) => (k + round) % 3);
       const took: number[] = [];
       for (const k of order) took[k] = await runs[k]!();
       if (round < 2) continue; // warm-up
       storeMs.push(took[0]!);
       floorMs.push(took[1]!);
+      httpMs.push(took[2]!);
     }
+    agent.destroy();
     const statements: Record<string, number> = {};
     for (const n of [10, 100, 1000]) {
       const some = Array.from({ length: n }, (_, i) => appId(5000 + i));
@@ -149,9 +221,59 @@ export async function benchPostgresDecisions(ROUNDS: number): Promise<PostgresDe
       await writer.run('restrictApps', { clientId: CLIENT, appIds: some, actor, maxIds: 1000 });
       statements[`${n} ids`] = count.n;
     }
+
+    // The small read: a Postgres server and a SQLite server, each started on an empty database, so each loads the demo.
+    let smallRead: PostgresDecisionsResult['smallRead'];
+    if (options.readRounds > 0) {
+      sqliteDir = mkdtempSync(join(tmpdir(), 'appgov-bench-read-'));
+      const sqliteFile = join(sqliteDir, 'read.db');
+      const [pgRead, sqliteRead] = await Promise.all([
+        startBenchServer(bundle.bundle, { APPGOV_DATABASE_URL: urlOf('bench_read') }),
+        startBenchServer(bundle.bundle, { APPGOV_DB: sqliteFile }),
+      ]);
+      servers.push(pgRead, sqliteRead);
+      for (const s of [pgRead, sqliteRead]) if (!s.stdout().includes('Loaded the demo organisation')) throw new Error(`the server did not load the demo:\n${s.stdout()}`);
+      // One token per caller on each (internal: sees what the demo's own admin token sees).
+      const callers = Math.max(...READ_CALLERS);
+      const readPg = await openPostgres(urlOf('bench_read'), { poolSize: 1 });
+      opened.push(readPg);
+      const pgTokens: string[] = [];
+      for (let k = 0; k < callers; k++) pgTokens.push((await createPgToken(readPg.db, { kind: 'internal', name: `reader ${k}` })).token);
+      const sqlite = openDatabase(sqliteFile);
+      const sqliteTokens = Array.from({ length: callers }, (_, k) => createSqliteToken(sqlite.db, { kind: 'internal', name: `reader ${k}` }).token);
+      sqlite.close();
+      smallRead = await benchSmallRead(
+        { postgres: { base: pgRead.base, tokens: pgTokens }, sqlite: { base: sqliteRead.base, tokens: sqliteTokens } },
+        DEMO_CLIENT_ID,
+        { concurrencies: READ_CALLERS, rounds: options.readRounds, perCaller: options.readsPerCaller },
+      );
+      await Promise.all([pgRead.stop(), sqliteRead.stop()]);
+    }
+
+    // Throughput: 16 tokens, each its own 10 apps (past the ones timed above), on 1 and then 2 instances of the HTTP database.
+    let throughput: ThroughputRun[] | undefined;
+    if (options.throughputSeconds > 0) {
+      const tokens: string[] = [];
+      for (let k = 0; k < THROUGHPUT_TOKENS; k++) tokens.push((await createPgToken(httpDb.db, { kind: 'internal', name: `caller ${k}` })).token);
+      const appsOf = (k: number) => Array.from({ length: 10 }, (_, i) => appId(10_001 + k * 10 + i));
+      const approveNext = tokens.map(() => true);
+      throughput = [];
+      const instances = [httpServer];
+      for (const n of [1, 2]) {
+        while (instances.length < n) {
+          const another = await startBenchServer(bundle.bundle, { APPGOV_DATABASE_URL: urlOf('bench_http'), NODE_ENV: 'production' });
+          servers.push(another);
+          instances.push(another);
+        }
+        throughput.push(
+          await benchThroughput(instances.map((s) => s.base), tokens, CLIENT, appsOf, approveNext, { seconds: options.throughputSeconds, warmupSeconds: options.throughputWarmupSeconds }),
+        );
+      }
+    }
+
     const s = median(storeMs);
     const f = median(floorMs);
-    await Promise.all(dbs.map((db) => db.close()));
+    const h = median(httpMs);
     return {
       postgres: String(settings.rows[0].version).split(' ')[1]!,
       fsync: String(settings.rows[0].fsync),
@@ -161,27 +283,105 @@ export async function benchPostgresDecisions(ROUNDS: number): Promise<PostgresDe
       storeMedianMs: s,
       floorMedianMs: f,
       ratio: s / f,
+      httpMedianMs: h,
+      httpRatio: h / f,
       statements,
+      ...(smallRead ? { smallRead } : {}),
+      ...(throughput ? { throughput } : {}),
+      cpus: cpus().length,
     };
   } finally {
-    server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all(opened.map((db) => db.close().catch(() => {})));
+    bundle?.remove();
+    process.off('exit', stopOnExit);
+    stopOnExit();
   }
 }
 
-/** The table bench/run.ts prints (and this file prints when run by itself). */
-export function renderPostgresDecisions(r: PostgresDecisionsResult): string {
+/** The HTTP 1,000-id call ÷ the raw pg floor: issue 16's target. */
+export const HTTP_TARGET = 1.5;
+
+/** The table bench/run.ts prints (and this file prints when run by itself); the checks go to `checks`. */
+export function renderPostgresDecisions(r: PostgresDecisionsResult, checks: Check[] = []): string {
   const rows: [string, string, string][] = [
+    ['1,000-id decision over HTTP, compiled server (median ms)', r.httpMedianMs.toFixed(1), ''],
     ['1,000-id decision through postgresWriter (median ms)', r.storeMedianMs.toFixed(1), ''],
     ['raw pg floor, same minimal work (median ms)', r.floorMedianMs.toFixed(1), ''],
-    ['store ÷ floor (wall clock, store level, not HTTP)', r.ratio.toFixed(2), '≤ 1.5 (issue 16, over HTTP)'],
+    ['HTTP ÷ floor (wall clock)', r.httpRatio.toFixed(2), `≤ ${HTTP_TARGET} (issue 16)`],
+    ['store ÷ floor (wall clock, store level, no HTTP)', r.ratio.toFixed(2), ''],
     ...Object.entries(r.statements).map(([k, v]): [string, string, string] => [`statements per call, ${k}`, String(v), 'constant']),
   ];
-  return [
-    `\nPostgres store (issue 16): Postgres ${r.postgres}, fsync=${r.fsync}, synchronous_commit=${r.synchronousCommit}; ${r.apps} apps; ${r.rounds} rounds of 1,000 changing ids`,
+  const constant = new Set(Object.values(r.statements)).size === 1;
+  checks.push(
+    {
+      section: '8',
+      what: 'Postgres: 1,000-id approve/remove over HTTP ÷ raw pg floor',
+      figure: `${times(r.httpRatio)} (${ms(r.httpMedianMs)} / ${ms(r.floorMedianMs)} ms)`,
+      target: `≤ ${HTTP_TARGET}`,
+      verdict: verdict(r.httpRatio <= HTTP_TARGET),
+      command: command('postgres'),
+    },
+    {
+      section: '8',
+      what: `Postgres: SQL statements per call at ${Object.keys(r.statements).join(' | ')}`,
+      figure: Object.values(r.statements).join(' | '),
+      target: 'equal at every N',
+      verdict: verdict(constant),
+      command: command('postgres'),
+    },
+  );
+  const out = [
+    `\nPostgres (issue 16): Postgres ${r.postgres}, fsync=${r.fsync}, synchronous_commit=${r.synchronousCommit}; ${r.apps} apps; ${r.rounds} rounds of 1,000 changing ids, ` +
+      `the three in rotated order each round; the server is the compiled bundle (node scripts/build.mjs) with APPGOV_DATABASE_URL, NODE_ENV=production`,
     ...rows.map(([f, v, t]) => `  ${f.padEnd(58)} ${v.padStart(8)}  ${t}`),
-  ].join('\n');
+  ];
+  if (r.smallRead) {
+    out.push(
+      `\nPostgres ÷ SQLite, the small read over HTTP (each server loaded the demo; the same answer checked first): ${SMALL_READ.replace(/^query SmallRead\(\$id: ID!\) /, '')}`,
+      table(
+        ['callers', 'reads each store', 'Postgres median', 'SQLite median', 'Postgres p99', 'SQLite p99', 'Postgres ÷ SQLite'],
+        r.smallRead.rows.map((row) => [
+          String(row.concurrency), count(row.samples), `${ms(row.postgresMedianMs)} ms`, `${ms(row.sqliteMedianMs)} ms`, `${ms(row.postgresP99Ms)} ms`, `${ms(row.sqliteP99Ms)} ms`, times(row.ratio),
+        ]),
+      ),
+    );
+    for (const row of r.smallRead.rows) {
+      checks.push({
+        section: '8',
+        what: `Postgres ÷ SQLite: small read over HTTP, ${row.concurrency} caller${row.concurrency === 1 ? '' : 's'} (median)`,
+        figure: `${times(row.ratio)} (${ms(row.postgresMedianMs)} / ${ms(row.sqliteMedianMs)} ms)`,
+        target: 'none set (issue 16 asks for the figure)',
+        verdict: 'info',
+        command: command('postgres'),
+      });
+    }
+  }
+  if (r.throughput) {
+    out.push(
+      `\nPostgres: 10-id approve/remove calls from ${r.throughput[0]!.tokens} tokens at once (each its own connection and apps), instances on one database. ` +
+        `This machine has ${r.cpus} cores, shared by Postgres, the server instances and this load generator: a second instance adds no core. ` +
+        'All 16 write apps of one client, and each call takes that client\'s row lock to its commit (one at a time per client): one tenant\'s ceiling.',
+      table(
+        ['instances', 'seconds', 'calls', 'calls/s', 'p50', 'p99'],
+        r.throughput.map((t) => [String(t.instances), String(t.seconds), count(t.calls), t.callsPerSecond.toFixed(0), `${ms(t.p50Ms)} ms`, `${ms(t.p99Ms)} ms`]),
+      ),
+    );
+    for (const t of r.throughput) {
+      checks.push({
+        section: '8',
+        what: `Postgres: 10-id calls, ${t.tokens} tokens, ${t.instances} instance${t.instances === 1 ? '' : 's'} (${r.cpus} cores)`,
+        figure: `${t.callsPerSecond.toFixed(0)} calls/s, p50 ${ms(t.p50Ms)} ms, p99 ${ms(t.p99Ms)} ms`,
+        target: 'none set (how it grows)',
+        verdict: 'info',
+        command: command('postgres'),
+      });
+    }
+  }
+  return out.join('\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  console.log(renderPostgresDecisions(await benchPostgresDecisions(Number(arg('--rounds', '30')))));
+  const rounds = Number(arg('--rounds', '30'));
+  console.log(renderPostgresDecisions(await benchPostgresDecisions({ rounds, readRounds: 10, readsPerCaller: 20, throughputSeconds: 5, throughputWarmupSeconds: 1 })));
 }

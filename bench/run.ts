@@ -123,8 +123,12 @@ async function main(): Promise<void> {
 
     let postgres: PostgresDecisionsResult | undefined;
     if (runs('postgres')) {
-      progress('8. Postgres store: 1,000-id decision vs a raw pg floor, statements per call (durable throwaway server)');
-      postgres = await benchPostgresDecisions(quick ? 10 : 30);
+      progress('8. Postgres (durable throwaway server): 1,000-id decision over HTTP and in the store vs a raw pg floor, statements per call, the small read vs SQLite, 10-id throughput on 1 and 2 instances');
+      postgres = await benchPostgresDecisions(
+        quick
+          ? { rounds: 10, readRounds: 4, readsPerCaller: 25, throughputSeconds: 3, throughputWarmupSeconds: 1 }
+          : { rounds: 30, readRounds: 10, readsPerCaller: 50, throughputSeconds: 10, throughputWarmupSeconds: 2 },
+      );
     }
 
     const checks: Check[] = [];
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
     if (http) out.push(renderHttp(http, checks));
     if (memory) out.push(renderMemory(memory, checks));
     if (fairness) out.push(renderFairness(fairness, checks));
-    if (postgres) out.push(renderPostgresDecisions(postgres));
+    if (postgres) out.push(renderPostgresDecisions(postgres, checks));
     // Section order in the summary follows the issue's numbering.
     checks.sort((a, b) => a.section.localeCompare(b.section));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
