@@ -29,7 +29,6 @@ import { openPostgres } from '../src/db/postgres';
 import { createApp } from '../src/store/postgres/catalog';
 import { createClient, createWorkspace } from '../src/store/postgres/tenants';
 import { createToken } from '../src/store/postgres/tokens';
-import { outageOf } from './helpers/postgres-outage';
 import { startTestPostgres, type TestPostgres } from './helpers/postgres-server';
 import { startServer, stopServer, type StartedServer } from './helpers/server';
 
@@ -283,7 +282,7 @@ describe('three instances whose Postgres server stops (fast, then immediate) whi
     for (const [i, id] of APPS.entries()) await createApp(setup.db, { id, name: `Fault app ${i}` });
     const { token } = await createToken(setup.db, { kind: 'internal', name: 'faults' });
     await setup.close();
-    const outage = await outageOf(server.url);
+    const outage = server.outage!;
     instances = await Promise.all(
       [0, 1, 2].map(() =>
         startServer({

@@ -4,11 +4,14 @@
  * (tests prove behaviour, not durability), stopped and removed when the run ends. Given
  * APPGOV_TEST_DATABASE_URL, the tests use that server instead and start none.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export interface TestPostgres {
   /** An admin URL (database `postgres`): tests create a database of their own on it. */
@@ -18,6 +21,8 @@ export interface TestPostgres {
   /** Fault tests: stops the server (fast shutdown) keeping its files, and starts it again on the same port and data. */
   halt?(): void;
   resume?(): void;
+  /** The same without blocking the test's event loop (answers arriving meanwhile are timed as they arrive); `immediate` kills the server (crash recovery at the next start). */
+  outage?: { stop(mode: 'fast' | 'immediate'): Promise<void>; start(): Promise<void> };
 }
 
 /** The newest installed Postgres's bin folder, or null. */
@@ -51,21 +56,26 @@ export async function startTestPostgres(options: { durable?: boolean } = {}): Pr
   // initdb and postgres refuse to run as root: as root they run as the postgres user.
   const asRoot = process.getuid?.() === 0;
   if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
-  const run = (file: string, args: string[]) =>
-    execFileSync(asRoot ? 'runuser' : join(bin, file), asRoot ? ['-u', 'postgres', '--', join(bin, file), ...args] : args, { stdio: 'pipe' });
+  const command = (file: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, file), ...args]] : [join(bin, file), args];
+  const run = (file: string, args: string[]) => execFileSync(...command(file, args), { stdio: 'pipe' });
+  const runAsync = async (file: string, args: string[]) => {
+    await execFileAsync(...command(file, args));
+  };
   const port = await freePort();
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const start = () =>
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off'} -c max_connections=200`, 'start']);
-  start();
+  const startArgs = ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off'} -c max_connections=200`, 'start'];
+  const stopArgs = (mode: 'fast' | 'immediate') => ['-D', data, '-m', mode, '-w', 'stop'];
+  run('pg_ctl', startArgs);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    halt: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
-    resume: start,
+    halt: () => run('pg_ctl', stopArgs('fast')),
+    resume: () => run('pg_ctl', startArgs),
+    outage: { stop: (mode) => runAsync('pg_ctl', stopArgs(mode)), start: () => runAsync('pg_ctl', startArgs) },
     stop() {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        run('pg_ctl', stopArgs('immediate'));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
