@@ -101,18 +101,12 @@ export function appsByName(read: ReadRows, q: PageRead<[string, string]>, d: App
   const dir = sql.raw(q.direction);
   const keyset = q.after ? [keysetAfter(key, sql`a.id`, q.direction, q.after)] : [];
   const legs = q.ranges.map((range) => sql`SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key ${q.from} ${q.where(range, keyset)}`);
-  if (d.boundEachRange) {
-    // The owner leads the order (one value per range) so the seek is on the index's own order, the range its bound.
-    const cut = (leg: SQL) => sql`${leg} ORDER BY a.owner_directory_id ${dir}, ${key} ${dir}, a.id ${dir} LIMIT ${q.size + 1}`;
-    // One range (a direct customer's) is the page itself.
-    if (legs.length === 1) return read<SortedRow>(cut(legs[0]!));
-    return read<SortedRow>(sql`
-      ${sql.join(legs.map((leg) => sql`(${cut(leg)})`), sql` UNION ALL `)}
-      ORDER BY sort_key ${dir}, id ${dir}
-      LIMIT ${q.size + 1}`);
-  }
+  // The owner leads the order (one value per range) so the seek is on the index's own order, the range its bound.
+  const cut = (leg: SQL) => sql`${leg} ORDER BY a.owner_directory_id ${dir}, ${key} ${dir}, a.id ${dir} LIMIT ${q.size + 1}`;
+  // One range (a direct customer's) is the page itself; Postgres takes no ORDER BY in a lone parenthesised arm.
+  if (d.boundEachRange && legs.length === 1) return read<SortedRow>(cut(legs[0]!));
   return read<SortedRow>(sql`
-    ${sql.join(legs, sql` UNION ALL `)}
+    ${sql.join(d.boundEachRange ? legs.map((leg) => sql`(${cut(leg)})`) : legs, sql` UNION ALL `)}
     ORDER BY sort_key ${dir}, id ${dir}
     LIMIT ${q.size + 1}`);
 }
