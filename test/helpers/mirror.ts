@@ -8,9 +8,9 @@
  *
  * - before every store call, when the test changed the SQLite database since the last sync
  *   (`total_changes()`), the rows that differ are written to Postgres (and the ones it lacks deleted);
- * - after every store call, when the call changed a table on Postgres (a statement trigger of this
- *   database only bumps one sequence per table), that table's differing rows are written back to
- *   SQLite, so a test that reads a table after a call reads what Postgres holds.
+ * - after every store call that writes (STORE_WRITES, the writer), the rows the call changed on
+ *   Postgres (a row trigger of this database only logs their keys) are written back to SQLite as
+ *   Postgres holds them, so a test that reads a table after a call reads what Postgres holds.
  *
  * Every read and write of the calls is Postgres's: the fixture only carries data in and out. Tables
  * maintained by each store itself (app_range_counts: triggers; health_checks; rate_budgets) are not
@@ -161,10 +161,6 @@ class PostgresMirror {
     await this.push();
     // The fixture's cursor secret is the database's now: cursors sealed on either open on both.
     await loadCursorSecret(this.opened.db);
-  }
-
-  get db() {
-    return this.opened.db;
   }
 
   get pgOpened(): OpenedPostgres {
