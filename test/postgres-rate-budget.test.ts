@@ -5,7 +5,13 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPostgres, type OpenedPostgres } from '../src/db/postgres';
+import { postgresBackend } from '../src/store/postgres/backend';
+import { createApp } from '../src/store/postgres/catalog';
 import { SharedRateBudget } from '../src/store/postgres/rate-budget';
+import { createClient } from '../src/store/postgres/tenants';
+import { createToken } from '../src/store/postgres/tokens';
+import { createAppgovYoga } from '../src/yoga';
+import { gql } from './helpers/graphql';
 import { freshPostgresDatabase } from './helpers/postgres';
 
 const opened: OpenedPostgres[] = [];
@@ -63,5 +69,31 @@ describe('the shared rate budget', () => {
     // Larger than the burst: it may start only on a full bucket.
     expect(await first.take('token:big', 80)).toEqual({ ok: true });
     expect(await first.take('token:big', 80)).toMatchObject({ ok: false });
+  });
+
+  it('a budget the database cannot answer in time refuses the call UNAVAILABLE with Retry-After, and it writes nothing', async () => {
+    const url = await freshPostgresDatabase();
+    // Statements bounded at 300 ms (the server's 5 s), so the blocked budget gives up quickly.
+    const served = await openPostgres(url, { poolSize: 4, statementTimeoutMs: 300 });
+    opened.push(served);
+    const client = await createClient(served.db, { name: 'Budget' });
+    const app = await createApp(served.db, { name: 'Budget app' });
+    const { token } = await createToken(served.db, { kind: 'internal', name: 'budget' });
+    const rateLimits = { rateLimitPerSecond: 100, rateLimitBurst: 100 };
+    const yoga = createAppgovYoga({ backend: postgresBackend(served, { rateLimits }), config: { maxBulkIds: 10, ...rateLimits } });
+    // The budget's table is held by another session: only the budget's statement waits; the rest of the database answers.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE rate_budgets IN ACCESS EXCLUSIVE MODE');
+    try {
+      const res = await gql(yoga, 'mutation ($c: ID!, $a: [ID!]!) { approveApps(clientId: $c, appIds: $a) { changed } }', { c: client.id, a: [app.id] }, token);
+      expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAVAILABLE']);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect((await served.pool.query('SELECT count(*)::int AS n FROM app_history_events')).rows).toEqual([{ n: 0 }]);
   });
 });
