@@ -19,6 +19,9 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['test/global-setup.ts'],
+    // vitest's default is one worker on a 2-core machine (cores − 1); the Postgres run waits on its
+    // server for much of its time, so two workers overlap that wait (measured: see the README's Development section).
+    maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
       {
