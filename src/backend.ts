@@ -34,6 +34,12 @@ export interface Backend {
   health(): Promise<HealthReport>;
   /** The client GraphiQL's example operation names (the demo client while it exists, else the first), or null. */
   exampleClientId(): Promise<string | null>;
+  /**
+   * One sweep of the approvals whose end has passed at `now` (services/expiry.ts): each due client in
+   * its own transaction (SQLite: where the bulk writes run). How many clients it looked at, and how
+   * many approvals it took back.
+   */
+  expireApprovals(now?: Date): Promise<{ clients: number; expired: number }>;
   /** Set when instances share the rate budget through the database. */
   sharedBudget?: SharedBudget;
   /**
@@ -88,10 +94,12 @@ export function requestStore(store: Store, limit: number): Store {
 export function sqliteBackend(db: Db, options: { file?: DatabaseFile | null; writer?: Writer; scanner?: Writer } = {}): Backend {
   const scanner = options.scanner ?? inThreadWriter(db);
   const check = healthCheck(db, options.file);
+  const writer = options.writer ?? inThreadWriter(db);
   return {
     kind: 'sqlite',
     store: sqliteStore(db, scanner),
-    writer: options.writer ?? inThreadWriter(db),
+    writer,
+    expireApprovals: (now = new Date()) => writer.run('expireApprovals', { now: now.getTime() }),
     health: async () => check(),
     exampleClientId: async () => exampleClientId(db),
   };

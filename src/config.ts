@@ -31,6 +31,8 @@ export interface Config {
   trustedDocumentsFor: readonly TokenKind[];
   /** How long one SQLite call may wait (on the main thread, or in the writer thread) for another connection's write lock. */
   dbBusyTimeoutMs: number;
+  /** How often the expiry sweeper looks for approvals whose end has passed (ms). */
+  expiryIntervalMs: number;
   /** APPGOV_DB_SYNC: `synchronous` of every connection; full (default: a commit survives a power cut) or normal. */
   dbSync: DbSync;
   /** How long a mutation keeps retrying (asynchronously, with backoff) for the write lock before UNAVAILABLE. */
@@ -246,6 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustedDocuments: trustedDocumentsVar(env),
     trustedDocumentsFor: tokenKindsVar(env, 'APPGOV_TRUSTED_DOCUMENTS_FOR', ['client']),
     dbBusyTimeoutMs: integerVar(env, 'APPGOV_DB_BUSY_TIMEOUT_MS', 10, 0, 1000),
+    expiryIntervalMs: integerVar(env, 'APPGOV_EXPIRY_INTERVAL_MS', 1000, 50, 3_600_000),
     dbSync: dbSyncVar(env),
     writeWaitMs: integerVar(env, 'APPGOV_WRITE_WAIT_MS', 2000, 0, 60_000),
     writeWorker: optionalBooleanVar(env, 'APPGOV_WRITE_WORKER', true),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { sqliteBackend, type Backend } from './backend';
+import { startExpirySweeper, type ExpirySweeper } from './expiry-sweeper';
 import { ConfigError, databaseLabel, databaseName, DEFAULT_DB_PATH, loadConfig, type Config } from './config';
 import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
 import { openPostgres, type OpenedPostgres } from './db/postgres';
@@ -118,12 +119,14 @@ const dbName = databaseLabel(config);
 // server is listening and can show it. A start that cannot listen (port in use, bad HOST) leaves
 // the database without it, and the next start loads the demo and prints the token.
 let yoga: AppgovYoga | undefined;
+// Writes down approvals whose end has passed (also ends that passed while no instance ran); stopped before the database closes.
+let sweeper: ExpirySweeper | undefined;
 // Set in the listening callback, before the event loop can hand this server a request.
 const server = createHttpServer((request, response) => void yoga!(request, response), config);
 
 server.on('error', (error) => {
   console.error(`appgov: cannot listen on ${config.host}:${config.port}: ${error.message}`);
-  void served.close().finally(() => process.exit(1));
+  void (sweeper?.stop() ?? Promise.resolve()).then(() => served.close()).finally(() => process.exit(1));
 });
 
 server.listen(config.port, config.host, async () => {
@@ -143,6 +146,13 @@ server.listen(config.port, config.host, async () => {
     ...(tracing ? { tracing: tracing.plugin } : {}),
     ...(demo ? { graphiqlClientId: demo.clientId } : {}),
     ...(demo && embedToken ? { graphiqlToken: demo.token } : {}),
+  });
+  sweeper = startExpirySweeper(served.backend, {
+    intervalMs: config.expiryIntervalMs,
+    log: (error) => logger.error({ err: error }, 'approval expiry sweep failed'),
+    onSweep: ({ expired }) => {
+      if (expired > 0) logger.info({ expired }, 'approvals expired');
+    },
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -175,7 +185,9 @@ function shutDown(signal: string) {
   closing = true;
   logger.info({ signal }, 'closing');
   server.close(() => {
-    void Promise.all([served.close(), tracing?.shutdown()]).finally(() => process.exit(0));
+    void (sweeper?.stop() ?? Promise.resolve())
+      .then(() => Promise.all([served.close(), tracing?.shutdown()]))
+      .finally(() => process.exit(0));
   });
   server.closeIdleConnections();
   // Requests still running after 10 s are cut off rather than holding the process.

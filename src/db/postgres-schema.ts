@@ -17,6 +17,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 // The value lists are the SQLite schema's own (constants only: no table of it is re-exported here).
 import {
+  ACTOR_KINDS,
   ASSIGNMENT_EVENT_TYPES,
   ASSIGNMENT_MODES,
   HISTORY_EVENT_TYPES,
@@ -45,7 +46,9 @@ export const clients = pgTable('clients', {
   historySeq: bigint('history_seq', { mode: 'number' }).notNull().default(0),
   /** The time of this client's newest event (ms; 0: none yet). */
   historyAt: ms('history_at').notNull().default(0),
-});
+  /** No approval of this client ends before this time (ms); null: none has an end (see schema.ts). */
+  approvalsDueAt: ms('approvals_due_at'),
+}, (t) => [index('clients_approvals_due_idx').on(t.approvalsDueAt).where(sql`approvals_due_at IS NOT NULL`)]);
 
 export const directories = pgTable('directories', {
   id: text('id').primaryKey(),
@@ -94,6 +97,8 @@ export const clientAppStates = pgTable(
     riskLevel: text('risk_level', { enum: RISK_LEVELS }),
     approvedScopes: jsonb('approved_scopes').$type<string[]>(),
     needsReapproval: boolean('needs_reapproval').notNull().default(false),
+    /** When the org-level approval ends (ms); null: it does not. */
+    approvalExpiresAt: ms('approval_expires_at'),
     version: integer('version').notNull().default(1),
     updatedAt: ms('updated_at').notNull(),
     /**
@@ -107,6 +112,7 @@ export const clientAppStates = pgTable(
     primaryKey({ columns: [t.clientId, t.appId] }),
     index('client_app_states_resolution_idx').on(t.clientId, t.resolution, t.rowSeq),
     index('client_app_states_updated_idx').on(t.clientId, t.updatedAt, t.appId),
+    index('client_app_states_expiry_idx').on(t.clientId, t.approvalExpiresAt, t.appId).where(sql`approval_expires_at IS NOT NULL`),
   ],
 );
 
@@ -124,7 +130,7 @@ export const appHistoryEvents = pgTable(
       .references(() => apps.id, { onDelete: 'cascade' }),
     type: text('type', { enum: HISTORY_EVENT_TYPES }).notNull(),
     actorId: text('actor_id').notNull(),
-    actorKind: text('actor_kind', { enum: TOKEN_KINDS }).notNull(),
+    actorKind: text('actor_kind', { enum: ACTOR_KINDS }).notNull(),
     actorName: text('actor_name').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createdAt: ms('created_at').notNull(),
@@ -179,9 +185,12 @@ export const workspaceAppDecisions = pgTable(
     decidedAt: ms('decided_at').notNull(),
     decidedBy: text('decided_by').notNull(),
     decidedByName: text('decided_by_name').notNull(),
+    /** When a workspace approval ends (ms); null: it does not. */
+    approvalExpiresAt: ms('approval_expires_at'),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.appId] }),
+    index('workspace_app_decisions_expiry_idx').on(t.clientId, t.approvalExpiresAt).where(sql`approval_expires_at IS NOT NULL`),
     index('workspace_app_decisions_listing_idx').on(t.workspaceId, t.resolution, t.appId),
     index('workspace_app_decisions_client_app_idx').on(t.clientId, t.appId),
   ],

@@ -23,7 +23,13 @@ export const clients = sqliteTable('clients', {
   historySeq: integer('history_seq').notNull().default(0),
   /** The time of this client's newest event (ms; 0: none yet). A new event's time is max(now, this). */
   historyAt: integer('history_at', { mode: 'timestamp_ms' }).notNull().default(sql`0`),
-});
+  /**
+   * No approval of this client (org or workspace level) ends before this time (ms); null: none has an
+   * end. Lowered by every write that sets an end, raised by the expiry (services/expiry.ts), which runs
+   * when it has passed: the sweeper finds due clients by its index, and a history claim does not pass it.
+   */
+  approvalsDueAt: integer('approvals_due_at', { mode: 'timestamp_ms' }),
+}, (t) => [index('clients_approvals_due_idx').on(t.approvalsDueAt).where(sql`approvals_due_at IS NOT NULL`)]);
 
 /** A partner account: it owns businesses (clients with its id) and may own private apps. */
 export const directories = sqliteTable('directories', {
@@ -100,6 +106,8 @@ export const clientAppStates = sqliteTable(
     approvedScopes: text('approved_scopes', { mode: 'json' }).$type<string[]>(),
     /** 1 when an org-level approval was lost because the app's scopes outgrew it (seed 002). */
     needsReapproval: integer('needs_reapproval', { mode: 'boolean' }).notNull().default(false),
+    /** When the org-level approval ends (ms); null: it does not (or the app is not approved). */
+    approvalExpiresAt: integer('approval_expires_at', { mode: 'timestamp_ms' }),
     /** Bumped on every real change; lets single-app edits detect lost updates. */
     version: integer('version').notNull().default(1),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
@@ -109,6 +117,8 @@ export const clientAppStates = sqliteTable(
     index('client_app_states_resolution_idx').on(t.clientId, t.resolution),
     // Client.apps by UPDATED_AT pages the changed apps in (updated_at, app_id) order.
     index('client_app_states_updated_idx').on(t.clientId, t.updatedAt, t.appId),
+    // apps(expiringBefore:) and the expiry: this client's approvals that end, by their end.
+    index('client_app_states_expiry_idx').on(t.clientId, t.approvalExpiresAt, t.appId).where(sql`approval_expires_at IS NOT NULL`),
   ],
 );
 
@@ -122,11 +132,15 @@ export const HISTORY_EVENT_TYPES = [
   'INSTALL_REQUEST_RESOLVED',
   'INSTALL_REQUEST_CANCELLED',
   'APPROVAL_LOST_SCOPE_CHANGE',
+  'APPROVAL_EXPIRED',
 ] as const;
 export type HistoryEventType = (typeof HISTORY_EVENT_TYPES)[number];
 
 export const TOKEN_KINDS = ['internal', 'client', 'directory'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
+/** Who can write history: a token's kind, or `system` (appgov itself: an approval that ended). */
+export const ACTOR_KINDS = [...TOKEN_KINDS, 'system'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
 
 /**
  * App history: append-only (triggers refuse UPDATE and DELETE). `id` is the
@@ -149,7 +163,7 @@ export const appHistoryEvents = sqliteTable(
       .references(() => apps.id, { onDelete: 'cascade' }),
     type: text('type', { enum: HISTORY_EVENT_TYPES }).notNull(),
     actorId: text('actor_id').notNull(),
-    actorKind: text('actor_kind', { enum: TOKEN_KINDS }).notNull(),
+    actorKind: text('actor_kind', { enum: ACTOR_KINDS }).notNull(),
     actorName: text('actor_name').notNull(),
     /** Typed per event type: see services/history.ts. */
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
@@ -226,9 +240,12 @@ export const workspaceAppDecisions = sqliteTable(
     decidedAt: integer('decided_at', { mode: 'timestamp_ms' }).notNull(),
     decidedBy: text('decided_by').notNull(),
     decidedByName: text('decided_by_name').notNull(),
+    /** When a workspace approval ends (ms); null: it does not (or this is a restriction). */
+    approvalExpiresAt: integer('approval_expires_at', { mode: 'timestamp_ms' }),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.appId] }),
+    index('workspace_app_decisions_expiry_idx').on(t.clientId, t.approvalExpiresAt).where(sql`approval_expires_at IS NOT NULL`),
     // approved/restricted listings of one workspace page by app id.
     index('workspace_app_decisions_listing_idx').on(t.workspaceId, t.resolution, t.appId),
     index('workspace_app_decisions_client_app_idx').on(t.clientId, t.appId),

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { approveApps, removeAppApprovals, restrictApps } from '../services/approvals';
+import { expireApprovals as sweep } from '../services/expiry';
 import type { Db } from './open';
 
 /**
@@ -10,7 +11,12 @@ import type { Db } from './open';
  * it beside the event loop keeps other requests answered meanwhile.
  * The worker imports this module: it pulls in the services, not the schema.
  */
-export const WRITE_OPS = { approveApps, removeAppApprovals, restrictApps, durability, scanRows } as const;
+export const WRITE_OPS = { approveApps, removeAppApprovals, restrictApps, expireApprovals, durability, scanRows } as const;
+
+/** One expiry sweep (services/expiry.ts) at `now` (ms). */
+function expireApprovals(db: Db, input: { now: number }): { clients: number; expired: number } {
+  return sweep(db, new Date(input.now));
+}
 
 /**
  * A compiled read (its SQL text and parameters) and its rows: what the scanner thread runs (a priced catalog

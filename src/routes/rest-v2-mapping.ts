@@ -1,10 +1,10 @@
 /** The /v2 routes' shapes: GraphQL selections, their snake_case REST forms, and JSON schemas for OpenAPI. */
-import { HISTORY_EVENT_TYPES, TOKEN_KINDS, type HistoryEventType } from '../db/schema';
+import { ACTOR_KINDS as KINDS, HISTORY_EVENT_TYPES, type HistoryEventType } from '../db/schema';
 import type { JsonSchema } from './table';
 
 export const APP_FIELDS = /* GraphQL */ `
   fragment RestApp on App {
-    id name codeName isApproved approvedAt resolution ownerEmail category riskLevel version updatedAt
+    id name codeName isApproved approvedAt approvalExpiresAt resolution ownerEmail category riskLevel version updatedAt
   }`;
 
 /**
@@ -13,7 +13,7 @@ export const APP_FIELDS = /* GraphQL */ `
  * (sent lowercase), and its JSON schema. The fragment, the mapping and the OpenAPI schema all
  * come from this table.
  */
-type MetaKey = { field: string; schema: JsonSchema; lower?: boolean };
+type MetaKey = { field: string; schema: JsonSchema; lower?: boolean; /** Left out of `metadata` when null (and not required). */ optional?: boolean };
 const nullableId = { type: ['string', 'null'] };
 const stringList = { type: 'array', items: { type: 'string' } };
 const nullableStringList = { type: ['array', 'null'], items: { type: 'string' } };
@@ -29,6 +29,7 @@ const DECISION_EVENTS: Partial<Record<HistoryEventType, { typeName: string; keys
       approved_scopes: { field: 'approvedScopes', schema: nullableStringList },
       install_request_id: { field: 'installRequestId', schema: nullableId },
       reason: reasonKey,
+      expires_at: { field: 'expiresAt', optional: true, schema: { type: 'string', format: 'date-time', description: "The approval's end; present only when it has one." } },
     },
   },
   WORKSPACE_APPROVAL_VOIDED: {
@@ -72,6 +73,16 @@ const DECISION_EVENTS: Partial<Record<HistoryEventType, { typeName: string; keys
       reason: reasonKey,
     },
   },
+  APPROVAL_EXPIRED: {
+    typeName: 'ApprovalExpiredEvent',
+    keys: {
+      workspace_id: { field: 'workspaceId', schema: { ...nullableId, description: 'null for the org-level approval.' } },
+      expired_at: { field: 'expiredAt', schema: { type: 'string', format: 'date-time' } },
+      approved_scopes: { field: 'approvedScopes', schema: nullableStringList },
+      approved_at: { field: 'approvedAt', schema: { type: ['string', 'null'], format: 'date-time' } },
+      approved_by: { field: 'approvedById', schema: nullableId },
+    },
+  },
 };
 
 const aliasOf = (type: string, key: string) => `${type.toLowerCase()}__${key}`;
@@ -79,7 +90,7 @@ const aliasOf = (type: string, key: string) => `${type.toLowerCase()}__${key}`;
 export const EVENT_FIELDS = /* GraphQL */ `
   fragment RestEvent on AppHistoryEvent {
     id type createdAt actor { id kind name }
-    ... on ApprovalStatusChangedEvent { wasApproved isApproved fromResolution toResolution reason }
+    ... on ApprovalStatusChangedEvent { wasApproved isApproved fromResolution toResolution reason expiresAt }
     ... on AppUpdatedEvent { changes { field from to } reason }
     ... on NoteAddedEvent { note }
 ${Object.entries(DECISION_EVENTS)
@@ -101,6 +112,7 @@ interface GqlApp {
   codeName: string;
   isApproved: boolean;
   approvedAt: string | null;
+  approvalExpiresAt?: string | null;
   resolution: string;
   ownerEmail: string | null;
   category: string | null;
@@ -116,6 +128,8 @@ export function restApp(app: GqlApp) {
     code_name: app.codeName,
     is_approved: app.isApproved,
     approved_at: app.approvedAt,
+    // Only for an approval with an end.
+    ...(app.approvalExpiresAt ? { approval_expires_at: app.approvalExpiresAt } : {}),
     resolution: lower(app.resolution),
     owner_email: app.ownerEmail,
     category: app.category,
@@ -139,6 +153,7 @@ type GqlEvent = Record<string, unknown> & {
   reason?: string | null;
   changes?: { field: string; from: string | null; to: string | null }[];
   note?: string;
+  expiresAt?: string | null;
 };
 
 export function restEvent(event: GqlEvent) {
@@ -152,10 +167,12 @@ export function restEvent(event: GqlEvent) {
   const decision = DECISION_EVENTS[event.type as HistoryEventType];
   if (decision) {
     const metadata = Object.fromEntries(
-      Object.entries(decision.keys).map(([key, { lower: isEnum }]) => {
-        const value = event[aliasOf(event.type, key)] ?? null;
-        return [key, isEnum ? lower(value as string | null) : value];
-      }),
+      Object.entries(decision.keys)
+        .map(([key, { lower: isEnum }]) => {
+          const value = event[aliasOf(event.type, key)] ?? null;
+          return [key, isEnum ? lower(value as string | null) : value];
+        })
+        .filter(([key, value]) => value !== null || !decision.keys[key as string]!.optional),
     );
     return { ...common, metadata };
   }
@@ -174,6 +191,8 @@ export function restEvent(event: GqlEvent) {
       from_resolution: lower(event.fromResolution ?? null),
       to_resolution: lower(event.toResolution ?? null),
       reason: event.reason ?? null,
+      // Only when the approval has an end.
+      ...(event.expiresAt ? { expires_at: event.expiresAt } : {}),
     },
   };
 }
@@ -187,7 +206,7 @@ export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 /** Every history event type the service writes (HISTORY_EVENT_TYPES), as REST spells them. */
 export const EVENT_TYPES: readonly string[] = HISTORY_EVENT_TYPES.map((type) => type.toLowerCase());
 /** Every token kind (TOKEN_KINDS) as REST spells the GraphQL ActorKind (`INTERNAL_TOKEN` → `internal_token`). */
-export const ACTOR_KINDS: readonly string[] = TOKEN_KINDS.map((kind) => `${kind}_token`);
+export const ACTOR_KINDS: readonly string[] = KINDS.map((kind) => (kind === 'system' ? 'system' : `${kind}_token`));
 
 export const APP_SCHEMA: JsonSchema = {
   type: 'object',
@@ -197,6 +216,7 @@ export const APP_SCHEMA: JsonSchema = {
     code_name: { type: 'string' },
     is_approved: { type: 'boolean' },
     approved_at: { ...nullableString, format: 'date-time' },
+    approval_expires_at: { type: 'string', format: 'date-time', description: 'When the approval ends; present only for an approval with an end.' },
     resolution: { type: 'string', enum: ['unresolved', 'approved', 'restricted'] },
     owner_email: nullableString,
     category: nullableString,
@@ -206,10 +226,10 @@ export const APP_SCHEMA: JsonSchema = {
   },
 };
 
-const object = (properties: Record<string, JsonSchema>): JsonSchema => ({
+const object = (properties: Record<string, JsonSchema>, optional: readonly string[] = []): JsonSchema => ({
   type: 'object',
   additionalProperties: false,
-  required: Object.keys(properties),
+  required: Object.keys(properties).filter((key) => !optional.includes(key)),
   properties,
 });
 
@@ -222,7 +242,8 @@ const EVENT_BODIES: Record<string, { metadata: JsonSchema } | { note: JsonSchema
       from_resolution: { type: 'string', enum: [...RESOLUTIONS] },
       to_resolution: { type: 'string', enum: [...RESOLUTIONS] },
       reason: reasonKey.schema,
-    }),
+      expires_at: { type: 'string', format: 'date-time', description: "The approval's end; present only when it has one." },
+    }, ['expires_at']),
   },
   APP_UPDATED: {
     metadata: object({
@@ -237,7 +258,12 @@ const EVENT_BODIES: Record<string, { metadata: JsonSchema } | { note: JsonSchema
   ...Object.fromEntries(
     Object.entries(DECISION_EVENTS).map(([type, { keys }]) => [
       type,
-      { metadata: object(Object.fromEntries(Object.entries(keys).map(([key, { schema }]) => [key, schema]))) },
+      {
+        metadata: object(
+          Object.fromEntries(Object.entries(keys).map(([key, { schema }]) => [key, schema])),
+          Object.entries(keys).filter(([, k]) => k.optional).map(([key]) => key),
+        ),
+      },
     ]),
   ),
 };

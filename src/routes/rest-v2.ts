@@ -19,6 +19,17 @@ const BULK_BODY: ParamSpecs = {
   dry_run: { type: 'boolean', description: 'true: validate and answer exactly as the real call would, but write nothing.' },
 };
 
+/** An approval's end (approveApps and updateApp): the same rules as the GraphQL arguments. */
+const END_BODY: ParamSpecs = {
+  expires_at: {
+    type: 'string',
+    nullable: true,
+    description:
+      'When the approval ends (an ISO 8601 date-time): then the app reads as not approved and an `approval_expired` event is written with that time. 400 when not in the future, more than 366 days ahead, or given with expires_in.',
+  },
+  expires_in: { type: 'string', nullable: true, description: 'The end as a duration from now: a whole number and a unit, m, h, d or w (`30d`, `12h`).' },
+};
+
 const PAGE_QUERY: ParamSpecs = {
   limit: { type: 'integer', description: 'Page size: 1 to 100, default 20.' },
   cursor: { type: 'string', description: 'The `next_cursor` of the previous page.' },
@@ -32,13 +43,25 @@ function bulkRoute(path: string, field: 'approveApps' | 'removeAppApprovals', su
     summary,
     description: `Runs the GraphQL mutation \`${field}\`: idempotent, all or nothing; an unknown app goes to \`failed\`.`,
     pathParams: CLIENT_ID,
-    body: BULK_BODY,
-    operation: /* GraphQL */ `
+    body: field === 'approveApps' ? { ...BULK_BODY, ...END_BODY } : BULK_BODY,
+    operation:
+      field === 'approveApps'
+        ? /* GraphQL */ `
+      mutation Rest_${field}($clientId: ID!, $appIds: [ID!]!, $reason: String, $dryRun: Boolean, $expiresAt: DateTime, $expiresIn: String) {
+        ${field}(clientId: $clientId, appIds: $appIds, reason: $reason, dryRun: $dryRun, expiresAt: $expiresAt, expiresIn: $expiresIn) { succeeded failed { id error code } }
+      }`
+        : /* GraphQL */ `
       mutation Rest_${field}($clientId: ID!, $appIds: [ID!]!, $reason: String, $dryRun: Boolean) {
         ${field}(clientId: $clientId, appIds: $appIds, reason: $reason, dryRun: $dryRun) { succeeded failed { id error code } }
       }`,
     variables: ({ path, body }) =>
-      present({ clientId: path.client_id, appIds: body.app_ids, reason: body.reason, dryRun: body.dry_run }),
+      present({
+        clientId: path.client_id,
+        appIds: body.app_ids,
+        reason: body.reason,
+        dryRun: body.dry_run,
+        ...(field === 'approveApps' ? { expiresAt: body.expires_at, expiresIn: body.expires_in } : {}),
+      }),
     respond: (data) => ({ body: { succeeded: data[field].succeeded, failed: data[field].failed } }),
     response: { status: 200, description: 'The outcome per id.', schema: BULK_SCHEMA },
   });
@@ -112,6 +135,7 @@ export const restV2Routes: RouteRow[] = [
       risk_level: { type: 'string', enum: RISK_LEVELS, nullable: true, description: 'A risk level; null clears.' },
       reason: { type: 'string', nullable: true, description: 'Why: at most 500 characters, recorded on the events written.' },
       expected_version: { type: 'integer', nullable: true, description: "The app's `version` as last read." },
+      ...END_BODY,
     },
     operation: /* GraphQL */ `
       mutation Rest_updateApp($clientId: ID!, $appId: ID!, $input: UpdateAppInput!) {
@@ -127,6 +151,8 @@ export const restV2Routes: RouteRow[] = [
         riskLevel: upper(input.body.risk_level),
         reason: input.body.reason,
         expectedVersion: input.body.expected_version,
+        expiresAt: input.body.expires_at,
+        expiresIn: input.body.expires_in,
       }),
     }),
     respond: (data) => ({ body: restApp(data.updateApp) }),

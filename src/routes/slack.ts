@@ -134,7 +134,7 @@ function decisionListRoute(list: 'approved' | 'restricted'): RouteRow {
     operation: /* GraphQL */ `
       query Slack_${list}List($at: ClientOrWorkspace!, $first: Int, $after: String) {
         appDecisions(at: $at, resolution: ${list.toUpperCase()}, first: $first, after: $after) {
-          nodes { app { id name codeName } approvedScopes decidedAt decidedById }
+          nodes { app { id name codeName } approvedScopes approvalExpiresAt decidedAt decidedById }
           pageInfo { hasNextPage endCursor }
         }
       }`,
@@ -147,6 +147,8 @@ function decisionListRoute(list: 'approved' | 'restricted'): RouteRow {
           scopes: scopeObjects(d.approvedScopes),
           date_updated: seconds(d.decidedAt),
           last_resolved_by: { actor_id: d.decidedById, actor_type: 'token' },
+          // appgov's own field (Slack has no ending approvals): when the approval ends, in Unix seconds; only when it has an end.
+          ...(d.approvalExpiresAt ? { date_expires: seconds(d.approvalExpiresAt) } : {}),
         })),
         response_metadata: certifiedOnly(body) ? { next_cursor: '' } : nextCursor(data.appDecisions.pageInfo),
       },

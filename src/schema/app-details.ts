@@ -13,6 +13,12 @@ const UpdateAppInput = builder.inputType('UpdateAppInput', {
     category: t.string({ description: 'A category label, 1 to 100 characters, or null to clear.' }),
     riskLevel: t.field({ type: RiskLevelEnum, description: 'A risk level, or null to clear.' }),
     reason: t.string({ description: 'Why: at most 500 characters, recorded on the events this update writes.' }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      description:
+        'With isApproved: true, when the approval ends (then the app reads as not approved, and an APPROVAL_EXPIRED event is written with that time). Approving without one makes the approval permanent; a new end on an approved app is a change (an event). BAD_USER_INPUT when not in the future, more than 366 days ahead, given with expiresIn, or without isApproved: true.',
+    }),
+    expiresIn: t.string({ description: 'The end as a duration from now: a whole number and a unit, m, h, d or w (`30d`, `12h`). The same rules as expiresAt.' }),
     expectedVersion: t.int({
       description: "The app's `version` as you last read it. When given and stale, the update is refused with CONFLICT and nothing is written.",
     }),

@@ -74,6 +74,14 @@ export const AppRef = builder.objectRef<ClientApp>('App').implement({
       description: 'When the app was approved for this client; null while it is not approved.',
       resolve: (app) => (app.resolution === 'approved' ? app.decidedAt : null),
     }),
+    approvalExpiresAt: t.field({
+      extensions: READ,
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When the org-level approval ends (given with expiresAt / expiresIn); null for a permanent approval and while the app is not approved. From that instant the app reads as not approved, and an APPROVAL_EXPIRED event records it.',
+      resolve: (app) => (app.resolution === 'approved' ? app.approvalExpiresAt : null),
+    }),
     ownerEmail: t.exposeString('ownerEmail', { extensions: READ, nullable: true, description: "Who owns the app on the client's side; set with updateApp." }),
     category: t.exposeString('category', { extensions: READ, nullable: true, description: "The client's category for the app; set with updateApp." }),
     riskLevel: t.field({

@@ -1,3 +1,4 @@
+import { parseApprovalExpiry } from '../services/approval-expiry';
 import { authorizeTarget, requireScope } from '../auth/access';
 import type { BulkFailure, BulkResult } from '../services/approvals';
 import { preflightFields } from '../limits/preflight';
@@ -76,6 +77,18 @@ for (const [name, what] of [
         }),
         appIds: t.arg.idList({ required: true, description: 'The apps (UUIDs): 1 to APPGOV_MAX_BULK_IDS distinct ids.' }),
         reason: t.arg.string({ description: 'Why: at most 500 characters, recorded on every event this call writes.' }),
+        ...(name === 'approveApps'
+          ? {
+              expiresAt: t.arg({
+                type: 'DateTime',
+                description:
+                  'When these approvals end: at that instant each app reads as not approved, and an APPROVAL_EXPIRED event (actor kind SYSTEM) is written with that time. Approving again with another end (or none: permanent) replaces it, and that is an event too. BAD_USER_INPUT when not in the future, more than 366 days ahead, or given with expiresIn.',
+              }),
+              expiresIn: t.arg.string({
+                description: 'The end as a duration from now: a whole number and a unit, m, h, d or w (`30d`, `12h`). The same rules as expiresAt; give at most one of them.',
+              }),
+            }
+          : {}),
         dryRun: t.arg.boolean({
           defaultValue: false,
           description:
@@ -84,6 +97,8 @@ for (const [name, what] of [
       },
       resolve: async (_root, args, ctx) => {
         const { principal, clientId, workspaceId } = await authorizeTarget(ctx.store, ctx.principal, args, 'apps:write');
+        const ends = args as { expiresAt?: Date | null; expiresIn?: string | null };
+        const expiresAt = name === 'approveApps' ? parseApprovalExpiry(ends, new Date()) : null;
         // A dry run writes nothing and reports the current state: it is a read.
         if (args.dryRun) requireScope(principal, 'apps:read');
         // The transaction runs in the writer thread when there is one: other requests are served meanwhile.
@@ -94,6 +109,7 @@ for (const [name, what] of [
           actor: principal,
           maxIds: ctx.maxBulkIds,
           reason: args.reason,
+          ...(expiresAt ? { expiresAt } : {}),
           dryRun: args.dryRun ?? false,
         });
         if (!args.dryRun) ctx.metrics?.recordBulkIds(name, result);

@@ -54,6 +54,11 @@ export const ClientRef = builder.objectRef<ClientShape>('Client').implement({
         riskLevel: t.arg({ type: RiskLevelEnum, description: 'Only apps this client rated at this risk level.' }),
         category: t.arg.string({ description: 'Only apps in this category (exact, case-insensitive).' }),
         orderBy: t.arg({ type: AppOrderInput, description: 'The order; default NAME ASC.' }),
+        expiringBefore: t.arg({
+          type: 'DateTime',
+          description:
+            'Only apps whose org-level approval ends before this instant (and has not ended yet): the "expiring soon" view. A state filter, like approved: true; combines with the others.',
+        }),
       },
       resolve: (client, args, ctx) => {
         requireClientScope(ctx.principal, client.id, 'apps:read');

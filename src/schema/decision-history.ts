@@ -18,6 +18,12 @@ builder.objectRef<EventOf<'WORKSPACE_RESOLUTION_CHANGED'>>('WorkspaceResolutionC
     approvedScopes: t.stringList({ nullable: true, description: 'For an approval: the scopes it covers; else null.', resolve: (e) => e.data.approvedScopes }),
     installRequestId: t.id({ nullable: true, description: 'The install request the decision was made on; null when made by app id.', resolve: (e) => e.data.requestId }),
     reason: t.string({ nullable: true, description: 'The `reason` given with the call; null when none.', resolve: (e) => e.data.reason }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'For an approval given with an end: when it ends. Null for a permanent approval and for other changes.',
+      resolve: (e) => (e.data.expiresAt ? new Date(e.data.expiresAt) : null),
+    }),
   }),
 });
 

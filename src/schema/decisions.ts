@@ -1,3 +1,4 @@
+import { parseApprovalExpiry } from '../services/approval-expiry';
 import { authorizeTarget, requireClientScope } from '../auth/access';
 import type { Context } from '../context';
 import type { AppDecision, AppDecisionOutcome } from '../services/app-decisions';
@@ -74,8 +75,14 @@ builder.mutationField('approveApp', (t) =>
     args: {
       ...decisionArgs,
       scopes: t.arg.stringList({ description: "The scopes to approve: a subset of the app's. Absent: the request's scopes when deciding a request, else all the app requests now." }),
+      expiresAt: t.arg({
+        type: 'DateTime',
+        description:
+          'When this approval ends: from that instant the app reads as not approved at this level, and an APPROVAL_EXPIRED event (actor kind SYSTEM) is written with that time. Approving again with another end, or none (permanent), replaces it. BAD_USER_INPUT when not in the future, more than 366 days ahead, or given with expiresIn.',
+      }),
+      expiresIn: t.arg.string({ description: 'The end as a duration from now: a whole number and a unit, m, h, d or w (`30d`, `12h`). The same rules as expiresAt.' }),
     },
-    resolve: (_root, args, ctx) => run(ctx, args, 'approve', args.scopes ?? null),
+    resolve: (_root, args, ctx) => run(ctx, args, 'approve', args.scopes ?? null, args),
   }),
 );
 
@@ -104,9 +111,20 @@ async function run(
   args: { app: { appId?: string | null; requestId?: string | null }; at: { clientId?: string | null; workspaceId?: string | null }; reason?: string | null },
   action: 'approve' | 'restrict' | 'clear',
   scopes: string[] | null,
+  ends: { expiresAt?: Date | null; expiresIn?: string | null } = {},
 ): Promise<AppDecisionOutcome> {
   const { principal, clientId, workspaceId } = await authorizeTarget(ctx.store, ctx.principal, args.at, 'apps:write');
-  return ctx.store.decideApp({ clientId, workspaceId, subject: args.app, action, scopes, reason: args.reason ?? null, actor: principal });
+  const expiresAt = parseApprovalExpiry(ends, new Date());
+  return ctx.store.decideApp({
+    clientId,
+    workspaceId,
+    subject: args.app,
+    action,
+    scopes,
+    reason: args.reason ?? null,
+    actor: principal,
+    ...(expiresAt ? { expiresAt } : {}),
+  });
 }
 
 const DecisionResolutionEnum = builder.enumType('DecisionResolution', {
@@ -129,6 +147,12 @@ const AppDecisionRef = builder.objectRef<AppDecision>('AppDecision').implement({
     workspaceId: t.id({ nullable: true, description: 'The workspace; null for an org-level decision.', resolve: (d) => d.workspaceId }),
     resolution: t.field({ type: DecisionResolutionEnum, description: 'APPROVED or RESTRICTED.', resolve: (d) => d.resolution }),
     approvedScopes: t.stringList({ nullable: true, description: 'For an approval, the scopes it covers; null for a restriction.', resolve: (d) => d.approvedScopes }),
+    approvalExpiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When an approval ends; null for a permanent one and for a restriction. A lapsed approval is not listed.',
+      resolve: (d) => d.approvalExpiresAt,
+    }),
     decidedAt: t.field({ type: 'DateTime', nullable: true, description: 'When the decision was made.', resolve: (d) => d.decidedAt }),
     decidedById: t.id({ nullable: true, description: 'The id of the token that made it.', resolve: (d) => d.decidedBy.id }),
   }),

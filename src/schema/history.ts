@@ -1,5 +1,5 @@
 import { authorizeClient } from '../auth/access';
-import type { HistoryEventType, TokenKind } from '../db/schema';
+import type { ActorKind, HistoryEventType } from '../db/schema';
 import { decodeHistoryCursor, parseHistoryFilter, type HistoryEvent } from '../services/history';
 import { pageSize } from '../services/pagination';
 import { preflightFields } from '../limits/preflight';
@@ -17,7 +17,11 @@ export const ActorKindEnum = builder.enumType('ActorKind', {
       value: 'directory',
       description: 'A directory token, bound to one directory: that directory, its businesses and the apps it owns.',
     },
-  } as const satisfies Record<string, { value: TokenKind; description: string }>,
+    SYSTEM: {
+      value: 'system',
+      description: 'appgov itself, not a token: an approval that reached its end (APPROVAL_EXPIRED). Its id is `appgov:approval-expiry`.',
+    },
+  } as const satisfies Record<string, { value: ActorKind; description: string }>,
 });
 
 export const ActorRef = builder.objectRef<HistoryEvent['actor']>('Actor').implement({
@@ -25,7 +29,7 @@ export const ActorRef = builder.objectRef<HistoryEvent['actor']>('Actor').implem
   description: 'Who made a change: the token behind the call, as it was named when it acted.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The id of the token that acted.' }),
-    kind: t.field({ type: ActorKindEnum, description: 'The kind of token.', resolve: (a) => a.kind }),
+    kind: t.field({ type: ActorKindEnum, description: 'The kind of token, or SYSTEM for appgov itself.', resolve: (a) => a.kind }),
     name: t.exposeString('name', { description: "The token's name at the time of the event." }),
   }),
 });
@@ -57,6 +61,10 @@ export const AppHistoryEventTypeEnum = builder.enumType('AppHistoryEventType', {
       value: 'APPROVAL_LOST_SCOPE_CHANGE',
       description: "The app's requested scopes outgrew the org-level approval: it no longer counts and the app needs re-approval at org level.",
     },
+    APPROVAL_EXPIRED: {
+      value: 'APPROVAL_EXPIRED',
+      description: 'An approval given with an end (expiresAt / expiresIn) reached it and was taken back, by appgov itself (actor kind SYSTEM).',
+    },
   } as const satisfies Record<HistoryEventType, { value: HistoryEventType; description: string }>,
 });
 
@@ -70,6 +78,7 @@ const TYPE_NAMES: Record<HistoryEventType, string> = {
   INSTALL_REQUEST_RESOLVED: 'InstallRequestResolvedEvent',
   INSTALL_REQUEST_CANCELLED: 'InstallRequestCancelledEvent',
   APPROVAL_LOST_SCOPE_CHANGE: 'ApprovalLostEvent',
+  APPROVAL_EXPIRED: 'ApprovalExpiredEvent',
 };
 
 export const AppHistoryEventRef = builder.interfaceRef<HistoryEvent>('AppHistoryEvent').implement({
@@ -114,6 +123,35 @@ builder.objectRef<EventOf<'APPROVAL_STATUS_CHANGED'>>('ApprovalStatusChangedEven
       description: 'The install request the decision was made on (approveApp / restrictApp by requestId); null otherwise.',
       resolve: (e) => e.data.requestId ?? null,
     }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'For an approval given with an end: when it ends. Null for a permanent approval and for other changes.',
+      resolve: (e) => (e.data.expiresAt ? new Date(e.data.expiresAt) : null),
+    }),
+  }),
+});
+
+builder.objectRef<EventOf<'APPROVAL_EXPIRED'>>('ApprovalExpiredEvent').implement({
+  extensions: preflightFields({}),
+  description:
+    'An approval given with an end reached it: appgov took it back (the org-level approval became unresolved, or the workspace decision went). Written exactly once per approval, by actor kind SYSTEM; its createdAt is the end (or, when it was written down after another event of the client, that event\'s time, so history stays in commit order). Pending install requests stay as they were.',
+  interfaces: [AppHistoryEventRef],
+  fields: (t) => ({
+    workspaceId: t.id({
+      nullable: true,
+      description: 'The workspace whose own approval ended; null for the org-level approval.',
+      resolve: (e) => e.data.workspaceId,
+    }),
+    expiredAt: t.field({ type: 'DateTime', description: 'The end the approval was given with: when it lapsed.', resolve: (e) => new Date(e.data.expiredAt) }),
+    approvedScopes: t.stringList({ nullable: true, description: 'The scopes the approval that ended covered.', resolve: (e) => e.data.approvedScopes }),
+    approvedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the approval that ended was given.',
+      resolve: (e) => (e.data.approvedAt ? new Date(e.data.approvedAt) : null),
+    }),
+    approvedById: t.id({ nullable: true, description: 'The token that gave the approval that ended.', resolve: (e) => e.data.approvedBy }),
   }),
 });
 

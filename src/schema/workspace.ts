@@ -46,6 +46,12 @@ const WorkspaceAppRef = builder.objectRef<WorkspaceApp>('WorkspaceApp').implemen
       description: 'The scopes the deciding approval covers; null unless the effective resolution is APPROVED.',
       resolve: (w) => w.approvedScopes,
     }),
+    approvalExpiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the deciding approval ends; null when it does not, or the effective resolution is not APPROVED.',
+      resolve: (w) => w.approvalExpiresAt,
+    }),
   }),
 });
 

@@ -54,6 +54,8 @@ export interface DecideAppInput {
   action: Exclude<DecisionAction, 'unapprove'>;
   scopes?: readonly string[] | null;
   reason?: string | null;
+  /** approve: when the approval ends (checked by parseApprovalExpiry); null or absent: it does not. */
+  expiresAt?: Date | null;
   actor: Principal;
   now?: Date;
 }
@@ -94,6 +96,7 @@ export function appDecideInput(
     reason,
     requestId: subject.requestId,
     actor: input.actor,
+    ...(input.action === 'approve' && input.expiresAt ? { expiresAt: input.expiresAt } : {}),
     ...(input.now ? { now: input.now } : {}),
   };
 }
@@ -120,6 +123,8 @@ export interface AppDecision {
   appId: string;
   resolution: Extract<Resolution, 'approved' | 'restricted'>;
   approvedScopes: string[] | null;
+  /** When an approval ends; null: it does not (and for a restriction). */
+  approvalExpiresAt: Date | null;
   decidedAt: Date | null;
   /** The token that decided (its id, and its name where recorded). */
   decidedBy: { id: string | null; name: string | null };
@@ -143,6 +148,7 @@ export interface AppDecisionRow {
   decided_at: number | null;
   decided_by: string | null;
   decided_by_name: string | null;
+  approval_expires_at: number | null;
 }
 
 /** A listing's page size, cursor kind and binding, and where `after` continues (BAD_USER_INPUT for a foreign cursor); both stores. */
@@ -155,11 +161,21 @@ export function appDecisionsSeek(input: AppDecisionsQuery): { size: number; kind
 }
 
 /** One workspace's decisions by app id, a seek on (workspace, resolution, app_id) from the cursor: standard SQL, both stores. */
-export function workspaceDecisionsSql(input: AppDecisionsQuery & { workspaceId: string }, after: string | null, size: number): SQL {
+export function workspaceDecisionsSql(input: AppDecisionsQuery & { workspaceId: string }, after: string | null, size: number, now: number): SQL {
   return sql`
-    SELECT x.app_id AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, x.decided_by_name FROM workspace_app_decisions AS x
+    SELECT x.app_id AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, x.decided_by_name, x.approval_expires_at
+    FROM workspace_app_decisions AS x
     WHERE x.workspace_id = ${input.workspaceId} AND x.resolution = ${input.resolution} ${after !== null ? sql`AND x.app_id > ${after}` : sql``}
+      AND ${notLapsed(sql`x`, now)}
     ORDER BY x.app_id LIMIT ${size + 1}`;
+}
+
+/**
+ * A decision row that still stands at `now` (standard SQL): not an approval whose end has passed
+ * (reads never show a lapsed approval, even before its expiry is written down).
+ */
+export function notLapsed(row: SQL, now: number): SQL {
+  return sql`(${row}.approval_expires_at IS NULL OR ${row}.approval_expires_at > ${now})`;
 }
 
 /** The page from `size + 1` rows (both stores). */
@@ -174,6 +190,7 @@ export function appDecisionsPage(input: AppDecisionsQuery, seek: { size: number;
           appId: r.app_id,
           resolution: input.resolution,
           approvedScopes: parseScopes(r.approved_scopes),
+          approvalExpiresAt: r.approval_expires_at === null ? null : new Date(Number(r.approval_expires_at)),
           decidedAt: r.decided_at === null ? null : new Date(r.decided_at),
           decidedBy: { id: r.decided_by, name: r.decided_by_name },
         },
@@ -242,13 +259,16 @@ export function planCatalogScopeChange(
 export function listAppDecisions(db: Db, input: AppDecisionsQuery): Page<AppDecision> {
   const seek = appDecisionsSeek(input);
   const { size, after } = seek;
+  const now = Date.now();
   const rows =
     input.workspaceId === null
       ? db.all<AppDecisionRow>(sql`
-          SELECT x.rowid AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name FROM client_app_states AS x
+          SELECT x.rowid AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name, x.approval_expires_at
+          FROM client_app_states AS x
           WHERE x.client_id = ${input.clientId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.rowid > ${after[0]}` : sql``}
+            AND ${notLapsed(sql`x`, now)}
           ORDER BY x.rowid LIMIT ${size + 1}`)
-      : db.all<AppDecisionRow>(workspaceDecisionsSql({ ...input, workspaceId: input.workspaceId }, after ? (after[0] as string) : null, size));
+      : db.all<AppDecisionRow>(workspaceDecisionsSql({ ...input, workspaceId: input.workspaceId }, after ? (after[0] as string) : null, size, now));
   return appDecisionsPage(input, seek, rows);
 }
 
@@ -275,7 +295,7 @@ export function updateAppCatalog(db: Db, input: UpdateAppCatalogInput): AppCatal
       const approvals = tx.all<{ client_id: string; approved_scopes: string | null }>(sql`
         SELECT s.client_id, s.approved_scopes FROM clients AS c
         CROSS JOIN client_app_states AS s ON s.client_id = c.id AND s.app_id = ${appId}
-        WHERE s.resolution = 'approved'
+        WHERE s.resolution = 'approved' AND ${notLapsed(sql`s`, ms)}
         ORDER BY c.id`);
       const plan = planCatalogScopeChange(
         appId,
@@ -290,8 +310,8 @@ export function updateAppCatalog(db: Db, input: UpdateAppCatalogInput): AppCatal
           UPDATE clients SET history_seq = history_seq + 1, history_at = max(history_at, ${ms})
           WHERE id IN (SELECT value FROM json_each(${lost}))`);
         tx.run(sql`
-          UPDATE client_app_states SET (resolution, approved_scopes, needs_reapproval, decided_at, decided_by, version, updated_at) =
-            (SELECT 'unresolved', NULL, 1, c.history_at, ${input.actor.tokenId}, client_app_states.version + 1, c.history_at
+          UPDATE client_app_states SET (resolution, approved_scopes, approval_expires_at, needs_reapproval, decided_at, decided_by, version, updated_at) =
+            (SELECT 'unresolved', NULL, NULL, 1, c.history_at, ${input.actor.tokenId}, client_app_states.version + 1, c.history_at
              FROM clients AS c WHERE c.id = client_app_states.client_id)
           WHERE app_id = ${appId} AND client_id IN (SELECT value FROM json_each(${lost}))`);
         const rows = JSON.stringify(plan.events.map((e) => [e.eventId, e.clientId, e.type, e.data]));

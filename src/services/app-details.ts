@@ -6,6 +6,8 @@ import { BadUserInputError, ConflictError } from '../errors';
 import { getClientApp, type ClientApp } from './apps';
 import { parseCategory, parseEmail, parseNote, parseReason } from './fields';
 import { appendHistoryEvent, claimHistory, insertHistoryEvents, type AppField, type AppFieldChange, type HistoryEvent, type NewHistoryEvent } from './history';
+import { parseApprovalExpiry } from './approval-expiry';
+import { endOf as approvalEndOf } from './decision-rules';
 import { parseId, newEventId } from './ids';
 
 /**
@@ -19,6 +21,9 @@ export interface UpdateAppPatch {
   riskLevel?: RiskLevel | null;
   reason?: string | null;
   expectedVersion?: number | null;
+  /** With isApproved: true, when the approval ends (or expiresIn, a duration); absent: it does not. */
+  expiresAt?: Date | null;
+  expiresIn?: string | null;
 }
 
 const PATCHABLE = ['isApproved', 'ownerEmail', 'category', 'riskLevel'] as const;
@@ -28,9 +33,11 @@ export interface ValidPatch {
   attributes: Partial<Record<AppField, string | null>>;
   reason: string | null;
   expectedVersion: number | null;
+  /** The approval's end (with isApproved: true); null: permanent. */
+  expiresAt: Date | null;
 }
 
-export function validatePatch(patch: UpdateAppPatch): ValidPatch {
+export function validatePatch(patch: UpdateAppPatch, now: Date = new Date()): ValidPatch {
   if (!PATCHABLE.some((field) => patch[field] !== undefined)) {
     throw new BadUserInputError(`input is an empty patch: set at least one of ${PATCHABLE.join(', ')}`, { field: 'input' });
   }
@@ -42,6 +49,12 @@ export function validatePatch(patch: UpdateAppPatch): ValidPatch {
   if (patch.expectedVersion !== undefined && patch.expectedVersion !== null && patch.expectedVersion < 0) {
     throw new BadUserInputError('input.expectedVersion cannot be negative', { field: 'input.expectedVersion' });
   }
+  const expiresAt = parseApprovalExpiry(patch, now, 'input.');
+  if (expiresAt !== null && patch.isApproved !== true) {
+    throw new BadUserInputError('An end (input.expiresAt or input.expiresIn) needs input.isApproved: true', {
+      field: patch.expiresAt != null ? 'input.expiresAt' : 'input.expiresIn',
+    });
+  }
   const attributes: ValidPatch['attributes'] = {};
   if (patch.ownerEmail !== undefined) attributes.ownerEmail = parseEmail(patch.ownerEmail, 'input.ownerEmail');
   if (patch.category !== undefined) attributes.category = parseCategory(patch.category, 'input.category');
@@ -51,6 +64,7 @@ export function validatePatch(patch: UpdateAppPatch): ValidPatch {
     attributes,
     reason: parseReason(patch.reason, 'input.reason'),
     expectedVersion: patch.expectedVersion ?? null,
+    expiresAt,
   };
 }
 
@@ -66,7 +80,7 @@ export function updateApp(
   input: { clientId: string; appId: string; patch: UpdateAppPatch; actor: Principal; now?: Date },
 ): ClientApp {
   const appId = parseId(input.appId, 'appId');
-  const patch = validatePatch(input.patch);
+  const patch = validatePatch(input.patch, input.now);
   const { clientId, actor } = input;
 
   return db.transaction(
@@ -75,7 +89,7 @@ export function updateApp(
       const update = planAppUpdate(current, appId, patch);
       if (update.events.length === 0) return current;
       // Under the write lock: the claim's time (never before the client's previous event) stamps the change.
-      const claim = claimHistory(tx, clientId, input.now ?? new Date(), update.events.length);
+      const claim = claimHistory(tx, clientId, input.now ?? new Date(), update.events.length, update.approvalExpiresAt?.getTime() ?? null);
       const { next, decided } = appAfterUpdate(current, update, claim.at);
       tx.run(appStateUpsertSql({ clientId, appId, actorId: actor.tokenId, current, next, decided, at: claim.at }));
       insertHistoryEvents(tx, clientId, actor, claim, update.events);
@@ -95,13 +109,15 @@ export function appStateUpsertSql(w: { clientId: string; appId: string; actorId:
   const flag = sql.raw(decided ? 'TRUE' : 'FALSE');
   return sql`
     INSERT INTO client_app_states (client_id, app_id, resolution, decided_at, decided_by, owner_email, category,
-                                   risk_level, version, updated_at, approved_scopes)
+                                   risk_level, version, updated_at, approved_scopes, approval_expires_at)
     VALUES (${w.clientId}, ${w.appId}, ${next.resolution}, ${next.decidedAt?.getTime() ?? null},
             ${decided ? w.actorId : null}, ${next.ownerEmail}, ${next.category}, ${next.riskLevel},
             ${next.version}, ${w.at.getTime()},
             -- An approval covers every scope the app requests now (seed 002's re-approval rule).
-            ${next.resolution === 'approved' ? JSON.stringify(w.current.scopes) : null})
+            ${next.resolution === 'approved' ? JSON.stringify(w.current.scopes) : null},
+            ${next.approvalExpiresAt?.getTime() ?? null})
     ON CONFLICT (client_id, app_id) DO UPDATE SET
+      approval_expires_at = excluded.approval_expires_at,
       approved_scopes = CASE WHEN ${flag} THEN excluded.approved_scopes ELSE client_app_states.approved_scopes END,
       needs_reapproval = CASE WHEN ${flag} THEN FALSE ELSE client_app_states.needs_reapproval END,
       resolution = excluded.resolution,
@@ -117,6 +133,8 @@ export function appStateUpsertSql(w: { clientId: string; appId: string; actorId:
 /** What a valid patch changes on `current` (both stores): the new resolution, the field changes, their events (none: no change). */
 export interface AppUpdate {
   resolution: Resolution;
+  /** The approval's end after the update (null: none). */
+  approvalExpiresAt: Date | null;
   changes: AppFieldChange[];
   events: NewHistoryEvent[];
 }
@@ -134,13 +152,22 @@ export function planAppUpdate(current: ClientApp, appId: string, patch: ValidPat
   }
   const events: NewHistoryEvent[] = [];
   let resolution: Resolution = current.resolution;
-  if (patch.isApproved !== undefined && (current.resolution === 'approved') !== patch.isApproved) {
+  let approvalExpiresAt = current.approvalExpiresAt;
+  const end = patch.expiresAt?.getTime() ?? null;
+  const endChanged = patch.isApproved === true && current.resolution === 'approved' && (current.approvalExpiresAt?.getTime() ?? null) !== end;
+  if (patch.isApproved !== undefined && ((current.resolution === 'approved') !== patch.isApproved || endChanged)) {
     resolution = patch.isApproved ? 'approved' : 'unresolved';
+    approvalExpiresAt = patch.isApproved ? patch.expiresAt : null;
     events.push({
       eventId: newEventId(),
       appId,
       type: 'APPROVAL_STATUS_CHANGED',
-      data: { from: current.resolution, to: resolution, reason: patch.reason },
+      data: {
+        from: current.resolution,
+        to: resolution,
+        reason: patch.reason,
+        ...approvalEndOf(resolution, { resolution: current.resolution, approvalExpiresAt: current.approvalExpiresAt?.getTime() ?? null }, end),
+      },
     });
   }
   const changes: AppFieldChange[] = [];
@@ -150,13 +177,14 @@ export function planAppUpdate(current: ClientApp, appId: string, patch: ValidPat
   if (changes.length > 0) {
     events.push({ eventId: newEventId(), appId, type: 'APP_UPDATED', data: { changes, reason: patch.reason } });
   }
-  return { resolution, changes, events };
+  return { resolution, approvalExpiresAt, changes, events };
 }
 
 /** The app after the update, stamped `now`; `decided` when its resolution changed. */
 export function appAfterUpdate(current: ClientApp, update: AppUpdate, now: Date): { next: ClientApp; decided: boolean } {
   const { resolution, changes } = update;
-  const decided = resolution !== current.resolution;
+  // A new end on an approval is a decision too (approving again).
+  const decided = resolution !== current.resolution || update.approvalExpiresAt !== current.approvalExpiresAt;
   const next: ClientApp = {
     ...current,
     ...Object.fromEntries(changes.map((c) => [c.field, c.to])),
@@ -164,6 +192,7 @@ export function appAfterUpdate(current: ClientApp, update: AppUpdate, now: Date)
     approvedScopes: decided ? (resolution === 'approved' ? current.scopes : null) : current.approvedScopes,
     needsReapproval: decided ? false : current.needsReapproval,
     decidedAt: decided ? now : current.decidedAt,
+    approvalExpiresAt: update.approvalExpiresAt,
     version: current.version + 1,
     updatedAt: now,
   };

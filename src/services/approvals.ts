@@ -31,6 +31,8 @@ export interface BulkApprovalInput {
   maxIds: number;
   /** Why: at most 500 characters, recorded on every event the call writes. */
   reason?: string | null;
+  /** approveApps: when the approvals end (checked by parseApprovalExpiry); null or absent: they do not. */
+  expiresAt?: Date | null;
   /** Validate and compute the result exactly as for real, but write nothing. */
   dryRun?: boolean;
   now?: Date;
@@ -59,6 +61,7 @@ export function bulkDecideInput(input: BulkApprovalInput, action: DecisionAction
     reason,
     requestId: null,
     actor: input.actor,
+    ...(action === 'approve' && input.expiresAt ? { expiresAt: input.expiresAt } : {}),
     ...(input.dryRun ? { dryRun: true } : {}),
     ...(input.now ? { now: input.now } : {}),
   };

@@ -21,6 +21,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { validateName } from './clients';
 import { findDirectory } from './directories';
 import { parseCategory } from './fields';
+import { hasLapsed } from './decision-rules';
 import { parseId } from './ids';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 
@@ -49,6 +50,8 @@ export interface ClientApp {
   approvedScopes: string[] | null;
   /** True when an org-level approval was lost to a scope change and not yet re-decided. */
   needsReapproval: boolean;
+  /** When the org-level approval ends; null: it does not, or the app is not approved. */
+  approvalExpiresAt: Date | null;
 }
 
 const CODE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
@@ -132,7 +135,15 @@ export function createApp(db: Db, input: NewAppInput): { id: string; codeName: s
   );
 }
 
-export function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
+/**
+ * One app as the client sees it at `now` (ms): an approval whose end has passed reads as none (unresolved,
+ * no scopes, no end), whether or not its expiry was written down yet.
+ */
+export function toClientApp(clientId: string, row: ClientAppRow, now: number = Date.now()): ClientApp {
+  const ends = row.approval_expires_at === null || row.approval_expires_at === undefined ? null : Number(row.approval_expires_at);
+  if (row.resolution === 'approved' && hasLapsed(ends, now)) {
+    return { ...toClientApp(clientId, { ...row, approval_expires_at: null }, now), resolution: 'unresolved', approvedScopes: null };
+  }
   return {
     clientId,
     id: row.id,
@@ -150,6 +161,7 @@ export function toClientApp(clientId: string, row: ClientAppRow): ClientApp {
     scopes: JSON.parse(row.app_scopes) as string[],
     approvedScopes: row.approved_scopes === null ? null : (JSON.parse(row.approved_scopes) as string[]),
     needsReapproval: row.needs_reapproval === 1,
+    approvalExpiresAt: ends === null ? null : new Date(ends),
   };
 }
 
@@ -169,6 +181,8 @@ export interface ClientAppsQuery {
   /** Exact category, case-insensitive. */
   category?: string | null;
   orderBy?: { field?: AppOrderField | null; direction?: OrderDirection | null } | null;
+  /** Only approved apps whose approval ends before this instant (the "expiring soon" view); a state filter. */
+  expiringBefore?: Date | null;
 }
 
 export type ClientAppsPage = Page<ClientApp & { cursor: string }> & { totalCount: () => Promise<number> };
@@ -206,15 +220,27 @@ export async function listClientAppsOn(
   if (search.length > 200) throw new BadUserInputError('search must be at most 200 characters', { field: 'search' });
   const category = parseCategory(input.category ?? null, 'category', { clearable: false });
   // A cursor continues only the list it came from: this client, these filters.
-  const list = JSON.stringify([input.clientId, input.approved ?? null, search, input.riskLevel ?? null, category?.toLowerCase() ?? null]);
+  const expiringBefore = input.expiringBefore ?? null;
+  // (expiringBefore joins the key only when given: cursors of lists without it stay valid.)
+  const list = JSON.stringify([
+    input.clientId,
+    input.approved ?? null,
+    search,
+    input.riskLevel ?? null,
+    category?.toLowerCase() ?? null,
+    ...(expiringBefore ? [expiringBefore.getTime()] : []),
+  ]);
   const after = decodeCursor(cursorKind, input.after, [field === 'NAME' ? 'string' : 'number', 'string'], 'after', list);
 
+  // An approval whose end has passed is not approved, whether or not its expiry was written down yet.
+  const now = Date.now();
   const stateFilters = [
-    input.approved === true ? sql`s.resolution = 'approved'` : null,
+    input.approved === true ? liveApprovalSql(now) : null,
     input.riskLevel ? sql`s.risk_level = ${input.riskLevel}` : null,
     category ? d.categoryIs(category) : null,
+    expiringBefore ? sql`s.approval_expires_at < ${expiringBefore.getTime()} AND ${liveApprovalSql(now)}` : null,
   ].filter((f) => f !== null);
-  const notApproved = input.approved === false ? sql`(s.resolution IS NULL OR s.resolution <> 'approved')` : null;
+  const notApproved = input.approved === false ? sql`NOT coalesce(${liveApprovalSql(now)}, FALSE)` : null;
   const searchFilter = search ? d.searchMatches(likePattern(search)) : null;
   const filters = [...stateFilters, ...(notApproved ? [notApproved] : []), ...(searchFilter ? [searchFilter] : [])];
   const from = sql`FROM apps AS a LEFT JOIN client_app_states AS s ON s.client_id = ${input.clientId} AND s.app_id = a.id`;
@@ -256,7 +282,7 @@ export async function listClientAppsOn(
         if (!notApproved) return visible;
         const approved = await countOf(reads.read, sql`
           SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
-          WHERE s.client_id = ${input.clientId} AND s.resolution = 'approved' AND ${appVisibleSql(input.clientId)}`);
+          WHERE s.client_id = ${input.clientId} AND ${liveApprovalSql(now)} AND ${appVisibleSql(input.clientId)}`);
         return visible - approved;
       }
       // Counting a search reads the catalog again: priced again.
@@ -264,6 +290,11 @@ export async function listClientAppsOn(
       return countOf(read, sql`SELECT ${sql.join(ranges.map((range) => sql`(SELECT count(*) ${from} ${where(range, [])})`), sql` + `)} AS n`);
     },
   };
+}
+
+/** The state row `s` is an approval that stands at `now` (ms): standard SQL, both stores; NULL without a row. */
+export function liveApprovalSql(now: number): SQL {
+  return sql`(s.resolution = 'approved' AND (s.approval_expires_at IS NULL OR s.approval_expires_at > ${now}))`;
 }
 
 /** The one row's `n` of a count (Postgres hands count(*) and sum() over as text). */

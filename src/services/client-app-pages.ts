@@ -27,11 +27,12 @@ export interface ClientAppRow {
   app_scopes: string;
   approved_scopes: string | null;
   needs_reapproval: 0 | 1 | null;
+  approval_expires_at: number | null;
 }
 
 /** The columns every ClientApp read selects: `a` is apps, `s` the client's state row (or NULLs). */
 export const CLIENT_APP_COLUMNS = sql`a.id, a.code_name, a.name, s.resolution, s.decided_at, s.owner_email, s.category,
-  s.risk_level, s.version, s.updated_at, a.owner_directory_id, a.hidden_from_market, a.scopes AS app_scopes, s.approved_scopes, s.needs_reapproval`;
+  s.risk_level, s.version, s.updated_at, a.owner_directory_id, a.hidden_from_market, a.scopes AS app_scopes, s.approved_scopes, s.needs_reapproval, s.approval_expires_at`;
 
 export type SortedRow = ClientAppRow & { sort_key: string | number };
 

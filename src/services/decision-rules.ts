@@ -19,9 +19,10 @@ export interface DecisionRow {
   found: boolean;
   /** The scopes the app requests now. */
   appScopes: string[];
-  org: { resolution: Resolution; approvedScopes: string[] | null; needsReapproval: boolean };
+  /** `approvalExpiresAt`: when an approval ends (ms); null: it does not. */
+  org: { resolution: Resolution; approvedScopes: string[] | null; needsReapproval: boolean; approvalExpiresAt?: number | null };
   /** The call's workspace's own decision; null at org level or when the workspace has none. */
-  workspace: { resolution: WorkspaceResolution; approvedScopes: string[] | null } | null;
+  workspace: { resolution: WorkspaceResolution; approvedScopes: string[] | null; approvalExpiresAt?: number | null } | null;
   /** Pending requests this decision covers (the app's, in the client or in the call's workspace). */
   pendingRequests: { id: string; workspaceId: string }[];
   /** Workspaces holding their own approval of the app (read only for an org-level restriction). */
@@ -37,6 +38,10 @@ export interface DecisionCall {
   reason: string | null;
   /** Set when the call names an install request rather than an app. */
   requestId: string | null;
+  /** When the approval ends (ms; approve only); null or absent: it does not. */
+  expiresAt?: number | null;
+  /** The decision's time (ms; absent: the clock's): an approval whose end is at or before it has lapsed, and counts as none. */
+  now?: number;
 }
 
 export interface DecisionFailure {
@@ -52,9 +57,11 @@ export interface DecisionPlan {
   failed: DecisionFailure[];
   changed: string[];
   /** Org-level rows to write (needs-re-approval is cleared by any org decision). */
-  orgStates: { appId: string; resolution: Resolution; approvedScopes: string[] | null }[];
+  orgStates: { appId: string; resolution: Resolution; approvedScopes: string[] | null; approvalExpiresAt: number | null }[];
   /** The call's workspace's rows to write. */
-  workspaceUpserts: { appId: string; resolution: WorkspaceResolution; approvedScopes: string[] | null }[];
+  workspaceUpserts: { appId: string; resolution: WorkspaceResolution; approvedScopes: string[] | null; approvalExpiresAt: number | null }[];
+  /** The earliest end this plan writes (ms); null: none. The client's due time is lowered to it. */
+  dueAt: number | null;
   workspaceDeletes: { workspaceId: string; appId: string }[];
   requestResolutions: { id: string; status: 'approved' | 'restricted' }[];
   events: NewHistoryEvent[];
@@ -63,24 +70,56 @@ export interface DecisionPlan {
 const sameSet = (a: readonly string[] | null, b: readonly string[]) =>
   a !== null && a.length === b.length && b.every((s) => a.includes(s));
 
+/** Whether an approval with this end has lapsed at `now` (ms): its end is at or before it. */
+export function hasLapsed(approvalExpiresAt: number | null | undefined, now: number): boolean {
+  return approvalExpiresAt != null && approvalExpiresAt <= now;
+}
+
+/**
+ * A decision as it stands at `now`: an approval whose end has passed counts as none (`unresolved`,
+ * no scopes), whether or not its expiry was written down yet (services/expiry.ts writes it).
+ */
+export function liveState<T extends { resolution: Resolution; approvedScopes: string[] | null; approvalExpiresAt?: number | null }>(state: T, now: number): T {
+  return state.resolution === 'approved' && hasLapsed(state.approvalExpiresAt, now)
+    ? { ...state, resolution: 'unresolved', approvedScopes: null, approvalExpiresAt: null }
+    : state;
+}
+
+/** The end to record on a decision's event: set when the new approval has one, or when an end is dropped. */
+export function endOf(to: Resolution, before: { resolution: Resolution; approvalExpiresAt?: number | null }, expiresAt: number | null): { expiresAt?: string | null } {
+  if (to === 'approved' && expiresAt !== null) return { expiresAt: new Date(expiresAt).toISOString() };
+  if (before.resolution === 'approved' && before.approvalExpiresAt != null) return { expiresAt: null };
+  return {};
+}
+
 function decideOrg(row: DecisionRow, call: DecisionCall, scopes: string[], plan: DecisionPlan): boolean {
-  const from = row.org.resolution;
+  const org = liveState(row.org, call.now!);
+  const from = org.resolution;
   const to: Resolution =
     call.action === 'approve' ? 'approved' : call.action === 'restrict' ? 'restricted' : call.action === 'clear' ? 'unresolved' : from === 'approved' ? 'unresolved' : from;
   const approvedScopes = to === 'approved' ? scopes : null;
+  // Only an approval has an end: a restriction or removal makes a pending end moot.
+  const approvalExpiresAt = to === 'approved' ? (call.expiresAt ?? null) : null;
   const changed =
     from !== to ||
-    (to === 'approved' && !sameSet(row.org.approvedScopes, scopes)) ||
+    (to === 'approved' && (!sameSet(org.approvedScopes, scopes) || (org.approvalExpiresAt ?? null) !== approvalExpiresAt)) ||
     // Clearing also clears "needs re-approval".
-    (call.action === 'clear' && row.org.needsReapproval);
+    (call.action === 'clear' && org.needsReapproval);
   if (changed) {
-    plan.orgStates.push({ appId: row.appId, resolution: to, approvedScopes });
+    plan.orgStates.push({ appId: row.appId, resolution: to, approvedScopes, approvalExpiresAt });
     plan.events.push({
       eventId: newEventId(),
       appId: row.appId,
       type: 'APPROVAL_STATUS_CHANGED',
-      // Only what applies: older events (before seed 002) carry neither key.
-      data: { from, to, reason: call.reason, ...(approvedScopes ? { approvedScopes } : {}), ...(call.requestId ? { requestId: call.requestId } : {}) },
+      // Only what applies: older events (before seed 002) carry neither key; an end only when one is set or dropped.
+      data: {
+        from,
+        to,
+        reason: call.reason,
+        ...(approvedScopes ? { approvedScopes } : {}),
+        ...(call.requestId ? { requestId: call.requestId } : {}),
+        ...endOf(to, org, approvalExpiresAt),
+      },
     });
   }
   // An org-level restriction voids every workspace's own approval of the app.
@@ -103,19 +142,23 @@ function decideWorkspace(row: DecisionRow, call: DecisionCall, workspaceId: stri
   if (call.action === 'approve' && row.org.resolution === 'restricted') {
     return { id: row.appId, error: 'The app is restricted org-wide', code: 'APP_RESTRICTED_ORG_WIDE' };
   }
-  const from: Resolution = row.workspace?.resolution ?? 'unresolved';
+  const current = row.workspace ? liveState(row.workspace, call.now!) : null;
+  const from: Resolution = current?.resolution ?? 'unresolved';
   const to: Resolution =
     call.action === 'approve' ? 'approved' : call.action === 'restrict' ? 'restricted' : call.action === 'clear' ? 'unresolved' : from === 'approved' ? 'unresolved' : from;
   const approvedScopes = to === 'approved' ? scopes : null;
-  const changed = from !== to || (to === 'approved' && !sameSet(row.workspace?.approvedScopes ?? null, scopes));
+  const approvalExpiresAt = to === 'approved' ? (call.expiresAt ?? null) : null;
+  const before = { resolution: from, approvalExpiresAt: current?.approvalExpiresAt ?? null };
+  const changed =
+    from !== to || (to === 'approved' && (!sameSet(current?.approvedScopes ?? null, scopes) || before.approvalExpiresAt !== approvalExpiresAt));
   if (!changed) return false;
   if (to === 'unresolved') plan.workspaceDeletes.push({ workspaceId, appId: row.appId });
-  else plan.workspaceUpserts.push({ appId: row.appId, resolution: to, approvedScopes });
+  else plan.workspaceUpserts.push({ appId: row.appId, resolution: to, approvedScopes, approvalExpiresAt });
   plan.events.push({
     eventId: newEventId(),
     appId: row.appId,
     type: 'WORKSPACE_RESOLUTION_CHANGED',
-    data: { workspaceId, from, to, approvedScopes, requestId: call.requestId, reason: call.reason },
+    data: { workspaceId, from, to, approvedScopes, requestId: call.requestId, reason: call.reason, ...endOf(to, before, approvalExpiresAt) },
   });
   return true;
 }
@@ -128,7 +171,8 @@ function decideWorkspace(row: DecisionRow, call: DecisionCall, workspaceId: stri
  * (idempotent). Approving or restricting also resolves the pending requests
  * the decision covers.
  */
-export function planDecisions(rows: readonly DecisionRow[], call: DecisionCall): DecisionPlan {
+export function planDecisions(rows: readonly DecisionRow[], given: DecisionCall): DecisionPlan {
+  const call = { ...given, now: given.now ?? Date.now() };
   const plan: DecisionPlan = {
     succeeded: [],
     failed: [],
@@ -138,6 +182,7 @@ export function planDecisions(rows: readonly DecisionRow[], call: DecisionCall):
     workspaceDeletes: [],
     requestResolutions: [],
     events: [],
+    dueAt: null,
   };
   for (const row of rows) {
     if (!row.found) {
@@ -178,6 +223,8 @@ export function planDecisions(rows: readonly DecisionRow[], call: DecisionCall):
     }
     if (changed) plan.changed.push(row.appId);
   }
+  const ends = [...plan.orgStates, ...plan.workspaceUpserts].map((s) => s.approvalExpiresAt).filter((e) => e !== null);
+  plan.dueAt = ends.length > 0 ? Math.min(...ends) : null;
   return plan;
 }
 

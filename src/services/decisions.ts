@@ -18,6 +18,8 @@ export interface DecideInput {
   reason: string | null;
   requestId: string | null;
   actor: Principal;
+  /** When an approval ends (approve only; validated by parseApprovalExpiry); null or absent: it does not. */
+  expiresAt?: Date | null;
   dryRun?: boolean;
   now?: Date;
 }
@@ -37,6 +39,8 @@ type LookupRow = [
   needsReapproval: 0 | 1 | null,
   wsResolution: WorkspaceResolution | null,
   wsScopes: string | null,
+  orgEnds: number | null,
+  wsEnds: number | null,
 ];
 
 /**
@@ -52,8 +56,16 @@ type LookupRow = [
  * lookup even when nothing matched.
  */
 /** The call the rules plan for (both stores). */
-export function decisionCallOf(input: DecideInput): DecisionCall {
-  return { action: input.action, workspaceId: input.workspaceId, scopes: input.scopes, reason: input.reason, requestId: input.requestId };
+export function decisionCallOf(input: DecideInput, now: Date): DecisionCall {
+  return {
+    action: input.action,
+    workspaceId: input.workspaceId,
+    scopes: input.scopes,
+    reason: input.reason,
+    requestId: input.requestId,
+    expiresAt: input.action === 'approve' ? (input.expiresAt?.getTime() ?? null) : null,
+    now: now.getTime(),
+  };
 }
 
 export function decide(db: Db, input: DecideInput): DecisionPlan {
@@ -63,12 +75,14 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
   const readVoids = workspaceId === null && input.action === 'restrict';
   return db.transaction(
     (tx) => {
-      // At org level there is no workspace decision to join: its two columns are NULL.
+      // Under the write lock (BEGIN IMMEDIATE): what has lapsed is judged, and the writes stamped, at this time.
+      const now = input.now ?? new Date();
+      // At org level there is no workspace decision to join: its columns are NULL.
       const workspace =
         workspaceId === null
-          ? { columns: sql`NULL, NULL`, join: sql`` }
+          ? { columns: sql`NULL, NULL, s.approval_expires_at, NULL`, join: sql`` }
           : {
-              columns: sql`d.resolution, d.approved_scopes`,
+              columns: sql`d.resolution, d.approved_scopes, s.approval_expires_at, d.approval_expires_at`,
               join: sql`LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id`,
             };
       const rows = tx.values<LookupRow>(sql`
@@ -95,15 +109,16 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
         ? groupByApp(
             tx.all<{ app_id: string; workspace_id: string }>(sql`
         SELECT v.app_id, v.workspace_id FROM workspace_app_decisions AS v
-        WHERE v.client_id = ${clientId} AND v.resolution = 'approved' AND v.app_id IN (SELECT value FROM json_each(${ids}))`),
+        WHERE v.client_id = ${clientId} AND v.resolution = 'approved' AND v.app_id IN (SELECT value FROM json_each(${ids}))
+          AND (v.approval_expires_at IS NULL OR v.approval_expires_at > ${now.getTime()})`),
             (r) => r.workspace_id,
           )
         : null;
       const scopes = scopeParser();
       const decisionRows = rows.map((row) => toDecisionRow(row, scopes, pending?.get(row[0]) ?? [], voids?.get(row[0]) ?? []));
-      const plan = planDecisions(decisionRows, decisionCallOf(input));
-      // The clock is read under the write lock (BEGIN IMMEDIATE), then held to history order by the claim.
-      if (!input.dryRun) applyPlan(tx, input, plan, input.now ?? new Date());
+      const plan = planDecisions(decisionRows, decisionCallOf(input, now));
+      // The clock was read under the write lock (BEGIN IMMEDIATE), then is held to history order by the claim.
+      if (!input.dryRun) applyPlan(tx, input, plan, now);
       return plan;
     },
     // A dry run only reads: it need not take the write lock.
@@ -114,17 +129,19 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
   // JSONB, so `->>` reads its fields without parsing the row's text again (json_each: once per field).
   // The history claim comes first: its time (never before the client's previous event) stamps every write.
   function applyPlan(tx: Db, call: DecideInput, plan: DecisionPlan, now: Date): void {
-    const claim = plan.events.length > 0 ? claimHistory(tx, clientId, now, plan.events.length) : null;
+    // The claim writes down any approval of the client that has lapsed first, and lowers its due time to this plan's ends.
+    const claim = plan.events.length > 0 ? claimHistory(tx, clientId, now, plan.events.length, plan.dueAt) : null;
     const ms = (claim?.at ?? now).getTime();
     if (plan.orgStates.length > 0) {
-      const rows = JSON.stringify(plan.orgStates.map((s) => [s.appId, s.resolution, s.approvedScopes]));
+      const rows = JSON.stringify(plan.orgStates.map((s) => [s.appId, s.resolution, s.approvedScopes, s.approvalExpiresAt]));
       tx.run(sql`
-        INSERT INTO client_app_states (client_id, app_id, resolution, approved_scopes, needs_reapproval, decided_at, decided_by, version, updated_at)
-        SELECT ${clientId}, j.value ->> 0, j.value ->> 1, j.value ->> 2, 0, ${ms}, ${actor.tokenId}, 1, ${ms}
+        INSERT INTO client_app_states (client_id, app_id, resolution, approved_scopes, needs_reapproval, decided_at, decided_by, version, updated_at, approval_expires_at)
+        SELECT ${clientId}, j.value ->> 0, j.value ->> 1, j.value ->> 2, 0, ${ms}, ${actor.tokenId}, 1, ${ms}, j.value ->> 3
         FROM jsonb_each(${rows}) AS j WHERE true
         ON CONFLICT (client_id, app_id) DO UPDATE SET
           resolution = excluded.resolution,
           approved_scopes = excluded.approved_scopes,
+          approval_expires_at = excluded.approval_expires_at,
           needs_reapproval = 0,
           decided_at = excluded.decided_at,
           decided_by = excluded.decided_by,
@@ -132,14 +149,15 @@ export function decide(db: Db, input: DecideInput): DecisionPlan {
           updated_at = excluded.updated_at`);
     }
     if (plan.workspaceUpserts.length > 0) {
-      const rows = JSON.stringify(plan.workspaceUpserts.map((s) => [s.appId, s.resolution, s.approvedScopes]));
+      const rows = JSON.stringify(plan.workspaceUpserts.map((s) => [s.appId, s.resolution, s.approvedScopes, s.approvalExpiresAt]));
       tx.run(sql`
-        INSERT INTO workspace_app_decisions (workspace_id, app_id, client_id, resolution, approved_scopes, decided_at, decided_by, decided_by_name)
-        SELECT ${call.workspaceId}, j.value ->> 0, ${clientId}, j.value ->> 1, j.value ->> 2, ${ms}, ${actor.tokenId}, ${actor.name}
+        INSERT INTO workspace_app_decisions (workspace_id, app_id, client_id, resolution, approved_scopes, decided_at, decided_by, decided_by_name, approval_expires_at)
+        SELECT ${call.workspaceId}, j.value ->> 0, ${clientId}, j.value ->> 1, j.value ->> 2, ${ms}, ${actor.tokenId}, ${actor.name}, j.value ->> 3
         FROM jsonb_each(${rows}) AS j WHERE true
         ON CONFLICT (workspace_id, app_id) DO UPDATE SET
           resolution = excluded.resolution,
           approved_scopes = excluded.approved_scopes,
+          approval_expires_at = excluded.approval_expires_at,
           decided_at = excluded.decided_at,
           decided_by = excluded.decided_by,
           decided_by_name = excluded.decided_by_name`);
@@ -194,14 +212,15 @@ function toDecisionRow(
   pendingRequests: { id: string; workspaceId: string }[],
   workspaceApprovals: string[],
 ): DecisionRow {
-  const [appId, found, ownerDirectoryId, appScopes, clientDirectoryId, orgResolution, orgScopes, needsReapproval, wsResolution, wsScopes] = row;
+  const [appId, found, ownerDirectoryId, appScopes, clientDirectoryId, orgResolution, orgScopes, needsReapproval, wsResolution, wsScopes, orgEnds, wsEnds] =
+    row;
   return {
     appId,
     // A private app this client may not see is as unknown as a missing one (APP_NOT_FOUND).
     found: found === 1 && appVisibleToClient({ ownerDirectoryId }, { directoryId: clientDirectoryId }),
     appScopes: scopes(appScopes) ?? [],
-    org: { resolution: orgResolution ?? 'unresolved', approvedScopes: scopes(orgScopes), needsReapproval: needsReapproval === 1 },
-    workspace: wsResolution ? { resolution: wsResolution, approvedScopes: scopes(wsScopes) } : null,
+    org: { resolution: orgResolution ?? 'unresolved', approvedScopes: scopes(orgScopes), needsReapproval: needsReapproval === 1, approvalExpiresAt: orgEnds },
+    workspace: wsResolution ? { resolution: wsResolution, approvedScopes: scopes(wsScopes), approvalExpiresAt: wsEnds } : null,
     pendingRequests,
     workspaceApprovals,
   };

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
-import { HISTORY_EVENT_TYPES, type HistoryEventType, type TokenKind } from '../db/schema';
+import { HISTORY_EVENT_TYPES, type HistoryEventType, type ActorKind } from '../db/schema';
 
 export interface HistoryRow {
   seq: number;
@@ -9,7 +9,7 @@ export interface HistoryRow {
   app_id: string;
   type: HistoryEventType;
   actor_id: string;
-  actor_kind: TokenKind;
+  actor_kind: ActorKind;
   actor_name: string;
   data: string;
   created_at: number;

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
-import type { HistoryEventType, Resolution, TokenKind } from '../db/schema';
+import type { ActorKind, HistoryEventType, Resolution } from '../db/schema';
+import { expireLapsed } from './expiry';
 import { BadUserInputError, NotFoundError } from '../errors';
 import { seekHistory, type HistoryPosition, type HistoryRow, type HistorySeekKey } from './history-seek';
 import { decodeCursor, pageSize, withCursor, type Page } from './pagination';
@@ -15,6 +16,11 @@ export interface ApprovalStatusChangedData {
   approvedScopes?: string[] | null;
   /** The install request the decision was made on, when it was made by request id. */
   requestId?: string | null;
+  /**
+   * When the new approval ends (ISO 8601); null when the decision drops an end the approval had;
+   * absent when no end is involved.
+   */
+  expiresAt?: string | null;
 }
 /** A workspace-level decision changed (seed 002). `unresolved` means "no workspace decision". */
 export interface WorkspaceResolutionChangedData {
@@ -24,6 +30,22 @@ export interface WorkspaceResolutionChangedData {
   approvedScopes: string[] | null;
   requestId: string | null;
   reason: string | null;
+  /** As on ApprovalStatusChangedData: the new approval's end, null when one is dropped, absent when none is involved. */
+  expiresAt?: string | null;
+}
+/**
+ * An approval reached its end and was taken back (written by appgov itself, actor kind `system`). The
+ * event's time is the end, or the client's previous event time when that is later (history stays in
+ * commit order); `expiredAt` is always the end.
+ */
+export interface ApprovalExpiredData {
+  /** null: the org-level approval; else the workspace whose approval ended. */
+  workspaceId: string | null;
+  expiredAt: string;
+  /** The approval that ended: its scopes, when and by which token it was given. */
+  approvedScopes: string[] | null;
+  approvedAt: string | null;
+  approvedBy: string | null;
 }
 /** An org-level restriction removed a workspace's approval. */
 export interface WorkspaceApprovalVoidedData {
@@ -81,14 +103,15 @@ export type EventBody =
   | { type: 'INSTALL_REQUEST_CREATED'; data: InstallRequestCreatedData }
   | { type: 'INSTALL_REQUEST_RESOLVED'; data: InstallRequestResolvedData }
   | { type: 'INSTALL_REQUEST_CANCELLED'; data: InstallRequestCancelledData }
-  | { type: 'APPROVAL_LOST_SCOPE_CHANGE'; data: ApprovalLostData };
+  | { type: 'APPROVAL_LOST_SCOPE_CHANGE'; data: ApprovalLostData }
+  | { type: 'APPROVAL_EXPIRED'; data: ApprovalExpiredData };
 
 export type HistoryEvent = {
   seq: number;
   id: string;
   clientId: string;
   appId: string;
-  actor: { id: string; kind: TokenKind; name: string };
+  actor: { id: string; kind: ActorKind; name: string };
   createdAt: Date;
   cursor: string;
 } & EventBody;
@@ -122,13 +145,25 @@ export interface HistoryClaim {
  * the write transaction, before writing anything that carries the time, and
  * use `at` for the transaction's writes.
  */
-export function claimHistory(tx: Db, clientId: string, now: Date, count: number): HistoryClaim {
-  const head = tx.get<{ seq: number; at: number } | undefined>(sql`
-    UPDATE clients SET history_seq = history_seq + ${count}, history_at = max(history_at, ${now.getTime()})
-    WHERE id = ${clientId}
+export function claimHistory(tx: Db, clientId: string, now: Date, count: number, dueAt: number | null = null): HistoryClaim {
+  const claim = () =>
+    tx.get<{ seq: number; at: number } | undefined>(sql`
+    UPDATE clients SET history_seq = history_seq + ${count}, history_at = max(history_at, ${now.getTime()}),
+                       approvals_due_at = ${lowerDue(dueAt)}
+    WHERE id = ${clientId} AND (approvals_due_at IS NULL OR approvals_due_at > ${now.getTime()})
     RETURNING history_seq AS seq, history_at AS at`);
+  // No row: no such client, or one of its approvals has ended. Its expiry is written first (it goes
+  // before this write's events), and the claim is made again.
+  const head = claim() ?? (expireLapsed(tx, clientId, now) !== null ? claim() : undefined);
   if (!head) throw new NotFoundError('Client not found', { field: 'clientId' });
   return { clientId, at: new Date(head.at), firstSeq: head.seq - count + 1, count };
+}
+
+/** The client's due time lowered to `dueAt` (a write that sets an approval's end), in SQL both stores run. */
+export function lowerDue(dueAt: number | null) {
+  return dueAt === null
+    ? sql`approvals_due_at`
+    : sql`CASE WHEN approvals_due_at IS NULL OR approvals_due_at > ${dueAt} THEN ${dueAt} ELSE approvals_due_at END`;
 }
 
 function checkClaim(claim: HistoryClaim, clientId: string, count: number): void {

@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { SQLITE_APPS } from './client-app-pages';
 import { findClient, validateName } from './clients';
 import { parseId } from './ids';
+import { liveState } from './decision-rules';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 
 export interface Workspace {
@@ -80,6 +81,8 @@ export interface WorkspaceApp {
   workspaceResolution: WorkspaceResolution | null;
   /** The scopes the deciding approval covers; null unless the effective resolution is approved. */
   approvedScopes: string[] | null;
+  /** When the deciding approval ends; null when it does not, or the app is not approved there. */
+  approvalExpiresAt: Date | null;
   cursor: string;
 }
 
@@ -89,13 +92,16 @@ export interface WorkspaceApp {
  * org-level approval (the default for every workspace); otherwise none.
  */
 export function effectiveResolution(
-  org: { resolution: Resolution; approvedScopes: string[] | null },
-  workspace: { resolution: WorkspaceResolution; approvedScopes: string[] | null } | null,
-): { resolution: Resolution; source: ResolutionSource; approvedScopes: string[] | null } {
-  if (org.resolution === 'restricted') return { resolution: 'restricted', source: 'org', approvedScopes: null };
-  if (workspace) return { resolution: workspace.resolution, source: 'workspace', approvedScopes: workspace.approvedScopes };
-  if (org.resolution === 'approved') return { resolution: 'approved', source: 'org', approvedScopes: org.approvedScopes };
-  return { resolution: 'unresolved', source: 'none', approvedScopes: null };
+  org: { resolution: Resolution; approvedScopes: string[] | null; approvalExpiresAt?: number | null },
+  workspace: { resolution: WorkspaceResolution; approvedScopes: string[] | null; approvalExpiresAt?: number | null } | null,
+): { resolution: Resolution; source: ResolutionSource; approvedScopes: string[] | null; approvalExpiresAt: Date | null } {
+  const end = (ms: number | null | undefined) => (ms == null ? null : new Date(ms));
+  if (org.resolution === 'restricted') return { resolution: 'restricted', source: 'org', approvedScopes: null, approvalExpiresAt: null };
+  if (workspace) {
+    return { resolution: workspace.resolution, source: 'workspace', approvedScopes: workspace.approvedScopes, approvalExpiresAt: end(workspace.approvalExpiresAt) };
+  }
+  if (org.resolution === 'approved') return { resolution: 'approved', source: 'org', approvedScopes: org.approvedScopes, approvalExpiresAt: end(org.approvalExpiresAt) };
+  return { resolution: 'unresolved', source: 'none', approvedScopes: null, approvalExpiresAt: null };
 }
 
 /** A row of listWorkspaceApps: the app, its name key, and its org-level and workspace-level decisions. */
@@ -106,6 +112,8 @@ export interface WorkspaceAppRow {
   org_scopes: string | null;
   ws_resolution: WorkspaceResolution | null;
   ws_scopes: string | null;
+  org_ends: number | string | null;
+  ws_ends: number | string | null;
 }
 
 /** Where a listWorkspaceApps page continues (BAD_USER_INPUT for a foreign cursor); both stores. */
@@ -140,7 +148,8 @@ export function workspaceAppsSql(workspace: Workspace, seek: { size: number; aft
   const ranges = visibleAppRanges(workspace.clientId).map((range) => {
     const leg = sql`
       SELECT a.id, ${key} AS sort_key, s.resolution AS org_resolution, s.approved_scopes AS org_scopes,
-             d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes
+             d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes,
+             s.approval_expires_at AS org_ends, d.approval_expires_at AS ws_ends
       FROM apps AS a
       LEFT JOIN client_app_states AS s ON s.client_id = ${workspace.clientId} AND s.app_id = a.id
       LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspace.id} AND d.app_id = a.id
@@ -154,10 +163,16 @@ export function workspaceAppsSql(workspace: Workspace, seek: { size: number; aft
 /** The page from `size + 1` rows, each app's effective resolution by Slack's precedence (both stores). */
 export function workspaceAppsPage(workspace: Workspace, size: number, rows: WorkspaceAppRow[]): Page<WorkspaceApp> {
   const page = toPage(rows, size);
+  // An approval whose end has passed counts as none at either level, whether or not its expiry was written down yet.
+  const now = Date.now();
+  const ms = (v: number | string | null) => (v === null ? null : Number(v));
   return {
     items: page.items.map((r) => {
-      const org = { resolution: r.org_resolution ?? 'unresolved', approvedScopes: parseScopes(r.org_scopes) };
-      const ws = r.ws_resolution ? { resolution: r.ws_resolution, approvedScopes: parseScopes(r.ws_scopes) } : null;
+      const org = liveState({ resolution: r.org_resolution ?? 'unresolved', approvedScopes: parseScopes(r.org_scopes), approvalExpiresAt: ms(r.org_ends) }, now);
+      const standing = r.ws_resolution
+        ? liveState({ resolution: r.ws_resolution as Resolution, approvedScopes: parseScopes(r.ws_scopes), approvalExpiresAt: ms(r.ws_ends) }, now)
+        : null;
+      const ws = standing && standing.resolution !== 'unresolved' ? { ...standing, resolution: standing.resolution as WorkspaceResolution } : null;
       const item = {
         clientId: workspace.clientId,
         workspaceId: workspace.id,

@@ -462,6 +462,7 @@ function mirroredBackend(open: () => Promise<PostgresMirror>, rateLimits?: Pick<
     store: store as unknown as Store,
     callsPerRequest: callsPerRequestFor(POOL_SIZE),
     writer: { where: 'in-thread', run: bracketed((b, op, input) => b.writer.run(op, input as never)) as Writer['run'], close: async () => {} },
+    expireApprovals: bracketed((b, now?: Date) => b.expireApprovals(now)),
     // /health's write goes to health_checks, which is not carried.
     health: bracketed((b) => b.health(), false),
     exampleClientId: bracketed((b) => b.exampleClientId(), false),

@@ -28,7 +28,7 @@
 import { sql } from 'drizzle-orm';
 import type { PgDb } from '../../db/postgres';
 import { NotFoundError } from '../../errors';
-import { nextCatalogEntry, planCatalogScopeChange, type AppCatalogUpdate, type UpdateAppCatalogInput } from '../../services/app-decisions';
+import { nextCatalogEntry, notLapsed, planCatalogScopeChange, type AppCatalogUpdate, type UpdateAppCatalogInput } from '../../services/app-decisions';
 import { parseReason } from '../../services/fields';
 import { parseId } from '../../services/ids';
 import { DEFAULT_BOUNDS, inTransaction, type PgTx, type TransactionBounds } from './transaction';
@@ -54,6 +54,8 @@ export async function updateAppCatalog(db: PgDb, input: UpdateAppCatalogInput, b
       const [app] = await rows<{ name: string; scopes: string[] | null }>(tx, sql`SELECT name, scopes FROM apps WHERE id = ${appId} FOR NO KEY UPDATE`);
       if (!app) throw new NotFoundError(`App not found: ${appId}`, { field: 'id' });
       const { name, scopes } = nextCatalogEntry(app, input);
+      // The clock is read under the app's lock; each client's head then holds it to that client's history order.
+      const ms = (input.now ?? new Date()).getTime();
       await tx.execute(sql`UPDATE apps SET name = ${name}, scopes = ${JSON.stringify(scopes)}::jsonb WHERE id = ${appId}`);
       // Read after the lock (a fresh snapshot): every decision of this app that read it before has committed.
       // One primary-key seek per client, as on SQLite (no index on app_id to keep up on every write).
@@ -61,6 +63,7 @@ export async function updateAppCatalog(db: PgDb, input: UpdateAppCatalogInput, b
         SELECT c.id AS client_id, s.approved_scopes FROM clients AS c
         CROSS JOIN LATERAL (
           SELECT x.approved_scopes FROM client_app_states AS x WHERE x.client_id = c.id AND x.app_id = ${appId} AND x.resolution = 'approved'
+            AND ${notLapsed(sql`x`, ms)}
         ) AS s
         ORDER BY c.id`);
       const plan = planCatalogScopeChange(
@@ -71,8 +74,6 @@ export async function updateAppCatalog(db: PgDb, input: UpdateAppCatalogInput, b
       );
       if (plan.lostClientIds.length > 0) {
         const lost = JSON.stringify(plan.lostClientIds);
-        // The clock is read under the app's lock; each client's head then holds it to that client's history order.
-        const ms = (input.now ?? new Date()).getTime();
         // Each client locked (in id order: the subquery locks its sorted rows) and its head claimed, one event each. Held
         // already but for a client whose approval committed between the first lock and the app's (then it may deadlock
         // with that client's next decision of this app: retried).
@@ -81,7 +82,7 @@ export async function updateAppCatalog(db: PgDb, input: UpdateAppCatalogInput, b
           FROM (SELECT id FROM clients WHERE id IN (SELECT jsonb_array_elements_text(${lost}::jsonb)) ORDER BY id FOR NO KEY UPDATE) AS l
           WHERE c.id = l.id`);
         await tx.execute(sql`
-          UPDATE client_app_states AS s SET resolution = 'unresolved', approved_scopes = NULL, needs_reapproval = true,
+          UPDATE client_app_states AS s SET resolution = 'unresolved', approved_scopes = NULL, approval_expires_at = NULL, needs_reapproval = true,
             decided_at = c.history_at, decided_by = ${actor.tokenId}, version = s.version + 1, updated_at = c.history_at
           FROM clients AS c
           WHERE c.id = s.client_id AND s.app_id = ${appId} AND s.client_id IN (SELECT jsonb_array_elements_text(${lost}::jsonb))`);

@@ -20,6 +20,7 @@ import {
   appDecisionsPage,
   appDecisionsSeek,
   appDecisionSubject,
+  notLapsed,
   visibleAppScopesSql,
   workspaceDecisionsSql,
   type AppDecision,
@@ -68,13 +69,16 @@ export async function listAppDecisions(db: PgDb, input: AppDecisionsQuery): Prom
   const workspaceId = input.workspaceId;
   const seek = appDecisionsSeek(input);
   const { after, size } = seek;
+  const now = Date.now();
   const rows = await pgRows(db)<AppDecisionRow>(
     workspaceId === null
       ? sql`
-          SELECT x.row_seq::float8 AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name FROM client_app_states AS x
+          SELECT x.row_seq::float8 AS sort_key, x.app_id, x.approved_scopes, x.decided_at, x.decided_by, NULL AS decided_by_name, x.approval_expires_at
+          FROM client_app_states AS x
           WHERE x.client_id = ${input.clientId} AND x.resolution = ${input.resolution} ${after ? sql`AND x.row_seq > ${after[0]}` : sql``}
+            AND ${notLapsed(sql`x`, now)}
           ORDER BY x.row_seq LIMIT ${size + 1}`
-      : workspaceDecisionsSql({ ...input, workspaceId }, after ? (after[0] as string) : null, size),
+      : workspaceDecisionsSql({ ...input, workspaceId }, after ? (after[0] as string) : null, size, now),
   );
   return appDecisionsPage(input, seek, rows);
 }

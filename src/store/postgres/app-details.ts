@@ -33,7 +33,7 @@ export async function updateApp(
   bounds: TransactionBounds = DEFAULT_BOUNDS,
 ): Promise<ClientApp> {
   const appId = parseId(input.appId, 'appId');
-  const patch = validatePatch(input.patch);
+  const patch = validatePatch(input.patch, input.now);
   const { clientId, actor } = input;
   return inTransaction(
     db,
@@ -47,7 +47,7 @@ export async function updateApp(
       const update = planAppUpdate(current, appId, patch);
       if (update.events.length === 0) return current;
       // Under the tenant's lock: the claim's time (never before the client's previous event) stamps the change.
-      const claim = await claimHistoryPg(tx, clientId, input.now ?? new Date(), update.events.length);
+      const claim = await claimHistoryPg(tx, clientId, input.now ?? new Date(), update.events.length, update.approvalExpiresAt?.getTime() ?? null);
       const { next, decided } = appAfterUpdate(current, update, claim.at);
       await tx.execute(appStateUpsertSql({ clientId, appId, actorId: actor.tokenId, current, next, decided, at: claim.at }));
       await insertHistoryEventsPg(tx, clientId, actor, claim, update.events);

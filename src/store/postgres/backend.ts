@@ -8,6 +8,7 @@ import type { Backend, SharedBudget } from '../../backend';
 import type { OpenedPostgres } from '../../db/postgres';
 import type { RateLimitConfig } from '../../rate-limit';
 import { DEMO_CLIENT_ID } from '../../services/demo';
+import { expireApprovalsPg } from './expiry';
 import { postgresHealthCheck } from './health';
 import { postgresStore } from './index';
 import { SharedRateBudget } from './rate-budget';
@@ -47,6 +48,7 @@ export function postgresBackend(opened: OpenedPostgres, options: PostgresBackend
     kind: 'postgres',
     store: postgresStore(db),
     writer: postgresWriter(db),
+    expireApprovals: (now) => expireApprovalsPg(db, now),
     callsPerRequest: callsPerRequestFor(pool.options.max ?? 10),
     health: postgresHealthCheck(pool, options.log ? { log: options.log } : {}),
     exampleClientId: async () => ((await findClient(db, DEMO_CLIENT_ID)) ? DEMO_CLIENT_ID : ((await listClients(db, { limit: 1 }))[0]?.id ?? null)),

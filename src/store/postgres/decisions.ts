@@ -30,6 +30,9 @@ interface LookupRow {
   needs_reapproval: boolean | null;
   ws_resolution: WorkspaceResolution | null;
   ws_scopes: string[] | null;
+  /** int8: text. */
+  org_ends: string | number | null;
+  ws_ends: string | number | null;
 }
 
 async function rows<T>(tx: PgTx, query: ReturnType<typeof sql>): Promise<T[]> {
@@ -60,9 +63,9 @@ export async function decideInTx(tx: PgTx, input: DecideInput, client: { directo
   const readVoids = workspaceId === null && input.action === 'restrict';
   const workspace =
     workspaceId === null
-      ? { columns: sql`NULL::text AS ws_resolution, NULL::jsonb AS ws_scopes`, join: sql`` }
+      ? { columns: sql`NULL::text AS ws_resolution, NULL::jsonb AS ws_scopes, NULL::bigint AS ws_ends`, join: sql`` }
       : {
-          columns: sql`d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes`,
+          columns: sql`d.resolution AS ws_resolution, d.approved_scopes AS ws_scopes, d.approval_expires_at AS ws_ends`,
           join: sql`LEFT JOIN workspace_app_decisions AS d ON d.workspace_id = ${workspaceId} AND d.app_id = a.id`,
         };
   // An approval reads its apps FOR SHARE: a catalog update (app-catalog.ts) locks its app's row, so an
@@ -73,12 +76,14 @@ export async function decideInTx(tx: PgTx, input: DecideInput, client: { directo
   const lookup = await rows<LookupRow>(tx, sql`
     WITH a AS (SELECT id, owner_directory_id, scopes FROM apps WHERE id IN (SELECT jsonb_array_elements_text(${ids}::jsonb)) ${input.action === 'approve' ? sql`FOR SHARE` : sql``})
     SELECT j.value AS id, a.id IS NOT NULL AS found, a.owner_directory_id, a.scopes AS app_scopes,
-           s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval, ${workspace.columns}
+           s.resolution AS org_resolution, s.approved_scopes AS org_scopes, s.needs_reapproval, s.approval_expires_at AS org_ends, ${workspace.columns}
     FROM jsonb_array_elements_text(${ids}::jsonb) WITH ORDINALITY AS j(value, ord)
     LEFT JOIN a ON a.id = j.value
     LEFT JOIN client_app_states AS s ON s.client_id = ${clientId} AND s.app_id = a.id
     ${workspace.join}
     ORDER BY j.ord`);
+  // Under the tenant's lock: what has lapsed is judged, and the writes stamped, at this time.
+  const now = input.now ?? new Date();
   const pending = resolvesRequests
     ? groupByApp(
         await rows<{ app_id: string; id: string; workspace_id: string }>(tx, sql`
@@ -95,7 +100,8 @@ export async function decideInTx(tx: PgTx, input: DecideInput, client: { directo
         await rows<{ app_id: string; workspace_id: string }>(tx, sql`
           SELECT v.app_id, v.workspace_id FROM workspace_app_decisions AS v
           WHERE v.client_id = ${clientId} AND v.resolution = 'approved'
-            AND v.app_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))`),
+            AND v.app_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb))
+            AND (v.approval_expires_at IS NULL OR v.approval_expires_at > ${now.getTime()}::bigint)`),
         (r) => r.workspace_id,
       )
     : null;
@@ -104,29 +110,38 @@ export async function decideInTx(tx: PgTx, input: DecideInput, client: { directo
     // A private app this client may not see is as unknown as a missing one (APP_NOT_FOUND).
     found: row.found && appVisibleToClient({ ownerDirectoryId: row.owner_directory_id }, client),
     appScopes: row.app_scopes ?? [],
-    org: { resolution: row.org_resolution ?? 'unresolved', approvedScopes: row.org_scopes, needsReapproval: row.needs_reapproval === true },
-    workspace: row.ws_resolution ? { resolution: row.ws_resolution, approvedScopes: row.ws_scopes } : null,
+    org: {
+      resolution: row.org_resolution ?? 'unresolved',
+      approvedScopes: row.org_scopes,
+      needsReapproval: row.needs_reapproval === true,
+      approvalExpiresAt: row.org_ends === null ? null : Number(row.org_ends),
+    },
+    workspace: row.ws_resolution
+      ? { resolution: row.ws_resolution, approvedScopes: row.ws_scopes, approvalExpiresAt: row.ws_ends === null ? null : Number(row.ws_ends) }
+      : null,
     pendingRequests: pending?.get(row.id) ?? [],
     workspaceApprovals: voids?.get(row.id) ?? [],
   }));
-  const plan = planDecisions(decisionRows, decisionCallOf(input));
-  // The clock is read under the tenant's lock, then held to history order by the claim.
-  if (!input.dryRun) await applyPlan(tx, input, plan, input.now ?? new Date());
+  const plan = planDecisions(decisionRows, decisionCallOf(input, now));
+  // The clock was read under the tenant's lock, then is held to history order by the claim.
+  if (!input.dryRun) await applyPlan(tx, input, plan, now);
   return plan;
 
   async function applyPlan(tx: PgTx, call: DecideInput, plan: DecisionPlan, now: Date): Promise<void> {
-    const claim = plan.events.length > 0 ? await claimHistoryPg(tx, clientId, now, plan.events.length) : null;
+    const claim = plan.events.length > 0 ? await claimHistoryPg(tx, clientId, now, plan.events.length, plan.dueAt) : null;
     const ms = (claim?.at ?? now).getTime();
     if (plan.orgStates.length > 0) {
-      const data = JSON.stringify(plan.orgStates.map((s) => [s.appId, s.resolution, s.approvedScopes]));
+      const data = JSON.stringify(plan.orgStates.map((s) => [s.appId, s.resolution, s.approvedScopes, s.approvalExpiresAt]));
       // `-> 2` of a JSON null is the jsonb value null, not SQL NULL: NULLIF keeps "no scopes" a NULL column.
       await tx.execute(sql`
-        INSERT INTO client_app_states (client_id, app_id, resolution, approved_scopes, needs_reapproval, decided_at, decided_by, version, updated_at)
-        SELECT ${clientId}, j.value ->> 0, j.value ->> 1, NULLIF(j.value -> 2, 'null'::jsonb), false, ${ms}::bigint, ${actor.tokenId}, 1, ${ms}::bigint
+        INSERT INTO client_app_states (client_id, app_id, resolution, approved_scopes, needs_reapproval, decided_at, decided_by, version, updated_at, approval_expires_at)
+        SELECT ${clientId}, j.value ->> 0, j.value ->> 1, NULLIF(j.value -> 2, 'null'::jsonb), false, ${ms}::bigint, ${actor.tokenId}, 1, ${ms}::bigint,
+               (j.value ->> 3)::bigint
         FROM jsonb_array_elements(${data}::jsonb) AS j(value)
         ON CONFLICT (client_id, app_id) DO UPDATE SET
           resolution = excluded.resolution,
           approved_scopes = excluded.approved_scopes,
+          approval_expires_at = excluded.approval_expires_at,
           needs_reapproval = false,
           decided_at = excluded.decided_at,
           decided_by = excluded.decided_by,
@@ -134,14 +149,16 @@ export async function decideInTx(tx: PgTx, input: DecideInput, client: { directo
           updated_at = excluded.updated_at`);
     }
     if (plan.workspaceUpserts.length > 0) {
-      const data = JSON.stringify(plan.workspaceUpserts.map((s) => [s.appId, s.resolution, s.approvedScopes]));
+      const data = JSON.stringify(plan.workspaceUpserts.map((s) => [s.appId, s.resolution, s.approvedScopes, s.approvalExpiresAt]));
       await tx.execute(sql`
-        INSERT INTO workspace_app_decisions (workspace_id, app_id, client_id, resolution, approved_scopes, decided_at, decided_by, decided_by_name)
-        SELECT ${call.workspaceId}, j.value ->> 0, ${clientId}, j.value ->> 1, NULLIF(j.value -> 2, 'null'::jsonb), ${ms}::bigint, ${actor.tokenId}, ${actor.name}
+        INSERT INTO workspace_app_decisions (workspace_id, app_id, client_id, resolution, approved_scopes, decided_at, decided_by, decided_by_name, approval_expires_at)
+        SELECT ${call.workspaceId}, j.value ->> 0, ${clientId}, j.value ->> 1, NULLIF(j.value -> 2, 'null'::jsonb), ${ms}::bigint, ${actor.tokenId}, ${actor.name},
+               (j.value ->> 3)::bigint
         FROM jsonb_array_elements(${data}::jsonb) AS j(value)
         ON CONFLICT (workspace_id, app_id) DO UPDATE SET
           resolution = excluded.resolution,
           approved_scopes = excluded.approved_scopes,
+          approval_expires_at = excluded.approval_expires_at,
           decided_at = excluded.decided_at,
           decided_by = excluded.decided_by,
           decided_by_name = excluded.decided_by_name`);

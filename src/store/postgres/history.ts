@@ -27,6 +27,7 @@ import {
 } from '../../services/history';
 import { EARLIEST_MS, LATEST_MS, newestFirstPage, typesOf, type HistoryPosition, type HistoryRow, type HistorySeekKey } from '../../services/history-seek';
 import { pageSize, type Page } from '../../services/pagination';
+import { expireLapsedPg } from './expiry';
 import { isUnavailable, type PgTx } from './transaction';
 
 /** A pool or a transaction: what runs a statement. */
@@ -57,11 +58,18 @@ function historyRow(row: PgHistoryRow): HistoryRow {
 }
 
 /** The history claim (see services/history.ts claimHistory): under the tenant lock, one statement. */
-export async function claimHistoryPg(tx: PgTx, clientId: string, now: Date, count: number): Promise<HistoryClaim> {
-  const [head] = await rows<{ seq: number | string; at: number | string }>(tx, sql`
-    UPDATE clients SET history_seq = history_seq + ${count}, history_at = GREATEST(history_at, ${now.getTime()}::bigint)
-    WHERE id = ${clientId}
-    RETURNING history_seq AS seq, history_at AS at`);
+export async function claimHistoryPg(tx: PgTx, clientId: string, now: Date, count: number, dueAt: number | null = null): Promise<HistoryClaim> {
+  const claim = async () =>
+    (
+      await rows<{ seq: number | string; at: number | string }>(tx, sql`
+    UPDATE clients SET history_seq = history_seq + ${count}, history_at = GREATEST(history_at, ${now.getTime()}::bigint),
+                       approvals_due_at = ${dueAt === null ? sql`approvals_due_at` : sql`LEAST(approvals_due_at, ${dueAt}::bigint)`}
+    WHERE id = ${clientId} AND (approvals_due_at IS NULL OR approvals_due_at > ${now.getTime()}::bigint)
+    RETURNING history_seq AS seq, history_at AS at`)
+    )[0];
+  // No row: no such client, or one of its approvals has ended: its expiry is written first (before this
+  // write's events; the caller holds the tenant's lock), and the claim is made again.
+  const head = (await claim()) ?? ((await expireLapsedPg(tx, clientId, now)) !== null ? await claim() : undefined);
   if (!head) throw new NotFoundError('Client not found', { field: 'clientId' });
   // Drizzle's queries parse int8 with pg's global parser (a string), whatever the pool's own: read as numbers here.
   const seq = Number(head.seq);

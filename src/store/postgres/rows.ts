@@ -11,7 +11,7 @@ import type { PgTx } from './transaction';
 /** What runs a statement: the pool, or a transaction (a read under the tenant's lock). */
 export type PgRunner = Pick<PgDb, 'execute'> | Pick<PgTx, 'execute'>;
 
-const INT8 = new Set(['decided_at', 'updated_at', 'created_at', 'resolved_at', 'version', 'n', 'k']);
+const INT8 = new Set(['decided_at', 'updated_at', 'created_at', 'resolved_at', 'approval_expires_at', 'version', 'n', 'k']);
 
 export function sqliteShaped(row: Record<string, unknown>): Record<string, unknown> {
   const shaped: Record<string, unknown> = {};

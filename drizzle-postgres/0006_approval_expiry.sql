@@ -1,0 +1,6 @@
+ALTER TABLE "client_app_states" ADD COLUMN "approval_expires_at" bigint;--> statement-breakpoint
+ALTER TABLE "clients" ADD COLUMN "approvals_due_at" bigint;--> statement-breakpoint
+ALTER TABLE "workspace_app_decisions" ADD COLUMN "approval_expires_at" bigint;--> statement-breakpoint
+CREATE INDEX "client_app_states_expiry_idx" ON "client_app_states" USING btree ("client_id","approval_expires_at","app_id") WHERE approval_expires_at IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "clients_approvals_due_idx" ON "clients" USING btree ("approvals_due_at") WHERE approvals_due_at IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "workspace_app_decisions_expiry_idx" ON "workspace_app_decisions" USING btree ("client_id","approval_expires_at") WHERE approval_expires_at IS NOT NULL;
