@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       databaseUrl: null,
       dbPoolSize: 10,
       dbBusyTimeoutMs: 10,
+      expiryIntervalMs: 1000,
       dbSync: 'full',
       writeWaitMs: 2000,
       writeWorker: true,

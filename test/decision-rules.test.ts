@@ -37,6 +37,7 @@ describe('effectiveResolution (Slack precedence)', () => {
       resolution: 'restricted',
       source: 'org',
       approvedScopes: null,
+      approvalExpiresAt: null,
     });
   });
   it('a workspace restriction applies under an org approval', () => {
@@ -44,6 +45,7 @@ describe('effectiveResolution (Slack precedence)', () => {
       resolution: 'restricted',
       source: 'workspace',
       approvedScopes: null,
+      approvalExpiresAt: null,
     });
   });
   it('an org approval is the default for a workspace without its own decision', () => {
@@ -51,11 +53,13 @@ describe('effectiveResolution (Slack precedence)', () => {
       resolution: 'approved',
       source: 'org',
       approvedScopes: ['a'],
+      approvalExpiresAt: null,
     });
     expect(effectiveResolution({ resolution: 'unresolved', approvedScopes: null }, null)).toEqual({
       resolution: 'unresolved',
       source: 'none',
       approvedScopes: null,
+      approvalExpiresAt: null,
     });
   });
 });
@@ -67,10 +71,11 @@ describe('planDecisions', () => {
       succeeded: [APP],
       failed: [],
       changed: [APP],
-      orgStates: [{ appId: APP, resolution: 'approved', approvedScopes: ['chat:write', 'files:read'] }],
+      orgStates: [{ appId: APP, resolution: 'approved', approvedScopes: ['chat:write', 'files:read'], approvalExpiresAt: null }],
       workspaceUpserts: [],
       workspaceDeletes: [],
       requestResolutions: [{ id: 'r1', status: 'approved' }],
+      dueAt: null,
       events: [
         { appId: APP, type: 'APPROVAL_STATUS_CHANGED', data: { from: 'unresolved', to: 'approved', reason: 'ok', approvedScopes: ['chat:write', 'files:read'] } },
         {
@@ -101,12 +106,12 @@ describe('planDecisions', () => {
       { id: APP, error: 'The app is restricted org-wide', code: 'APP_RESTRICTED_ORG_WIDE' },
     ]);
     const plan = planDecisions([restricted], call({ action: 'restrict', workspaceId: WS }));
-    expect(plan.workspaceUpserts).toEqual([{ appId: APP, resolution: 'restricted', approvedScopes: null }]);
+    expect(plan.workspaceUpserts).toEqual([{ appId: APP, resolution: 'restricted', approvedScopes: null, approvalExpiresAt: null }]);
   });
 
   it('org clear touches only the org level, and clears needs-re-approval', () => {
     const plan = planDecisions([row({ org: { resolution: 'unresolved', approvedScopes: null, needsReapproval: true } })], call({ action: 'clear' }));
-    expect(plan.orgStates).toEqual([{ appId: APP, resolution: 'unresolved', approvedScopes: null }]);
+    expect(plan.orgStates).toEqual([{ appId: APP, resolution: 'unresolved', approvedScopes: null, approvalExpiresAt: null }]);
     expect(plan.workspaceDeletes).toEqual([]);
     expect(planDecisions([row()], call({ action: 'clear' })).changed).toEqual([]);
   });
@@ -124,7 +129,33 @@ describe('planDecisions', () => {
     ]);
     const approved = row({ org: { resolution: 'approved', approvedScopes: ['files:read', 'chat:write'], needsReapproval: false } });
     expect(planDecisions([approved], call({})).changed).toEqual([]);
-    expect(planDecisions([approved], call({ scopes: ['chat:write'] })).orgStates).toEqual([{ appId: APP, resolution: 'approved', approvedScopes: ['chat:write'] }]);
+    expect(planDecisions([approved], call({ scopes: ['chat:write'] })).orgStates).toEqual([{ appId: APP, resolution: 'approved', approvedScopes: ['chat:write'], approvalExpiresAt: null }]);
+  });
+
+  it('an approval whose end has passed counts as none; a new end is a change, recorded on the event, and sets the due time', () => {
+    const end = 1_000;
+    const lapsing = row({ org: { resolution: 'approved', approvedScopes: ['chat:write', 'files:read'], needsReapproval: false, approvalExpiresAt: end } });
+    // Before the end: the same approval again, with the same end, changes nothing; without one it becomes permanent.
+    expect(planDecisions([lapsing], call({ now: end - 1, expiresAt: end })).changed).toEqual([]);
+    const permanent = planDecisions([lapsing], call({ now: end - 1 }));
+    expect(permanent.orgStates).toEqual([{ appId: APP, resolution: 'approved', approvedScopes: ['chat:write', 'files:read'], approvalExpiresAt: null }]);
+    expect(permanent.events[0]!.data).toMatchObject({ from: 'approved', to: 'approved', expiresAt: null });
+    expect(permanent.dueAt).toBeNull();
+    const extended = planDecisions([lapsing], call({ now: end - 1, expiresAt: 5_000 }));
+    expect(extended.events[0]!.data).toMatchObject({ from: 'approved', expiresAt: new Date(5_000).toISOString() });
+    expect(extended.dueAt).toBe(5_000);
+    // At the end: lapsed, so approving again is from UNRESOLVED, and removing it changes nothing.
+    expect(planDecisions([lapsing], call({ now: end })).events[0]!.data).toMatchObject({ from: 'unresolved', to: 'approved' });
+    expect(planDecisions([lapsing], call({ now: end, action: 'unapprove' })).changed).toEqual([]);
+    // A restriction drops the end: nothing is left to lapse.
+    expect(planDecisions([lapsing], call({ now: end - 1, action: 'restrict' })).orgStates[0]).toMatchObject({ resolution: 'restricted', approvalExpiresAt: null });
+  });
+
+  it('a lapsed workspace approval counts as none: approving again is from UNRESOLVED; the same end before it is no change', () => {
+    const lapsed = row({ workspace: { resolution: 'approved', approvedScopes: ['chat:write', 'files:read'], approvalExpiresAt: 10 } });
+    expect(planDecisions([lapsed], call({ workspaceId: WS, now: 10 })).events[0]!.data).toMatchObject({ from: 'unresolved', to: 'approved' });
+    expect(planDecisions([lapsed], call({ workspaceId: WS, now: 9 })).changed).toEqual([APP]);
+    expect(planDecisions([lapsed], call({ workspaceId: WS, now: 9, expiresAt: 10 })).changed).toEqual([]);
   });
 
   it('fails unknown apps individually', () => {

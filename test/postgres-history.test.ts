@@ -18,6 +18,7 @@ import { openPostgres, type OpenedPostgres, type PgDb } from '../src/db/postgres
 import * as pgSchema from '../src/db/postgres-schema';
 import { HISTORY_EVENT_TYPES, type HistoryEventType } from '../src/db/schema';
 import { decideApp, updateAppCatalog } from '../src/services/app-decisions';
+import { expireApprovals } from '../src/services/expiry';
 import { addAppHistoryNote, updateApp } from '../src/services/app-details';
 import { approveApps, removeAppApprovals, restrictApps } from '../src/services/approvals';
 import * as onSqlite from '../src/services/history';
@@ -71,6 +72,9 @@ function writeHistory(): void {
   cancelInstallRequest(db, { clientId: A, workspaceId: w2, requestId: r4.id, actor, now: at(9) });
   // App 0's scopes outgrow A's and B's org approvals of it.
   updateAppCatalog(db, { appId: app(0), scopes: ['files:read'], actor, now: at(10) });
+  // Two approvals with an end, written down as they lapse (APPROVAL_EXPIRED, a system actor, the end's time).
+  approveApps(db, { clientId: A, appIds: [app(5), app(6)], ...bulk, expiresAt: at(12), now: at(11) });
+  expireApprovals(db, at(13));
   // A clock gone back: listed after, at the head's time (a tie across two calls).
   removeAppApprovals(db, { clientId: A, appIds: [app(1), app(2)], ...bulk, now: at(5) });
   // A long run on a few apps, A's and B's at the same times.

@@ -65,7 +65,7 @@ describe('400: the shape of the body (checked by the route) and its values (by t
     [
       'an unknown key',
       { appIds: [APP] },
-      { code: 'BAD_USER_INPUT', message: 'Unknown body key "appIds"; accepted: app_ids, reason, dry_run', field: 'appIds' },
+      { code: 'BAD_USER_INPUT', message: 'Unknown body key "appIds"; accepted: app_ids, reason, dry_run, expires_at, expires_in', field: 'appIds' },
     ],
     ['app_ids not an array', { app_ids: APP }, { code: 'BAD_USER_INPUT', message: 'body key app_ids must be an array of strings', field: 'app_ids' }],
     ['an id that is a number', { app_ids: [1] }, { code: 'BAD_USER_INPUT', message: 'body key app_ids must be an array of strings', field: 'app_ids' }],

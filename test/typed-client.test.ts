@@ -19,7 +19,8 @@ import { updateAppCatalog } from '../src/services/app-decisions';
 import { addAppHistoryNote, updateApp } from '../src/services/app-details';
 import { createApp } from '../src/services/apps';
 import { DEMO_APPS, seedDemoIfEmpty } from '../src/services/demo';
-import { removeAppApprovals } from '../src/services/approvals';
+import { approveApps, removeAppApprovals } from '../src/services/approvals';
+import { expireApprovals } from '../src/services/expiry';
 import { cancelInstallRequest, createInstallRequest } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
 import { issueToken, principalFor, seedTenant, testDatabase, uuid } from './helpers/db';
@@ -166,6 +167,9 @@ describe('examples/typed-client', () => {
     await clearForClient(request, client, app);
     updateApp(s.db, { clientId: client, appId: app, patch: { category: 'Chat' }, actor });
     addAppHistoryNote(s.db, { clientId: client, appId: app, note: 'DPA signed', actor });
+    // An approval with an end, written down once the end has passed.
+    approveApps(s.db, { clientId: client, appIds: [app], actor, maxIds: 10, expiresAt: new Date(Date.now() + 1000) });
+    expireApprovals(s.db, new Date(Date.now() + 2000));
 
     const overview = await clientOverview(request, client, 100);
     expect(overview!.apps[0]!.latest.reverse()).toEqual([
@@ -178,11 +182,13 @@ describe('examples/typed-client', () => {
       `ops's org-wide restriction voided workspace ${ws}'s own approval`,
       'ops lifted its restriction',
       'ops approved it (review passed)',
-      'its approval lapsed: it now also requests files:read',
+      'its approval stopped counting: it now also requests files:read',
       'ops approved it (re-approved)',
       'ops removed its approval',
       'internal test token changed category to Chat',
       'internal test token noted: DPA signed',
+      'internal test token approved it',
+      'its approval reached the end it was given',
     ]);
     const types = await rest(yoga, 'GET', `/v2/clients/${client}/apps/${app}/history?limit=100`, { token });
     expect(new Set(types.body.data.map((e: { type: string }) => e.type.toUpperCase()))).toEqual(new Set(HISTORY_EVENT_TYPES));

@@ -41,7 +41,8 @@ export function createClient(db: Db, input: { name: string; id?: string; directo
         throw new ConflictError(`A client with id ${id} already exists`);
       }
       if (directoryId !== null && !findDirectory(tx, directoryId)) throw new NotFoundError(`Directory not found: ${directoryId}`);
-      tx.insert(clients).values({ id, name, directoryId, createdAt: new Date() }).run();
+      // The columns it sets, named: every later column keeps its default (and this runs on a database being upgraded, too).
+      tx.run(sql`INSERT INTO clients (id, name, directory_id, created_at) VALUES (${id}, ${name}, ${directoryId}, ${Date.now()})`);
       return { id, name };
     },
     { behavior: 'immediate' },

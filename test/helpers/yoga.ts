@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { createAppgovYoga as createYoga, type YogaOptions } from '../../src/yoga';
+import { expireApprovals } from '../../src/services/expiry';
 import { countingLoggerOf } from './db';
 import { postgresMirror, type Mirror } from './mirror';
 
@@ -55,4 +56,14 @@ export async function onServedDatabase(db: YogaOptions['db'] & object, statement
   } finally {
     await client.end();
   }
+}
+
+/**
+ * One expiry sweep at `now` (services/expiry.ts) on the database the test's server is served from:
+ * SQLite's own, or on the Postgres run the mirror's Postgres database (its changes carried back).
+ */
+export async function expireApprovalsOn(db: YogaOptions['db'] & object, now: Date): Promise<{ clients: number; expired: number }> {
+  const mirror = onPostgres ? mirrors.get(db) : undefined;
+  if (!mirror) return expireApprovals(db, now);
+  return mirror.backendFor().expireApprovals(now);
 }

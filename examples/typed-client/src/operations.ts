@@ -37,6 +37,7 @@ export const ClientAppsWithHistory = graphql(`
               ... on InstallRequestResolvedEvent { outcome }
               ... on InstallRequestCancelledEvent { reason }
               ... on ApprovalLostEvent { uncoveredScopes }
+              ... on ApprovalExpiredEvent { expiredAt }
             }
           }
         }

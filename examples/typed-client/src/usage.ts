@@ -52,7 +52,9 @@ export function describeEvent(event: HistoryEvent): string {
     case 'InstallRequestCancelledEvent':
       return `${who} cancelled an install request${because(event.reason)}`;
     case 'ApprovalLostEvent':
-      return `its approval lapsed: it now also requests ${event.uncoveredScopes.join(', ')}`;
+      return `its approval stopped counting: it now also requests ${event.uncoveredScopes.join(', ')}`;
+    case 'ApprovalExpiredEvent':
+      return 'its approval reached the end it was given';
     default: {
       // An event type added to the schema after this client was generated (tsc says so once it is regenerated).
       const unknown: never = event;
