@@ -390,15 +390,16 @@ export function renderPostgresDecisions(r: PostgresDecisionsResult, checks: Chec
         `${r.throughput[0]!.seconds} s each after a warm-up. "1 client": all tokens write one client's apps, and each call holds that client's row lock to its durable commit ` +
         `(one tenant's ceiling); "${r.throughput[0]!.tokens} clients": each token writes a client of its own. ` +
         `CPU over each window in % of one core: Postgres (postmaster and all its backends), each instance, this load generator, and every process on the machine ` +
-        `(${r.cpus} cores: at most ${r.cpus * 100}%), shared by all of them; "CPU ms/call": the machine's CPU time per call.`,
+        `(${r.cpus} cores: at most ${r.cpus * 100}%), shared by all of them; "other": the machine's less the three (other work on this machine); "CPU ms/call": the machine's CPU time per call.`,
       table(
-        ['shape', 'instances', 'calls', 'calls/s', 'p50', 'p99', 'Postgres CPU', 'instances CPU', 'bench CPU', 'machine CPU', 'CPU ms/call'],
+        ['shape', 'instances', 'calls', 'calls/s', 'p50', 'p99', 'Postgres CPU', 'instances CPU', 'bench CPU', 'machine CPU', 'other', 'CPU ms/call'],
         r.throughput.map((t) => [
           t.shape, String(t.instances), count(t.calls), t.callsPerSecond.toFixed(0), `${ms(t.p50Ms)} ms`, `${ms(t.p99Ms)} ms`,
           t.cpu ? pct(t.cpu.postgres) : '-',
           t.cpu ? `${pct(t.cpu.instances.reduce((a, b) => a + b, 0))}${t.cpu.instances.length > 1 ? ` (${t.cpu.instances.map((v) => v.toFixed(0)).join('+')})` : ''}` : '-',
           t.cpu ? pct(t.cpu.bench) : '-',
           t.cpu ? pct(t.cpu.machine) : '-',
+          t.cpu ? pct(t.cpu.machine - t.cpu.postgres - t.cpu.instances.reduce((a, b) => a + b, 0) - t.cpu.bench) : '-',
           t.cpu && t.calls > 0 ? ((t.cpu.machine * 10 * t.seconds) / t.calls).toFixed(1) : '-',
         ]),
       ),
