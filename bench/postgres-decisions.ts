@@ -8,14 +8,16 @@
  *    events, bump the head) on the same schema; the statements per call at 10, 100 and 1,000 ids;
  *  - the small read over HTTP on Postgres ÷ on SQLite (both servers loaded the demo), at 1 and 8
  *    callers;
- *  - 10-id calls from 16 tokens at once on 1 and 2 server instances on one database.
+ *  - 10-id calls from 16 tokens at once on 1, 2 and 4 server instances on one database, the tokens
+ *    writing one client (its row lock serializes them) or 16 clients, one each; and the CPU over each
+ *    window of Postgres (the postmaster and its backends), each instance, this process and the machine.
  * Prints what it measured; stops its servers and Postgres itself.
  *
  *   npx tsx bench/postgres-decisions.ts            # 30 rounds
  *   npx tsx bench/postgres-decisions.ts --rounds 10
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +141,9 @@ async function seedCatalog(db: Opened): Promise<void> {
 }
 
 const THROUGHPUT_TOKENS = 16;
+const THROUGHPUT_INSTANCES = [1, 2, 4] as const;
+/** The many-tenant shape's clients, one per token. */
+const tenantId = (k: number) => `c0000000-0000-4000-8000-${(0x100 + k).toString(16).padStart(12, '0')}`;
 const READ_CALLERS = [1, 8] as const;
 
 export async function benchPostgresDecisions(options: PostgresBenchOptions): Promise<PostgresDecisionsResult> {
@@ -250,25 +255,46 @@ export async function benchPostgresDecisions(options: PostgresBenchOptions): Pro
       await Promise.all([pgRead.stop(), sqliteRead.stop()]);
     }
 
-    // Throughput: 16 tokens, each its own 10 apps (past the ones timed above), on 1 and then 2 instances of the HTTP database.
+    // Throughput: 16 tokens, each its own 10 apps (past the ones timed above), on 1, 2 and then 4 instances of the HTTP
+    // database, in two shapes: all 16 writing the one client (its row lock serializes them) and each writing a client of
+    // its own (the same tokens and app ids, 16 more clients). The order of the two shapes alternates with the instance count.
     let throughput: ThroughputRun[] | undefined;
     if (options.throughputSeconds > 0) {
       const tokens: string[] = [];
       for (let k = 0; k < THROUGHPUT_TOKENS; k++) tokens.push((await createPgToken(httpDb.db, { kind: 'internal', name: `caller ${k}` })).token);
+      const tenants = Array.from({ length: THROUGHPUT_TOKENS }, (_, k) => tenantId(k));
+      for (const [k, id] of tenants.entries()) {
+        await httpDb.pool.query('INSERT INTO clients (id, name, created_at) VALUES ($1, $2, $3)', [id, `Bench tenant ${k}`, Date.now()]);
+      }
+      await httpDb.pool.query('ANALYZE clients');
       const appsOf = (k: number) => Array.from({ length: 10 }, (_, i) => appId(10_001 + k * 10 + i));
-      const approveNext = tokens.map(() => true);
+      const shapes = [
+        { shape: '1 client', clientOf: () => CLIENT, approveNext: tokens.map(() => true) },
+        { shape: `${THROUGHPUT_TOKENS} clients`, clientOf: (k: number) => tenants[k]!, approveNext: tokens.map(() => true) },
+      ];
+      // The postmaster: the parent of any backend.
+      const backend = Number((await httpDb.pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+      const postmasterPid = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
       throughput = [];
       const instances = [httpServer];
-      for (const n of [1, 2]) {
+      for (const [round, n] of THROUGHPUT_INSTANCES.entries()) {
         while (instances.length < n) {
           const another = await startBenchServer(bundle.bundle, { APPGOV_DATABASE_URL: urlOf('bench_http'), NODE_ENV: 'production' });
           servers.push(another);
           instances.push(another);
         }
-        throughput.push(
-          await benchThroughput(instances.map((s) => s.base), tokens, CLIENT, appsOf, approveNext, { seconds: options.throughputSeconds, warmupSeconds: options.throughputWarmupSeconds }),
-        );
+        for (const { shape, clientOf, approveNext } of round % 2 === 0 ? shapes : [...shapes].reverse()) {
+          throughput.push(
+            await benchThroughput(instances.map((s) => s.base), tokens, clientOf, appsOf, approveNext, {
+              seconds: options.throughputSeconds,
+              warmupSeconds: options.throughputWarmupSeconds,
+              shape,
+              cpu: { postmasterPid, instancePids: instances.map((s) => s.pid) },
+            }),
+          );
+        }
       }
+      throughput.sort((a, b) => a.clients - b.clients || a.instances - b.instances);
     }
 
     const s = median(storeMs);
@@ -358,20 +384,33 @@ export function renderPostgresDecisions(r: PostgresDecisionsResult, checks: Chec
     }
   }
   if (r.throughput) {
+    const pct = (v: number) => `${v.toFixed(0)}%`;
     out.push(
-      `\nPostgres: 10-id approve/remove calls from ${r.throughput[0]!.tokens} tokens at once (each its own connection and apps), instances on one database. ` +
-        `This machine has ${r.cpus} cores, shared by Postgres, the server instances and this load generator: a second instance adds no core. ` +
-        'All 16 write apps of one client, and each call takes that client\'s row lock to its commit (one at a time per client): one tenant\'s ceiling.',
+      `\nPostgres: 10-id approve/remove calls from ${r.throughput[0]!.tokens} tokens at once (each its own connection and 10 apps), 1, 2 and 4 instances on one database, ` +
+        `${r.throughput[0]!.seconds} s each after a warm-up. "1 client": all tokens write one client's apps, and each call holds that client's row lock to its durable commit ` +
+        `(one tenant's ceiling); "${r.throughput[0]!.tokens} clients": each token writes a client of its own. ` +
+        `CPU over each window in % of one core: Postgres (postmaster and all its backends), each instance, this load generator, and every process on the machine ` +
+        `(${r.cpus} cores: at most ${r.cpus * 100}%), shared by all of them; "other": the machine's less the three (other work on this machine); "CPU ms/call": the machine's CPU time per call.`,
       table(
-        ['instances', 'seconds', 'calls', 'calls/s', 'p50', 'p99'],
-        r.throughput.map((t) => [String(t.instances), String(t.seconds), count(t.calls), t.callsPerSecond.toFixed(0), `${ms(t.p50Ms)} ms`, `${ms(t.p99Ms)} ms`]),
+        ['shape', 'instances', 'calls', 'calls/s', 'p50', 'p99', 'Postgres CPU', 'instances CPU', 'bench CPU', 'machine CPU', 'other', 'CPU ms/call'],
+        r.throughput.map((t) => [
+          t.shape, String(t.instances), count(t.calls), t.callsPerSecond.toFixed(0), `${ms(t.p50Ms)} ms`, `${ms(t.p99Ms)} ms`,
+          t.cpu ? pct(t.cpu.postgres) : '-',
+          t.cpu ? `${pct(t.cpu.instances.reduce((a, b) => a + b, 0))}${t.cpu.instances.length > 1 ? ` (${t.cpu.instances.map((v) => v.toFixed(0)).join('+')})` : ''}` : '-',
+          t.cpu ? pct(t.cpu.bench) : '-',
+          t.cpu ? pct(t.cpu.machine) : '-',
+          t.cpu ? pct(t.cpu.machine - t.cpu.postgres - t.cpu.instances.reduce((a, b) => a + b, 0) - t.cpu.bench) : '-',
+          t.cpu && t.calls > 0 ? ((t.cpu.machine * 10 * t.seconds) / t.calls).toFixed(1) : '-',
+        ]),
       ),
     );
     for (const t of r.throughput) {
       checks.push({
         section: '8',
-        what: `Postgres: 10-id calls, ${t.tokens} tokens, ${t.instances} instance${t.instances === 1 ? '' : 's'} (${r.cpus} cores)`,
-        figure: `${t.callsPerSecond.toFixed(0)} calls/s, p50 ${ms(t.p50Ms)} ms, p99 ${ms(t.p99Ms)} ms`,
+        what: `Postgres: 10-id calls, ${t.tokens} tokens on ${t.shape}, ${t.instances} instance${t.instances === 1 ? '' : 's'} (${r.cpus} cores)`,
+        figure:
+          `${t.callsPerSecond.toFixed(0)} calls/s, p50 ${ms(t.p50Ms)} ms, p99 ${ms(t.p99Ms)} ms` +
+          (t.cpu ? `; CPU Postgres ${pct(t.cpu.postgres)}, instances ${pct(t.cpu.instances.reduce((a, b) => a + b, 0))}, bench ${pct(t.cpu.bench)}, machine ${pct(t.cpu.machine)}` : ''),
         target: 'none set (how it grows)',
         verdict: 'info',
         command: command('postgres'),

@@ -123,7 +123,7 @@ async function main(): Promise<void> {
 
     let postgres: PostgresDecisionsResult | undefined;
     if (runs('postgres')) {
-      progress('8. Postgres (durable throwaway server): 1,000-id decision over HTTP and in the store vs a raw pg floor, statements per call, the small read vs SQLite, 10-id throughput on 1 and 2 instances');
+      progress('8. Postgres (durable throwaway server): 1,000-id decision over HTTP and in the store vs a raw pg floor, statements per call, the small read vs SQLite, 10-id throughput on 1, 2 and 4 instances from 1 and 16 clients');
       postgres = await benchPostgresDecisions(
         quick
           ? { rounds: 10, readRounds: 4, readsPerCaller: 25, throughputSeconds: 3, throughputWarmupSeconds: 1 }
