@@ -11,6 +11,7 @@ import { createInstallRequest } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
 import { countingLoggerOf, issueToken, principalFor, testDatabase, uuid } from './helpers/db';
 import { gql } from './helpers/graphql';
+import { rest } from './helpers/rest';
 import { tableCounts } from './helpers/tables';
 import { createAppgovYoga, expireApprovalsOn, type AppgovYoga } from './helpers/yoga';
 
@@ -334,5 +335,43 @@ describe('cost', () => {
     }
     expect(expiries[0]).toBeGreaterThan(0);
     expect(expiries[1]).toBe(expiries[0]);
+  });
+});
+
+describe('the REST and Slack-compatible routes', () => {
+  it('REST approveApps takes expires_at; the app and its history carry it; Slack approved.list carries date_expires', async () => {
+    const { clientId, appIds } = tenant(2);
+    const end = at(14 * DAY).toISOString();
+    const approved = await rest(yoga, 'POST', `/v2/clients/${clientId}/apps/approval`, { token, body: { app_ids: [appIds[0]], expires_at: end } });
+    expect(approved).toMatchObject({ status: 200, body: { succeeded: [appIds[0]], failed: [] } });
+    await rest(yoga, 'POST', `/v2/clients/${clientId}/apps/approval`, { token, body: { app_ids: [appIds[1]] } });
+    const one = await rest(yoga, 'GET', `/v2/clients/${clientId}/apps/${appIds[0]}`, { token });
+    expect(one.body).toMatchObject({ is_approved: true, approval_expires_at: end });
+    // Only an approval with an end has the key.
+    expect(Object.keys((await rest(yoga, 'GET', `/v2/clients/${clientId}/apps/${appIds[1]}`, { token })).body)).not.toContain('approval_expires_at');
+    const events = await rest(yoga, 'GET', `/v2/clients/${clientId}/apps/${appIds[0]}/history`, { token });
+    expect(events.body.data[0].metadata).toMatchObject({ to_resolution: 'approved', expires_at: end });
+
+    const refused = await rest(yoga, 'POST', `/v2/clients/${clientId}/apps/approval`, { token, body: { app_ids: [appIds[1]], expires_in: '2y' } });
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: 'BAD_USER_INPUT', field: 'expiresIn' } } });
+
+    const slack = await rest(yoga, 'POST', '/api/admin.apps.approved.list', { token, body: { enterprise_id: clientId } });
+    const items = (slack.body.approved_apps as { app: { id: string }; date_expires?: number }[]).map((a) => [a.app.id, a.date_expires]);
+    expect(items).toEqual([
+      [appIds[0], Math.floor(at(14 * DAY).getTime() / 1000)],
+      [appIds[1], undefined],
+    ]);
+
+    vi.setSystemTime(at(14 * DAY));
+    await expireApprovalsOn(t.db, at(14 * DAY));
+    const after = await rest(yoga, 'GET', `/v2/clients/${clientId}/apps/${appIds[0]}/history`, { token });
+    expect(after.body.data[0]).toMatchObject({
+      type: 'approval_expired',
+      created_at: end,
+      actor: { kind: 'system', id: 'appgov:approval-expiry' },
+      metadata: { workspace_id: null, expired_at: end, approved_scopes: [] },
+    });
+    const listed = await rest(yoga, 'POST', '/api/admin.apps.approved.list', { token, body: { enterprise_id: clientId } });
+    expect((listed.body.approved_apps as { app: { id: string } }[]).map((a) => a.app.id)).toEqual([appIds[1]]);
   });
 });
