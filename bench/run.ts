@@ -7,7 +7,7 @@
  *
  *   npm run bench                          every section
  *   npm run bench -- --quick               fewer samples and shorter runs (iterating)
- *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres
+ *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { benchBulk, type BulkRow } from './bulk';
 import { benchDecisionStatements, renderDecisionStatements, type DecisionRow } from './decisions';
 import { benchDir, buildDataset, type DatasetShape } from './datasets';
+import { benchExpiry, renderExpiry, type ExpiryResult } from './expiry';
 import { benchFairness, type FairnessResult } from './fairness';
 import { benchHttp, type HttpResult } from './http';
 import { benchMemory } from './memory';
@@ -27,7 +28,7 @@ import {
 } from './render';
 import { count, type Check } from './report';
 
-const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres'] as const;
+const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -131,6 +132,12 @@ async function main(): Promise<void> {
       );
     }
 
+    let expiry: ExpiryResult | undefined;
+    if (runs('expiry')) {
+      progress('9. time-limited approvals: a 1,000-id approve with an end vs without, and the sweep of 1,000 lapsed approvals');
+      expiry = benchExpiry(dir.file('expiry.db'), quick);
+    }
+
     const checks: Check[] = [];
     const sqliteVersion = new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string;
     const meta = {
@@ -157,6 +164,7 @@ async function main(): Promise<void> {
     if (memory) out.push(renderMemory(memory, checks));
     if (fairness) out.push(renderFairness(fairness, checks));
     if (postgres) out.push(renderPostgresDecisions(postgres, checks));
+    if (expiry) out.push(renderExpiry(expiry, checks));
     // Section order in the summary follows the issue's numbering.
     checks.sort((a, b) => a.section.localeCompare(b.section));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
@@ -174,6 +182,7 @@ async function main(): Promise<void> {
       memory,
       fairness,
       postgres,
+      expiry,
       checks,
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

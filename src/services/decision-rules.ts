@@ -85,9 +85,16 @@ export function liveState<T extends { resolution: Resolution; approvedScopes: st
     : state;
 }
 
+/** An end as ISO 8601: a bulk call's 1,000 events share one end, so the last one is kept. */
+let lastIso: { ms: number; iso: string } | null = null;
+function isoOf(ms: number): string {
+  if (lastIso?.ms !== ms) lastIso = { ms, iso: new Date(ms).toISOString() };
+  return lastIso.iso;
+}
+
 /** The end to record on a decision's event: set when the new approval has one, or when an end is dropped. */
 export function endOf(to: Resolution, before: { resolution: Resolution; approvalExpiresAt?: number | null }, expiresAt: number | null): { expiresAt?: string | null } {
-  if (to === 'approved' && expiresAt !== null) return { expiresAt: new Date(expiresAt).toISOString() };
+  if (to === 'approved' && expiresAt !== null) return { expiresAt: isoOf(expiresAt) };
   if (before.resolution === 'approved' && before.approvalExpiresAt != null) return { expiresAt: null };
   return {};
 }
