@@ -40,6 +40,11 @@ export interface Backend {
    * many approvals it took back.
    */
   expireApprovals(now?: Date): Promise<{ clients: number; expired: number }>;
+  /**
+   * Set on a store that tells of commits (Postgres LISTEN on the history channel): calls `wake` with
+   * the client id of each commit that wrote history, on any instance; resolves to a stop function.
+   */
+  listenHistory?: (wake: (clientId: string) => void, onError: (error: unknown) => void) => Promise<() => Promise<void>>;
   /** Set when instances share the rate budget through the database. */
   sharedBudget?: SharedBudget;
   /**

@@ -33,6 +33,12 @@ export interface Config {
   dbBusyTimeoutMs: number;
   /** How often the expiry sweeper looks for approvals whose end has passed (ms). */
   expiryIntervalMs: number;
+  /** How often live streams (subscriptions) look for events committed by other processes (ms). */
+  livePollMs: number;
+  /** Open subscription streams one token may hold on one instance. */
+  maxStreamsPerToken: number;
+  /** Open subscription streams one remote address may hold on one instance. */
+  maxStreamsPerAddress: number;
   /** APPGOV_DB_SYNC: `synchronous` of every connection; full (default: a commit survives a power cut) or normal. */
   dbSync: DbSync;
   /** How long a mutation keeps retrying (asynchronously, with backoff) for the write lock before UNAVAILABLE. */
@@ -249,6 +255,9 @@ export function loadConfig(env: Env = process.env): Config {
     trustedDocumentsFor: tokenKindsVar(env, 'APPGOV_TRUSTED_DOCUMENTS_FOR', ['client']),
     dbBusyTimeoutMs: integerVar(env, 'APPGOV_DB_BUSY_TIMEOUT_MS', 10, 0, 1000),
     expiryIntervalMs: integerVar(env, 'APPGOV_EXPIRY_INTERVAL_MS', 1000, 50, 3_600_000),
+    livePollMs: integerVar(env, 'APPGOV_LIVE_POLL_MS', 1000, 50, 60_000),
+    maxStreamsPerToken: integerVar(env, 'APPGOV_MAX_STREAMS_PER_TOKEN', 5, 1, 10_000),
+    maxStreamsPerAddress: integerVar(env, 'APPGOV_MAX_STREAMS_PER_ADDRESS', 20, 1, 100_000),
     dbSync: dbSyncVar(env),
     writeWaitMs: integerVar(env, 'APPGOV_WRITE_WAIT_MS', 2000, 0, 60_000),
     writeWorker: optionalBooleanVar(env, 'APPGOV_WRITE_WORKER', true),

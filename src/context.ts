@@ -6,6 +6,7 @@ import type { Writer } from './db/writer';
 import { createLoaders, type Loaders } from './loaders';
 import type { Store } from './store/store';
 import type { AppgovMetrics } from './observability/metrics';
+import type { EventHub } from './live/hub';
 import { TimeSlice } from './schema/time-slice';
 import { CatalogScanBudget, DEFAULT_MAX_SCAN_ROWS } from './services/catalog-scan';
 
@@ -25,6 +26,10 @@ export interface Context {
   slice: TimeSlice;
   /** Set when the server collects metrics. */
   metrics?: AppgovMetrics;
+  /** The live streams' wake-ups (subscriptions); set by createAppgovYoga. */
+  live?: EventHub;
+  /** The request itself (Yoga adds it): subscriptions check its token again as they run. */
+  request: Request;
 }
 
 export async function createContext(
@@ -42,5 +47,6 @@ export async function createContext(
     catalogScan: new CatalogScanBudget(config.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS),
     writer,
     slice: new TimeSlice(),
+    request,
   };
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { sqliteBackend, type Backend } from './backend';
 import { startExpirySweeper, type ExpirySweeper } from './expiry-sweeper';
+import { EventHub } from './live/hub';
 import { ConfigError, databaseLabel, databaseName, DEFAULT_DB_PATH, loadConfig, type Config } from './config';
 import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
 import { openPostgres, type OpenedPostgres } from './db/postgres';
@@ -121,6 +122,14 @@ const dbName = databaseLabel(config);
 let yoga: AppgovYoga | undefined;
 // Writes down approvals whose end has passed (also ends that passed while no instance ran); stopped before the database closes.
 let sweeper: ExpirySweeper | undefined;
+// The live streams (subscriptions) of this instance: ended first on shutdown, so their connections close.
+const live = new EventHub(served.backend.store, {
+  pollMs: config.livePollMs,
+  maxStreamsPerToken: config.maxStreamsPerToken,
+  maxStreamsPerAddress: config.maxStreamsPerAddress,
+  ...(served.backend.listenHistory ? { listen: served.backend.listenHistory } : {}),
+  log: (error) => logger.error({ err: error }, 'live events'),
+});
 // Set in the listening callback, before the event loop can hand this server a request.
 const server = createHttpServer((request, response) => void yoga!(request, response), config);
 
@@ -142,6 +151,7 @@ server.listen(config.port, config.host, async () => {
     backend: served.backend,
     config,
     logger,
+    live,
     ...(metrics && config.metricsToken ? { metrics, metricsToken: config.metricsToken } : {}),
     ...(tracing ? { tracing: tracing.plugin } : {}),
     ...(demo ? { graphiqlClientId: demo.clientId } : {}),
@@ -151,7 +161,10 @@ server.listen(config.port, config.host, async () => {
     intervalMs: config.expiryIntervalMs,
     log: (error) => logger.error({ err: error }, 'approval expiry sweep failed'),
     onSweep: ({ expired }) => {
-      if (expired > 0) logger.info({ expired }, 'approvals expired');
+      if (expired > 0) {
+        logger.info({ expired }, 'approvals expired');
+        live.nudge();
+      }
     },
   });
   const address = server.address();
@@ -184,6 +197,7 @@ function shutDown(signal: string) {
   if (closing) return;
   closing = true;
   logger.info({ signal }, 'closing');
+  void live.close();
   server.close(() => {
     void (sweeper?.stop() ?? Promise.resolve())
       .then(() => Promise.all([served.close(), tracing?.shutdown()]))

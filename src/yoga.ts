@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpectedError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { usePrincipalLookup } from './auth/principal-lookup';
 import { requestPrincipal } from './auth/tokens';
@@ -28,6 +28,7 @@ import { usePreflight } from './limits/preflight';
 import { useRequestReading } from './limits/request';
 import { useStringRule } from './limits/strings';
 import { schema } from './schema';
+import { EventHub } from './live/hub';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
@@ -70,6 +71,11 @@ export interface YogaOptions {
   scanner?: Writer;
   /** The store the schema, the loaders, the routes and the principal lookup use; default: the SQLite store on `db`. */
   store?: Store;
+  /**
+   * The live streams' hub (subscriptions): the server passes its own, to close it on shutdown;
+   * without, one is made here (its poll runs only while a stream is open).
+   */
+  live?: EventHub;
   /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
   parserCache?: ReturnType<typeof boundedParserCache>;
 }
@@ -149,6 +155,20 @@ function useVariableErrorCodes(): Plugin {
         setResult({ ...result, errors: result.errors.map(tag) });
       },
     }),
+  };
+}
+
+/**
+ * After a mutation ends (committed or refused: a refused one wrote nothing, and a look costs one
+ * statement), this instance's live streams compare their heads at once instead of at the next
+ * poll. Every REST, Slack and assignment route runs a mutation through here too.
+ */
+function useLiveNudge(hub: EventHub): Plugin {
+  return {
+    onExecute: ({ args }) => {
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
+      return { onExecuteDone: () => hub.nudge() };
+    },
   };
 }
 
@@ -306,12 +326,22 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
     ...(options.tracing ? [options.tracing] : []),
   ];
+  const live =
+    options.live ??
+    new EventHub(store, {
+      pollMs: config.livePollMs,
+      maxStreamsPerToken: config.maxStreamsPerToken,
+      maxStreamsPerAddress: config.maxStreamsPerAddress,
+      ...(backend.listenHistory ? { listen: backend.listenHistory } : {}),
+      log: (error) => logger.error({ err: error }, 'live events'),
+    });
   return createYoga<Record<string, never>, Context>({
     schema: withWriteRetry(schema, config.writeWaitMs),
     context: async ({ request }) => {
       try {
         const context = await createContext(backend, config, request);
         if (options.metrics) context.metrics = options.metrics;
+        context.live = live;
         return context;
       } catch (error) {
         if (!domainErrorOf(error)) noteUnexpectedError(error, request);
@@ -336,6 +366,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       usePrincipalLookup(store.resolvePrincipal),
       ...observability,
       useSelectionOrderExecution(),
+      useLiveNudge(live),
       useDatabaseHealth(backend),
       useFrontDoor(config.graphiql),
       useRequestReading(limits),

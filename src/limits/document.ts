@@ -81,7 +81,6 @@ export function useDocumentLimits(limits: Pick<RequestLimits, 'maxTokens' | 'max
           if (node.alias) visit();
         },
       })));
-      addValidationRule(NoSubscriptions);
       addValidationRule(countingRule('directives', limits.maxDirectives, 'directives', (visit) => ({
         Directive: () => visit(),
       })));
@@ -111,13 +110,3 @@ function countingRule(limit: string, max: number, what: string, visitor: (count:
   return rule;
 }
 
-/** The schema has no subscription type; graphql-js only noticed at execution, with an error that had no code. */
-function NoSubscriptions(context: ValidationContext): ASTVisitor {
-  return {
-    OperationDefinition: (node) => {
-      if (node.operation === 'subscription') {
-        context.reportError(new GraphQLError('This API has no subscriptions: send a query or a mutation.', { nodes: node }));
-      }
-    },
-  };
-}

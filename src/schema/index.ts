@@ -15,6 +15,7 @@ import './install-requests';
 import './decisions';
 import './decision-history';
 import './error-codes';
+import './subscriptions';
 
 builder.queryType({
   description: 'Reads. Every field needs a bearer token with the apps:read scope.',

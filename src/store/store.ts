@@ -11,6 +11,7 @@ import type { CatalogScanBudget } from '../services/catalog-scan';
 import type { ClientAppsPage, ClientAppsQuery } from '../services/apps';
 import type { getClientApp, getClientApps } from '../services/apps';
 import type { clientHistoryPage, historyPages } from '../services/history';
+import type { eventPosition, findInstallRequests, historyAfter, historyHeads } from '../services/history-live';
 import type { getWorkspaces } from '../services/workspaces';
 import type { decideApp, listAppDecisions } from '../services/app-decisions';
 import type { addAppHistoryNote, updateApp } from '../services/app-details';
@@ -42,6 +43,12 @@ export interface Store {
   /** The loader's batch: one page per (client, app, first, after, filter) key, in key order. */
   historyPages: Bound<typeof historyPages>;
   clientHistoryPage: Bound<typeof clientHistoryPage>;
+
+  // Live streams (services/history-live.ts): the events after a position, oldest first; heads; an event's place.
+  historyAfter: Bound<typeof historyAfter>;
+  historyHeads: Bound<typeof historyHeads>;
+  eventPosition: Bound<typeof eventPosition>;
+  findInstallRequests: Bound<typeof findInstallRequests>;
 
   // Workspaces (services/workspaces.ts).
   /** The loader's batch: workspaces by id, in key order, null where there is none. */

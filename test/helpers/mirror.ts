@@ -466,6 +466,8 @@ function mirroredBackend(open: () => Promise<PostgresMirror>, rateLimits?: Pick<
     // /health's write goes to health_checks, which is not carried.
     health: bracketed((b) => b.health(), false),
     exampleClientId: bracketed((b) => b.exampleClientId(), false),
+    // Postgres's own LISTEN: what it announces is read by the streams through the (bracketed) store.
+    listenHistory: async (wake, onError) => (await ready()).backend.listenHistory!(wake, onError),
     ...(rateLimits
       ? {
           sharedBudget: {

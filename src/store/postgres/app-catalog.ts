@@ -80,7 +80,8 @@ export async function updateAppCatalog(db: PgDb, input: UpdateAppCatalogInput, b
         await tx.execute(sql`
           UPDATE clients AS c SET history_seq = c.history_seq + 1, history_at = GREATEST(c.history_at, ${ms}::bigint)
           FROM (SELECT id FROM clients WHERE id IN (SELECT jsonb_array_elements_text(${lost}::jsonb)) ORDER BY id FOR NO KEY UPDATE) AS l
-          WHERE c.id = l.id`);
+          WHERE c.id = l.id
+          RETURNING pg_notify('appgov_history', c.id)`);
         await tx.execute(sql`
           UPDATE client_app_states AS s SET resolution = 'unresolved', approved_scopes = NULL, approval_expires_at = NULL, needs_reapproval = true,
             decided_at = c.history_at, decided_by = ${actor.tokenId}, version = s.version + 1, updated_at = c.history_at

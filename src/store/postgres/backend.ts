@@ -8,7 +8,9 @@ import type { Backend, SharedBudget } from '../../backend';
 import type { OpenedPostgres } from '../../db/postgres';
 import type { RateLimitConfig } from '../../rate-limit';
 import { DEMO_CLIENT_ID } from '../../services/demo';
+import pg from 'pg';
 import { expireApprovalsPg } from './expiry';
+import { HISTORY_CHANNEL } from './history';
 import { postgresHealthCheck } from './health';
 import { postgresStore } from './index';
 import { SharedRateBudget } from './rate-budget';
@@ -52,6 +54,33 @@ export function postgresBackend(opened: OpenedPostgres, options: PostgresBackend
     callsPerRequest: callsPerRequestFor(pool.options.max ?? 10),
     health: postgresHealthCheck(pool, options.log ? { log: options.log } : {}),
     exampleClientId: async () => ((await findClient(db, DEMO_CLIENT_ID)) ? DEMO_CLIENT_ID : ((await listClients(db, { limit: 1 }))[0]?.id ?? null)),
+    listenHistory: (wake, onError) => listenHistory(pool, wake, onError),
     ...(options.rateLimits ? { sharedBudget: guardedBudget(new SharedRateBudget(pool, options.rateLimits)) } : {}),
+  };
+}
+
+/**
+ * LISTEN on the history channel over a connection of its own (not the pool's: it stays open), for
+ * the live streams of this instance (src/live/hub.ts). A lost connection is told to `onError`; the
+ * streams then rely on their poll until the hub listens again.
+ */
+async function listenHistory(pool: pg.Pool, wake: (clientId: string) => void, onError: (error: unknown) => void): Promise<() => Promise<void>> {
+  const client = new pg.Client(pool.options);
+  let stopped = false;
+  client.on('notification', (message) => {
+    if (message.channel === HISTORY_CHANNEL && message.payload) wake(message.payload);
+  });
+  client.on('error', (error) => {
+    if (stopped) return;
+    stopped = true;
+    onError(error);
+    client.end().catch(() => {});
+  });
+  await client.connect();
+  await client.query(`LISTEN ${HISTORY_CHANNEL}`);
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    await client.end();
   };
 }

@@ -4,6 +4,7 @@
  * tenant's row lock (lockClient) before it reads the lapsed rows, and takes them back in the same
  * commit; under READ COMMITTED each statement after the lock sees the previous holder's commit.
  */
+import { HISTORY_NOTIFY } from './history';
 import { sql } from 'drizzle-orm';
 import type { PgDb } from '../../db/postgres';
 import { EXPIRY_ACTOR, planExpiry, SWEEP_BATCH, type LapsedRow } from '../../services/expiry';
@@ -60,7 +61,7 @@ export async function expireLapsedPg(tx: PgTx, clientId: string, now: Date): Pro
         (SELECT min(approval_expires_at) FROM client_app_states WHERE client_id = ${clientId} AND approval_expires_at > ${ms}::bigint),
         (SELECT min(approval_expires_at) FROM workspace_app_decisions WHERE client_id = ${clientId} AND approval_expires_at > ${ms}::bigint))
     WHERE id = ${clientId}
-    RETURNING history_seq AS seq`)
+    RETURNING history_seq AS seq, ${HISTORY_NOTIFY}`)
   ).rows as { seq: Int8 }[];
   const firstSeq = Number(head!.seq) - plan.events.length + 1;
   if (plan.events.length > 0) {

@@ -57,6 +57,15 @@ function historyRow(row: PgHistoryRow): HistoryRow {
   return { ...row, seq: Number(row.seq), created_at: Number(row.created_at), client_seq: Number(row.client_seq) };
 }
 
+/**
+ * Said in every history claim: Postgres delivers it to every listening instance when (and only
+ * if) the transaction commits, with the client's id, so their live streams read at once
+ * (src/live/hub.ts). One per client per transaction, however many events: Postgres folds
+ * repeats of one payload.
+ */
+export const HISTORY_CHANNEL = 'appgov_history';
+export const HISTORY_NOTIFY = sql.raw(`pg_notify('${HISTORY_CHANNEL}', id) AS notified`);
+
 /** The history claim (see services/history.ts claimHistory): under the tenant lock, one statement. */
 export async function claimHistoryPg(tx: PgTx, clientId: string, now: Date, count: number, dueAt: number | null = null): Promise<HistoryClaim> {
   const claim = async () =>
@@ -65,7 +74,7 @@ export async function claimHistoryPg(tx: PgTx, clientId: string, now: Date, coun
     UPDATE clients SET history_seq = history_seq + ${count}, history_at = GREATEST(history_at, ${now.getTime()}::bigint),
                        approvals_due_at = ${dueAt === null ? sql`approvals_due_at` : sql`LEAST(approvals_due_at, ${dueAt}::bigint)`}
     WHERE id = ${clientId} AND (approvals_due_at IS NULL OR approvals_due_at > ${now.getTime()}::bigint)
-    RETURNING history_seq AS seq, history_at AS at`)
+    RETURNING history_seq AS seq, history_at AS at, ${HISTORY_NOTIFY}`)
     )[0];
   // No row: no such client, or one of its approvals has ended: its expiry is written first (before this
   // write's events; the caller holds the tenant's lock), and the claim is made again.

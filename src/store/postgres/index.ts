@@ -9,6 +9,7 @@ import { decideApp, listAppDecisions } from './app-decisions';
 import { addAppHistoryNote, updateApp } from './app-details';
 import { clientHistoryPage, historyPages } from './history';
 import { listWorkspaceApps } from './workspaces';
+import { eventPosition, findInstallRequests, historyAfter, historyHeads } from './history-live';
 import { assignApp, listAssignmentEvents, listAssignments, readDirectory, unassignApp } from './assignments';
 import { getClientApp, getClientApps, listClientApps } from './client-apps';
 import { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from './install-requests';
@@ -32,6 +33,10 @@ export function postgresStore(db: PgDb): Store {
     listClientApps: bind(db, listClientApps),
     historyPages: bind(db, historyPages),
     clientHistoryPage: bind(db, clientHistoryPage),
+    historyAfter: bind(db, historyAfter),
+    historyHeads: bind(db, historyHeads),
+    eventPosition: bind(db, eventPosition),
+    findInstallRequests: bind(db, findInstallRequests),
     getWorkspaces: bind(db, getWorkspaces),
     updateApp: bind(db, updateApp),
     addAppHistoryNote: bind(db, addAppHistoryNote),

@@ -9,6 +9,7 @@ import type { Writer } from '../../db/writer';
 import { getClientApp, getClientApps, listClientApps } from '../../services/apps';
 import { clientHistoryPage, historyPages } from '../../services/history';
 import { getWorkspaces } from '../../services/workspaces';
+import { eventPosition, findInstallRequests, historyAfter, historyHeads } from '../../services/history-live';
 import { decideApp, listAppDecisions } from '../../services/app-decisions';
 import { addAppHistoryNote, updateApp } from '../../services/app-details';
 import { listAssignmentEvents, listAssignments } from '../../services/assignment-lists';
@@ -29,6 +30,10 @@ export function sqliteStore(db: Db, scanner?: Writer): Store {
     listClientApps: (input, scan) => listClientApps(db, input, scan, scanner),
     historyPages: async (...args) => historyPages(db, ...args),
     clientHistoryPage: async (...args) => clientHistoryPage(db, ...args),
+    historyAfter: async (...args) => historyAfter(db, ...args),
+    historyHeads: async (...args) => historyHeads(db, ...args),
+    eventPosition: async (...args) => eventPosition(db, ...args),
+    findInstallRequests: async (...args) => findInstallRequests(db, ...args),
     getWorkspaces: async (...args) => getWorkspaces(db, ...args),
     updateApp: async (...args) => updateApp(db, ...args),
     addAppHistoryNote: async (...args) => addAppHistoryNote(db, ...args),
