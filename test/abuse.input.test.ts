@@ -131,15 +131,16 @@ describe('errors name the argument as the client wrote it', () => {
 });
 
 describe('operations the API does not serve', () => {
-  it('a subscription gets a coded validation error', async () => {
-    const res = await abuse((s) => gql(s, 'subscription { __typename }'));
+  it('a subscription over a plain JSON request is refused with a code, not held open', async () => {
+    const res = await abuse((s) => gql(s, 'subscription ($c: ID!) { historyEvents(clientId: $c) { id } }', { c: clientId }));
     expect(res.body.errors).toEqual([
-      {
-        message: 'This API has no subscriptions: send a query or a mutation.',
-        locations: [{ line: 1, column: 1 }],
-        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-      },
+      expect.objectContaining({
+        message: 'A subscription is served as a stream: send it with the header Accept: text/event-stream (Server-Sent Events)',
+        extensions: { code: 'BAD_USER_INPUT', field: 'Accept' },
+      }),
     ]);
+    const invalid = await abuse((s) => gql(s, 'subscription { __typename }'));
+    expect(invalid.body.errors![0]!.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
   });
 });
 

@@ -38,6 +38,19 @@ interface StreamSpec<T> {
   emit: (rows: HistoryRow[], ctx: Context) => Promise<T[]>;
 }
 
+/**
+ * A subscription is a stream: asked for over a plain JSON request, it would hold the request open
+ * with nothing to show. Refused instead, before anything is opened.
+ */
+function requireStream(ctx: Context): void {
+  const accept = ctx.request.headers.get('accept') ?? '';
+  if (!/text\/event-stream|multipart\/mixed/i.test(accept)) {
+    throw new BadUserInputError('A subscription is served as a stream: send it with the header Accept: text/event-stream (Server-Sent Events)', {
+      field: 'Accept',
+    });
+  }
+}
+
 function hubOf(ctx: Context) {
   if (!ctx.live) throw new Error('live events are not configured on this server');
   return ctx.live;
@@ -178,6 +191,7 @@ builder.subscriptionField('historyEvents', (t) =>
       after: t.arg.string({ description: 'Resume after this event: its id, or a history cursor of this client.' }),
     },
     subscribe: async (_root, args, ctx) => {
+      requireStream(ctx);
       const { clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:read');
       if (args.types && args.types.length === 0) {
         throw new BadUserInputError('types must name at least one event type, or be omitted for all types', { field: 'types' });
@@ -217,6 +231,7 @@ builder.subscriptionField('installRequests', (t) =>
       after: t.arg.string({ description: 'Resume after this event: its id, or a history cursor of this client.' }),
     },
     subscribe: async (_root, args, ctx) => {
+      requireStream(ctx);
       const { clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:read');
       const workspaceId = args.workspaceId ? await workspaceOfClient(ctx, clientId, args.workspaceId) : null;
       const after = await startOf(ctx, clientId, null, INSTALL_REQUEST_TYPES, args.after);

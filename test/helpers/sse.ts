@@ -16,7 +16,7 @@ export interface Subscriber {
   close(): Promise<void>;
 }
 
-type Fetcher = (url: string, init: RequestInit) => Promise<Response>;
+type Fetcher = (url: string, init: RequestInit) => Promise<Response> | Response;
 
 export async function subscribe(
   target: { fetch: Fetcher } | string,
