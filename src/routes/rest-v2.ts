@@ -72,8 +72,8 @@ const APP_PATH = '/v2/clients/{client_id}/apps/{app_id}';
 const appVariables = ({ path }: RouteInput) => ({ clientId: path.client_id, appId: path.app_id });
 
 export const restV2Routes: RouteRow[] = [
-  bulkRoute('/v2/clients/{client_id}/apps/approval', 'approveApps', 'Approve Apps (seed 000)'),
-  bulkRoute('/v2/clients/{client_id}/apps/approvals/remove', 'removeAppApprovals', 'Remove App Approvals (seed 001)'),
+  bulkRoute('/v2/clients/{client_id}/apps/approval', 'approveApps', 'Approve Apps'),
+  bulkRoute('/v2/clients/{client_id}/apps/approvals/remove', 'removeAppApprovals', 'Remove App Approvals'),
 
   route({
     method: 'GET',
