@@ -1,5 +1,5 @@
 /**
- * vcita's assignment routes (seed 003): the v3 AppAssignment resource and the deprecated v1
+ * vcita's app-assignment routes: the v3 AppAssignment resource and the deprecated v1
  * assign call. Rows map shapes only: assignee type → the @oneOf assignee key, lowercase modes →
  * the enum; every value rule (unknown mode or assignee type, BUILT_IN in v3, the v1 flags) is
  * decided by the schema and the services, so REST and GraphQL answer alike.

@@ -1,5 +1,5 @@
 /**
- * The seeds' REST routes (seeds 000 and 001: Approve Apps, Remove App Approvals, Update App,
+ * The approvals REST API (Approve Apps, Remove App Approvals, Update App,
  * App History, Add App History Note), under /v2. Bodies and results are snake_case; enum values
  * are lowercase. See table.ts for how a row works.
  */

@@ -1,5 +1,5 @@
 /**
- * Slack's admin.apps family (seed 002) as rows of the route table: `enterprise_id` is a client
+ * Slack's admin.apps Web API methods as rows of the route table: `enterprise_id` is a client
  * id, `team_id` a workspace id. Each row maps Slack's arguments to one GraphQL operation and
  * its data to Slack's field names; every rule and refusal comes from the GraphQL API.
  *
