@@ -22,7 +22,7 @@ export interface ApprovalStatusChangedData {
    */
   expiresAt?: string | null;
 }
-/** A workspace-level decision changed (seed 002). `unresolved` means "no workspace decision". */
+/** A workspace-level decision changed. `unresolved` means "no workspace decision". */
 export interface WorkspaceResolutionChangedData {
   workspaceId: string;
   from: Resolution;
