@@ -9,7 +9,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
-  // Seed 002's own refusals (schema/error-codes.ts says which operation gives each).
+  // The workspace model's own refusals (schema/error-codes.ts says which operation gives each).
   | 'APP_RESTRICTED_ORG_WIDE'
   | 'REQUEST_ALREADY_RESOLVED'
   | 'INVALID_SCOPES'
@@ -63,7 +63,7 @@ export class ConflictError extends AppgovError {
   }
 }
 
-/** A seed-002 refusal with its own code; `details` says which entity or scopes. */
+/** A workspace-model refusal with its own code; `details` says which entity or scopes. */
 export class DecisionError extends AppgovError {
   constructor(
     code: 'APP_RESTRICTED_ORG_WIDE' | 'REQUEST_ALREADY_RESOLVED' | 'INVALID_SCOPES',

@@ -75,7 +75,7 @@ describe('an end that passed while no instance ran', () => {
     approveApps(database.db, { clientId: DEMO_CLIENT_ID, appIds: [APP], actor, maxIds: 10, expiresAt: new Date(end), now: new Date(end - GAP) });
     database.close();
     await expectWrittenAtStart({ APPGOV_DB: file }, token, end);
-  });
+  }, 60_000);
 
   it('on Postgres: the next start writes it down, at the end', async () => {
     const url = await freshPostgresDatabase();
@@ -100,5 +100,5 @@ describe('an end that passed while no instance ran', () => {
       await opened.close();
     }
     await expectWrittenAtStart({ APPGOV_DATABASE_URL: url }, token, end);
-  });
+  }, 60_000);
 });

@@ -53,7 +53,7 @@ describe("GraphiQL's example", () => {
     const { token } = issueToken(t.db, 'internal', undefined, undefined, 'me');
     expect((await gql(restarted, query, {}, token)).body.data.approveApps.failed).toHaveLength(1);
     t.close();
-  });
+  }, 20_000);
 
   it("names the database's first client when there is no demo client, and asks who the token is when there is no client", async () => {
     const t = testDatabase();

@@ -1,5 +1,5 @@
 /**
- * Who may assign which app to whom (seed 003), decided in ONE place over
+ * Who may assign which app to whom (the app-assignment API), decided in ONE place over
  * rows the service has read: GraphQL's assignApp, the deprecated v1 mutation
  * and both REST protocols all reach these functions. Pure: no database.
  */

@@ -104,7 +104,7 @@ export const clientAppStates = sqliteTable(
     riskLevel: text('risk_level', { enum: RISK_LEVELS }),
     /** The scopes the org-level approval covers (JSON array); null while not approved. */
     approvedScopes: text('approved_scopes', { mode: 'json' }).$type<string[]>(),
-    /** 1 when an org-level approval was lost because the app's scopes outgrew it (seed 002). */
+    /** 1 when an org-level approval was lost because the app's scopes outgrew it (the re-approval rule). */
     needsReapproval: integer('needs_reapproval', { mode: 'boolean' }).notNull().default(false),
     /** When the org-level approval ends (ms); null: it does not (or the app is not approved). */
     approvalExpiresAt: integer('approval_expires_at', { mode: 'timestamp_ms' }),
@@ -298,7 +298,7 @@ export const serviceKeys = sqliteTable('service_keys', {
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
 });
 
-/** How an assigned app is offered to its assignee (seed 003). BUILT_IN only comes from the deprecated v1 call. */
+/** How an assigned app is offered to its assignee. BUILT_IN only comes from the deprecated v1 call. */
 export const ASSIGNMENT_MODES = ['STANDARD', 'INTERNAL', 'PRE_INSTALLED', 'BUILT_IN'] as const;
 export type AssignmentMode = (typeof ASSIGNMENT_MODES)[number];
 

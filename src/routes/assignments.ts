@@ -1,5 +1,5 @@
 /**
- * vcita's assignment routes (seed 003): the v3 AppAssignment resource and the deprecated v1
+ * vcita's app-assignment routes: the v3 AppAssignment resource and the deprecated v1
  * assign call. Rows map shapes only: assignee type → the @oneOf assignee key, lowercase modes →
  * the enum; every value rule (unknown mode or assignee type, BUILT_IN in v3, the v1 flags) is
  * decided by the schema and the services, so REST and GraphQL answer alike.
@@ -94,7 +94,7 @@ export const assignmentRoutes: RouteRow[] = [
     method: 'POST',
     path: '/v3/apps/app_assignments',
     protocol: v3Protocol,
-    summary: 'Assign an app to a directory or a business (seed 003, v3)',
+    summary: 'Assign an app to a directory or a business (v3)',
     description:
       'Runs `assignApp`. `settings` absent: mode standard. `built_in` is not supported in v3 (400). 201 with the created or changed assignment; 200 with the existing one when nothing changed.',
     body: {
@@ -131,7 +131,7 @@ export const assignmentRoutes: RouteRow[] = [
     method: 'GET',
     path: '/v3/apps/app_assignments',
     protocol: v3Protocol,
-    summary: 'List app assignments (seed 003, v3)',
+    summary: 'List app assignments (v3)',
     description:
       'Runs `appAssignments`, oldest first. Without an assignee, internal tokens only. An unknown app_code_name gives an empty list.',
     query: {
@@ -175,7 +175,7 @@ export const assignmentRoutes: RouteRow[] = [
     method: 'DELETE',
     path: '/v3/apps/app_assignments/{uid}',
     protocol: v3Protocol,
-    summary: 'Remove an app assignment (seed 003, v3)',
+    summary: 'Remove an app assignment (v3)',
     description: 'Runs `unassignApp`. The assignment history keeps the removal.',
     pathParams: { uid: 'The assignment (UUID).' },
     operation: /* GraphQL */ `mutation V3_unassignApp($id: ID!) { unassignApp(id: $id) { id } }`,
@@ -190,9 +190,9 @@ export const assignmentRoutes: RouteRow[] = [
     protocol: v1Protocol,
     deprecated: true,
     headers: V1_DEPRECATION_HEADERS,
-    summary: 'Assign an app on a directory or a business (seed 003, deprecated: use POST /v3/apps/app_assignments)',
+    summary: 'Assign an app on a directory or a business (deprecated: use POST /v3/apps/app_assignments)',
     description:
-      `Runs the deprecated \`assignAppV1\`, mapped per the seed's parameter table. Every response carries \`Deprecation\`, \`Sunset\` (${V1_REMOVAL_DATE}) and \`Link: </v3/apps/app_assignments>; rel="successor-version"\`.`,
+      `Runs the deprecated \`assignAppV1\`, mapped onto the v3 assignment: each flag below says the mode it selects, and no flag means standard. Every response carries \`Deprecation\`, \`Sunset\` (${V1_REMOVAL_DATE}) and \`Link: </v3/apps/app_assignments>; rel="successor-version"\`.`,
     pathParams: { app_code_name: "The app's code name (not its id)." },
     body: {
       directory_uid: { type: 'string', description: 'The directory (UUID). Exactly one of this and business_uid.' },

@@ -8,7 +8,7 @@ export const APP_FIELDS = /* GraphQL */ `
   }`;
 
 /**
- * The seed-002 event types, each as `metadata` keys: the GraphQL field it reads (aliased per type,
+ * The workspace, install-request and lost-approval event types, each as `metadata` keys: the GraphQL field it reads (aliased per type,
  * since the same field name has another nullability on another type), whether it is an enum
  * (sent lowercase), and its JSON schema. The fragment, the mapping and the OpenAPI schema all
  * come from this table.

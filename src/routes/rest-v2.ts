@@ -1,5 +1,5 @@
 /**
- * The seeds' REST routes (seeds 000 and 001: Approve Apps, Remove App Approvals, Update App,
+ * The approvals REST API (Approve Apps, Remove App Approvals, Update App,
  * App History, Add App History Note), under /v2. Bodies and results are snake_case; enum values
  * are lowercase. See table.ts for how a row works.
  */
@@ -72,8 +72,8 @@ const APP_PATH = '/v2/clients/{client_id}/apps/{app_id}';
 const appVariables = ({ path }: RouteInput) => ({ clientId: path.client_id, appId: path.app_id });
 
 export const restV2Routes: RouteRow[] = [
-  bulkRoute('/v2/clients/{client_id}/apps/approval', 'approveApps', 'Approve Apps (seed 000)'),
-  bulkRoute('/v2/clients/{client_id}/apps/approvals/remove', 'removeAppApprovals', 'Remove App Approvals (seed 001)'),
+  bulkRoute('/v2/clients/{client_id}/apps/approval', 'approveApps', 'Approve Apps'),
+  bulkRoute('/v2/clients/{client_id}/apps/approvals/remove', 'removeAppApprovals', 'Remove App Approvals'),
 
   route({
     method: 'GET',

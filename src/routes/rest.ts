@@ -1,5 +1,5 @@
 /**
- * The REST protocol (the seeds' `/v2` routes): JSON bodies, snake_case, and each error as an
+ * The REST protocol (the approvals REST API under `/v2`): JSON bodies, snake_case, and each error as an
  * HTTP status with `{"error": {"code", "message", …details}}`.
  */
 import { MASKED_ERROR, publicDetails, retryAfterOf } from './error-details';

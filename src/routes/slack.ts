@@ -1,5 +1,5 @@
 /**
- * Slack's admin.apps family (seed 002) as rows of the route table: `enterprise_id` is a client
+ * Slack's admin.apps Web API methods as rows of the route table: `enterprise_id` is a client
  * id, `team_id` a workspace id. Each row maps Slack's arguments to one GraphQL operation and
  * its data to Slack's field names; every rule and refusal comes from the GraphQL API.
  *
@@ -87,7 +87,7 @@ function decisionRoute(method: 'approve' | 'restrict' | 'clearResolution', field
     method: 'POST',
     path: `/api/admin.apps.${method}`,
     protocol: slackProtocol,
-    summary: `Slack admin.apps.${method} (seed 002)`,
+    summary: `Slack admin.apps.${method}`,
     description: `Runs the GraphQL mutation \`${field}\`.`,
     body: {
       ...SUBJECT,
@@ -127,7 +127,7 @@ function decisionListRoute(list: 'approved' | 'restricted'): RouteRow {
     method: 'POST',
     path: `/api/admin.apps.${list}.list`,
     protocol: slackProtocol,
-    summary: `Slack admin.apps.${list}.list (seed 002)`,
+    summary: `Slack admin.apps.${list}.list`,
     description: `Runs the GraphQL query \`appDecisions(resolution: ${list.toUpperCase()})\`: enterprise_id gives the org-level list, team_id that workspace's own.`,
     body: { ...TARGET, ...PAGE, ...CERTIFIED },
     headers: accepts('apps:read'),
@@ -168,7 +168,7 @@ const postRoutes: RouteRow[] = [
     method: 'POST',
     path: '/api/admin.apps.requests.list',
     protocol: slackProtocol,
-    summary: 'Slack admin.apps.requests.list (seed 002)',
+    summary: 'Slack admin.apps.requests.list',
     description: 'Runs the GraphQL query `installRequests` (pending requests, newest first).',
     body: { ...TARGET, ...PAGE, ...CERTIFIED },
     headers: accepts('apps:read'),
@@ -210,7 +210,7 @@ const postRoutes: RouteRow[] = [
     method: 'POST',
     path: '/api/admin.apps.requests.cancel',
     protocol: slackProtocol,
-    summary: 'Slack admin.apps.requests.cancel (seed 002)',
+    summary: 'Slack admin.apps.requests.cancel',
     description: 'Runs the GraphQL mutation `cancelAppInstallRequest`.',
     body: { request_id: { type: 'string', description: 'The install request (UUID).' }, ...TARGET },
     headers: accepts('apps:write'),

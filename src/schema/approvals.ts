@@ -73,7 +73,7 @@ for (const [name, what] of [
         }),
         workspaceId: t.arg.id({
           description:
-            "Decide in this workspace instead of org-wide (seed 002): the workspace's own decision, which beats an org approval but never an org restriction (approveApps fails such apps with APP_RESTRICTED_ORG_WIDE). Events are WORKSPACE_RESOLUTION_CHANGED.",
+            "Decide in this workspace instead of org-wide: the workspace's own decision, which beats an org approval but never an org restriction (approveApps fails such apps with APP_RESTRICTED_ORG_WIDE). Events are WORKSPACE_RESOLUTION_CHANGED.",
         }),
         appIds: t.arg.idList({ required: true, description: 'The apps (UUIDs): 1 to APPGOV_MAX_BULK_IDS distinct ids.' }),
         reason: t.arg.string({ description: 'Why: at most 500 characters, recorded on every event this call writes.' }),

@@ -8,7 +8,7 @@ import { connectionType, pageArgs } from './connections';
 import { ActorRef } from './history';
 
 export const AssignmentModeEnum = builder.enumType('AppAssignmentMode', {
-  description: 'How an assigned app is offered to its assignee (seed 003).',
+  description: 'How an assigned app is offered to its assignee.',
   values: {
     STANDARD: { value: 'STANDARD', description: "Listed in the assignee's App Market. assignApp's default." },
     INTERNAL: {

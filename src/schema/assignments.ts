@@ -57,7 +57,7 @@ builder.mutationField('assignAppV1', (t) =>
     type: AssignAppResultRef,
     deprecationReason: `Use assignApp. assignAppV1 mirrors the deprecated POST /platform/v1/apps/{app_code_name}/assign (same deprecation dates as that route). Removal after ${V1_REMOVAL_DATE}.`,
     description:
-      'The deprecated v1 call, mapped onto assignApp per the seed\'s parameter table: directoryUid/businessUid → assignee; isInternal or hideFromMarket "true" → INTERNAL; ' +
+      'The deprecated v1 call, mapped onto assignApp parameter by parameter: directoryUid/businessUid → assignee; isInternal or hideFromMarket "true" → INTERNAL; ' +
       'preInstalled "true" → PRE_INSTALLED; builtIn "true" → BUILT_IN (the only way to create it); no flag "true" → STANDARD. ' +
       'BAD_USER_INPUT, writing nothing, for both or neither of directoryUid and businessUid, a flag other than "true"/"false", more than one flag "true", ' +
       `or isInternal, preInstalled or builtIn with businessUid ("used with directory_uid only"). ${assignRules}`,

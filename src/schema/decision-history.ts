@@ -3,7 +3,7 @@ import { builder } from './builder';
 import { AppHistoryEventRef, type EventOf } from './history';
 import { AppResolutionEnum } from './resolution';
 
-/** Seed 002's typed history events: workspace decisions, voided approvals, install requests, lost approvals. */
+/** The workspace model's typed history events: workspace decisions, voided approvals, install requests, lost approvals. */
 
 
 builder.objectRef<EventOf<'WORKSPACE_RESOLUTION_CHANGED'>>('WorkspaceResolutionChangedEvent').implement({

@@ -69,7 +69,7 @@ export function validatePatch(patch: UpdateAppPatch, now: Date = new Date()): Va
 }
 
 /**
- * Single-app edit from a detail view (seed 001's "Update App"). In one
+ * Single-app edit from a detail view (the REST API's "Update App"). In one
  * transaction: read the app's state, refuse a stale `expectedVersion`
  * (CONFLICT), then write the new state and at most two events, an
  * APPROVAL_STATUS_CHANGED for an approval change and one APP_UPDATED listing
@@ -113,7 +113,7 @@ export function appStateUpsertSql(w: { clientId: string; appId: string; actorId:
     VALUES (${w.clientId}, ${w.appId}, ${next.resolution}, ${next.decidedAt?.getTime() ?? null},
             ${decided ? w.actorId : null}, ${next.ownerEmail}, ${next.category}, ${next.riskLevel},
             ${next.version}, ${w.at.getTime()},
-            -- An approval covers every scope the app requests now (seed 002's re-approval rule).
+            -- An approval covers every scope the app requests now (the re-approval rule).
             ${next.resolution === 'approved' ? JSON.stringify(w.current.scopes) : null},
             ${next.approvalExpiresAt?.getTime() ?? null})
     ON CONFLICT (client_id, app_id) DO UPDATE SET
@@ -200,7 +200,7 @@ export function appAfterUpdate(current: ClientApp, update: AppUpdate, now: Date)
 }
 
 /**
- * Free text on an app's history (seed 001's "Add App History Note"). Never
+ * Free text on an app's history (the REST API's "Add App History Note"). Never
  * mixed into approval events, and never changes the app's state or version.
  */
 export function addAppHistoryNote(

@@ -76,17 +76,17 @@ export function bulkResultOf(plan: DecisionPlan): BulkResult {
   };
 }
 
-/** Seed 000: idempotent bulk approval; unknown ids fail individually. */
+/** Approve Apps: idempotent bulk approval; unknown ids fail individually. */
 export function approveApps(db: Db, input: BulkApprovalInput): BulkResult {
   return bulkDecide(db, input, 'approve');
 }
 
-/** Seed 001: idempotent bulk removal of approval (back to unresolved). */
+/** Remove App Approvals: idempotent bulk removal of approval (back to unresolved). */
 export function removeAppApprovals(db: Db, input: BulkApprovalInput): BulkResult {
   return bulkDecide(db, input, 'unapprove');
 }
 
-/** Seed 002: idempotent bulk restriction; at org level it voids workspace approvals. */
+/** Idempotent bulk restriction; at org level it voids workspace approvals. */
 export function restrictApps(db: Db, input: BulkApprovalInput): BulkResult {
   return bulkDecide(db, input, 'restrict');
 }

@@ -13,6 +13,7 @@ import {
   type AppsDialect,
   type ClientAppRow,
   type ReadRows,
+  type StatesIndex,
 } from './client-app-pages';
 import type { Writer } from '../db/writer';
 import type { CatalogScanBudget } from './catalog-scan';
@@ -259,29 +260,36 @@ export async function listClientAppsOn(
   // within this resolver's call, where the list field's time slice (schema/time-slice.ts) can see them.
   if (priced) await priceSearch();
   const read = search && !fromStates ? reads.search : reads.read;
+  // The state rows' index: the expiring approvals by their end, else (by name) the approvals, else update order.
+  const statesIndex: StatesIndex = expiringBefore
+    ? 'client_app_states_expiry_idx'
+    : field === 'NAME' && input.approved === true
+      ? 'client_app_states_resolution_idx'
+      : 'client_app_states_updated_idx';
   const statesWhere = (extra: SQL[]) => sql`WHERE ${sql.join([sql`s.client_id = ${input.clientId}`, appVisibleSql(input.clientId), ...filters, ...extra], sql` AND `)}`;
   const rows =
     field === 'NAME'
       ? fromStates
-        ? await appsByNameFromStates(reads.read, { where: statesWhere, direction, after: after as [string, string] | null, size }, d)
+        ? await appsByNameFromStates(reads.read, { where: statesWhere, index: statesIndex, direction, after: after as [string, string] | null, size }, d)
         : await appsByName(read, { from, where, ranges, direction, after: after as [string, string] | null, size }, d)
       : await appsByUpdatedAt(read, {
           clientId: input.clientId, from, where, ranges, direction, after: after as [number, string] | null, size,
           // approved: true, riskLevel and category need a state row: never-changed apps cannot match.
           touchedOnly: fromStates,
+          index: statesIndex,
         }, d);
   const page = toPage(rows, size);
   return {
     items: page.items.map((row) => withCursor(toClientApp(input.clientId, row), cursorKind, [row.sort_key, row.id], list)),
     hasNextPage: page.hasNextPage,
     totalCount: async () => {
-      if (fromStates) return countOf(reads.read, sql`SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id ${statesWhere([])}`);
+      if (fromStates) return countOf(reads.read, sql`SELECT count(*) AS n ${d.statesFrom(statesIndex)} ${statesWhere([])}`);
       if (!search) {
         // Every app the client may see (two counter rows), less its approved ones when approved: false.
         const visible = await visibleAppCountOn(reads.read, input.clientId, input.directoryId);
         if (!notApproved) return visible;
         const approved = await countOf(reads.read, sql`
-          SELECT count(*) AS n FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
+          SELECT count(*) AS n ${d.statesFrom('client_app_states_resolution_idx')}
           WHERE s.client_id = ${input.clientId} AND ${liveApprovalSql(now)} AND ${appVisibleSql(input.clientId)}`);
         return visible - approved;
       }
@@ -306,7 +314,9 @@ async function countOf(read: ReadRows, query: SQL): Promise<number> {
 /** How many catalog apps the client may see: the public range and its directory's, from app_range_counts. */
 export function visibleAppCountOn(read: ReadRows, clientId: string, directoryId?: string | null): Promise<number> {
   const directory = directoryId === undefined ? sql`(SELECT vc.directory_id FROM clients AS vc WHERE vc.id = ${clientId})` : sql`${directoryId}`;
-  return countOf(read, sql`SELECT coalesce(sum(n), 0) AS n FROM app_range_counts WHERE owner_key IN ('', coalesce(${directory}, ''))`);
+  // Two lookups by key, not `owner_key IN (…)`: with statistics SQLite scans the (small) table for that.
+  return countOf(read, sql`SELECT coalesce((SELECT n FROM app_range_counts WHERE owner_key = ''), 0)
+    + coalesce((SELECT n FROM app_range_counts WHERE owner_key = coalesce(${directory}, '') AND owner_key <> ''), 0) AS n`);
 }
 
 /** One app as this client sees it; NOT_FOUND when the catalog has no such app or the client may not see it (the same answer). */
@@ -320,13 +330,16 @@ export function getClientApp(db: Db, clientId: string, rawAppId: string, field =
   return toClientApp(clientId, row);
 }
 
-/** Many (client, app) pairs in ONE statement, in key order; null where the catalog has no such app or that client may not see it. */
+/**
+ * Many (client, app) pairs in ONE statement, in key order; null where the catalog has no such app or that client may not see it.
+ * CROSS JOIN keeps the keys the outer loop: with statistics SQLite otherwise scans the catalog.
+ */
 export function getClientApps(db: Db, keys: readonly { clientId: string; appId: string }[]): (ClientApp | null)[] {
   if (keys.length === 0) return [];
   const rows = db.all<ClientAppRow & { k: number }>(sql`
     SELECT k.key AS k, ${CLIENT_APP_COLUMNS}
     FROM json_each(${JSON.stringify(keys.map((k) => [k.clientId, k.appId]))}) AS k
-    JOIN apps AS a ON a.id = k.value ->> 1 AND ${appVisibleSql(sql`k.value ->> 0`)}
+    CROSS JOIN apps AS a ON a.id = k.value ->> 1 AND ${appVisibleSql(sql`k.value ->> 0`)}
     LEFT JOIN client_app_states AS s ON s.client_id = k.value ->> 0 AND s.app_id = a.id`);
   const byKey = new Map(rows.map((row) => [row.k, row]));
   return keys.map((key, i) => {

@@ -68,6 +68,36 @@ function whereOf(table: 's' | 'e', filter: AssignmentFilter, seqBound: SQL): SQL
   return sql.join(parts, sql` AND `);
 }
 
+/**
+ * How a listing's statement names its table and joins the apps: SQLite pins the index the filter's columns lead
+ * (INDEXED BY, then CROSS JOIN for the join order), so ANALYZE's statistics cannot trade the seek for a walk of
+ * the rowid range (test/query-plans-statistics.test.ts); Postgres plans by its own statistics.
+ */
+export type ListingDialect = 'sqlite' | 'postgres';
+
+/** The index `whereOf(table, filter)` seeks (SQLite's names); null: no filter, the rowid (`seq`) range itself. */
+function indexOf(table: 's' | 'e', filter: AssignmentFilter): string | null {
+  const assignee = filter.assignee ? (filter.assignee.type === 'directory' ? 'directory' : 'client') : null;
+  const app = Boolean(filter.appCodeName);
+  if (table === 'e') {
+    if (assignee) return `app_assignment_events_${assignee}${app ? '_app' : ''}_idx`;
+    return app ? 'app_assignment_events_app_idx' : null;
+  }
+  // The unique (app, assignee) key: at most one row, whatever the mode.
+  if (assignee && app) return `app_assignments_app_${assignee}_key`;
+  const mode = filter.mode ? '_mode' : '';
+  if (assignee) return `app_assignments_${assignee}${mode}_idx`;
+  if (app) return `app_assignments_app${mode}_idx`;
+  return filter.mode ? 'app_assignments_mode_idx' : null;
+}
+
+/** `<table> AS <alias>` joined to its apps `a`, pinned on SQLite. */
+function fromOf(table: 'app_assignments' | 'app_assignment_events', alias: 's' | 'e', filter: AssignmentFilter, dialect: ListingDialect): SQL {
+  const index = dialect === 'sqlite' ? indexOf(alias, filter) : null;
+  const join = dialect === 'sqlite' ? sql`CROSS JOIN` : sql`JOIN`;
+  return sql`${sql.raw(table)} AS ${sql.raw(alias)}${index ? sql` INDEXED BY ${sql.raw(index)}` : sql``} ${join} apps AS a ON a.id = ${sql.raw(alias)}.app_id`;
+}
+
 const ASSIGNMENT_CURSOR = 'assignment';
 
 /** What a cursor is bound to: the same filters, or the cursor is refused (BAD_USER_INPUT). */
@@ -90,7 +120,7 @@ export interface PageQuery {
 }
 
 /** Assignments, oldest first, keyset-paged on `seq`: the page's statement (bad `first`/`after`: BAD_USER_INPUT). */
-export function assignmentsPageQuery(input: ListAssignmentsInput): PageQuery {
+export function assignmentsPageQuery(input: ListAssignmentsInput, dialect: ListingDialect = 'sqlite'): PageQuery {
   const size = pageSize(input.first);
   const list = listOf(input.filter);
   const after = (decodeCursor(ASSIGNMENT_CURSOR, input.after, ['number'], 'after', list)?.[0] as number | undefined) ?? 0;
@@ -98,7 +128,7 @@ export function assignmentsPageQuery(input: ListAssignmentsInput): PageQuery {
     size,
     list,
     query: sql`
-      SELECT ${ASSIGNMENT_COLUMNS} FROM app_assignments AS s JOIN apps AS a ON a.id = s.app_id
+      SELECT ${ASSIGNMENT_COLUMNS} FROM ${fromOf('app_assignments', 's', input.filter, dialect)}
       WHERE ${whereOf('s', input.filter, sql`s.seq > ${after}`)}
       ORDER BY s.seq LIMIT ${size + 1}`,
   };
@@ -141,16 +171,17 @@ export interface EventRow {
 }
 
 /** Assignment history, newest first, keyset-paged on `seq`: the page's statement (bad `first`/`after`: BAD_USER_INPUT). */
-export function assignmentEventsPageQuery(input: ListAssignmentsInput): PageQuery {
+export function assignmentEventsPageQuery(input: ListAssignmentsInput, dialect: ListingDialect = 'sqlite'): PageQuery {
   const size = pageSize(input.first);
   const list = listOf(input.filter);
   const before = (decodeCursor(EVENT_CURSOR, input.after, ['number'], 'after', list)?.[0] as number | undefined) ?? Number.MAX_SAFE_INTEGER;
+  const filter = { assignee: input.filter.assignee ?? null, appCodeName: input.filter.appCodeName ?? null };
   return {
     size,
     list,
     query: sql`
-      SELECT e.*, a.code_name FROM app_assignment_events AS e JOIN apps AS a ON a.id = e.app_id
-      WHERE ${whereOf('e', { assignee: input.filter.assignee ?? null, appCodeName: input.filter.appCodeName ?? null }, sql`e.seq < ${before}`)}
+      SELECT e.*, a.code_name FROM ${fromOf('app_assignment_events', 'e', filter, dialect)}
+      WHERE ${whereOf('e', filter, sql`e.seq < ${before}`)}
       ORDER BY e.seq DESC LIMIT ${size + 1}`,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The deprecated v1 body (seed 003's `POST /platform/v1/apps/{code}/assign`)
- * mapped onto the v3 assignment, per the seed's parameter table. Every value
+ * The deprecated v1 body (`POST /platform/v1/apps/{code}/assign`)
+ * mapped onto the v3 assignment, per vcita's v1 → v3 parameter table. Every value
  * check lives here, so the deprecated GraphQL mutation and the REST route
  * give the same answers.
  */
@@ -24,7 +24,7 @@ export interface V1AssignArgs {
 
 type V1Flag = 'isInternal' | 'preInstalled' | 'builtIn' | 'hideFromMarket';
 
-/** The seed's table: each flag set to "true" selects one mode; no flag means STANDARD. */
+/** The parameter table: each flag set to "true" selects one mode; no flag means STANDARD. */
 export const V1_FLAG_MODES: Record<V1Flag, AssignmentMode> = {
   isInternal: 'INTERNAL',
   preInstalled: 'PRE_INSTALLED',
@@ -42,7 +42,7 @@ const V1_NAMES: Record<keyof V1AssignArgs, string> = {
   hideFromMarket: 'hide_from_market',
 };
 
-/** Seed 003: "used with directory_uid only". */
+/** vcita's v1 documentation: "used with directory_uid only". */
 const DIRECTORY_ONLY_FLAGS: V1Flag[] = ['isInternal', 'preInstalled', 'builtIn'];
 
 const named = (arg: keyof V1AssignArgs) => `${arg} (${V1_NAMES[arg]})`;

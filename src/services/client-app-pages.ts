@@ -61,7 +61,8 @@ export function readOnScanner(scanner: Writer): ReadRows {
  * as text); the category match; the search match (SQLite's LIKE is ASCII-case-insensitive);
  * whether each visible range of the name order is its own ordered, limited seek (Postgres: it does
  * not merge a top-level UNION ALL's index scans in order, and without the cut reads and sorts every
- * visible app; SQLite merges them itself and allows no ORDER BY in a compound's arm).
+ * visible app; SQLite merges them itself and allows no ORDER BY in a compound's arm); how a read of the
+ * client's state rows names its index (SQLite pins it, so ANALYZE's statistics cannot change the plan).
  */
 export interface AppsDialect {
   nameKey: SQL;
@@ -69,7 +70,12 @@ export interface AppsDialect {
   updatedKey: SQL;
   categoryIs(category: string): SQL;
   searchMatches(pattern: string): SQL;
+  /** `FROM` the client's state rows `s` on `index`, each joined to its app `a`. */
+  statesFrom(index: StatesIndex): SQL;
 }
+
+/** The client_app_states index a read of one client's state rows seeks. */
+export type StatesIndex = 'client_app_states_resolution_idx' | 'client_app_states_updated_idx' | 'client_app_states_expiry_idx';
 
 export const SQLITE_APPS: AppsDialect = {
   nameKey: sql`lower(a.name)`,
@@ -77,6 +83,8 @@ export const SQLITE_APPS: AppsDialect = {
   updatedKey: sql`s.updated_at`,
   categoryIs: (category) => sql`s.category = ${category} COLLATE NOCASE`,
   searchMatches: (pattern) => sql`(a.name LIKE ${pattern} ESCAPE '\\' OR a.code_name LIKE ${pattern} ESCAPE '\\')`,
+  // With statistics on a one-tenant database SQLite scans every state row instead (test/query-plans-statistics.test.ts).
+  statesFrom: (index) => sql`FROM client_app_states AS s INDEXED BY ${sql.raw(index)} CROSS JOIN apps AS a ON a.id = s.app_id`,
 };
 
 /** One page as listClientApps asks for it: apps LEFT JOIN this client's state, the filters' WHERE, the visible ranges, the cursor. */
@@ -119,14 +127,14 @@ export function appsByName(read: ReadRows, q: PageRead<[string, string]>, d: App
  */
 export function appsByNameFromStates(
   read: ReadRows,
-  q: Pick<PageRead<[string, string]>, 'direction' | 'after' | 'size'> & { where: (extra: SQL[]) => SQL },
+  q: Pick<PageRead<[string, string]>, 'direction' | 'after' | 'size'> & { where: (extra: SQL[]) => SQL; index: StatesIndex },
   d: AppsDialect = SQLITE_APPS,
 ): Promise<SortedRow[]> {
   const key = d.nameKey;
   const dir = sql.raw(q.direction);
   return read<SortedRow>(sql`
     SELECT ${CLIENT_APP_COLUMNS}, ${key} AS sort_key
-    FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
+    ${d.statesFrom(q.index)}
     ${q.where(q.after ? [keysetAfter(key, sql`a.id`, q.direction, q.after)] : [])}
     ORDER BY sort_key ${dir}, a.id ${dir}
     LIMIT ${q.size + 1}`);
@@ -140,14 +148,14 @@ export function appsByNameFromStates(
  */
 export async function appsByUpdatedAt(
   read: ReadRows,
-  q: PageRead<[number, string]> & { clientId: string; touchedOnly: boolean },
+  q: PageRead<[number, string]> & { clientId: string; touchedOnly: boolean; index: StatesIndex },
   d: AppsDialect = SQLITE_APPS,
 ): Promise<SortedRow[]> {
   const dir = sql.raw(q.direction);
   const limit = q.size + 1;
   const changed = await read<SortedRow>(sql`
     SELECT ${CLIENT_APP_COLUMNS}, ${d.updatedKey} AS sort_key
-    FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id
+    ${d.statesFrom(q.index)}
     ${q.where(sql`s.client_id = ${q.clientId} AND ${appVisibleSql(q.clientId)}`, q.after ? [keysetAfter(sql`s.updated_at`, sql`s.app_id`, q.direction, q.after)] : [])}
     ORDER BY s.updated_at ${dir}, s.app_id ${dir}
     LIMIT ${limit}`);

@@ -3,7 +3,7 @@ import type { NewHistoryEvent } from './history';
 import { newEventId } from './ids';
 
 /**
- * Seed 002's decision rules as plain functions over rows: given what the
+ * The workspace model's decision rules as plain functions over rows: given what the
  * store read, say what changes, what is refused and which events are
  * written. No database here, so a second store can reuse them.
  */
@@ -118,7 +118,7 @@ function decideOrg(row: DecisionRow, call: DecisionCall, scopes: string[], plan:
       eventId: newEventId(),
       appId: row.appId,
       type: 'APPROVAL_STATUS_CHANGED',
-      // Only what applies: older events (before seed 002) carry neither key; an end only when one is set or dropped.
+      // Only what applies: older events (from before approved scopes and install requests) carry neither key; an end only when one is set or dropped.
       data: {
         from,
         to,
@@ -241,7 +241,7 @@ export function uncoveredScopes(approvedScopes: readonly string[] | null, reques
 }
 
 /**
- * The re-approval rule (seed 002): when an app's requested scopes change so
+ * The re-approval rule: when an app's requested scopes change so
  * that an org-level approval no longer covers them, that approval stops
  * counting and the app needs re-approval at org level. Workspace-level
  * approvals are not affected (Slack: reinstalling in a workspace adds scopes

@@ -25,7 +25,7 @@ export const DEMO_DIRECTORY_ID = 'd1e2c3b4-a5f6-4789-8abc-def012345678';
 export const DEMO_BUSINESS_ID = 'b0b1b2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b';
 export const DEMO_PRIVATE_APP = { id: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b', name: 'Workshop Planner', codeName: 'workshop-planner' } as const;
 
-/** Seed 002: two workspaces of the demo client and one pending install request. */
+/** Two workspaces of the demo client and one pending install request. */
 export const DEMO_WORKSPACES = [
   { id: '5e1a7c3d-2b4f-4e6a-8c0d-1f3b5d7e9a20', name: 'Sales' },
   { id: '6f2b8d4e-3c5a-4f7b-9d1e-2a4c6e8f0b31', name: 'Engineering' },

@@ -70,9 +70,13 @@ function arm(shape: ArmShape, segments: Segment[], limit: number): SQL {
   if (shape.tie) where.push(sql`h.created_at = k.value ->> '$.at' AND h.client_seq < k.value ->> '$.cs'`);
   else where.push(sql`h.created_at >= k.value ->> '$.lo' AND h.created_at < k.value ->> '$.hi'`);
   const order = shape.tie ? sql`h.client_seq DESC` : sql`h.created_at DESC, h.client_seq DESC`;
+  const index = sql.raw(shape.scope === 'app' ? 'app_history_events_app_type_idx' : 'app_history_events_client_type_idx');
+  // Pinned, so ANALYZE's statistics cannot change the plan (test/query-plans-statistics.test.ts): CROSS JOIN keeps
+  // the segments the outer loop (with statistics SQLite otherwise walks every event, testing each against the
+  // subquery), INDEXED BY keeps the seek on the index the segment is a range of.
   return sql`SELECT k.value ->> '$.k' AS k, e.* FROM json_each(${JSON.stringify(segments)}) AS k
-    JOIN app_history_events AS e ON e.seq IN (
-      SELECT h.seq FROM app_history_events AS h WHERE ${sql.join(where, sql` AND `)} ORDER BY ${order} LIMIT ${limit})`;
+    CROSS JOIN app_history_events AS e ON e.seq IN (
+      SELECT h.seq FROM app_history_events AS h INDEXED BY ${index} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${order} LIMIT ${limit})`;
 }
 
 /**

@@ -22,7 +22,7 @@ export interface ApprovalStatusChangedData {
    */
   expiresAt?: string | null;
 }
-/** A workspace-level decision changed (seed 002). `unresolved` means "no workspace decision". */
+/** A workspace-level decision changed. `unresolved` means "no workspace decision". */
 export interface WorkspaceResolutionChangedData {
   workspaceId: string;
   from: Resolution;
@@ -313,10 +313,11 @@ function resolveAfter(db: Db, keys: readonly { clientId: string; after: HistoryA
     legacy.length === 0
       ? new Map<number, LegacyEventRow>()
       : new Map(
+          // From the keys into the table (CROSS JOIN fixes that order): with statistics, `seq IN (…)` scanned it.
           db
             .all<{ seq: number } & LegacyEventRow>(sql`
-              SELECT seq, client_id, client_seq, created_at FROM app_history_events
-              WHERE seq IN (SELECT value FROM json_each(${JSON.stringify(legacy)}))`)
+              SELECT e.seq, e.client_id, e.client_seq, e.created_at FROM json_each(${JSON.stringify(legacy)}) AS k
+              CROSS JOIN app_history_events AS e ON e.seq = k.value`)
             .map((row) => [row.seq, row]),
         );
   return positionsOf(keys, found);

@@ -207,8 +207,9 @@ export function parseScopes(json: string | null): string[] | null {
 
 /** Many workspaces in ONE statement, in key order; null where there is none. */
 export function getWorkspaces(db: Db, ids: readonly string[]): (Workspace | null)[] {
+  // From the ids into the table (CROSS JOIN fixes the order): with statistics, `w.id IN (json_each)` scanned it.
   const rows = db.all<{ id: string; client_id: string; name: string; created_at: number }>(sql`
-    SELECT w.* FROM workspaces AS w WHERE w.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+    SELECT w.* FROM json_each(${JSON.stringify(ids)}) AS k CROSS JOIN workspaces AS w ON w.id = k.value`);
   const byId = new Map(rows.map((r) => [r.id, { id: r.id, clientId: r.client_id, name: r.name, createdAt: new Date(r.created_at) }]));
   return ids.map((id) => byId.get(id) ?? null);
 }

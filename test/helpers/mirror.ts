@@ -153,7 +153,9 @@ class PostgresMirror {
   async open(): Promise<void> {
     const url = await freshPostgresDatabase();
     this.url = url;
-    this.opened = await openPostgres(url, { poolSize: POOL_SIZE, log: () => {}, ...(this.logger ? { logger: this.logger } : {}) });
+    // Connections come and go (idle ones close at once, below): on a loaded machine a connect may take
+    // longer than the server's 2 s bound, which is no finding of the test.
+    this.opened = await openPostgres(url, { poolSize: POOL_SIZE, connectTimeoutMs: 15_000, log: () => {}, ...(this.logger ? { logger: this.logger } : {}) });
     // Idle connections go away by themselves: a test file opens many mirrors and closes none.
     (this.opened.pool.options as pg.PoolConfig).idleTimeoutMillis = 200;
     await this.describeTables();

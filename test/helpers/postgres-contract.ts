@@ -74,7 +74,7 @@ export function both<I>(
 /** A fresh Postgres database holding `tables` copied raw from `lite`. */
 export async function pgFrom(lite: OpenedDatabase, tables: readonly string[], poolSize = 2): Promise<OpenedPostgres & { url: string }> {
   const url = await freshPostgresDatabase();
-  const opened = await openPostgres(url, { poolSize });
+  const opened = await openPostgres(url, { poolSize, connectTimeoutMs: 15_000 });
   for (const table of tables) await copyRows(lite.sqlite, opened.pool, table);
   return { ...opened, url };
 }

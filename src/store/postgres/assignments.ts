@@ -162,14 +162,14 @@ async function authorizeRead(db: PgDb, principal: Principal | null, input: ListA
 /** Assignments, oldest first, one keyset seek on `seq` (the cursor is SQLite's). */
 export async function listAssignments(db: PgDb, principal: Principal | null, input: ListAssignmentsInput): Promise<Page<Assignment & { cursor: string }>> {
   await authorizeRead(db, principal, input);
-  const page = assignmentsPageQuery(input);
+  const page = assignmentsPageQuery(input, 'postgres');
   return toAssignmentsPage(await rows<AssignmentRow>(db, page.query), page);
 }
 
 /** Assignment history, newest first, one keyset seek on `seq` (the cursor is SQLite's). */
 export async function listAssignmentEvents(db: PgDb, principal: Principal | null, input: ListAssignmentsInput): Promise<Page<AssignmentEvent>> {
   await authorizeRead(db, principal, input);
-  const page = assignmentEventsPageQuery(input);
+  const page = assignmentEventsPageQuery(input, 'postgres');
   return toAssignmentEventsPage(await rows<EventRow>(db, page.query), page);
 }
 

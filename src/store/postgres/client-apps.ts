@@ -25,6 +25,7 @@ export const PG_APPS: AppsDialect = {
   categoryIs: (category) => sql`lower(s.category COLLATE "C") = lower(${category} COLLATE "C")`,
   searchMatches: (pattern) =>
     sql`(lower(a.name COLLATE "C") LIKE lower(${pattern} COLLATE "C") ESCAPE '\\' OR lower(a.code_name COLLATE "C") LIKE lower(${pattern} COLLATE "C") ESCAPE '\\')`,
+  statesFrom: () => sql`FROM client_app_states AS s JOIN apps AS a ON a.id = s.app_id`,
 };
 
 /** The listing; a search reads on the pool like any other statement (the event loop is free while it waits). */
