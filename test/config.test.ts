@@ -18,6 +18,9 @@ describe('loadConfig', () => {
       dbPoolSize: 10,
       dbBusyTimeoutMs: 10,
       expiryIntervalMs: 1000,
+      livePollMs: 1000,
+      maxStreamsPerToken: 5,
+      maxStreamsPerAddress: 20,
       dbSync: 'full',
       writeWaitMs: 2000,
       writeWorker: true,
@@ -70,6 +73,17 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ HOST: '0.0.0.0', PORT: '8080', APPGOV_DB: '/var/appgov.db', APPGOV_MAX_BULK_IDS: '20000', APPGOV_LOG_SQL: '1', NODE_ENV: 'production' }),
     ).toMatchObject({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true, graphiql: false });
+  });
+
+  it('reads the live-event variables, and refuses them out of range', () => {
+    expect(loadConfig({ APPGOV_LIVE_POLL_MS: '250', APPGOV_MAX_STREAMS_PER_TOKEN: '2', APPGOV_MAX_STREAMS_PER_ADDRESS: '9' })).toMatchObject({
+      livePollMs: 250,
+      maxStreamsPerToken: 2,
+      maxStreamsPerAddress: 9,
+    });
+    expect(() => loadConfig({ APPGOV_LIVE_POLL_MS: '10' })).toThrow(/APPGOV_LIVE_POLL_MS/);
+    expect(() => loadConfig({ APPGOV_MAX_STREAMS_PER_TOKEN: '0' })).toThrow(/APPGOV_MAX_STREAMS_PER_TOKEN/);
+    expect(() => loadConfig({ APPGOV_MAX_STREAMS_PER_ADDRESS: 'many' })).toThrow(/APPGOV_MAX_STREAMS_PER_ADDRESS/);
   });
 
   it('reads the operations variables', () => {

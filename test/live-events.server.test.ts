@@ -47,6 +47,8 @@ async function followedAcrossProcesses(env: Record<string, string>) {
     });
     expect(cli.stderr).toBe('');
     got.push(await stream.next(5000));
+    // A stream outlives the request timeout (it bounds receiving a request, not a response).
+    if (env.APPGOV_REQUEST_TIMEOUT_MS) await new Promise((resolve) => setTimeout(resolve, Number(env.APPGOV_REQUEST_TIMEOUT_MS) + 500));
     const last = await note(a, token, DEMO_APPS[2]!.id, 'from this server');
     got.push(await stream.next(5000));
     expect(got.map((p) => p.errors)).toEqual([undefined, undefined, undefined]);
@@ -73,7 +75,12 @@ describe('a stream on one server', () => {
     await followedAcrossProcesses({ APPGOV_DATABASE_URL: await freshPostgresDatabase(), APPGOV_LIVE_POLL_MS: '60000' });
   }, 60_000);
 
-  it('on a SQLite file: sees them by the poll, in commit order, once each', async () => {
-    await followedAcrossProcesses({ APPGOV_DB: join(dir, 'appgov.db'), APPGOV_LIVE_POLL_MS: '200' });
+  it('on a SQLite file: sees them by the poll, in commit order, once each, past the request timeout', async () => {
+    await followedAcrossProcesses({
+      APPGOV_DB: join(dir, 'appgov.db'),
+      APPGOV_LIVE_POLL_MS: '200',
+      APPGOV_REQUEST_TIMEOUT_MS: '1000',
+      APPGOV_HEADERS_TIMEOUT_MS: '1000',
+    });
   }, 60_000);
 });
