@@ -36,9 +36,11 @@ export async function buildServer({ outdir = 'dist', entryPoints = ['src/server.
     target: 'node20',
     packages: 'external',
     sourcemap: 'linked',
-    // src/db/open.ts finds drizzle/ relative to its own file; in a bundle, relative to the bundle.
+    // src/db/open.ts and src/db/postgres.ts find drizzle/ and drizzle-postgres/ relative to their own file;
+    // in a bundle, relative to the bundle (wherever it is built: dist/ for npm start, deeper for tests).
     define: {
       APPGOV_MIGRATIONS_FROM_BUNDLE: JSON.stringify(relative(out, resolve(ROOT, 'drizzle')).split('\\').join('/')),
+      APPGOV_PG_MIGRATIONS_FROM_BUNDLE: JSON.stringify(relative(out, resolve(ROOT, 'drizzle-postgres')).split('\\').join('/')),
       APPGOV_WRITER_BUNDLE: JSON.stringify('./writer-worker.mjs'),
     },
     logLevel: 'warning',

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { createHttpServer, isLoopbackHost } from '../src/http';
 import { createLogger } from '../src/observability/logger';
-import { createAppgovYoga } from './helpers/yoga';
+import { createAppgovYoga, onPostgres } from './helpers/yoga';
 import { issueToken, testDatabase } from './helpers/db';
 
 /** Findings 8 and 12 (GraphiQL, CORS, APPGOV_DB) and the HTTP limits of finding 11. */
@@ -132,7 +132,8 @@ describe('GraphiQL', () => {
   });
 });
 
-describe('APPGOV_DB that cannot be a database', () => {
+// These start processes on a SQLite file whichever store the project's in-process servers use: run once.
+describe.skipIf(onPostgres)('APPGOV_DB that cannot be a database', () => {
   const folder = join(dir, 'a-folder');
   mkdirSync(folder);
   const file = join(dir, 'a-file');
@@ -145,7 +146,8 @@ describe('APPGOV_DB that cannot be a database', () => {
     const cli = await run(process.execPath, ['bin/appgov.js', 'migrate'], { env: { ...process.env, APPGOV_DB: path } }).catch((e) => e);
     expect([cli.code, cli.stderr]).toEqual([1, expect.stringMatching(message)]);
     const server = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, APPGOV_DB: path, PORT: '0' } });
+      // The server as `npm start` runs it (compiled by test/global-setup.ts).
+      const child = spawn(process.execPath, [...inject('serverFlags'), inject('serverBundle')], { env: { ...process.env, APPGOV_DB: path, PORT: '0' } });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       child.on('exit', (code) => resolve({ code, stderr }));
@@ -195,9 +197,9 @@ describe('HTTP limits', () => {
   }, 20_000);
 });
 
-describe('npm start on a non-loopback address', () => {
+describe.skipIf(onPostgres)('npm start on a non-loopback address', () => {
   it('prints the demo token but does not put it in GraphiQL', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, [...inject('serverFlags'), inject('serverBundle')], {
       env: { ...process.env, APPGOV_DB: join(dir, 'wide.db'), PORT: '0', HOST: '0.0.0.0', NODE_ENV: '' },
     });
     try {

@@ -60,7 +60,7 @@ function pathProblem(path: string, error: unknown): DatabaseFileError | null {
 
 /** Set by scripts/build.mjs in a compiled bundle (the folder relative to the bundle); undeclared under tsx. */
 declare const APPGOV_MIGRATIONS_FROM_BUNDLE: string | undefined;
-const MIGRATIONS_FOLDER = fileURLToPath(
+export const MIGRATIONS_FOLDER = fileURLToPath(
   new URL(typeof APPGOV_MIGRATIONS_FROM_BUNDLE === 'string' ? `${APPGOV_MIGRATIONS_FROM_BUNDLE}/` : '../../drizzle', import.meta.url),
 );
 

@@ -35,7 +35,7 @@ export interface PostgresOptions {
 
 /** Set by scripts/build.mjs in a compiled bundle (the folder relative to the bundle); undeclared under tsx. */
 declare const APPGOV_PG_MIGRATIONS_FROM_BUNDLE: string | undefined;
-const MIGRATIONS_FOLDER = fileURLToPath(
+export const MIGRATIONS_FOLDER = fileURLToPath(
   new URL(typeof APPGOV_PG_MIGRATIONS_FROM_BUNDLE === 'string' ? `${APPGOV_PG_MIGRATIONS_FROM_BUNDLE}/` : '../../drizzle-postgres', import.meta.url),
 );
 
