@@ -42,6 +42,7 @@ export async function buildServer({ outdir = 'dist', entryPoints = ['src/server.
       APPGOV_MIGRATIONS_FROM_BUNDLE: JSON.stringify(relative(out, resolve(ROOT, 'drizzle')).split('\\').join('/')),
       APPGOV_PG_MIGRATIONS_FROM_BUNDLE: JSON.stringify(relative(out, resolve(ROOT, 'drizzle-postgres')).split('\\').join('/')),
       APPGOV_WRITER_BUNDLE: JSON.stringify('./writer-worker.mjs'),
+      APPGOV_PACKAGE_VERSION: JSON.stringify(JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).version),
     },
     logLevel: 'warning',
   });

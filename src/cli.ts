@@ -69,8 +69,12 @@ function commandUsage(name: string): string {
   return [`usage: appgov ${`${command.name} ${command.synopsis}`.trim()}`, '', `  ${command.summary}`, `  ${DATABASE_NOTE}`].join('\n');
 }
 
-/** The package's version, read from its package.json beside src/. */
+/** Set by scripts/build.mjs in a compiled bundle (package.json's version); undeclared under tsx. */
+declare const APPGOV_PACKAGE_VERSION: string | undefined;
+
+/** The package's version: package.json's, beside src/ (or as it was when the bundle was built). */
 function packageVersion(): string {
+  if (typeof APPGOV_PACKAGE_VERSION === 'string') return APPGOV_PACKAGE_VERSION;
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 

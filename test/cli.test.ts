@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliOn } from './helpers/cli';
 import { openDatabase } from '../src/db/open';
@@ -116,6 +118,24 @@ describe('the appgov command', () => {
   it('prints its version for --version', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(await appgov('--version')).toEqual({ code: 0, stdout: `appgov ${version}\n`, stderr: '' });
+  }, 30_000);
+
+  it('runs a bundle of the current sources: compiled again once a source file changes', async () => {
+    const cache = join(ROOT, 'node_modules', '.cache', 'appgov');
+    const bundles = () => (existsSync(cache) ? readdirSync(cache).flatMap((root) => readdirSync(join(cache, root)).filter((n) => /^cli-[0-9a-f]+$/.test(n))) : []);
+    expect((await appgov('--version')).code).toBe(0);
+    const before = bundles();
+    expect(before.length).toBeGreaterThan(0);
+    // A source file "changes" (its modification time; the text stays): the next call compiles anew.
+    const source = join(ROOT, 'src', 'cli-listing.ts');
+    const { atime, mtime } = statSync(source);
+    utimesSync(source, atime, new Date(mtime.getTime() + 1000));
+    try {
+      expect((await appgov('--version')).code).toBe(0);
+      expect(bundles().filter((b) => !before.includes(b)).length).toBe(1);
+    } finally {
+      utimesSync(source, atime, mtime);
+    }
   }, 30_000);
 
   it('lists clients (by id) and the catalog (by name) as JSON lines, or one JSON array, up to --limit', async () => {
