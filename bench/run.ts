@@ -7,7 +7,7 @@
  *
  *   npm run bench                          every section
  *   npm run bench -- --quick               fewer samples and shorter runs (iterating)
- *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry
+ *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,6 +18,7 @@ import { benchDecisionStatements, renderDecisionStatements, type DecisionRow } f
 import { benchDir, buildDataset, type DatasetShape } from './datasets';
 import { benchExpiry, renderExpiry, type ExpiryResult } from './expiry';
 import { benchFairness, type FairnessResult } from './fairness';
+import { benchLive, renderLive, type LiveResult } from './live';
 import { benchHttp, type HttpResult } from './http';
 import { benchMemory } from './memory';
 import { benchPostgresDecisions, renderPostgresDecisions, type PostgresDecisionsResult } from './postgres-decisions';
@@ -28,7 +29,7 @@ import {
 } from './render';
 import { count, type Check } from './report';
 
-const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry'] as const;
+const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry', 'live'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -138,6 +139,12 @@ async function main(): Promise<void> {
       expiry = benchExpiry(dir.file('expiry.db'), quick);
     }
 
+    let live: LiveResult | undefined;
+    if (runs('live')) {
+      progress('10. live events: commit-to-subscriber latency on one instance and across two, fan-out to 100 subscribers (SQLite file and Postgres)');
+      live = await benchLive(dir.file, quick);
+    }
+
     const checks: Check[] = [];
     const sqliteVersion = new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string;
     const meta = {
@@ -165,6 +172,7 @@ async function main(): Promise<void> {
     if (fairness) out.push(renderFairness(fairness, checks));
     if (postgres) out.push(renderPostgresDecisions(postgres, checks));
     if (expiry) out.push(renderExpiry(expiry, checks));
+    if (live) out.push(renderLive(live, checks));
     // Section order in the summary follows the issue's numbering.
     checks.sort((a, b) => a.section.localeCompare(b.section));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
@@ -183,6 +191,7 @@ async function main(): Promise<void> {
       fairness,
       postgres,
       expiry,
+      live,
       checks,
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { revokeToken } from '../src/auth/tokens';
 import { createInstallRequest } from '../src/services/install-requests';
 import { createWorkspace } from '../src/services/workspaces';
-import { issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
+import { countingLoggerOf, issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
 import { gql } from './helpers/graphql';
 import { rest } from './helpers/rest';
 import { subscribe, type Subscriber } from './helpers/sse';
@@ -243,6 +243,27 @@ describe('what a stream may follow', () => {
     const last = await s.next();
     expect(last.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     await s.ended;
+  });
+});
+
+describe('many streams of one client', () => {
+  it('woken by one write, read its history once and check each token once, not once per stream', async () => {
+    const { clientId, appIds } = tenant(1);
+    const sql = countingLoggerOf(t.db)!;
+    async function statementsFor(streams: Subscriber[], note: string) {
+      sql.reset();
+      await mutate(NOTE, { clientId, appId: appIds[0], note });
+      for (const s of streams) expect((await take(s, 1)).map((e) => e.note)).toEqual([note]);
+      return sql.statements.length;
+    }
+    const one = await statementsFor([await events({ clientId })], 'one stream');
+    await Promise.all(open.splice(0).map((s) => s.close()));
+    const other = issueToken(t.db, 'internal', undefined, undefined, 'second reader').token;
+    const ten = [];
+    for (let i = 0; i < 5; i++) ten.push(await events({ clientId }), await events({ clientId }, other));
+    const many = await statementsFor(ten, 'ten streams');
+    // The write is the same; the streams add one read and one check per token (a second token here).
+    expect(many).toBeLessThan(one * 2);
   });
 });
 

@@ -107,6 +107,21 @@ export class EventHub {
     private readonly options: HubOptions,
   ) {}
 
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  /**
+   * One run of `run` for every caller with the same `key` while it is under way: the streams a
+   * commit wakes together (a hundred on one client) read the same rows and check the same token
+   * once, not once each. It starts after the wake, so what it sees is as fresh as a read of each.
+   */
+  share<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const running = this.inFlight.get(key);
+    if (running) return running as Promise<T>;
+    const started = run().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
+  }
+
   /** Streams open now (metrics, tests). */
   get size(): number {
     let n = 0;

@@ -74,16 +74,18 @@ async function recheck(ctx: Context, clientId: string): Promise<Principal> {
  */
 function liveSource<T>(ctx: Context, spec: StreamSpec<T>): AsyncIterableIterator<Payload<T>> {
   const principal = ctx.principal!;
-  const stream = hubOf(ctx).open(spec.clientId, `token:${principal.tokenId}`, remoteAddressOf(ctx), spec.after);
+  const hub = hubOf(ctx);
+  const stream = hub.open(spec.clientId, `token:${principal.tokenId}`, remoteAddressOf(ctx), spec.after);
   ctx.request.signal?.addEventListener('abort', () => stream.close(), { once: true });
   async function* run(): AsyncGenerator<Payload<T>> {
     try {
       while (!stream.closed) {
         const head = stream.takeHead();
-        const rows = await ctx.store.historyAfter({ clientId: spec.clientId, appId: spec.appId, types: spec.types, after: stream.position, first: LIVE_BATCH });
+        const read = { clientId: spec.clientId, appId: spec.appId, types: spec.types, after: stream.position, first: LIVE_BATCH };
+        const rows = await hub.share(`read ${JSON.stringify(read)}`, () => ctx.store.historyAfter(read));
         if (rows.length > 0) {
           try {
-            await recheck(ctx, spec.clientId);
+            await hub.share(`check ${spec.clientId} ${ctx.request.headers.get('authorization')}`, () => recheck(ctx, spec.clientId));
           } catch (error) {
             yield { error: error as Error };
             return;
