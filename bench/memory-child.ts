@@ -1,9 +1,10 @@
 /**
  * Section 6, in a fresh process so nothing else the bench did is in its
- * memory: N = 10,000 approveApps / removeAppApprovals calls through
+ * memory: fifty N = 10,000 approveApps / removeAppApprovals calls through
  * yoga.fetch, then the kernel's peak resident set size for the process
  * (process.resourceUsage().maxRSS, a high-water mark that also covers the
- * synchronous stretches a timer could not sample).
+ * synchronous stretches a timer could not sample). MEMORY_TRACE=1 prints
+ * each call's RSS and heap figures to stderr.
  */
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/open';
@@ -16,6 +17,8 @@ import { post } from './graphql';
 
 export interface MemoryReport {
   n: number;
+  /** How many calls, and which. */
+  callCount: number;
   calls: string[];
   /** RSS once the database is open and the server built, before the first call (MB). */
   rssBeforeMb: number;
@@ -40,14 +43,23 @@ if (writer.where === 'worker') await writer.run('approveApps', { clientId: clien
 const { ids } = idsFor(n, 1);
 const mutation = (field: string) =>
   `mutation Bulk($clientId: ID!, $appIds: [ID!]!) { ${field}(clientId: $clientId, appIds: $appIds) { succeeded failed { id error code } } }`;
-const calls = ['approveApps', 'removeAppApprovals', 'approveApps', 'approveApps'];
+// Fifty calls, as a client working through a large catalog makes them: approve and remove in
+// turn, each changing every id.
+const calls = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'approveApps' : 'removeAppApprovals'));
 
 const rssBeforeMb = process.memoryUsage.rss() / MB;
 const peakBeforeMb = process.resourceUsage().maxRSS / 1024;
-for (const field of calls) await post(yoga, token, mutation(field), { clientId: clientId(1), appIds: ids });
+for (const field of calls) {
+  await post(yoga, token, mutation(field), { clientId: clientId(1), appIds: ids });
+  if (process.env.MEMORY_TRACE) {
+    const m = process.memoryUsage();
+    process.stderr.write(`${field} rss ${(m.rss / MB).toFixed(0)} heap ${(m.heapUsed / MB).toFixed(0)}/${(m.heapTotal / MB).toFixed(0)} ext ${(m.external / MB).toFixed(0)} ab ${(m.arrayBuffers / MB).toFixed(0)} peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}\n`);
+  }
+}
 const report: MemoryReport = {
   n,
-  calls: calls.map((c, i) => (i === calls.length - 1 ? `${c} (repeat)` : c)),
+  callCount: calls.length,
+  calls: ['approveApps and removeAppApprovals in turn, each changing every id'],
   rssBeforeMb,
   peakBeforeMb,
   peakMb: process.resourceUsage().maxRSS / 1024,

@@ -131,9 +131,9 @@ export function renderHttp(h: HttpResult, checks: Check[]): string {
 
 export function renderMemory(m: MemoryReport, checks: Check[]): string {
   const result = verdict(m.peakMb < TARGETS.peakRssMb);
-  checks.push({ section: '6', what: `peak RSS during N = ${count(m.n)} calls`, figure: `${m.peakMb.toFixed(0)} MB`, target: `< ${TARGETS.peakRssMb} MB`, verdict: result, command: command('memory') });
+  checks.push({ section: '6', what: `peak RSS through ${m.callCount} calls of N = ${count(m.n)} ids`, figure: `${m.peakMb.toFixed(0)} MB`, target: `< ${TARGETS.peakRssMb} MB`, verdict: result, command: command('memory') });
   return section(
-    `6. Memory: peak RSS of a fresh service process during N = ${count(m.n)} bulk calls`,
+    `6. Memory: peak RSS of a fresh service process through ${m.callCount} bulk calls of N = ${count(m.n)} ids`,
     table(
       ['measure', 'figure', 'target', 'result'],
       [

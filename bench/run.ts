@@ -90,7 +90,7 @@ async function main(): Promise<void> {
 
     let memory: MemoryReport | undefined;
     if (runs('memory')) {
-      progress('6. memory at N = 10,000 (fresh process)');
+      progress('6. memory through 50 calls of N = 10,000 (fresh process)');
       const memorySet = buildDataset(dir.file('memory.db'), { clients: 4, apps: CATALOG_FOR_BULK, events: 0, hotEvery: 0 });
       memory = await benchMemory(memorySet, 10_000);
     }
