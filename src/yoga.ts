@@ -335,6 +335,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       ...(backend.listenHistory ? { listen: backend.listenHistory } : {}),
       log: (error) => logger.error({ err: error }, 'live events'),
     });
+  options.metrics?.watchLiveStreams(() => live.size);
   return createYoga<Record<string, never>, Context>({
     schema: withWriteRetry(schema, config.writeWaitMs),
     context: async ({ request }) => {

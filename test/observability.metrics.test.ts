@@ -8,6 +8,7 @@ import { createAppgovYoga, type AppgovYoga, onPostgres } from './helpers/yoga';
 import { issueToken, seedTenant, testDatabase, uuid } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
 import { startServer, stopServer } from './helpers/server';
+import { subscribe } from './helpers/sse';
 
 const METRICS_TOKEN = 'metrics-secret-0123456789abcdef';
 const SMALL_READ = 'query SmallRead($c: ID!) { client(id: $c) { name apps(first: 2) { nodes { id } } } }';
@@ -112,6 +113,18 @@ describe('/metrics', () => {
     expect(sample(after, 'appgov_rate_limited_total') - sample(before, 'appgov_rate_limited_total')).toBe(2);
     expect(sample(after, 'appgov_database_busy_waits_total') - sample(before, 'appgov_database_busy_waits_total')).toBe(2);
     expect(sample(after, 'appgov_database_busy_wait_seconds_total') - sample(before, 'appgov_database_busy_wait_seconds_total')).toBe(0.25);
+  });
+
+  it('gauges the subscription streams open on this instance', async () => {
+    expect(sample(await (await scrape()).text(), 'appgov_live_streams')).toBe(0);
+    const stream = await subscribe(yoga, 'subscription ($c: ID!) { historyEvents(clientId: $c) { id } }', { c: tenant.clientId }, token);
+    try {
+      expect(stream.status).toBe(200);
+      await expect.poll(async () => sample(await (await scrape()).text(), 'appgov_live_streams')).toBe(1);
+    } finally {
+      await stream.close();
+    }
+    await expect.poll(async () => sample(await (await scrape()).text(), 'appgov_live_streams')).toBe(0);
   });
 
   it('keeps each server on its own registry, and bounds the operation names it labels', async () => {

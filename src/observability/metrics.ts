@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Operation names are chosen by callers: past this many distinct ones, the rest share one label. */
 const MAX_OPERATION_LABELS = 100;
@@ -29,6 +29,8 @@ export interface AppgovMetrics {
   recordRateLimited(): void;
   /** A statement that found the database busy and waited (`seconds`, when known) before retrying. */
   recordDatabaseBusyWait(seconds?: number): void;
+  /** Reads the number of open subscription streams at each scrape. */
+  watchLiveStreams(open: () => number): void;
 }
 
 export function createMetrics(): AppgovMetrics {
@@ -68,6 +70,16 @@ export function createMetrics(): AppgovMetrics {
     registers: [registry],
   });
 
+  let liveStreams: () => number = () => 0;
+  new Gauge({
+    name: 'appgov_live_streams',
+    help: 'Subscription streams open on this instance.',
+    registers: [registry],
+    collect() {
+      this.set(liveStreams());
+    },
+  });
+
   // Children are looked up per request: keep them instead of hashing the labels every time.
   const children = new Map<string, { count: Counter.Internal; time: Histogram.Internal<'operation' | 'outcome'> }>();
   const operations = new Set<string>();
@@ -104,6 +116,9 @@ export function createMetrics(): AppgovMetrics {
     recordDatabaseBusyWait(seconds) {
       busyWaits.inc();
       if (seconds !== undefined && seconds > 0) busySeconds.inc(seconds);
+    },
+    watchLiveStreams(open) {
+      liveStreams = open;
     },
   };
 }
