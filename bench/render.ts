@@ -139,6 +139,7 @@ export function renderMemory(m: MemoryReport, checks: Check[]): string {
       [
         ['RSS before the first call', `${m.rssBeforeMb.toFixed(0)} MB`, '-', 'info'],
         ['peak RSS of the process, through the calls', `${m.peakMb.toFixed(0)} MB`, `< ${TARGETS.peakRssMb} MB`, result],
+        ['the calls, one after the other', `${m.seconds.toFixed(2)} s`, '-', 'info'],
       ],
     ),
     [`calls: ${m.calls.join(', ')}; peak from process.resourceUsage().maxRSS (kernel high-water mark), ${m.peakBeforeMb.toFixed(0)} MB before the calls.`],
