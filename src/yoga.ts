@@ -25,7 +25,7 @@ import { useIntrospectionCost } from './limits/introspection';
 import { useMutationLimits } from './limits/mutations';
 import { boundedParserCache } from './limits/parse-cache';
 import { usePreflight } from './limits/preflight';
-import { useRequestReading } from './limits/request';
+import { useBodyLimit, useRequestReading } from './limits/request';
 import { useStringRule } from './limits/strings';
 import { schema } from './schema';
 import { EventHub } from './live/hub';
@@ -356,7 +356,8 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     maskedErrors: { maskError: toClientError },
     // A trusted document is named by `documentId` (GraphQL over HTTP's persisted documents).
     ...(config.trustedDocuments ? { extraParamNames: ['documentId'] } : {}),
-    maxRequestBodySize: limits.maxBodyBytes,
+    // Bounded by useBodyLimit (below), which reads the body without a stream pipeline.
+    maxRequestBodySize: false,
     parserAndValidationCache: options.parserCache ?? boundedParserCache(limits.parseCacheBytes),
     logging: yogaLogging(logger),
     cors: corsFor(config.corsOrigins),
@@ -371,6 +372,8 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       useDatabaseHealth(backend),
       useFrontDoor(config.graphiql),
       useRequestReading(limits),
+      // After the parsers are chosen (Yoga's own limit is off: see useBodyLimit).
+      useBodyLimit(limits.maxBodyBytes),
       useVariableErrorCodes(),
       ...(RATE_LIMIT_SETTINGS.some((name) => options.config[name] !== undefined)
         ? [

@@ -51,6 +51,36 @@ describe('finding 1: documents are bounded before they are parsed or cached', ()
     expect(bulk.body.data.approveApps.failed).toHaveLength(1000);
   });
 
+  it('counts a body without Content-Length while reading it: 413 past the limit, the same body within it is served', async () => {
+    const send = async (body: string, chunk: number) => {
+      const bytes = new TextEncoder().encode(body);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += chunk) controller.enqueue(bytes.slice(i, i + chunk));
+          controller.close();
+        },
+      });
+      const res = await yoga.fetch('http://appgov.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
+      return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: { extensions: { code: string } }[] } };
+    };
+    const big = await send(JSON.stringify({ query: `{ __typename } # ${'x'.repeat(200_000)}` }), 16_384);
+    expect(big.status).toBe(413);
+    expect(big.body.errors!.map((e) => e.extensions.code)).toEqual(['REQUEST_ENTITY_TOO_LARGE']);
+    const small = await send(JSON.stringify({ query: `{ __typename } # ${'x'.repeat(20_000)}` }), 1000);
+    expect([small.status, small.body]).toEqual([200, { data: { __typename: 'Query' } }]);
+    const res = await yoga.fetch('http://appgov.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '12, 12' },
+      body: '{"query":"{ __typename }"}',
+    });
+    expect(res.status).toBe(400);
+  });
+
   it('many unique large documents, parsable or not, keep the parse cache under its byte bound', async () => {
     const cache = boundedParserCache(2_000_000);
     const server = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000 }, parserCache: cache });
