@@ -43,6 +43,12 @@ describe('compiling the route table', () => {
     expect(() => new RouteTable([row({ path: '/v2/{id}/{id}' })], schema)).toThrow('path parameter {id} appears twice');
   });
 
+  it('still matches a route outside its protocol\'s prefixes (paths under no prefix are otherwise no route\'s, untried)', () => {
+    const table = new RouteTable([row({ path: '/elsewhere/{id}' }), row({ path: '/v2/things/{id}', method: 'DELETE' })], schema);
+    expect(table.match('/elsewhere/abc', 'GET')).toMatchObject({ kind: 'route', path: { id: 'abc' } });
+    expect(table.match('/graphql', 'POST')).toBeNull();
+  });
+
   it('matches literal segments before parameters, and answers 405 and 404 under a known prefix', () => {
     const table = new RouteTable(
       [row({ path: '/v2/things/{id}' }), row({ method: 'POST', path: '/v2/things/special' }), row({ method: 'DELETE', path: '/v2/things/{id}' })],

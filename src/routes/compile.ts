@@ -60,6 +60,11 @@ function checkOperation(row: RouteRow, schema: GraphQLSchema): void {
 
 export class RouteTable {
   readonly routes: readonly CompiledRoute[];
+  /**
+   * Every protocol's path prefixes, when every route lies under its protocol's: then a path under
+   * none of them (/graphql, /health) is no route's, known without trying each pattern.
+   */
+  private readonly prefixes: readonly string[] | null;
 
   constructor(rows: readonly RouteRow[], schema: GraphQLSchema) {
     const seen = new Set<string>();
@@ -69,10 +74,14 @@ export class RouteTable {
       checkOperation(row, schema);
       return { row, ...compilePath(row) };
     });
+    const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+    const allUnder = rows.every((row) => row.protocol.prefixes.some((prefix) => under(row.path, prefix)));
+    this.prefixes = allUnder ? [...new Set(rows.flatMap((row) => row.protocol.prefixes))] : null;
   }
 
   /** The route for a request, a 405 (known path, other methods), a 404 under a known prefix, or null (not ours). */
   match(pathname: string, method: string): RouteMatch | null {
+    if (this.prefixes && !this.prefixes.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`))) return null;
     let best: { route: CompiledRoute; values: string[] }[] = [];
     for (const route of this.routes) {
       const found = route.pattern.exec(pathname);
