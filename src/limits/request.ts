@@ -10,6 +10,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config';
+import { readBodyBytes } from './body';
 import { limitError } from './errors';
 import { formatJsonPath, jsonProblem } from './json';
 
@@ -79,8 +80,8 @@ function paramsFromSearch(search: URLSearchParams, where: 'query parameter' | 'f
 /**
  * Sets the parser of every /graphql request Yoga would parse with its own GET, JSON or form
  * parser, and refuses any other body type (Yoga answered 415 with an empty body). Multipart and
- * `application/graphql` bodies keep Yoga's parsers. Runs before Yoga's body size limit wraps
- * the parser, so a body over APPGOV_MAX_BODY_BYTES is still 413 before it is read whole.
+ * `application/graphql` bodies keep Yoga's parsers. useBodyLimit (below) then wraps whichever
+ * parser is chosen, so a body over APPGOV_MAX_BODY_BYTES is 413 before it is read whole.
  */
 export function useRequestReading(limits: Pick<RequestLimits, 'maxNesting'>): Plugin {
   const { maxNesting } = limits;
@@ -130,7 +131,8 @@ export function useRequestReading(limits: Pick<RequestLimits, 'maxNesting'>): Pl
  * application/graphql).
  */
 export function useBodyLimit(maxBytes: number): Plugin {
-  const tooLarge = () => requestError('Request body too large', 'REQUEST_ENTITY_TOO_LARGE', 413, { limit: maxBytes });
+  const tooLarge = () =>
+    requestError(`The body is larger than ${maxBytes} bytes, this server's limit (APPGOV_MAX_BODY_BYTES).`, 'REQUEST_ENTITY_TOO_LARGE', 413, { limit: 'bodyBytes', max: maxBytes });
   return {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       const declared = request.headers.get('content-length');
@@ -141,27 +143,9 @@ export function useBodyLimit(maxBytes: number): Plugin {
       if (!requestParser || request.body === null) return;
       const parse = requestParser;
       setRequestParser(async (req) => {
-        const body = await readBounded(req, maxBytes, tooLarge);
+        const body = await readBodyBytes(req, maxBytes, tooLarge);
         return parse(new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body: body as Uint8Array<ArrayBuffer> }));
       });
     },
   };
-}
-
-async function readBounded(request: Request, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }

@@ -3,6 +3,7 @@
  * format, ranges, lengths) are checked by the services, so every protocol and GraphQL give
  * the same answer for them.
  */
+import { readBodyBytes } from '../limits/body';
 import { formatJsonPath, jsonProblem } from '../limits/json';
 import { RouteError, type ParamSpec, type ParamSpecs } from './table';
 
@@ -127,21 +128,8 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
   const tooLarge = () => new RouteError('PAYLOAD_TOO_LARGE', `The body is larger than ${maxBytes} bytes`, { limit: maxBytes });
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge();
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = await readBodyBytes(request, maxBytes, tooLarge);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** The media type of a request (lowercase, without parameters), or null. */

@@ -7,7 +7,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/open';
-import { HISTORY_EVENT_TYPES, type HistoryEventType, type InstallRequestStatus } from '../db/schema';
+import { HISTORY_EVENT_TYPES, type HistoryEventType } from '../db/schema';
 import { type HistoryPosition, type HistoryRow } from './history-seek';
 import { toRequest, type InstallRequest, type RequestRow } from './install-requests';
 
@@ -84,4 +84,3 @@ export function findInstallRequests(db: Db, ids: readonly string[]): (InstallReq
   return ids.map((id) => byId.get(id) ?? null);
 }
 
-export type { InstallRequestStatus };

@@ -9,11 +9,8 @@ import { HISTORY_EVENT_TYPES } from '../../db/schema';
 import { type HistoryPosition, type HistoryRow } from '../../services/history-seek';
 import { oldestFirst, type EventPosition, type HistoryAfterKey } from '../../services/history-live';
 import { toRequest, type InstallRequest, type RequestRow } from '../../services/install-requests';
+import { EVENT_COLUMNS, historyRow, type PgHistoryRow } from './history';
 import { pgRows } from './rows';
-
-const EVENT_COLUMNS = sql.raw('h.seq, h.id, h.client_id, h.app_id, h.type, h.actor_id, h.actor_kind, h.actor_name, h.data::text AS data, h.created_at, h.client_seq');
-
-type PgHistoryRow = Omit<HistoryRow, 'seq' | 'created_at' | 'client_seq'> & { seq: number | string; created_at: number | string; client_seq: number | string };
 
 export async function historyAfter(db: PgDb, key: HistoryAfterKey): Promise<HistoryRow[]> {
   const types = JSON.stringify(key.types ?? HISTORY_EVENT_TYPES);
@@ -26,13 +23,7 @@ export async function historyAfter(db: PgDb, key: HistoryAfterKey): Promise<Hist
         AND (h.created_at, h.client_seq) > (${key.after.at}::bigint, ${key.after.clientSeq}::bigint)
       ORDER BY h.created_at, h.client_seq
       LIMIT ${key.first}) AS s`);
-  const rows = (result.rows as PgHistoryRow[]).map((row) => ({
-    ...row,
-    seq: Number(row.seq),
-    created_at: Number(row.created_at),
-    client_seq: Number(row.client_seq),
-  }));
-  return oldestFirst(rows, key.first);
+  return oldestFirst((result.rows as PgHistoryRow[]).map(historyRow), key.first);
 }
 
 export async function historyHeads(db: PgDb, clientIds: readonly string[]): Promise<Map<string, HistoryPosition>> {

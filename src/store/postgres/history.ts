@@ -48,12 +48,12 @@ async function read<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** An event row as Postgres returns it: int8 as text (Drizzle's execute), data as jsonb text (`data::text`). */
-type PgHistoryRow = Omit<HistoryRow, 'seq' | 'created_at' | 'client_seq'> & { seq: number | string; created_at: number | string; client_seq: number | string };
+export type PgHistoryRow = Omit<HistoryRow, 'seq' | 'created_at' | 'client_seq'> & { seq: number | string; created_at: number | string; client_seq: number | string };
 
 /** The columns of an event, in HistoryRow's shape; `data::text` so toEvent parses it as it parses SQLite's text. */
-const EVENT_COLUMNS = sql.raw('h.seq, h.id, h.client_id, h.app_id, h.type, h.actor_id, h.actor_kind, h.actor_name, h.data::text AS data, h.created_at, h.client_seq');
+export const EVENT_COLUMNS = sql.raw('h.seq, h.id, h.client_id, h.app_id, h.type, h.actor_id, h.actor_kind, h.actor_name, h.data::text AS data, h.created_at, h.client_seq');
 
-function historyRow(row: PgHistoryRow): HistoryRow {
+export function historyRow(row: PgHistoryRow): HistoryRow {
   return { ...row, seq: Number(row.seq), created_at: Number(row.created_at), client_seq: Number(row.client_seq) };
 }
 
