@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { sqliteBackend, type Backend } from './backend';
 import { startExpirySweeper, type ExpirySweeper } from './expiry-sweeper';
-import { EventHub } from './live/hub';
+import { hubFor } from './live/hub';
 import { ConfigError, databaseLabel, databaseName, DEFAULT_DB_PATH, loadConfig, type Config } from './config';
 import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
 import { openPostgres, type OpenedPostgres } from './db/postgres';
@@ -123,13 +123,7 @@ let yoga: AppgovYoga | undefined;
 // Writes down approvals whose end has passed (also ends that passed while no instance ran); stopped before the database closes.
 let sweeper: ExpirySweeper | undefined;
 // The live streams (subscriptions) of this instance: ended first on shutdown, so their connections close.
-const live = new EventHub(served.backend.store, {
-  pollMs: config.livePollMs,
-  maxStreamsPerToken: config.maxStreamsPerToken,
-  maxStreamsPerAddress: config.maxStreamsPerAddress,
-  ...(served.backend.listenHistory ? { listen: served.backend.listenHistory } : {}),
-  log: (error) => logger.error({ err: error }, 'live events'),
-});
+const live = hubFor(served.backend, config, (error) => logger.error({ err: error }, 'live events'));
 // Set in the listening callback, before the event loop can hand this server a request.
 const server = createHttpServer((request, response) => void yoga!(request, response), config);
 

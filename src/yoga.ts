@@ -28,7 +28,7 @@ import { usePreflight } from './limits/preflight';
 import { useBodyLimit, useRequestReading } from './limits/request';
 import { useStringRule } from './limits/strings';
 import { schema } from './schema';
-import { EventHub } from './live/hub';
+import { hubFor, type EventHub } from './live/hub';
 
 export type AppgovYoga = YogaServerInstance<Record<string, never>, Context>;
 
@@ -326,15 +326,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
     ...(options.metrics && options.metricsToken ? [useMetricsEndpoint(options.metrics, options.metricsToken)] : []),
     ...(options.tracing ? [options.tracing] : []),
   ];
-  const live =
-    options.live ??
-    new EventHub(store, {
-      pollMs: config.livePollMs,
-      maxStreamsPerToken: config.maxStreamsPerToken,
-      maxStreamsPerAddress: config.maxStreamsPerAddress,
-      ...(backend.listenHistory ? { listen: backend.listenHistory } : {}),
-      log: (error) => logger.error({ err: error }, 'live events'),
-    });
+  const live = options.live ?? hubFor(backend, config, (error) => logger.error({ err: error }, 'live events'));
   options.metrics?.watchLiveStreams(() => live.size);
   return createYoga<Record<string, never>, Context>({
     schema: withWriteRetry(schema, config.writeWaitMs),

@@ -125,8 +125,12 @@ describe('resuming with after', () => {
     const page = await gql(yoga, `query ($c: ID!) { client(id: $c) { history(first: 1) { pageInfo { endCursor } } } }`, { c: clientId }, token);
     const cursor = page.body.data.client.history.pageInfo.endCursor;
     await mutate(APPROVE, { clientId, appIds: appIds.slice(1) }); // 249 events, three reads of at most 100
+    const sql = countingLoggerOf(t.db)!;
+    sql.reset();
     const s = await events({ clientId, after: cursor });
     const replayed = await take(s, 249);
+    // The reads of the events (on either store the only statements that read history here): 100, 100, 49.
+    expect(sql.statements.filter((q) => /FROM app_history_events AS h/.test(q)).length).toBe(3);
     expect(replayed.map((e) => e.appId)).toEqual(appIds.slice(1));
     expect(new Set(replayed.map((e) => e.id)).size).toBe(249);
     await expect(s.next(300)).rejects.toThrow(/no payload/);

@@ -14,7 +14,9 @@
  *
  * It also holds the bounds on open streams, per token and per remote address, on this instance.
  */
-import { RateLimitedError } from '../errors';
+import type { Backend } from '../backend';
+import type { Config } from '../config';
+import { RateLimitedError, UnavailableError } from '../errors';
 import type { HistoryPosition } from '../services/history-seek';
 import type { Store } from '../store/store';
 
@@ -101,11 +103,14 @@ export class EventHub {
   private checkAgain = false;
   private stopListening: Promise<(() => Promise<void>) | null> | null = null;
   private shut = false;
+  private readonly log: (error: unknown) => void;
 
   constructor(
     private readonly store: Pick<Store, 'historyHeads'>,
     private readonly options: HubOptions,
-  ) {}
+  ) {
+    this.log = options.log ?? ((error: unknown) => console.error('live events:', error));
+  }
 
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
@@ -131,7 +136,7 @@ export class EventHub {
 
   /** Opens a stream at `position`, or RATE_LIMITED when the token or the address already holds its bound. */
   open(clientId: string, tokenKey: string, address: string, position: HistoryPosition): Stream {
-    if (this.shut) throw new RateLimitedError('This server is shutting down: reconnect to another instance, or retry shortly', 1);
+    if (this.shut) throw new UnavailableError('This server is shutting down: reconnect to another instance, or retry shortly', 1);
     const tokens = this.perToken.get(tokenKey) ?? 0;
     if (tokens >= this.options.maxStreamsPerToken) {
       throw new RateLimitedError(
@@ -193,7 +198,7 @@ export class EventHub {
       this.timer.unref?.();
     }
     if (this.options.listen && !this.stopListening) {
-      const log = this.options.log ?? ((error: unknown) => console.error('live events:', error));
+      const log = this.log;
       this.stopListening = this.options
         .listen(
           (clientId) => this.wakeClient(clientId),
@@ -240,9 +245,24 @@ export class EventHub {
         }
       } while (this.checkAgain);
     } catch (error) {
-      (this.options.log ?? ((e: unknown) => console.error('live events:', e)))(error);
+      this.log(error);
     } finally {
       this.checking = false;
     }
   }
+}
+
+/** The hub of a server: bounds and poll from the configuration, LISTEN when the backend offers it. */
+export function hubFor(
+  backend: Pick<Backend, 'store' | 'listenHistory'>,
+  config: Pick<Config, 'livePollMs' | 'maxStreamsPerToken' | 'maxStreamsPerAddress'>,
+  log: (error: unknown) => void,
+): EventHub {
+  return new EventHub(backend.store, {
+    pollMs: config.livePollMs,
+    maxStreamsPerToken: config.maxStreamsPerToken,
+    maxStreamsPerAddress: config.maxStreamsPerAddress,
+    ...(backend.listenHistory ? { listen: backend.listenHistory } : {}),
+    log,
+  });
 }

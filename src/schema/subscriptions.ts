@@ -6,7 +6,6 @@
  * instance or process committed it, and `after` resumes exactly where a dropped stream stopped.
  */
 import { authorizeClient, authorizeWorkspace } from '../auth/access';
-import type { Principal } from '../auth/principal';
 import type { HistoryEventType } from '../db/schema';
 import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
 import type { Context } from '../context';
@@ -35,8 +34,10 @@ interface StreamSpec<T> {
   workspaceId: string | null;
   after: HistoryPosition;
   /** The values a read's events become (in order; fewer when some are filtered out), for the subscriber's fresh context. */
-  emit: (rows: HistoryRow[], ctx: Context) => Promise<T[]>;
+  emit: Emit<T>;
 }
+
+type Emit<T> = (rows: HistoryRow[], ctx: Context, spec: Pick<StreamSpec<T>, 'clientId' | 'appId' | 'types'>) => Promise<T[]> | T[];
 
 /**
  * A subscription is a stream: asked for over a plain JSON request, it would hold the request open
@@ -60,12 +61,10 @@ function hubOf(ctx: Context) {
  * Checks the token again (revoked or expired since the stream opened: the stream ends with
  * UNAUTHENTICATED) and its reach over the client, before every read that found events.
  */
-async function recheck(ctx: Context, clientId: string): Promise<Principal> {
-  const authorization = ctx.request.headers.get('authorization');
-  const principal = await ctx.store.resolvePrincipal(authorization);
+async function recheck(ctx: Context, clientId: string): Promise<void> {
+  const principal = await ctx.store.resolvePrincipal(ctx.request.headers.get('authorization'));
   if (!principal) throw new UnauthenticatedError();
   await authorizeClient(ctx.store, principal, clientId, 'apps:read');
-  return principal;
 }
 
 /**
@@ -95,7 +94,7 @@ function liveSource<T>(ctx: Context, spec: StreamSpec<T>): AsyncIterableIterator
           // Fresh loaders per read: a stream lives for hours, and what it shows must be read now.
           ctx.loaders = createLoaders(ctx.store);
           const matching = spec.workspaceId === null ? rows : rows.filter((row) => workspaceOf(row) === spec.workspaceId);
-          for (const value of await spec.emit(matching, ctx)) {
+          for (const value of await spec.emit(matching, ctx, spec)) {
             if (stream.closed) return;
             yield { value };
           }
@@ -170,9 +169,28 @@ async function startOf(ctx: Context, clientId: string, appId: string | null, typ
   );
 }
 
-function eventsOf(rows: HistoryRow[], clientId: string, appId: string | null, types: HistoryEventType[] | null): HistoryEvent[] {
+const eventsOf: Emit<HistoryEvent> = (rows, _ctx, { clientId, appId, types }) => {
   const list = historyListOf({ clientId, appId, filter: { types, since: null, until: null } });
   return rows.map((row) => toEvent(row, list));
+};
+
+/**
+ * What both subscriptions do before they stream: refuse a request that is not a stream, check
+ * the token's reach over the client (and the workspace's, when one is named), narrow the events
+ * (`scope`, given the client's id), and find where `after` resumes.
+ */
+async function follow<T>(
+  ctx: Context,
+  args: { clientId: string; workspaceId?: string | null; after?: string | null },
+  scope: (clientId: string) => Promise<{ appId: string | null; types: HistoryEventType[] | null }>,
+  emit: Emit<T>,
+): Promise<AsyncIterableIterator<Payload<T>>> {
+  requireStream(ctx);
+  const { clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:read');
+  const { appId, types } = await scope(clientId);
+  const workspaceId = args.workspaceId ? await workspaceOfClient(ctx, clientId, args.workspaceId) : null;
+  const after = await startOf(ctx, clientId, appId, types, args.after);
+  return liveSource<T>(ctx, { clientId, appId, types, workspaceId, after, emit });
 }
 
 builder.subscriptionType({
@@ -184,7 +202,7 @@ builder.subscriptionField('historyEvents', (t) =>
   t.field({
     type: AppHistoryEventRef,
     description:
-      "Every new history event of a client, oldest first (commit order), optionally of one app, one workspace or some types. With `after` (the id of the last event you saw, or a history cursor of this client) it first replays what you missed, then goes live, with no gap and no duplicate at the seam; without, it starts now. A replay comes in reads of 100 events. Events of another instance arrive at once on Postgres (LISTEN/NOTIFY), those of another process on a SQLite file within APPGOV_LIVE_POLL_MS (default 1 s). Errors: as Client.history (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT for a malformed id, `after` or `types`), RATE_LIMITED for too many open streams.",
+      "Every new history event of a client, oldest first (commit order), optionally of one app, one workspace or some types. With `after` (the id of the last event you saw, or a history cursor of this client) it first replays what you missed, then goes live, with no gap and no duplicate at the seam; without, it starts now. A replay comes in reads of 100 events. Events of another instance arrive at once on Postgres (LISTEN/NOTIFY), those of another process on a SQLite file within APPGOV_LIVE_POLL_MS (default 1 s). Errors: as Client.history (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT for a malformed id, `after` or `types`), BAD_USER_INPUT with field Accept for a request that does not ask for a stream (`Accept: text/event-stream`), RATE_LIMITED for too many open streams, UNAVAILABLE from a server that is shutting down.",
     args: {
       clientId: t.arg.id({ required: true, description: 'The client whose history to follow.' }),
       appId: t.arg.id({ description: 'Only events of this app.' }),
@@ -192,25 +210,21 @@ builder.subscriptionField('historyEvents', (t) =>
       types: t.arg({ type: [AppHistoryEventTypeEnum], description: 'Only events of these types; absent for all. An empty list is refused.' }),
       after: t.arg.string({ description: 'Resume after this event: its id, or a history cursor of this client.' }),
     },
-    subscribe: async (_root, args, ctx) => {
-      requireStream(ctx);
-      const { clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:read');
-      if (args.types && args.types.length === 0) {
-        throw new BadUserInputError('types must name at least one event type, or be omitted for all types', { field: 'types' });
-      }
-      const types = args.types ? [...new Set(args.types)] : null;
-      const appId = args.appId ? (await ctx.store.getClientApp(clientId, args.appId)).id : null;
-      const workspaceId = args.workspaceId ? await workspaceOfClient(ctx, clientId, args.workspaceId) : null;
-      const after = await startOf(ctx, clientId, appId, types, args.after);
-      return liveSource<HistoryEvent>(ctx, {
-        clientId,
-        appId,
-        types,
-        workspaceId,
-        after,
-        emit: async (rows) => eventsOf(rows, clientId, appId, types),
-      });
-    },
+    subscribe: (_root, args, ctx) =>
+      follow(
+        ctx,
+        args,
+        async (clientId) => {
+          if (args.types && args.types.length === 0) {
+            throw new BadUserInputError('types must name at least one event type, or be omitted for all types', { field: 'types' });
+          }
+          return {
+            appId: args.appId ? (await ctx.store.getClientApp(clientId, args.appId)).id : null,
+            types: args.types ? [...new Set(args.types)] : null,
+          };
+        },
+        eventsOf,
+      ),
     resolve: (payload: Payload<HistoryEvent>) => valueOf(payload),
   }),
 );
@@ -226,26 +240,13 @@ builder.subscriptionField('installRequests', (t) =>
   t.field({
     type: InstallRequestRef,
     description:
-      "Install requests of a client (or of one workspace) as they are created, resolved and cancelled, oldest first: each as it stood right after that change (status, resolvedAt, resolvedBy). Starts now, or after `after` (an event id or history cursor, as historyEvents). Needs the apps:read scope; the same bounds as historyEvents.",
+      "Install requests of a client (or of one workspace) as they are created, resolved and cancelled, oldest first: each as it stood right after that change (status, resolvedAt, resolvedBy). Starts now, or after `after` (an event id or history cursor, as historyEvents). Needs the apps:read scope; the same bounds and errors as historyEvents.",
     args: {
       clientId: t.arg.id({ required: true, description: 'The client whose requests to follow.' }),
       workspaceId: t.arg.id({ description: 'Only requests made in this workspace. A workspace of another client is NOT_FOUND.' }),
       after: t.arg.string({ description: 'Resume after this event: its id, or a history cursor of this client.' }),
     },
-    subscribe: async (_root, args, ctx) => {
-      requireStream(ctx);
-      const { clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'apps:read');
-      const workspaceId = args.workspaceId ? await workspaceOfClient(ctx, clientId, args.workspaceId) : null;
-      const after = await startOf(ctx, clientId, null, INSTALL_REQUEST_TYPES, args.after);
-      return liveSource<InstallRequest>(ctx, {
-        clientId,
-        appId: null,
-        types: INSTALL_REQUEST_TYPES,
-        workspaceId,
-        after,
-        emit: async (rows, c) => requestsAsOf(rows, c),
-      });
-    },
+    subscribe: (_root, args, ctx) => follow(ctx, args, async () => ({ appId: null, types: INSTALL_REQUEST_TYPES }), requestsAsOf),
     resolve: (payload: Payload<InstallRequest>) => valueOf(payload),
   }),
 );
