@@ -12,6 +12,7 @@ import { createClient, findClient, listClients } from '../src/services/clients';
 import { createDirectory } from '../src/services/directories';
 import { readDirectory } from '../src/services/directory-reads';
 import { clientHistoryPage, historyPages, type HistoryFilter } from '../src/services/history';
+import { eventPosition, findInstallRequests, historyAfter, historyHeads } from '../src/services/history-live';
 import { createInstallRequest, listInstallRequests } from '../src/services/install-requests';
 import { createWorkspace, findWorkspace, getWorkspaces, listWorkspaceApps, listWorkspaces } from '../src/services/workspaces';
 
@@ -106,6 +107,33 @@ const PATHS: { name: string; run: (b: Built) => unknown; uses: RegExp[] }[] = [
       return historyPages(b.db, [{ clientId: BUSINESS, appId: APPS[0]!, first: 5, after: { legacySeq: 1000, at }, filter: NO_FILTER }]);
     },
     uses: [/^SCAN k VIRTUAL TABLE INDEX \d+: \| SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\) ;; /],
+  },
+  {
+    name: 'a live stream of one app reads on (historyAfter: a tie seek and a range seek)',
+    run: (b) => historyAfter(b.db, { clientId: BUSINESS, appId: APPS[0]!, types: null, after: { at: T0 + 5000, clientSeq: 1 }, first: 100 }),
+    uses: [
+      /SCAN k VIRTUAL TABLE INDEX \d+: \| SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\) \| CORRELATED LIST SUBQUERY 1 \| SEARCH h USING COVERING INDEX app_history_events_app_type_idx \(client_id=\? AND app_id=\? AND type=\? AND created_at=\? AND client_seq>\?\)/,
+      /SEARCH h USING COVERING INDEX app_history_events_app_type_idx \(client_id=\? AND app_id=\? AND type=\? AND created_at>\?\)$/,
+    ],
+  },
+  {
+    name: 'a live stream of a client reads on (historyAfter)',
+    run: (b) => historyAfter(b.db, { clientId: BUSINESS, appId: null, types: null, after: { at: T0 + 5000, clientSeq: 1 }, first: 100 }),
+    uses: [
+      /SCAN k VIRTUAL TABLE INDEX \d+: \| SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\) \| CORRELATED LIST SUBQUERY 1 \| SEARCH h USING COVERING INDEX app_history_events_client_type_idx \(client_id=\? AND type=\? AND created_at=\? AND client_seq>\?\)/,
+      /SEARCH h USING COVERING INDEX app_history_events_client_type_idx \(client_id=\? AND type=\? AND created_at>\?\)$/,
+    ],
+  },
+  {
+    name: 'the live poll (historyHeads), an after event (eventPosition), the requests of a live read (findInstallRequests)',
+    run: (b) => {
+      historyHeads(b.db, [BUSINESS, DIRECT]);
+      const event = b.sqlite.prepare('SELECT id FROM app_history_events WHERE seq = 1000').get() as { id: string };
+      eventPosition(b.db, event.id);
+      const request = b.sqlite.prepare('SELECT id FROM install_requests LIMIT 1').get() as { id: string };
+      return findInstallRequests(b.db, [request.id]);
+    },
+    uses: [/^SCAN k VIRTUAL TABLE INDEX \d+: \| SEARCH c USING INDEX sqlite_autoindex_clients_1 \(id=\?\)/, / ;; SEARCH app_history_events USING INDEX app_history_events_id_unique \(id=\?\)/, /SCAN k VIRTUAL TABLE INDEX \d+: \| SEARCH r USING INDEX sqlite_autoindex_install_requests_1 \(id=\?\)$/],
   },
   {
     name: 'client audit history',

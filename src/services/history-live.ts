@@ -39,15 +39,18 @@ interface Segment {
  */
 export function historyAfter(db: Db, key: HistoryAfterKey): HistoryRow[] {
   const segments: Segment[] = (key.types ?? HISTORY_EVENT_TYPES).map((t) => ({ c: key.clientId, a: key.appId, t }));
+  const index = sql.raw(key.appId === null ? 'app_history_events_client_type_idx' : 'app_history_events_app_type_idx');
   const arm = (tie: boolean): SQL => {
     const where = [sql`h.client_id = k.value ->> '$.c'`, sql`h.type = k.value ->> '$.t'`];
     if (key.appId !== null) where.push(sql`h.app_id = k.value ->> '$.a'`);
     if (tie) where.push(sql`h.created_at = ${key.after.at} AND h.client_seq > ${key.after.clientSeq}`);
     else where.push(sql`h.created_at > ${key.after.at}`);
     const order = tie ? sql`h.client_seq` : sql`h.created_at, h.client_seq`;
+    // Pinned as history-seek.ts pins its pages (test/query-plans-statistics.test.ts): with statistics SQLite
+    // would otherwise walk every event, testing each against the subquery.
     return sql`SELECT e.* FROM json_each(${JSON.stringify(segments)}) AS k
-      JOIN app_history_events AS e ON e.seq IN (
-        SELECT h.seq FROM app_history_events AS h WHERE ${sql.join(where, sql` AND `)} ORDER BY ${order} LIMIT ${key.first})`;
+      CROSS JOIN app_history_events AS e ON e.seq IN (
+        SELECT h.seq FROM app_history_events AS h INDEXED BY ${index} WHERE ${sql.join(where, sql` AND `)} ORDER BY ${order} LIMIT ${key.first})`;
   };
   const rows = db.all<HistoryRow>(sql`${arm(true)} UNION ALL ${arm(false)}`);
   return oldestFirst(rows, key.first);
@@ -60,12 +63,14 @@ export function oldestFirst<R extends { created_at: number; client_seq: number }
 
 /**
  * The heads of these clients' histories (the position of each one's newest event; 0/0 before
- * any), in ONE statement by the clients' primary key: what a poll compares its streams with.
+ * any), in ONE statement by the clients' primary key: what a poll compares its streams with. The
+ * ids lead (CROSS JOIN) on the key (INDEXED BY): with statistics SQLite would otherwise scan every client.
  */
 export function historyHeads(db: Db, clientIds: readonly string[]): Map<string, HistoryPosition> {
   if (clientIds.length === 0) return new Map();
   const rows = db.all<{ id: string; at: number; seq: number }>(sql`
-    SELECT id, history_at AS at, history_seq AS seq FROM clients WHERE id IN (SELECT value FROM json_each(${JSON.stringify(clientIds)}))`);
+    SELECT c.id, c.history_at AS at, c.history_seq AS seq
+    FROM json_each(${JSON.stringify(clientIds)}) AS k CROSS JOIN clients AS c INDEXED BY sqlite_autoindex_clients_1 ON c.id = k.value`);
   return new Map(rows.map((r) => [r.id, { at: r.at, clientSeq: r.seq }]));
 }
 
@@ -76,10 +81,10 @@ export function eventPosition(db: Db, eventId: string): EventPosition | null {
   return row ? { clientId: row.client_id, at: row.created_at, clientSeq: row.client_seq } : null;
 }
 
-/** Install requests by id, in ONE statement by the primary key, in the order asked (null where missing). */
+/** Install requests by id, in ONE statement by the primary key (the ids lead, as above), in the order asked (null where missing). */
 export function findInstallRequests(db: Db, ids: readonly string[]): (InstallRequest | null)[] {
   if (ids.length === 0) return [];
-  const rows = db.all<RequestRow>(sql`SELECT * FROM install_requests WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`);
+  const rows = db.all<RequestRow>(sql`SELECT r.* FROM json_each(${JSON.stringify(ids)}) AS k CROSS JOIN install_requests AS r ON r.id = k.value`);
   const byId = new Map(rows.map((row) => [row.id, toRequest(row)]));
   return ids.map((id) => byId.get(id) ?? null);
 }
