@@ -7,7 +7,7 @@
  *
  *   npm run bench                          every section
  *   npm run bench -- --quick               fewer samples and shorter runs (iterating)
- *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live
+ *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live, webhooks
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -19,6 +19,7 @@ import { benchDir, buildDataset, type DatasetShape } from './datasets';
 import { benchExpiry, renderExpiry, type ExpiryResult } from './expiry';
 import { benchFairness, type FairnessResult } from './fairness';
 import { benchLive, renderLive, type LiveResult } from './live';
+import { benchWebhooks, renderWebhooks, type WebhooksResult } from './webhooks';
 import { benchHttp, type HttpResult } from './http';
 import { benchMemory } from './memory';
 import { benchPostgresDecisions, renderPostgresDecisions, type PostgresDecisionsResult } from './postgres-decisions';
@@ -29,7 +30,7 @@ import {
 } from './render';
 import { count, type Check } from './report';
 
-const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry', 'live'] as const;
+const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry', 'live', 'webhooks'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -145,6 +146,12 @@ async function main(): Promise<void> {
       live = await benchLive(dir.file, quick);
     }
 
+    let webhooks: WebhooksResult | undefined;
+    if (runs('webhooks')) {
+      progress('11. webhooks: deliveries/s to a local receiver with 1 and 10 webhooks (SQLite file and Postgres), the cost of 10 delivering webhooks to a 1,000-id call');
+      webhooks = await benchWebhooks(dir.file, quick);
+    }
+
     const checks: Check[] = [];
     const sqliteVersion = new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string;
     const meta = {
@@ -173,6 +180,7 @@ async function main(): Promise<void> {
     if (postgres) out.push(renderPostgresDecisions(postgres, checks));
     if (expiry) out.push(renderExpiry(expiry, checks));
     if (live) out.push(renderLive(live, checks));
+    if (webhooks) out.push(renderWebhooks(webhooks, checks));
     // Section order in the summary follows the issue's numbering.
     checks.sort((a, b) => a.section.localeCompare(b.section));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
@@ -192,6 +200,7 @@ async function main(): Promise<void> {
       postgres,
       expiry,
       live,
+      webhooks,
       checks,
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

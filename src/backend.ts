@@ -10,6 +10,7 @@ import { inThreadWriter, type Writer } from './db/writer';
 import { exampleClientId } from './services/demo';
 import { sqliteStore } from './store/sqlite';
 import type { Store } from './store/store';
+import { sqliteWebhookQueue, type WebhookQueue } from './services/webhooks';
 
 /** /health's answer on either store: 200 when `status` is ok, else 503; `problems` says what failed, one sentence each. */
 export interface HealthReport {
@@ -45,6 +46,8 @@ export interface Backend {
    * the client id of each commit that wrote history, on any instance; resolves to a stop function.
    */
   listenHistory?: (wake: (clientId: string) => void, onError: (error: unknown) => void) => Promise<() => Promise<void>>;
+  /** The webhook lanes' leases and records (src/live/webhooks.ts runs them). */
+  webhookQueue: WebhookQueue;
   /** Set when instances share the rate budget through the database. */
   sharedBudget?: SharedBudget;
   /**
@@ -104,6 +107,7 @@ export function sqliteBackend(db: Db, options: { file?: DatabaseFile | null; wri
     kind: 'sqlite',
     store: sqliteStore(db, scanner),
     writer,
+    webhookQueue: sqliteWebhookQueue(db),
     expireApprovals: (now = new Date()) => writer.run('expireApprovals', { now: now.getTime() }),
     health: async () => check(),
     exampleClientId: async () => exampleClientId(db),

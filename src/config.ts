@@ -39,6 +39,20 @@ export interface Config {
   maxStreamsPerToken: number;
   /** Open subscription streams one remote address may hold on one instance. */
   maxStreamsPerAddress: number;
+  /** Webhooks: how often an instance looks for lanes with work (ms); its own commits make it look at once. */
+  webhookPollMs: number;
+  /** Webhooks: the first retry's wait (ms), doubling per attempt up to webhookRetryCapMs. */
+  webhookRetryBaseMs: number;
+  /** Webhooks: the longest wait between two attempts (ms). */
+  webhookRetryCapMs: number;
+  /** Webhooks: attempts of one delivery before it is marked failed and the lane moves on. */
+  webhookMaxAttempts: number;
+  /** Webhooks: how long one attempt waits for the receiver's answer (ms). */
+  webhookTimeoutMs: number;
+  /** Webhooks: how long an instance holds a webhook's lane without renewing it (ms): a dead instance's lanes are taken over after this. */
+  webhookLeaseMs: number;
+  /** APPGOV_WEBHOOK_ALLOW_PRIVATE: allow webhook URLs on loopback, link-local and private addresses (refused by default). */
+  webhookAllowPrivate: boolean;
   /** APPGOV_DB_SYNC: `synchronous` of every connection; full (default: a commit survives a power cut) or normal. */
   dbSync: DbSync;
   /** How long a mutation keeps retrying (asynchronously, with backoff) for the write lock before UNAVAILABLE. */
@@ -240,6 +254,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (maxConnectionsPerAddress > maxConnections) {
     throw new ConfigError(`APPGOV_MAX_CONNECTIONS_PER_ADDRESS (${maxConnectionsPerAddress}) must not exceed APPGOV_MAX_CONNECTIONS (${maxConnections})`);
   }
+  const webhookTimeoutMs = integerVar(env, 'APPGOV_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000);
+  const webhookLeaseMs = integerVar(env, 'APPGOV_WEBHOOK_LEASE_MS', 30_000, 500, 3_600_000);
+  if (webhookLeaseMs < 2 * webhookTimeoutMs) {
+    throw new ConfigError(`APPGOV_WEBHOOK_LEASE_MS (${webhookLeaseMs}) must be at least twice APPGOV_WEBHOOK_TIMEOUT_MS (${webhookTimeoutMs}): a lease must outlast an attempt`);
+  }
   return {
     host,
     port: integerVar(env, 'PORT', 4000, 0, 65535),
@@ -258,6 +277,13 @@ export function loadConfig(env: Env = process.env): Config {
     livePollMs: integerVar(env, 'APPGOV_LIVE_POLL_MS', 1000, 50, 60_000),
     maxStreamsPerToken: integerVar(env, 'APPGOV_MAX_STREAMS_PER_TOKEN', 5, 1, 10_000),
     maxStreamsPerAddress: integerVar(env, 'APPGOV_MAX_STREAMS_PER_ADDRESS', 20, 1, 100_000),
+    webhookPollMs: integerVar(env, 'APPGOV_WEBHOOK_POLL_MS', 500, 20, 60_000),
+    webhookRetryBaseMs: integerVar(env, 'APPGOV_WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
+    webhookRetryCapMs: integerVar(env, 'APPGOV_WEBHOOK_RETRY_CAP_MS', 3_600_000, 10, 86_400_000),
+    webhookMaxAttempts: integerVar(env, 'APPGOV_WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+    webhookTimeoutMs,
+    webhookLeaseMs,
+    webhookAllowPrivate: optionalBooleanVar(env, 'APPGOV_WEBHOOK_ALLOW_PRIVATE', false),
     dbSync: dbSyncVar(env),
     writeWaitMs: integerVar(env, 'APPGOV_WRITE_WAIT_MS', 2000, 0, 60_000),
     writeWorker: optionalBooleanVar(env, 'APPGOV_WRITE_WORKER', true),

@@ -28,13 +28,15 @@ export interface Context {
   metrics?: AppgovMetrics;
   /** The live streams' wake-ups (subscriptions); set by createAppgovYoga. */
   live?: EventHub;
+  /** APPGOV_WEBHOOK_ALLOW_PRIVATE: webhook URLs on private addresses are allowed. */
+  webhookAllowPrivate: boolean;
   /** The request itself (Yoga adds it): subscriptions check its token again as they run. */
   request: Request;
 }
 
 export async function createContext(
   backend: Pick<Backend, 'store' | 'writer' | 'callsPerRequest'>,
-  config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'maxScanRows'>>,
+  config: Pick<Config, 'maxBulkIds'> & Partial<Pick<Config, 'maxScanRows' | 'webhookAllowPrivate'>>,
   request: Request,
 ): Promise<Context> {
   const { writer } = backend;
@@ -47,6 +49,7 @@ export async function createContext(
     catalogScan: new CatalogScanBudget(config.maxScanRows ?? DEFAULT_MAX_SCAN_ROWS),
     writer,
     slice: new TimeSlice(),
+    webhookAllowPrivate: config.webhookAllowPrivate ?? false,
     request,
   };
 }

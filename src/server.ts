@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { sqliteBackend, type Backend } from './backend';
 import { startExpirySweeper, type ExpirySweeper } from './expiry-sweeper';
 import { hubFor } from './live/hub';
+import { WebhookRunner } from './live/webhooks';
 import { ConfigError, databaseLabel, databaseName, DEFAULT_DB_PATH, loadConfig, type Config } from './config';
 import { DatabaseFileError, openDatabase, type OpenedDatabase } from './db/open';
 import { openPostgres, type OpenedPostgres } from './db/postgres';
@@ -124,12 +125,19 @@ let yoga: AppgovYoga | undefined;
 let sweeper: ExpirySweeper | undefined;
 // The live streams (subscriptions) of this instance: ended first on shutdown, so their connections close.
 const live = hubFor(served.backend, config, (error) => logger.error({ err: error }, 'live events'));
+// Sends the webhooks' deliveries (leases shared with the other instances through the database); stopped before the database closes.
+const webhooks = new WebhookRunner({
+  queue: served.backend.webhookQueue,
+  store: served.backend.store,
+  config,
+  log: (error) => logger.error({ err: error }, 'webhook delivery'),
+});
 // Set in the listening callback, before the event loop can hand this server a request.
 const server = createHttpServer((request, response) => void yoga!(request, response), config);
 
 server.on('error', (error) => {
   console.error(`appgov: cannot listen on ${config.host}:${config.port}: ${error.message}`);
-  void (sweeper?.stop() ?? Promise.resolve()).then(() => served.close()).finally(() => process.exit(1));
+  void Promise.all([sweeper?.stop(), webhooks.stop()]).then(() => served.close()).finally(() => process.exit(1));
 });
 
 server.listen(config.port, config.host, async () => {
@@ -146,11 +154,13 @@ server.listen(config.port, config.host, async () => {
     config,
     logger,
     live,
+    webhooks,
     ...(metrics && config.metricsToken ? { metrics, metricsToken: config.metricsToken } : {}),
     ...(tracing ? { tracing: tracing.plugin } : {}),
     ...(demo ? { graphiqlClientId: demo.clientId } : {}),
     ...(demo && embedToken ? { graphiqlToken: demo.token } : {}),
   });
+  webhooks.start();
   sweeper = startExpirySweeper(served.backend, {
     intervalMs: config.expiryIntervalMs,
     log: (error) => logger.error({ err: error }, 'approval expiry sweep failed'),
@@ -158,6 +168,7 @@ server.listen(config.port, config.host, async () => {
       if (expired > 0) {
         logger.info({ expired }, 'approvals expired');
         live.nudge();
+        webhooks.nudge();
       }
     },
   });
@@ -193,7 +204,7 @@ function shutDown(signal: string) {
   logger.info({ signal }, 'closing');
   void live.close();
   server.close(() => {
-    void (sweeper?.stop() ?? Promise.resolve())
+    void Promise.all([sweeper?.stop(), webhooks.stop()])
       .then(() => Promise.all([served.close(), tracing?.shutdown()]))
       .finally(() => process.exit(0));
   });

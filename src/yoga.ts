@@ -76,6 +76,8 @@ export interface YogaOptions {
    * without, one is made here (its poll runs only while a stream is open).
    */
   live?: EventHub;
+  /** The server's webhook runner: told after each mutation, so a commit's deliveries start at once. */
+  webhooks?: { nudge(): void };
   /** The parse cache to use (tests and the bench inspect it); by default one bounded by `limits.parseCacheBytes`. */
   parserCache?: ReturnType<typeof boundedParserCache>;
 }
@@ -163,11 +165,16 @@ function useVariableErrorCodes(): Plugin {
  * statement), this instance's live streams compare their heads at once instead of at the next
  * poll. Every REST, Slack and assignment route runs a mutation through here too.
  */
-function useLiveNudge(hub: EventHub): Plugin {
+function useLiveNudge(hub: EventHub, webhooks?: { nudge(): void }): Plugin {
   return {
     onExecute: ({ args }) => {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
-      return { onExecuteDone: () => hub.nudge() };
+      return {
+        onExecuteDone: () => {
+          hub.nudge();
+          webhooks?.nudge();
+        },
+      };
     },
   };
 }
@@ -360,7 +367,7 @@ export function createAppgovYoga(options: YogaOptions): AppgovYoga {
       usePrincipalLookup(store.resolvePrincipal),
       ...observability,
       useSelectionOrderExecution(),
-      useLiveNudge(live),
+      useLiveNudge(live, options.webhooks),
       useDatabaseHealth(backend),
       useFrontDoor(config.graphiql),
       useRequestReading(limits),

@@ -123,10 +123,11 @@ describe('finding 2: aliases, directives, nesting and introspection cost, with n
     expect(res.body.errors![0]!.message).toBe(
       "The operation's introspection would return more than 20000 values; the limit is 20000. Ask for the schema once.",
     );
-    const five = Array.from({ length: 5 }, (_, i) => `s${i}: ${FULL_SCHEMA}`).join(' ');
-    const fits = await gql(yoga, `{ ${five} }`);
+    // One such introspection is about 4,100 values: four fit.
+    const four = Array.from({ length: 4 }, (_, i) => `s${i}: ${FULL_SCHEMA}`).join(' ');
+    const fits = await gql(yoga, `{ ${four} }`);
     expect(fits.body.errors).toBeUndefined();
-    expect(fits.body.data.s4.types.length).toBeGreaterThan(20);
+    expect(fits.body.data.s3.types.length).toBeGreaterThan(20);
   });
 
   it('refuses more than 30 directives', async () => {

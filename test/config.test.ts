@@ -22,6 +22,13 @@ describe('loadConfig', () => {
       maxStreamsPerToken: 5,
       maxStreamsPerAddress: 20,
       dbSync: 'full',
+      webhookAllowPrivate: false,
+      webhookLeaseMs: 30_000,
+      webhookMaxAttempts: 8,
+      webhookPollMs: 500,
+      webhookRetryBaseMs: 1000,
+      webhookRetryCapMs: 3_600_000,
+      webhookTimeoutMs: 5000,
       writeWaitMs: 2000,
       writeWorker: true,
       corsOrigins: [],
@@ -73,6 +80,22 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ HOST: '0.0.0.0', PORT: '8080', APPGOV_DB: '/var/appgov.db', APPGOV_MAX_BULK_IDS: '20000', APPGOV_LOG_SQL: '1', NODE_ENV: 'production' }),
     ).toMatchObject({ host: '0.0.0.0', port: 8080, dbPath: '/var/appgov.db', maxBulkIds: 20000, logSql: true, production: true, graphiql: false });
+  });
+
+  it('reads the webhook variables; a lease shorter than two attempts is refused', () => {
+    expect(
+      loadConfig({
+        APPGOV_WEBHOOK_POLL_MS: '100',
+        APPGOV_WEBHOOK_RETRY_BASE_MS: '250',
+        APPGOV_WEBHOOK_RETRY_CAP_MS: '60000',
+        APPGOV_WEBHOOK_MAX_ATTEMPTS: '3',
+        APPGOV_WEBHOOK_TIMEOUT_MS: '2000',
+        APPGOV_WEBHOOK_LEASE_MS: '4000',
+        APPGOV_WEBHOOK_ALLOW_PRIVATE: '1',
+      }),
+    ).toMatchObject({ webhookPollMs: 100, webhookRetryBaseMs: 250, webhookRetryCapMs: 60_000, webhookMaxAttempts: 3, webhookTimeoutMs: 2000, webhookLeaseMs: 4000, webhookAllowPrivate: true });
+    expect(() => loadConfig({ APPGOV_WEBHOOK_TIMEOUT_MS: '5000', APPGOV_WEBHOOK_LEASE_MS: '9999' })).toThrow(/APPGOV_WEBHOOK_LEASE_MS \(9999\) must be at least twice APPGOV_WEBHOOK_TIMEOUT_MS/);
+    expect(() => loadConfig({ APPGOV_WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(/APPGOV_WEBHOOK_MAX_ATTEMPTS/);
   });
 
   it('reads the live-event variables, and refuses them out of range', () => {

@@ -25,7 +25,7 @@ import { schema } from '../src/schema/index';
 import { createApp } from '../src/services/apps';
 import { createWorkspace } from '../src/services/workspaces';
 import { createAppgovYoga, type AppgovYoga } from './helpers/yoga';
-import { seedDirectories, testDatabase, uuid } from './helpers/db';
+import { seedDirectories, seedTenant, testDatabase, uuid } from './helpers/db';
 import { errorCodes, gql, type GraphQLResponse } from './helpers/graphql';
 import { tableCounts } from './helpers/tables';
 
@@ -36,6 +36,8 @@ let full: string;
 let writer: string;
 let requester: string;
 let assigner: string;
+let hooker: string;
+let tenants = 0;
 const WS = uuid(7001);
 const APP = uuid(7002);
 let pool: { id: string; codeName: string }[];
@@ -54,10 +56,11 @@ beforeAll(() => {
   createWorkspace(t.db, { clientId: ids.myBusiness, name: 'Sales', id: WS });
   createApp(t.db, { id: APP, name: 'Chat', scopes: ['chat:write'] });
   pool = Array.from({ length: POOL }, (_, i) => createApp(t.db, { id: uuid(10_000 + i), name: `Pool ${i}`, scopes: ['chat:write'] }));
-  full = createToken(t.db, { kind: 'internal', name: 'full', scopes: ['apps:read', 'apps:write', 'apps:request'] }).token;
+  full = createToken(t.db, { kind: 'internal', name: 'full', scopes: ['apps:read', 'apps:write', 'apps:request', 'webhooks:write'] }).token;
   writer = createToken(t.db, { kind: 'client', clientId: ids.myBusiness, name: 'writer', scopes: ['apps:write'] }).token;
   requester = createToken(t.db, { kind: 'client', clientId: ids.myBusiness, name: 'requester', scopes: ['apps:request'] }).token;
   assigner = createToken(t.db, { kind: 'internal', name: 'assigner', scopes: ['apps:write'] }).token;
+  hooker = createToken(t.db, { kind: 'internal', name: 'hooker', scopes: ['webhooks:write'] }).token;
   yoga = createAppgovYoga({ db: t.db, config: { maxBulkIds: 1000 } });
 });
 
@@ -76,7 +79,29 @@ interface Recipe {
 const approve = async (appId: string) =>
   ok(`mutation ($c: ID!, $a: [ID!]!) { approveApps(clientId: $c, appIds: $a) { succeeded } }`, { c: ids.myBusiness, a: [appId] });
 
+/** A client of its own per webhook call: a refused call leaves its webhook behind, and a client has at most 10. */
+const webhookTenant = () => seedTenant(t.db, { clientNumber: 900 + ++tenants, appCount: 1, firstApp: 900_000 + tenants * 10 });
+const newWebhook = async (clientId: string) =>
+  (await ok(`mutation ($c: ID!) { createWebhook(clientId: $c, url: "https://hooks.example.com/x") { webhook { id } } }`, { c: clientId })).createWebhook.webhook.id as string;
+
 const RECIPES: Record<string, Recipe> = {
+  createWebhook: {
+    token: () => hooker,
+    prepare: async () => ({ call: `createWebhook(clientId: $c, url: "https://hooks.example.com/x")`, variables: { c: webhookTenant().clientId } }),
+  },
+  deleteWebhook: {
+    token: () => hooker,
+    prepare: async () => ({ call: `deleteWebhook(id: $id)`, variables: { id: await newWebhook(webhookTenant().clientId) } }),
+  },
+  redeliverWebhookEvent: {
+    token: () => hooker,
+    prepare: async () => {
+      const tenant = webhookTenant();
+      const id = await newWebhook(tenant.clientId);
+      const note = await ok(`mutation ($c: ID!, $a: ID!) { addAppHistoryNote(clientId: $c, appId: $a, note: "n") { id } }`, { c: tenant.clientId, a: tenant.appIds[0] });
+      return { call: `redeliverWebhookEvent(webhookId: $id, eventId: $r)`, variables: { id, r: note.addAppHistoryNote.id } };
+    },
+  },
   addAppHistoryNote: { token: () => writer, prepare: async () => ({ call: `addAppHistoryNote(clientId: $c, appId: $a, note: "n")`, variables: { c: ids.myBusiness, a: APP } }) },
   updateApp: {
     token: () => writer,

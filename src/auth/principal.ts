@@ -1,7 +1,7 @@
 import type { TokenKind } from '../db/schema';
 
 // Alphabetical: the generated schema sorts the Scope enum, and the two orders stay equal.
-export const SCOPES = ['apps:read', 'apps:request', 'apps:write'] as const;
+export const SCOPES = ['apps:read', 'apps:request', 'apps:write', 'webhooks:write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {

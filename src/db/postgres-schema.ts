@@ -25,6 +25,7 @@ import {
   RESOLUTIONS,
   RISK_LEVELS,
   TOKEN_KINDS,
+  WEBHOOK_DELIVERY_STATUSES,
   WORKSPACE_RESOLUTIONS,
 } from './schema';
 
@@ -300,5 +301,53 @@ export const appAssignmentEvents = pgTable(
     index('app_assignment_events_client_idx').on(t.clientId, t.seq),
     index('app_assignment_events_client_app_idx').on(t.clientId, t.appId, t.seq),
     index('app_assignment_events_app_idx').on(t.appId, t.seq),
+  ],
+);
+
+/** A client's webhook (see schema.ts). */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    types: jsonb('types').$type<string[]>(),
+    secret: text('secret').notNull(),
+    createdAt: ms('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    positionAt: ms('position_at').notNull(),
+    positionSeq: bigint('position_seq', { mode: 'number' }).notNull(),
+    blockedUntil: ms('blocked_until'),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: ms('lease_until'),
+  },
+  (t) => [index('webhooks_client_idx').on(t.clientId, t.createdAt, t.id)],
+);
+
+/** One event sent (or being sent) to one webhook (see schema.ts). */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    eventAt: ms('event_at').notNull(),
+    eventSeq: bigint('event_seq', { mode: 'number' }).notNull(),
+    redelivery: boolean('redelivery').notNull().default(false),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull(),
+    nextAttemptAt: ms('next_attempt_at'),
+    lastError: text('last_error'),
+    responseCode: integer('response_code'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt, t.id),
+    index('webhook_deliveries_pending_idx').on(t.webhookId, t.createdAt, t.id).where(sql`status = 'pending'`),
   ],
 );

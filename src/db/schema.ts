@@ -374,3 +374,74 @@ export const appAssignmentEvents = sqliteTable(
     index('app_assignment_events_app_idx').on(t.appId),
   ],
 );
+
+/** What became of one delivery of an event to a webhook. */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/**
+ * A client's webhook: a URL that is sent each new history event of the client (of `types`, or all).
+ * The history is the outbox: the webhook's lane is the client's events after `position`, in commit
+ * order, so an event committed is never lost to a crash (it stays after the position until the lane
+ * passes it). One instance at a time runs a lane: the one holding the lease (lease_owner until
+ * lease_until); a dead instance's lease runs out and another takes the lane over.
+ */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    /** JSON array of the history event types sent; null: every type. */
+    types: text('types', { mode: 'json' }).$type<string[]>(),
+    /** The HMAC key of the X-Appgov-Signature header, as given or generated at creation. */
+    secret: text('secret').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The token that created it. */
+    createdBy: text('created_by').notNull(),
+    /** The lane has passed every event up to (position_at, position_seq) of the client's history. */
+    positionAt: integer('position_at').notNull(),
+    positionSeq: integer('position_seq').notNull(),
+    /** Set while the lane's first delivery waits for its next attempt (ms): the lane is not run before. */
+    blockedUntil: integer('blocked_until'),
+    /** The instance running the lane, until lease_until (ms). */
+    leaseOwner: text('lease_owner'),
+    leaseUntil: integer('lease_until'),
+  },
+  (t) => [index('webhooks_client_idx').on(t.clientId, t.createdAt, t.id)],
+);
+
+/**
+ * One event sent (or being sent) to one webhook: written when its first attempt did not succeed, when it
+ * succeeded, or when redeliverWebhookEvent asked for it again. The lane's pending rows go first, oldest
+ * first; a pending row of the lane's own event (not a redelivery) holds the events after it.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    eventAt: integer('event_at').notNull(),
+    eventSeq: integer('event_seq').notNull(),
+    /** 1 for a delivery asked for by redeliverWebhookEvent (it does not move the lane). */
+    redelivery: integer('redelivery', { mode: 'boolean' }).notNull().default(false),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull(),
+    nextAttemptAt: integer('next_attempt_at'),
+    lastError: text('last_error'),
+    responseCode: integer('response_code'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    // Webhook.deliveries pages newest first by (created_at, id).
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt, t.id),
+    // The lane's next delivery: its oldest pending row.
+    index('webhook_deliveries_pending_idx').on(t.webhookId, t.createdAt, t.id).where(sql`status = 'pending'`),
+  ],
+);

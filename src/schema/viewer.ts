@@ -9,6 +9,7 @@ const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'apps:read': 'apps:read: run queries (read clients, apps and history).',
   'apps:write': 'apps:write: run mutations (approve, unapprove, update apps, add notes).',
   'apps:request': 'apps:request: ask for an app in a workspace (requestAppInstall).',
+  'webhooks:write': 'webhooks:write: create and delete webhooks, and ask for an event to be sent again (createWebhook, deleteWebhook, redeliverWebhookEvent).',
 };
 
 /** `apps:read` → `APPS_READ`: GraphQL enum names cannot hold a colon. */

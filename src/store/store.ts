@@ -22,6 +22,7 @@ import type { findDirectory } from '../services/directories';
 import type { readDirectory } from '../services/directory-reads';
 import type { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from '../services/install-requests';
 import type { findWorkspace, listWorkspaceApps, listWorkspaces } from '../services/workspaces';
+import type { createWebhook, deleteWebhook, findWebhook, listWebhookDeliveries, listWebhooks, redeliverWebhookEvent } from '../services/webhooks';
 
 /** A service function `fn(db, …args): R` as the store offers it: `(…args) => Promise<R>`. */
 export type Bound<F> = F extends (db: never, ...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
@@ -89,4 +90,12 @@ export interface Store {
 
   // Clients (services/clients.ts).
   findClient: Bound<typeof findClient>;
+
+  // Webhooks (services/webhooks.ts); their lanes are Backend.webhookQueue.
+  createWebhook: Bound<typeof createWebhook>;
+  deleteWebhook: Bound<typeof deleteWebhook>;
+  findWebhook: Bound<typeof findWebhook>;
+  listWebhooks: Bound<typeof listWebhooks>;
+  listWebhookDeliveries: Bound<typeof listWebhookDeliveries>;
+  redeliverWebhookEvent: Bound<typeof redeliverWebhookEvent>;
 }

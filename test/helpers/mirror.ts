@@ -49,12 +49,14 @@ const TABLES: readonly { name: string; key: readonly string[]; order?: string; a
   { name: 'app_history_events', key: ['seq'], appendOnly: true },
   { name: 'app_assignments', key: ['seq'] },
   { name: 'app_assignment_events', key: ['seq'], appendOnly: true },
+  { name: 'webhooks', key: ['id'] },
+  { name: 'webhook_deliveries', key: ['id'] },
 ];
 /**
  * The Store methods that write (the others only read: after them there is nothing to carry back).
  * The bulk writes go through the backend's writer, which writes too.
  */
-const STORE_WRITES = new Set<string>(['updateApp', 'addAppHistoryNote', 'createInstallRequest', 'cancelInstallRequest', 'decideApp', 'assignApp', 'unassignApp']);
+const STORE_WRITES = new Set<string>(['updateApp', 'addAppHistoryNote', 'createInstallRequest', 'cancelInstallRequest', 'decideApp', 'assignApp', 'unassignApp', 'createWebhook', 'deleteWebhook', 'redeliverWebhookEvent']);
 
 /** Kept by each store itself, never carried. */
 const OWN_TABLES = new Set(['app_range_counts', 'health_checks', 'rate_budgets', '__drizzle_migrations']);
@@ -463,6 +465,12 @@ function mirroredBackend(open: () => Promise<PostgresMirror>, rateLimits?: Pick<
     kind: 'postgres',
     store: store as unknown as Store,
     callsPerRequest: callsPerRequestFor(POOL_SIZE),
+    webhookQueue: Object.fromEntries(
+      (['claimLanes', 'laneHead', 'recordAttempt', 'advance', 'block', 'release'] as const).map((name) => [
+        name,
+        bracketed((b, ...args: unknown[]) => (b.webhookQueue[name] as (...a: unknown[]) => Promise<unknown>)(...args), name !== 'laneHead'),
+      ]),
+    ) as unknown as Backend['webhookQueue'],
     writer: { where: 'in-thread', run: bracketed((b, op, input) => b.writer.run(op, input as never)) as Writer['run'], close: async () => {} },
     expireApprovals: bracketed((b, now?: Date) => b.expireApprovals(now)),
     // /health's write goes to health_checks, which is not carried.

@@ -21,6 +21,8 @@ export function tableCounts(sqlite: Database.Database) {
     directories: count('directories'),
     assignments: count('app_assignments'),
     assignmentEvents: count('app_assignment_events'),
+    webhooks: count('webhooks'),
+    webhookDeliveries: count('webhook_deliveries'),
   };
 }
 

@@ -10,6 +10,7 @@ import { afterAll } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { createAppgovYoga as createYoga, type YogaOptions } from '../../src/yoga';
 import { expireApprovals } from '../../src/services/expiry';
+import { sqliteBackend, type Backend } from '../../src/backend';
 import { countingLoggerOf } from './db';
 import { postgresMirror, type Mirror } from './mirror';
 
@@ -37,6 +38,23 @@ export function createAppgovYoga(options: YogaOptions): ReturnType<typeof create
   const config = { ...loadConfig({}), ...options.config };
   const { db: _db, ...rest } = options;
   return createYoga({ ...rest, backend: mirror.backendFor({ rateLimitPerSecond: config.rateLimitPerSecond, rateLimitBurst: config.rateLimitBurst }) });
+}
+
+/**
+ * The backend the tests' server is served by for `db`: its SQLite backend, or on the Postgres run
+ * the mirror's Postgres backend (the same one createAppgovYoga({ db }) serves from). For the tests
+ * that run the machinery behind a server too (the webhook runner).
+ */
+export function servedBackend(db: YogaOptions['db'] & object, options: { rateLimitPerSecond?: number; rateLimitBurst?: number } = {}): Backend {
+  if (!onPostgres) return sqliteBackend(db);
+  let mirror = mirrors.get(db);
+  if (!mirror) {
+    const logger = countingLoggerOf(db);
+    mirror = postgresMirror(db, logger ? { logger } : {});
+    mirrors.set(db, mirror);
+  }
+  const config = { ...loadConfig({}), ...options };
+  return mirror.backendFor({ rateLimitPerSecond: config.rateLimitPerSecond, rateLimitBurst: config.rateLimitBurst });
 }
 
 /**

@@ -4,6 +4,7 @@
  * server, and the rate budget shared by every instance on the database. Stateless: any number of
  * instances may serve one database.
  */
+import { postgresWebhookQueue } from './webhooks';
 import type { Backend, SharedBudget } from '../../backend';
 import type { OpenedPostgres } from '../../db/postgres';
 import type { RateLimitConfig } from '../../rate-limit';
@@ -50,6 +51,7 @@ export function postgresBackend(opened: OpenedPostgres, options: PostgresBackend
     kind: 'postgres',
     store: postgresStore(db),
     writer: postgresWriter(db),
+    webhookQueue: postgresWebhookQueue(db),
     expireApprovals: (now) => expireApprovalsPg(db, now),
     callsPerRequest: callsPerRequestFor(pool.options.max ?? 10),
     health: postgresHealthCheck(pool, options.log ? { log: options.log } : {}),

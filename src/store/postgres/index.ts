@@ -15,6 +15,7 @@ import { getClientApp, getClientApps, listClientApps } from './client-apps';
 import { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from './install-requests';
 import { findClient, findDirectory, findWorkspace, getWorkspaces, listWorkspaces, resolvePrincipal } from './tenancy';
 import { asStoreError } from './transaction';
+import { createWebhook, deleteWebhook, findWebhook, listWebhookDeliveries, listWebhooks, redeliverWebhookEvent } from './webhooks';
 
 /** `fn(db, …args)` as the store offers it, its failures as the caller should see them. */
 export function bind<A extends unknown[], R>(db: PgDb, fn: (db: PgDb, ...args: A) => Promise<R>): (...args: A) => Promise<R> {
@@ -56,5 +57,11 @@ export function postgresStore(db: PgDb): Store {
     listWorkspaceApps: bind(db, listWorkspaceApps),
     listWorkspaces: bind(db, listWorkspaces),
     findClient: bind(db, findClient),
+    createWebhook: bind(db, createWebhook),
+    deleteWebhook: bind(db, deleteWebhook),
+    findWebhook: bind(db, findWebhook),
+    listWebhooks: bind(db, listWebhooks),
+    listWebhookDeliveries: bind(db, listWebhookDeliveries),
+    redeliverWebhookEvent: bind(db, redeliverWebhookEvent),
   };
 }

@@ -19,6 +19,7 @@ import { findDirectory } from '../../services/directories';
 import { readDirectory } from '../../services/directory-reads';
 import { cancelInstallRequest, createInstallRequest, findInstallRequest, listInstallRequests } from '../../services/install-requests';
 import { findWorkspace, listWorkspaceApps, listWorkspaces } from '../../services/workspaces';
+import { createWebhook, deleteWebhook, findWebhook, listWebhookDeliveries, listWebhooks, redeliverWebhookEvent } from '../../services/webhooks';
 import type { Store } from '../store';
 
 export function sqliteStore(db: Db, scanner?: Writer): Store {
@@ -53,5 +54,11 @@ export function sqliteStore(db: Db, scanner?: Writer): Store {
     listWorkspaceApps: async (...args) => listWorkspaceApps(db, ...args),
     listWorkspaces: async (...args) => listWorkspaces(db, ...args),
     findClient: async (...args) => findClient(db, ...args),
+    createWebhook: async (...args) => createWebhook(db, ...args),
+    deleteWebhook: async (...args) => deleteWebhook(db, ...args),
+    findWebhook: async (...args) => findWebhook(db, ...args),
+    listWebhooks: async (...args) => listWebhooks(db, ...args),
+    listWebhookDeliveries: async (...args) => listWebhookDeliveries(db, ...args),
+    redeliverWebhookEvent: async (...args) => redeliverWebhookEvent(db, ...args),
   };
 }

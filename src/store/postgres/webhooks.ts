@@ -1,0 +1,153 @@
+/**
+ * Webhooks on Postgres, as services/webhooks.ts on SQLite: the same rows, validation and answers.
+ * createWebhook locks the tenant's row first, so two creations of one client count each other. The
+ * lanes are leased with FOR UPDATE SKIP LOCKED: instances claiming at once each get other lanes.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { PgDb } from '../../db/postgres';
+import { NotFoundError } from '../../errors';
+import { decodeCursor, pageSize } from '../../services/pagination';
+import {
+  deliveryPage,
+  errorText,
+  eventNotFound,
+  laneHasWork,
+  laneHeadOf,
+  MAX_WEBHOOKS_PER_CLIENT,
+  planAttempt,
+  toDelivery,
+  toLane,
+  toWebhook,
+  tooManyWebhooks,
+  webhookNotFound,
+  webhookPage,
+  type DeliveryRow,
+  type LeaseTerms,
+  type NewWebhook,
+  type Webhook,
+  type WebhookDelivery,
+  type WebhookDeliveryPage,
+  type WebhookPage,
+  type WebhookQueue,
+  type WebhookRow,
+} from '../../services/webhooks';
+import { lockClient } from './decisions';
+import { txRows } from './install-requests';
+import { pgRows, type PgRunner } from './rows';
+import { inTransaction } from './transaction';
+
+export async function createWebhook(db: PgDb, input: NewWebhook): Promise<Webhook> {
+  return inTransaction(db, async (tx) => {
+    await lockClient(tx, input.clientId);
+    const [head] = await txRows<{ at: number; seq: number }>(tx, sql`SELECT history_at AS at, history_seq AS seq FROM clients WHERE id = ${input.clientId}`);
+    if (!head) throw new NotFoundError('Client not found', { field: 'clientId' });
+    const [{ n }] = (await txRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM webhooks WHERE client_id = ${input.clientId}`)) as [{ n: number }];
+    if (n >= MAX_WEBHOOKS_PER_CLIENT) throw tooManyWebhooks();
+    const [row] = await txRows<WebhookRow>(tx, sql`
+      INSERT INTO webhooks (id, client_id, url, types, secret, created_at, created_by, position_at, position_seq)
+      VALUES (${input.id}, ${input.clientId}, ${input.url}, ${input.types === null ? null : JSON.stringify(input.types)}::jsonb, ${input.secret},
+        ${input.now}, ${input.createdBy}, ${Number(head.at)}, ${Number(head.seq)})
+      RETURNING *`);
+    return toWebhook(row!);
+  });
+}
+
+export async function findWebhook(db: PgDb, id: string): Promise<Webhook | null> {
+  const [row] = await pgRows(db)<WebhookRow>(sql`SELECT * FROM webhooks WHERE id = ${id}`);
+  return row ? toWebhook(row) : null;
+}
+
+export async function deleteWebhook(db: PgDb, input: { clientId: string; id: string }): Promise<Webhook> {
+  const [row] = await pgRows(db)<WebhookRow>(sql`DELETE FROM webhooks WHERE id = ${input.id} AND client_id = ${input.clientId} RETURNING *`);
+  if (!row) throw webhookNotFound();
+  return toWebhook(row);
+}
+
+export async function listWebhooks(db: PgDb, input: { clientId: string; first?: number | null; after?: string | null }): Promise<WebhookPage> {
+  const size = pageSize(input.first);
+  const after = decodeCursor('webhook', input.after, ['number', 'string'], 'after', input.clientId);
+  const rows = await pgRows(db)<WebhookRow>(sql`
+    SELECT * FROM webhooks WHERE client_id = ${input.clientId}
+      ${after ? sql`AND (created_at, id) < (${after[0]}::bigint, ${after[1]})` : sql``}
+    ORDER BY created_at DESC, id DESC LIMIT ${size + 1}`);
+  return webhookPage(rows, size, input.clientId);
+}
+
+export async function listWebhookDeliveries(db: PgDb, input: { webhookId: string; first?: number | null; after?: string | null }): Promise<WebhookDeliveryPage> {
+  const size = pageSize(input.first);
+  const after = decodeCursor('webhook-delivery', input.after, ['number', 'string'], 'after', input.webhookId);
+  const rows = await pgRows(db)<DeliveryRow>(sql`
+    SELECT * FROM webhook_deliveries WHERE webhook_id = ${input.webhookId}
+      ${after ? sql`AND (created_at, id) < (${after[0]}::bigint, ${after[1]})` : sql``}
+    ORDER BY created_at DESC, id DESC LIMIT ${size + 1}`);
+  return deliveryPage(rows, size, input.webhookId);
+}
+
+export async function redeliverWebhookEvent(db: PgDb, input: { clientId: string; webhookId: string; eventId: string; now?: number }): Promise<WebhookDelivery> {
+  const now = input.now ?? Date.now();
+  return inTransaction(db, async (tx) => {
+    const [hook] = await txRows<{ id: string }>(tx, sql`SELECT id FROM webhooks WHERE id = ${input.webhookId} AND client_id = ${input.clientId}`);
+    if (!hook) throw webhookNotFound('webhookId');
+    const [event] = await txRows<{ created_at: number; client_seq: number }>(
+      tx,
+      sql`SELECT created_at, client_seq FROM app_history_events WHERE id = ${input.eventId} AND client_id = ${input.clientId}`,
+    );
+    if (!event) throw eventNotFound();
+    const [row] = await txRows<DeliveryRow>(tx, sql`
+      INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_at, event_seq, redelivery, status, attempts, next_attempt_at, created_at, updated_at)
+      VALUES (${randomUUID()}, ${input.webhookId}, ${input.eventId}, ${Number(event.created_at)}, ${Number(event.client_seq)}, true, 'pending', 0, ${now}, ${now}, ${now})
+      RETURNING *`);
+    return toDelivery(row!);
+  });
+}
+
+async function renew(db: PgRunner, terms: LeaseTerms, webhookId: string, set: ReturnType<typeof sql>): Promise<boolean> {
+  const result = await db.execute(sql`UPDATE webhooks SET lease_until = ${terms.now + terms.leaseMs}, ${set} WHERE id = ${webhookId} AND lease_owner = ${terms.owner}`);
+  return (result.rowCount ?? 0) > 0;
+}
+
+export function postgresWebhookQueue(db: PgDb): WebhookQueue {
+  return {
+    claimLanes: async (terms) => {
+      const rows = await pgRows(db)<WebhookRow>(sql`
+        UPDATE webhooks SET lease_owner = ${terms.owner}, lease_until = ${terms.now + terms.leaseMs}
+        WHERE id IN (
+          SELECT w.id FROM webhooks AS w JOIN clients AS c ON c.id = w.client_id
+          WHERE ${laneHasWork(terms.now)}
+          LIMIT ${terms.limit} FOR UPDATE OF w SKIP LOCKED)
+        RETURNING *`);
+      return rows.map(toLane);
+    },
+    laneHead: async (webhookId) => {
+      const [row] = await pgRows(db)<DeliveryRow>(
+        sql`SELECT * FROM webhook_deliveries WHERE webhook_id = ${webhookId} AND status = 'pending' ORDER BY created_at, id LIMIT 1`,
+      );
+      return laneHeadOf(row);
+    },
+    recordAttempt: async (terms, webhookId, delivery, outcome, policy) =>
+      inTransaction(db, async (tx) => {
+        const plan = planAttempt(delivery, outcome, policy, terms.now);
+        const move = plan.moveTo ? sql`, position_at = ${plan.moveTo.at}, position_seq = ${plan.moveTo.clientSeq}` : sql``;
+        if (!(await renew(tx, terms, webhookId, sql`blocked_until = ${plan.blockedUntil}${move}`))) return false;
+        const error = errorText(outcome.error);
+        if (delivery.id === null) {
+          await tx.execute(sql`
+            INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_at, event_seq, redelivery, status, attempts, next_attempt_at, last_error, response_code, created_at, updated_at)
+            VALUES (${randomUUID()}, ${webhookId}, ${delivery.eventId}, ${delivery.at}, ${delivery.clientSeq}, false, ${plan.status}, ${plan.attempts},
+              ${plan.nextAttemptAt}, ${error}, ${outcome.responseCode}, ${terms.now}, ${terms.now})`);
+        } else {
+          await tx.execute(sql`
+            UPDATE webhook_deliveries SET status = ${plan.status}, attempts = ${plan.attempts}, next_attempt_at = ${plan.nextAttemptAt},
+              last_error = ${error}, response_code = ${outcome.responseCode}, updated_at = ${terms.now}
+            WHERE id = ${delivery.id}`);
+        }
+        return true;
+      }),
+    advance: (terms, webhookId, position) => renew(db, terms, webhookId, sql`position_at = ${position.at}, position_seq = ${position.clientSeq}`),
+    block: (terms, webhookId, until) => renew(db, terms, webhookId, sql`blocked_until = ${until}`),
+    release: async (owner, webhookId) => {
+      await db.execute(sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`);
+    },
+  };
+}
