@@ -94,7 +94,7 @@ describe('on a real Postgres server', () => {
   it('three instances starting at once on an empty database all come up, and the migrations ran once', async () => {
     opened = await Promise.all([openPostgres(url, { poolSize: 2 }), openPostgres(url, { poolSize: 2 }), openPostgres(url, { poolSize: 2 })]);
     const { rows } = await opened[0]!.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
-    expect(rows[0]!.n).toBe(8);
+    expect(rows[0]!.n).toBe(11);
     const tables = await opened[1]!.pool.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );

@@ -15,6 +15,7 @@ import { clientHistoryPage, historyPages, type HistoryFilter } from '../src/serv
 import { eventPosition, findInstallRequests, historyAfter, historyHeads } from '../src/services/history-live';
 import { createInstallRequest, listInstallRequests } from '../src/services/install-requests';
 import { createWorkspace, findWorkspace, getWorkspaces, listWorkspaceApps, listWorkspaces } from '../src/services/workspaces';
+import { listWebhookDeliveries, listWebhooks, sqliteWebhookQueue } from '../src/services/webhooks';
 
 /**
  * The issue: after `ANALYZE` (or the `PRAGMA optimize` SQLite recommends) the appHistory page became a scan of
@@ -304,6 +305,26 @@ const PATHS: { name: string; run: (b: Built) => unknown; uses: RegExp[] }[] = [
     name: 'a client',
     run: (b) => findClient(b.db, BUSINESS),
     uses: [/^SEARCH clients USING INDEX sqlite_autoindex_clients_1 \(id=\?\)$/],
+  },
+  {
+    name: "a client's webhooks",
+    run: (b) => listWebhooks(b.db, { clientId: BUSINESS, first: 5 }),
+    uses: [/^SEARCH webhooks USING INDEX webhooks_client_idx \(client_id=\?\)$/],
+  },
+  {
+    name: "a webhook's deliveries",
+    run: (b) => listWebhookDeliveries(b.db, { webhookId: id('w', 1), first: 5 }),
+    uses: [/^SEARCH webhook_deliveries USING INDEX webhook_deliveries_webhook_idx \(webhook_id=\?\)$/],
+  },
+  {
+    name: 'the due webhook lanes (the runners\' claim)',
+    run: (b) => sqliteWebhookQueue(b.db).claimLanes({ owner: 'plan', leaseMs: 1000, now: Date.now(), limit: 16 }),
+    uses: [/^SEARCH webhooks USING INDEX webhooks_due_idx \(due_at>\? AND due_at<\?\)$/],
+  },
+  {
+    name: "a webhook lane's next delivery",
+    run: (b) => sqliteWebhookQueue(b.db).laneHead(id('w', 1)),
+    uses: [/^SEARCH webhook_deliveries USING INDEX webhook_deliveries_pending_idx \(webhook_id=\?\)$/],
   },
   {
     name: 'a bearer token',

@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { WebhookRunner, type WebhookConfig } from '../src/live/webhooks';
 import type { Backend } from '../src/backend';
-import { issueToken, seedTenant, testDatabase } from './helpers/db';
+import { addAppHistoryNote } from '../src/services/app-details';
+import { issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
 import { createAppgovYoga, servedBackend, type AppgovYoga } from './helpers/yoga';
 
@@ -344,6 +345,33 @@ describe('delivering', () => {
     const deliveries = (await gql(yoga, DELIVERIES, { c: c.clientId }, admin)).body.data.client.webhooks.nodes[0].deliveries.nodes;
     expect(deliveries[0]).toMatchObject({ status: 'FAILED', responseCode: 302 });
     expect(deliveries[0].lastError).toMatch(/not followed/);
+  });
+});
+
+describe('waking', () => {
+  it('a caught-up lane sleeps (no claim); any write of its history wakes it, in the write\'s transaction; a wake during a turn keeps it due', async () => {
+    const c = tenant();
+    const hook = await createHook(c.clientId);
+    await note(c.clientId, c.appIds[0]!, 'first');
+    const r = runner();
+    await r.tick();
+    await r.idle();
+    expect(forHook(hook.webhook.id)).toHaveLength(1);
+    const claim = (now = Date.now()) => backend.webhookQueue.claimLanes({ owner: 'probe', leaseMs: 1000, now, limit: 100 });
+    // Asleep: nothing of this client's is due, now or later.
+    expect((await claim(Date.now() + 60_000)).map((l) => l.id)).not.toContain(hook.webhook.id);
+    // A write made outside any server (as the CLI's): the trigger on the history claim wakes the lane.
+    addAppHistoryNote(t.db, { clientId: c.clientId, appId: c.appIds[0]!, note: 'from outside', actor: principalFor(t.db) });
+    const [lane] = (await claim()).filter((l) => l.id === hook.webhook.id);
+    expect(lane).toBeDefined();
+    // Another write while the lane is held: the holder's rest (with the wakes it saw) leaves it due.
+    await note(c.clientId, c.appIds[0]!, 'during the turn');
+    const terms = { owner: 'probe', leaseMs: 1000, now: Date.now() };
+    expect(await backend.webhookQueue.rest(terms, hook.webhook.id, lane!.wakes)).toBe(false);
+    await backend.webhookQueue.release('probe', hook.webhook.id);
+    await r.tick();
+    await r.idle();
+    expect(forHook(hook.webhook.id).map((g) => g.body.event.note)).toEqual(['first', 'from outside', 'during the turn']);
   });
 });
 

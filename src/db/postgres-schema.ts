@@ -319,11 +319,12 @@ export const webhooks = pgTable(
     createdBy: text('created_by').notNull(),
     positionAt: ms('position_at').notNull(),
     positionSeq: bigint('position_seq', { mode: 'number' }).notNull(),
-    blockedUntil: ms('blocked_until'),
+    dueAt: ms('due_at'),
+    wakes: integer('wakes').notNull().default(0),
     leaseOwner: text('lease_owner'),
     leaseUntil: ms('lease_until'),
   },
-  (t) => [index('webhooks_client_idx').on(t.clientId, t.createdAt, t.id)],
+  (t) => [index('webhooks_client_idx').on(t.clientId, t.createdAt, t.id), index('webhooks_due_idx').on(t.dueAt).where(sql`due_at IS NOT NULL`)],
 );
 
 /** One event sent (or being sent) to one webhook (see schema.ts). */

@@ -384,7 +384,10 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
  * The history is the outbox: the webhook's lane is the client's events after `position`, in commit
  * order, so an event committed is never lost to a crash (it stays after the position until the lane
  * passes it). One instance at a time runs a lane: the one holding the lease (lease_owner until
- * lease_until); a dead instance's lease runs out and another takes the lane over.
+ * lease_until); a dead instance's lease runs out and another takes the lane over. `due_at` says when
+ * the lane next has work: a trigger on clients (migration webhook_wake) sets it, with `wakes`, in
+ * the transaction that writes the client's history, so the runners seek due lanes on an index
+ * instead of comparing every webhook with its client's head.
  */
 export const webhooks = sqliteTable(
   'webhooks',
@@ -404,13 +407,19 @@ export const webhooks = sqliteTable(
     /** The lane has passed every event up to (position_at, position_seq) of the client's history. */
     positionAt: integer('position_at').notNull(),
     positionSeq: integer('position_seq').notNull(),
-    /** Set while the lane's first delivery waits for its next attempt (ms): the lane is not run before. */
-    blockedUntil: integer('blocked_until'),
+    /** When the lane next has work (ms): now for new events or a redelivery, the next attempt's time for a failing head; null: caught up. */
+    dueAt: integer('due_at'),
+    /** Counts the writes that woke the lane: a runner clears due_at only if none came since it looked. */
+    wakes: integer('wakes').notNull().default(0),
     /** The instance running the lane, until lease_until (ms). */
     leaseOwner: text('lease_owner'),
     leaseUntil: integer('lease_until'),
   },
-  (t) => [index('webhooks_client_idx').on(t.clientId, t.createdAt, t.id)],
+  (t) => [
+    index('webhooks_client_idx').on(t.clientId, t.createdAt, t.id),
+    // The runners' claim: the due lanes, soonest first.
+    index('webhooks_due_idx').on(t.dueAt).where(sql`due_at IS NOT NULL`),
+  ],
 );
 
 /**

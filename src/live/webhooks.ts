@@ -1,6 +1,7 @@
 /**
- * The webhook runner of one instance: it leases the lanes that have work (services/webhooks.ts) and
- * runs each, one delivery at a time, in the lane's order:
+ * The webhook runner of one instance: it leases the due lanes (services/webhooks.ts: a write of the
+ * client's history makes its lanes due, in the write's transaction) and runs each, one delivery at a
+ * time, in the lane's order:
  *
  * 1. the lane's pending deliveries first, oldest first (a retry of the lane's own event, or a
  *    redelivery); one whose next attempt is not due yet holds the lane until then;
@@ -180,6 +181,8 @@ export class WebhookRunner {
             if (!(await queue.advance(this.terms(), lane.id, clientHead))) return;
             lane.position = clientHead;
           }
+          // Caught up: asleep until a write wakes it (unless one did since the claim: then it stays due).
+          await queue.rest(this.terms(), lane.id, lane.wakes);
           return;
         }
         for (const row of rows) {

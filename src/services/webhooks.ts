@@ -61,7 +61,8 @@ export interface WebhookRow {
   created_by: string;
   position_at: number;
   position_seq: number;
-  blocked_until: number | null;
+  due_at: number | null;
+  wakes: number;
   lease_owner: string | null;
   lease_until: number | null;
 }
@@ -288,6 +289,7 @@ export function redeliverWebhookEvent(db: Db, input: { clientId: string; webhook
         INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_at, event_seq, redelivery, status, attempts, next_attempt_at, created_at, updated_at)
         VALUES (${randomUUID()}, ${input.webhookId}, ${input.eventId}, ${event.created_at}, ${event.client_seq}, 1, 'pending', 0, ${now}, ${now}, ${now})
         RETURNING *`);
+      tx.run(wakeLane(input.webhookId, now));
       return toDelivery(row);
     },
     { behavior: 'immediate' },
@@ -305,6 +307,8 @@ export interface WebhookLane {
   types: HistoryEventType[] | null;
   secret: string;
   position: HistoryPosition;
+  /** The lane's wake-up count when it was claimed (see WebhookQueue.rest). */
+  wakes: number;
 }
 
 export function toLane(row: WebhookRow): WebhookLane {
@@ -315,6 +319,7 @@ export function toLane(row: WebhookRow): WebhookLane {
     types: row.types === null ? null : (JSON.parse(row.types) as HistoryEventType[]),
     secret: row.secret,
     position: { at: num(row.position_at), clientSeq: num(row.position_seq) },
+    wakes: num(row.wakes),
   };
 }
 
@@ -361,8 +366,6 @@ export interface AttemptPlan {
   nextAttemptAt: number | null;
   /** The lane's new position (its own event delivered or given up); null: it stays. */
   moveTo: HistoryPosition | null;
-  /** The lane waits for this delivery's next attempt until then; null: it may run on. */
-  blockedUntil: number | null;
 }
 
 export function planAttempt(delivery: LaneDelivery, outcome: AttemptOutcome, policy: RetryPolicy, now: number): AttemptPlan {
@@ -374,7 +377,6 @@ export function planAttempt(delivery: LaneDelivery, outcome: AttemptOutcome, pol
     attempts,
     nextAttemptAt,
     moveTo: passes && !delivery.redelivery ? { at: delivery.at, clientSeq: delivery.clientSeq } : null,
-    blockedUntil: nextAttemptAt,
   };
 }
 
@@ -387,7 +389,7 @@ export function errorText(error: string | null): string | null {
 
 /** The lanes' side of a store (src/live/webhooks.ts). A `false` answer: the lease was lost (another instance runs the lane now). */
 export interface WebhookQueue {
-  /** Leases up to `limit` lanes with work (events after their position, or pending deliveries) that no live lease holds. */
+  /** Leases up to `limit` due lanes (due_at passed) that no live lease holds, soonest first. */
   claimLanes(terms: LeaseTerms & { limit: number }): Promise<WebhookLane[]>;
   /** The lane's oldest pending delivery, or null. */
   laneHead(webhookId: string): Promise<LaneDelivery & { nextAttemptAt: number | null } | null>;
@@ -395,18 +397,35 @@ export interface WebhookQueue {
   recordAttempt(terms: LeaseTerms, webhookId: string, delivery: LaneDelivery, outcome: AttemptOutcome, policy: RetryPolicy): Promise<boolean>;
   /** Moves the lane to `position` (no event of its types before it), renewing the lease. */
   advance(terms: LeaseTerms, webhookId: string, position: HistoryPosition): Promise<boolean>;
-  /** Keeps the lease and marks the lane waiting until `until` for its head's next attempt. */
+  /** Keeps the lease and makes the lane due at `until`, its head's next attempt. */
   block(terms: LeaseTerms, webhookId: string, until: number): Promise<boolean>;
+  /**
+   * The lane is caught up (no pending delivery, no event after its position): it is put to sleep
+   * (due_at null) and its lease given up, unless a write woke it since it was claimed (`wakes`
+   * changed), which leaves it due. False when it stays due.
+   */
+  rest(terms: LeaseTerms, webhookId: string, wakes: number): Promise<boolean>;
   /** Gives the lease up. */
   release(owner: string, webhookId: string): Promise<void>;
 }
 
-/** The candidate lanes' condition (both stores): free, not waiting, with work. `w` is webhooks, `c` its client. */
-export function laneHasWork(now: number) {
-  return sql`(w.lease_until IS NULL OR w.lease_until < ${now})
-    AND (w.blocked_until IS NULL OR w.blocked_until <= ${now})
-    AND (w.position_seq < c.history_seq
-      OR EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.webhook_id = w.id AND d.status = 'pending'))`;
+/** The due lanes no live lease holds, soonest first (both stores): a seek on webhooks_due_idx. */
+export function dueLanes(now: number, limit: number) {
+  return sql`SELECT id FROM webhooks
+    WHERE due_at IS NOT NULL AND due_at <= ${now} AND (lease_until IS NULL OR lease_until < ${now})
+    ORDER BY due_at LIMIT ${limit}`;
+}
+
+/** A redelivery wakes its lane (an idle one becomes due now), as a history write does (migration webhook_wake). */
+export function wakeLane(webhookId: string, now: number) {
+  return sql`UPDATE webhooks SET wakes = wakes + 1, due_at = coalesce(due_at, ${now}) WHERE id = ${webhookId}`;
+}
+
+/** WebhookQueue.rest's statement (both stores). */
+export function restLane(terms: LeaseTerms, webhookId: string, wakes: number) {
+  return sql`UPDATE webhooks SET due_at = NULL, lease_owner = NULL, lease_until = NULL
+    WHERE id = ${webhookId} AND lease_owner = ${terms.owner} AND wakes = ${wakes}
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.webhook_id = ${webhookId} AND d.status = 'pending')`;
 }
 
 export function laneHeadOf(row: DeliveryRow | undefined): (LaneDelivery & { nextAttemptAt: number | null }) | null {
@@ -428,9 +447,7 @@ export function sqliteWebhookQueue(db: Db): WebhookQueue {
   return {
     claimLanes: async (terms) => {
       // A read first: with nothing to do (the usual case) the poll writes nothing.
-      const ids = db.all<{ id: string }>(sql`
-        SELECT w.id FROM webhooks AS w JOIN clients AS c ON c.id = w.client_id
-        WHERE ${laneHasWork(terms.now)} LIMIT ${terms.limit}`);
+      const ids = db.all<{ id: string }>(dueLanes(terms.now, terms.limit));
       if (ids.length === 0) return [];
       const rows = db.all<WebhookRow>(sql`
         UPDATE webhooks SET lease_owner = ${terms.owner}, lease_until = ${terms.now + terms.leaseMs}
@@ -445,8 +462,8 @@ export function sqliteWebhookQueue(db: Db): WebhookQueue {
       db.transaction(
         (tx) => {
           const plan = planAttempt(delivery, outcome, policy, terms.now);
-          const move = plan.moveTo ? sql`, position_at = ${plan.moveTo.at}, position_seq = ${plan.moveTo.clientSeq}` : sql``;
-          if (!renew(tx, terms, webhookId, sql`blocked_until = ${plan.blockedUntil}${move}`)) return false;
+          const move = plan.moveTo ? sql`position_at = ${plan.moveTo.at}, position_seq = ${plan.moveTo.clientSeq}` : sql`position_at = position_at`;
+          if (!renew(tx, terms, webhookId, move)) return false;
           const error = errorText(outcome.error);
           if (delivery.id === null) {
             tx.run(sql`
@@ -465,7 +482,8 @@ export function sqliteWebhookQueue(db: Db): WebhookQueue {
       ),
     advance: async (terms, webhookId, position) =>
       renew(db, terms, webhookId, sql`position_at = ${position.at}, position_seq = ${position.clientSeq}`),
-    block: async (terms, webhookId, until) => renew(db, terms, webhookId, sql`blocked_until = ${until}`),
+    block: async (terms, webhookId, until) => renew(db, terms, webhookId, sql`due_at = ${until}`),
+    rest: async (terms, webhookId, wakes) => db.run(restLane(terms, webhookId, wakes)).changes > 0,
     release: async (owner, webhookId) => {
       db.run(sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`);
     },

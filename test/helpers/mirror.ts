@@ -466,7 +466,7 @@ function mirroredBackend(open: () => Promise<PostgresMirror>, rateLimits?: Pick<
     store: store as unknown as Store,
     callsPerRequest: callsPerRequestFor(POOL_SIZE),
     webhookQueue: Object.fromEntries(
-      (['claimLanes', 'laneHead', 'recordAttempt', 'advance', 'block', 'release'] as const).map((name) => [
+      (['claimLanes', 'laneHead', 'recordAttempt', 'advance', 'block', 'rest', 'release'] as const).map((name) => [
         name,
         bracketed((b, ...args: unknown[]) => (b.webhookQueue[name] as (...a: unknown[]) => Promise<unknown>)(...args), name !== 'laneHead'),
       ]),

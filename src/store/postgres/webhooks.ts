@@ -12,10 +12,11 @@ import {
   deliveryPage,
   errorText,
   eventNotFound,
-  laneHasWork,
+  dueLanes,
   laneHeadOf,
   MAX_WEBHOOKS_PER_CLIENT,
   planAttempt,
+  restLane,
   toDelivery,
   toLane,
   toWebhook,
@@ -31,6 +32,7 @@ import {
   type WebhookPage,
   type WebhookQueue,
   type WebhookRow,
+  wakeLane,
 } from '../../services/webhooks';
 import { lockClient } from './decisions';
 import { txRows } from './install-requests';
@@ -98,6 +100,7 @@ export async function redeliverWebhookEvent(db: PgDb, input: { clientId: string;
       INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_at, event_seq, redelivery, status, attempts, next_attempt_at, created_at, updated_at)
       VALUES (${randomUUID()}, ${input.webhookId}, ${input.eventId}, ${Number(event.created_at)}, ${Number(event.client_seq)}, true, 'pending', 0, ${now}, ${now}, ${now})
       RETURNING *`);
+    await tx.execute(wakeLane(input.webhookId, now));
     return toDelivery(row!);
   });
 }
@@ -112,10 +115,8 @@ export function postgresWebhookQueue(db: PgDb): WebhookQueue {
     claimLanes: async (terms) => {
       const rows = await pgRows(db)<WebhookRow>(sql`
         UPDATE webhooks SET lease_owner = ${terms.owner}, lease_until = ${terms.now + terms.leaseMs}
-        WHERE id IN (
-          SELECT w.id FROM webhooks AS w JOIN clients AS c ON c.id = w.client_id
-          WHERE ${laneHasWork(terms.now)}
-          LIMIT ${terms.limit} FOR UPDATE OF w SKIP LOCKED)
+        WHERE id IN (${dueLanes(terms.now, terms.limit)} FOR UPDATE SKIP LOCKED)
+          AND (lease_until IS NULL OR lease_until < ${terms.now})
         RETURNING *`);
       return rows.map(toLane);
     },
@@ -128,8 +129,8 @@ export function postgresWebhookQueue(db: PgDb): WebhookQueue {
     recordAttempt: async (terms, webhookId, delivery, outcome, policy) =>
       inTransaction(db, async (tx) => {
         const plan = planAttempt(delivery, outcome, policy, terms.now);
-        const move = plan.moveTo ? sql`, position_at = ${plan.moveTo.at}, position_seq = ${plan.moveTo.clientSeq}` : sql``;
-        if (!(await renew(tx, terms, webhookId, sql`blocked_until = ${plan.blockedUntil}${move}`))) return false;
+        const move = plan.moveTo ? sql`position_at = ${plan.moveTo.at}, position_seq = ${plan.moveTo.clientSeq}` : sql`position_at = position_at`;
+        if (!(await renew(tx, terms, webhookId, move))) return false;
         const error = errorText(outcome.error);
         if (delivery.id === null) {
           await tx.execute(sql`
@@ -145,7 +146,8 @@ export function postgresWebhookQueue(db: PgDb): WebhookQueue {
         return true;
       }),
     advance: (terms, webhookId, position) => renew(db, terms, webhookId, sql`position_at = ${position.at}, position_seq = ${position.clientSeq}`),
-    block: (terms, webhookId, until) => renew(db, terms, webhookId, sql`blocked_until = ${until}`),
+    block: (terms, webhookId, until) => renew(db, terms, webhookId, sql`due_at = ${until}`),
+    rest: async (terms, webhookId, wakes) => ((await db.execute(restLane(terms, webhookId, wakes))).rowCount ?? 0) > 0,
     release: async (owner, webhookId) => {
       await db.execute(sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`);
     },
