@@ -19,6 +19,8 @@ export interface BenchServer {
   /** The server process (for its CPU time). */
   pid: number;
   stdout(): string;
+  /** The last 4,000 characters of its stderr (the request log, errors). */
+  stderrTail(): string;
   stop(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ export function startBenchServer(bundle: string, env: Record<string, string>): P
         if (started) return;
         started = true;
         clearTimeout(timer);
-        resolve({ base: match[1]!, pid: child.pid!, stdout: () => out, stop });
+        resolve({ base: match[1]!, pid: child.pid!, stdout: () => out, stderrTail: () => errTail, stop });
       }
     });
   });

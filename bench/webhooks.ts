@@ -11,7 +11,9 @@
  *   runner is delivering a backlog to the receiver meanwhile (so its reads, its HTTP requests and
  *   its commits compete with the call, as they would in production). The two run round by round,
  *   which goes first alternating; target ≤ 1.10×. With no webhook the call writes nothing extra:
- *   the history is the outbox; the statements of the call are counted on both sides to show it.
+ *   the history is the outbox; the statements of the call are counted on both sides to show it
+ *   (with webhooks, the webhook_wake trigger of the history claim updates their rows in the call's
+ *   transaction: no statement of its own).
  *
  * Receivers, writers and (in the second part) the runner run in this process, on the same cores as
  * the servers: figures are of this machine under that load.
@@ -58,6 +60,9 @@ export interface BulkCostResult {
   noneMs: number;
   withMs: number;
   ratio: number;
+  /** Every timed call (ms), in round order: approve on even rounds, remove on odd. */
+  noneSamples: number[];
+  withSamples: number[];
   /** Median of the per-round ratios (each round: with ÷ none). */
   pairedRatio: number;
   /** Deliveries the receiver got while the timed calls with webhooks ran, per second of those calls. */
@@ -73,6 +78,9 @@ export interface BulkCostResult {
   /** Rows in webhooks / webhook_deliveries on the side with none, after every call. */
   noneWebhookRows: number;
   noneDeliveryRows: number;
+  /** 1,000-id calls made on the side with webhooks, and the wake-ups its webhooks counted (the webhook_wake trigger: one per webhook per call). */
+  withCalls: number;
+  withWakes: number;
 }
 
 export interface WebhooksResult {
@@ -199,7 +207,14 @@ async function deliveryRun(setup: string, server: BenchServer, token: string, re
     ).then(() => performance.now() - started);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${setup}, ${webhooks} webhooks: ${seen.size} of ${expected} deliveries after 120 s`)), 120_000);
+      timer = setTimeout(() => {
+        const errors = server
+          .stderrTail()
+          .split('\n')
+          .filter((line) => /"level":(40|50|60)/.test(line))
+          .slice(-5);
+        reject(new Error(`${setup}, ${webhooks} webhooks: ${seen.size} of ${expected} deliveries after 120 s; the server's last warnings:\n${errors.join('\n') || '(none)'}`));
+      }, 120_000);
     });
     try {
       await Promise.race([Promise.all([writing, allIn]), timeout]);
@@ -354,6 +369,7 @@ async function bulkCost(file: (name: string) => string, receiver: Receiver, quic
   const noneTimes: number[] = [];
   const withTimes: number[] = [];
   let competingDeliveries = 0;
+  let withCalls = 0;
   let competingMs = 0;
   try {
     // The side with none runs its runner throughout, as a server does: it finds no lane.
@@ -363,6 +379,7 @@ async function bulkCost(file: (name: string) => string, receiver: Receiver, quic
       await sleep(RAMP_MS);
       const before = receiver.received;
       const took = await bulkCall(withHooks);
+      withCalls++;
       competingDeliveries += receiver.received - before;
       competingMs += took;
       // Stopped while the other side is timed: both share this process. The backlog grows (10,000 deliveries a call), so it never runs dry.
@@ -392,6 +409,10 @@ async function bulkCost(file: (name: string) => string, receiver: Receiver, quic
     await none.close();
     await withHooks.close();
   }
+  // Before the counted calls below, which wake the webhooks too.
+  const withCheck = openDatabase(withHooks.path);
+  const withWakes = withCheck.sqlite.prepare('SELECT coalesce(sum(wakes), 0) FROM webhooks').pluck().get() as number;
+  withCheck.close();
   // The call's statements on each side (its service function, as the writer thread runs it), the runners stopped.
   const statementsOf = (side: Side) => {
     const counted = openCounted(side.path);
@@ -424,6 +445,8 @@ async function bulkCost(file: (name: string) => string, receiver: Receiver, quic
     noneMs,
     withMs,
     ratio: withMs / noneMs,
+    noneSamples: noneTimes.map((t) => Number(t.toFixed(2))),
+    withSamples: withTimes.map((t) => Number(t.toFixed(2))),
     pairedRatio: median(withTimes.map((w, i) => w / noneTimes[i]!)),
     competingDeliveriesPerSecond: competingDeliveries / (competingMs / 1000),
     deliveriesReceived: receiver.received - receivedBefore,
@@ -433,6 +456,8 @@ async function bulkCost(file: (name: string) => string, receiver: Receiver, quic
     statementsWith,
     noneWebhookRows,
     noneDeliveryRows,
+    withCalls,
+    withWakes,
   };
 }
 
@@ -514,8 +539,9 @@ export function renderWebhooks(r: WebhooksResult, checks: Check[]): string {
         `${b.rounds} rounds, the two sides in turn (which goes first alternating). While each call with webhooks ran, the runner delivered ${count(Math.round(b.competingDeliveriesPerSecond))} deliveries/s`,
         `(${count(b.deliveriesReceived)} received over the part); it logged ${count(b.runnerErrors)} errors${b.runnerErrors ? ':' : '.'}`,
         ...b.runnerErrorKinds.map((k) => `  ${count(k.count)} × ${k.error}`),
-        `With no webhook the call writes nothing extra: the history itself is the outbox (${b.noneWebhookRows} webhook and ${b.noneDeliveryRows} delivery rows on that side`,
-        'after every call; the call runs the same statements either way). The runner there only reads, once per poll and after each commit.',
+        `With no webhook the call writes nothing extra: the history itself is the outbox (${b.noneWebhookRows} webhook and ${b.noneDeliveryRows} delivery rows on that side after every call,`,
+        'and the same statements either way). The runner there only reads, once per poll and after each commit. With webhooks, the webhook_wake trigger on the',
+        `history claim wakes each of them in the call's transaction: ${count(b.withWakes)} wake-ups for ${count(b.withCalls)} calls × ${b.webhooks} webhooks; the deliveries are written by the runner, after.`,
       ],
     ),
   ].join('\n');

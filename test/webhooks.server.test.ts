@@ -97,9 +97,9 @@ describe('a server killed mid-delivery', () => {
 
   it('on a SQLite file: the next server delivers the event once the lease runs out', async () => {
     await deliveredAfterKill({ APPGOV_DB: join(dir, 'hooks.db') });
-  });
+  }, 30_000);
 
   it('on Postgres: the next server delivers the event once the lease runs out', async () => {
     await deliveredAfterKill({ APPGOV_DATABASE_URL: await freshPostgresDatabase() });
-  });
+  }, 30_000);
 });
