@@ -131,6 +131,7 @@ const webhooks = new WebhookRunner({
   store: served.backend.store,
   config,
   log: (error) => logger.error({ err: error }, 'webhook delivery'),
+  ...(metrics ? { onAttempt: (_lane, _delivery, outcome) => metrics.recordWebhookAttempt(outcome.ok ? 'delivered' : 'failed') } : {}),
 });
 // Set in the listening callback, before the event loop can hand this server a request.
 const server = createHttpServer((request, response) => void yoga!(request, response), config);

@@ -51,6 +51,7 @@ async function deliveredAfterKill(env: Record<string, string>) {
     APPGOV_WEBHOOK_TIMEOUT_MS: '1000',
     APPGOV_WEBHOOK_POLL_MS: '50',
     APPGOV_WEBHOOK_RETRY_BASE_MS: '50',
+    APPGOV_METRICS_TOKEN: 'metrics-token-for-the-webhook-test',
   };
   const a = await startServer(serverEnv);
   let b: StartedServer | undefined;
@@ -84,6 +85,9 @@ async function deliveredAfterKill(env: Record<string, string>) {
     // Once: nothing more arrives.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(got).toHaveLength(2);
+    // The new server counted its one attempt.
+    const metrics = await (await fetch(`${b.base}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-the-webhook-test' } })).text();
+    expect(metrics).toMatch(/^appgov_webhook_attempts_total\{outcome="delivered"\} 1$/m);
   } finally {
     if (b) await stopServer(b);
     if (a.child.exitCode === null && a.child.signalCode === null) await stopServer(a);

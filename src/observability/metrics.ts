@@ -31,6 +31,8 @@ export interface AppgovMetrics {
   recordDatabaseBusyWait(seconds?: number): void;
   /** Reads the number of open subscription streams at each scrape. */
   watchLiveStreams(open: () => number): void;
+  /** One webhook delivery attempt: `delivered` (a 2xx answer) or `failed`. */
+  recordWebhookAttempt(outcome: 'delivered' | 'failed'): void;
 }
 
 export function createMetrics(): AppgovMetrics {
@@ -70,6 +72,12 @@ export function createMetrics(): AppgovMetrics {
     registers: [registry],
   });
 
+  const webhookAttempts = new Counter({
+    name: 'appgov_webhook_attempts_total',
+    help: 'Webhook delivery attempts this instance made, by outcome (delivered: a 2xx answer; failed: anything else).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   let liveStreams: () => number = () => 0;
   new Gauge({
     name: 'appgov_live_streams',
@@ -119,6 +127,9 @@ export function createMetrics(): AppgovMetrics {
     },
     watchLiveStreams(open) {
       liveStreams = open;
+    },
+    recordWebhookAttempt(outcome) {
+      webhookAttempts.labels(outcome).inc();
     },
   };
 }
