@@ -51,6 +51,8 @@ export interface Config {
   webhookTimeoutMs: number;
   /** Webhooks: how long an instance holds a webhook's lane without renewing it (ms): a dead instance's lanes are taken over after this. */
   webhookLeaseMs: number;
+  /** Webhooks: how long finished deliveries (delivered, failed) stay readable in Webhook.deliveries (days). */
+  webhookRetentionDays: number;
   /** APPGOV_WEBHOOK_ALLOW_PRIVATE: allow webhook URLs on loopback, link-local and private addresses (refused by default). */
   webhookAllowPrivate: boolean;
   /** APPGOV_DB_SYNC: `synchronous` of every connection; full (default: a commit survives a power cut) or normal. */
@@ -283,6 +285,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookMaxAttempts: integerVar(env, 'APPGOV_WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     webhookTimeoutMs,
     webhookLeaseMs,
+    webhookRetentionDays: integerVar(env, 'APPGOV_WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
     webhookAllowPrivate: optionalBooleanVar(env, 'APPGOV_WEBHOOK_ALLOW_PRIVATE', false),
     dbSync: dbSyncVar(env),
     writeWaitMs: integerVar(env, 'APPGOV_WRITE_WAIT_MS', 2000, 0, 60_000),

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       webhookMaxAttempts: 8,
       webhookPollMs: 500,
       webhookRetryBaseMs: 1000,
+      webhookRetentionDays: 30,
       webhookRetryCapMs: 3_600_000,
       webhookTimeoutMs: 5000,
       writeWaitMs: 2000,

@@ -375,6 +375,26 @@ describe('waking', () => {
   });
 });
 
+describe('retention', () => {
+  it('finished deliveries older than APPGOV_WEBHOOK_RETENTION_DAYS go when the lane catches up', async () => {
+    const c = tenant();
+    const hook = await createHook(c.clientId);
+    const old = await note(c.clientId, c.appIds[0]!, 'old');
+    const r = runner();
+    await r.tick();
+    await r.idle();
+    const eventIds = async () =>
+      ((await gql(yoga, DELIVERIES, { c: c.clientId }, admin)).body.data.client.webhooks.nodes[0].deliveries.nodes as { eventId: string }[]).map((d) => d.eventId);
+    expect(await eventIds()).toEqual([old]);
+    const fresh = await note(c.clientId, c.appIds[0]!, 'fresh');
+    // 31 days on: the old delivery is past the 30 days kept; the one made now stays.
+    const later = runner({}, () => Date.now() + 31 * 86_400_000);
+    await later.tick();
+    await later.idle();
+    expect(await eventIds()).toEqual([fresh]);
+  });
+});
+
 describe('leases', () => {
   it('two runners at once deliver each event once', async () => {
     const c = tenant();

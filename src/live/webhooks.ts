@@ -32,7 +32,14 @@ const EVENT_BATCH = 20;
 
 export type WebhookConfig = Pick<
   Config,
-  'webhookRetryBaseMs' | 'webhookRetryCapMs' | 'webhookMaxAttempts' | 'webhookTimeoutMs' | 'webhookLeaseMs' | 'webhookAllowPrivate' | 'webhookPollMs'
+  | 'webhookRetryBaseMs'
+  | 'webhookRetryCapMs'
+  | 'webhookMaxAttempts'
+  | 'webhookTimeoutMs'
+  | 'webhookLeaseMs'
+  | 'webhookAllowPrivate'
+  | 'webhookPollMs'
+  | 'webhookRetentionDays'
 >;
 
 export interface WebhookRunnerOptions {
@@ -182,6 +189,8 @@ export class WebhookRunner {
             lane.position = clientHead;
           }
           // Caught up: asleep until a write wakes it (unless one did since the claim: then it stays due).
+          // Its finished deliveries past APPGOV_WEBHOOK_RETENTION_DAYS go now, a range of its own index.
+          await queue.prune(lane.id, this.now() - this.options.config.webhookRetentionDays * 86_400_000);
           await queue.rest(this.terms(), lane.id, lane.wakes);
           return;
         }

@@ -16,6 +16,7 @@ import type { Db } from '../db/open';
 import { HISTORY_EVENT_TYPES, type HistoryEventType, type WebhookDeliveryStatus } from '../db/schema';
 import { BadUserInputError, NotFoundError } from '../errors';
 import { isPrivateAddress } from '../live/address-guard';
+import { retryWhileBusy } from '../db/busy';
 import type { HistoryPosition } from './history-seek';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
 
@@ -407,6 +408,13 @@ export interface WebhookQueue {
   rest(terms: LeaseTerms, webhookId: string, wakes: number): Promise<boolean>;
   /** Gives the lease up. */
   release(owner: string, webhookId: string): Promise<void>;
+  /** Deletes the lane's finished deliveries (delivered or failed) written before `before` (ms); how many. */
+  prune(webhookId: string, before: number): Promise<number>;
+}
+
+/** WebhookQueue.prune's statement (both stores): a range of webhook_deliveries_webhook_idx. */
+export function pruneDeliveries(webhookId: string, before: number) {
+  return sql`DELETE FROM webhook_deliveries WHERE webhook_id = ${webhookId} AND created_at < ${before} AND status <> 'pending'`;
 }
 
 /** The due lanes no live lease holds, soonest first (both stores): a seek on webhooks_due_idx. */
@@ -441,7 +449,14 @@ export function laneHeadOf(row: DeliveryRow | undefined): (LaneDelivery & { next
   };
 }
 
-export function sqliteWebhookQueue(db: Db): WebhookQueue {
+/**
+ * The lanes on SQLite. The runner writes on the main connection while a bulk call may hold the write
+ * lock in the writer thread for tens of ms, past the connection's busy timeout: each write waits for
+ * the lock on a timer (retryWhileBusy, up to `busyWaitMs`) instead of failing the lane's turn, which
+ * would leave the lane leased, undelivered, until its lease ran out.
+ */
+export function sqliteWebhookQueue(db: Db, busyWaitMs = 5000): WebhookQueue {
+  const write = <T>(work: () => T): Promise<T> => retryWhileBusy(work, busyWaitMs);
   const renew = (tx: Pick<Db, 'run'>, terms: LeaseTerms, webhookId: string, set: ReturnType<typeof sql>) =>
     tx.run(sql`UPDATE webhooks SET lease_until = ${terms.now + terms.leaseMs}, ${set} WHERE id = ${webhookId} AND lease_owner = ${terms.owner}`).changes > 0;
   return {
@@ -449,17 +464,17 @@ export function sqliteWebhookQueue(db: Db): WebhookQueue {
       // A read first: with nothing to do (the usual case) the poll writes nothing.
       const ids = db.all<{ id: string }>(dueLanes(terms.now, terms.limit));
       if (ids.length === 0) return [];
-      const rows = db.all<WebhookRow>(sql`
+      const rows = await write(() => db.all<WebhookRow>(sql`
         UPDATE webhooks SET lease_owner = ${terms.owner}, lease_until = ${terms.now + terms.leaseMs}
         WHERE id IN (SELECT value FROM json_each(${JSON.stringify(ids.map((r) => r.id))}))
           AND (lease_until IS NULL OR lease_until < ${terms.now})
-        RETURNING *`);
+        RETURNING *`));
       return rows.map(toLane);
     },
     laneHead: async (webhookId) =>
       laneHeadOf(db.get<DeliveryRow | undefined>(sql`SELECT * FROM webhook_deliveries WHERE webhook_id = ${webhookId} AND status = 'pending' ORDER BY created_at, id LIMIT 1`)),
-    recordAttempt: async (terms, webhookId, delivery, outcome, policy) =>
-      db.transaction(
+    recordAttempt: (terms, webhookId, delivery, outcome, policy) =>
+      write(() => db.transaction(
         (tx) => {
           const plan = planAttempt(delivery, outcome, policy, terms.now);
           const move = plan.moveTo ? sql`position_at = ${plan.moveTo.at}, position_seq = ${plan.moveTo.clientSeq}` : sql`position_at = position_at`;
@@ -479,13 +494,14 @@ export function sqliteWebhookQueue(db: Db): WebhookQueue {
           return true;
         },
         { behavior: 'immediate' },
-      ),
-    advance: async (terms, webhookId, position) =>
-      renew(db, terms, webhookId, sql`position_at = ${position.at}, position_seq = ${position.clientSeq}`),
-    block: async (terms, webhookId, until) => renew(db, terms, webhookId, sql`due_at = ${until}`),
-    rest: async (terms, webhookId, wakes) => db.run(restLane(terms, webhookId, wakes)).changes > 0,
-    release: async (owner, webhookId) => {
-      db.run(sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`);
-    },
+      )),
+    advance: (terms, webhookId, position) => write(() => renew(db, terms, webhookId, sql`position_at = ${position.at}, position_seq = ${position.clientSeq}`)),
+    block: (terms, webhookId, until) => write(() => renew(db, terms, webhookId, sql`due_at = ${until}`)),
+    rest: (terms, webhookId, wakes) => write(() => db.run(restLane(terms, webhookId, wakes)).changes > 0),
+    release: (owner, webhookId) =>
+      write(() => {
+        db.run(sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`);
+      }),
+    prune: (webhookId, before) => write(() => db.run(pruneDeliveries(webhookId, before)).changes),
   };
 }

@@ -274,6 +274,9 @@ class PostgresMirror {
 
   /** The test's SQLite rows into Postgres: one transaction. */
   private async push(): Promise<void> {
+    // What this push carries: the fixture as it stands now. A change the test makes while the push
+    // awaits Postgres is left for the next one (counted as not carried).
+    const seen = this.totalChanges();
     const plans: { table: TableInfo; upserts: Row[]; deletes: Row[] }[] = [];
     for (const table of this.tables) {
       const last = await this.postgresLast(table);
@@ -321,7 +324,7 @@ class PostgresMirror {
     } finally {
       client.release();
     }
-    this.sqliteChanges = this.totalChanges();
+    this.sqliteChanges = seen;
   }
 
   /**
@@ -345,6 +348,8 @@ class PostgresMirror {
       plans.push({ table, upserts: current, deletes: keys.filter((k) => !found.has(this.keyOf(table, k))) });
     }
     if (!plans.length) return;
+    // Fixture changes the test made while this look awaited Postgres are not carried yet: they stay counted as such.
+    const unpushed = this.totalChanges() !== this.sqliteChanges;
     const foreignKeys = this.sqlite.pragma('foreign_keys', { simple: true });
     this.sqlite.pragma('foreign_keys = OFF');
     try {
@@ -366,7 +371,7 @@ class PostgresMirror {
     } finally {
       this.sqlite.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
     }
-    this.sqliteChanges = this.totalChanges();
+    this.sqliteChanges = unpushed ? -1 : this.totalChanges();
   }
 
   private totalChanges(): number {
@@ -376,13 +381,16 @@ class PostgresMirror {
   /** Before a call: the fixture's changes into Postgres (nothing to wait for when the test changed nothing). */
   before(): Promise<void> {
     if (!this.pushing && this.totalChanges() === this.sqliteChanges) return Promise.resolve();
-    return (this.pushing ??= this.lock.run(async () => {
-      try {
-        if (this.totalChanges() !== this.sqliteChanges) await this.push();
-      } finally {
-        this.pushing = undefined;
-      }
-    }));
+    // A push under way may have read the fixture before the test's latest change: queue one more
+    // (it finds nothing to do when there is none).
+    const push = this.lock.run(async () => {
+      if (this.totalChanges() !== this.sqliteChanges) await this.push();
+    });
+    this.pushing = push;
+    void push.finally(() => {
+      if (this.pushing === push) this.pushing = undefined;
+    }).catch(() => {});
+    return push;
   }
 
   /**
@@ -466,7 +474,7 @@ function mirroredBackend(open: () => Promise<PostgresMirror>, rateLimits?: Pick<
     store: store as unknown as Store,
     callsPerRequest: callsPerRequestFor(POOL_SIZE),
     webhookQueue: Object.fromEntries(
-      (['claimLanes', 'laneHead', 'recordAttempt', 'advance', 'block', 'rest', 'release'] as const).map((name) => [
+      (['claimLanes', 'laneHead', 'recordAttempt', 'advance', 'block', 'rest', 'release', 'prune'] as const).map((name) => [
         name,
         bracketed((b, ...args: unknown[]) => (b.webhookQueue[name] as (...a: unknown[]) => Promise<unknown>)(...args), name !== 'laneHead'),
       ]),

@@ -16,6 +16,7 @@ import {
   laneHeadOf,
   MAX_WEBHOOKS_PER_CLIENT,
   planAttempt,
+  pruneDeliveries,
   restLane,
   toDelivery,
   toLane,
@@ -151,5 +152,6 @@ export function postgresWebhookQueue(db: PgDb): WebhookQueue {
     release: async (owner, webhookId) => {
       await db.execute(sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`);
     },
+    prune: async (webhookId, before) => (await db.execute(pruneDeliveries(webhookId, before))).rowCount ?? 0,
   };
 }
