@@ -7,7 +7,7 @@
  *
  *   npm run bench                          every section
  *   npm run bench -- --quick               fewer samples and shorter runs (iterating)
- *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live, webhooks
+ *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live, webhooks, pipeline
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +20,7 @@ import { benchExpiry, renderExpiry, type ExpiryResult } from './expiry';
 import { benchFairness, type FairnessResult } from './fairness';
 import { benchLive, renderLive, type LiveResult } from './live';
 import { benchWebhooks, renderWebhooks, type WebhooksResult } from './webhooks';
+import { benchPipeline, renderPipeline, type PipelineResult } from './pipeline';
 import { benchHttp, type HttpResult } from './http';
 import { benchMemory } from './memory';
 import { benchPostgresDecisions, renderPostgresDecisions, type PostgresDecisionsResult } from './postgres-decisions';
@@ -30,7 +31,7 @@ import {
 } from './render';
 import { count, type Check } from './report';
 
-const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry', 'live', 'webhooks'] as const;
+const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry', 'live', 'webhooks', 'pipeline'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -152,6 +153,12 @@ async function main(): Promise<void> {
       webhooks = await benchWebhooks(dir.file, quick);
     }
 
+    let pipeline: PipelineResult | undefined;
+    if (runs('pipeline')) {
+      progress('12. request pipeline: server CPU per request (all threads, /proc schedstat), appgov vs bare graphql-yoga, the small read and { __typename } with a token, paired rounds');
+      pipeline = await benchPipeline(dir.file, quick);
+    }
+
     const checks: Check[] = [];
     const sqliteVersion = new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string;
     const meta = {
@@ -181,6 +188,7 @@ async function main(): Promise<void> {
     if (expiry) out.push(renderExpiry(expiry, checks));
     if (live) out.push(renderLive(live, checks));
     if (webhooks) out.push(renderWebhooks(webhooks, checks));
+    if (pipeline) out.push(renderPipeline(pipeline, checks));
     // Section order in the summary follows the issue's numbering.
     checks.sort((a, b) => a.section.localeCompare(b.section));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
@@ -201,6 +209,7 @@ async function main(): Promise<void> {
       expiry,
       live,
       webhooks,
+      pipeline,
       checks,
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
