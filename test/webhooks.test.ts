@@ -296,6 +296,19 @@ describe('delivering', () => {
       const refused = await gql(yoga, `mutation ($w: ID!, $e: ID!) { redeliverWebhookEvent(webhookId: $w, eventId: $e) { id } }`, { w: hook.webhook.id, e: foreign }, admin);
       expect(errorCodes(refused)).toEqual(['NOT_FOUND']);
       expect(refused.body.errors![0]!.extensions!.field).toBe('eventId');
+      // Deleting the webhook drops its deliveries with it, and nothing more is sent to it.
+      await r.stop();
+      const count = () => (t.sqlite.prepare('SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?').get(hook.webhook.id) as { n: number }).n;
+      expect(count()).toBeGreaterThan(0);
+      const gone = await gql(yoga, `mutation ($id: ID!) { deleteWebhook(id: $id) { id } }`, { id: hook.webhook.id }, admin);
+      expect(gone.body.errors).toBeUndefined();
+      expect(count()).toBe(0);
+      const sent = forHook(hook.webhook.id).length;
+      await note(c.clientId, c.appIds[0]!, 'after the delete');
+      const after = runner();
+      await after.tick();
+      await after.idle();
+      expect(forHook(hook.webhook.id)).toHaveLength(sent);
     } finally {
       receiver.answer = () => 200;
     }
