@@ -210,6 +210,9 @@ function shutDown(signal: string) {
       .finally(() => process.exit(0));
   });
   server.closeIdleConnections();
+  // A connection whose request ends during the shutdown (an ended stream, a finished call) goes idle
+  // then: closed within 100 ms, instead of holding the exit for its keep-alive timeout (5 s).
+  setInterval(() => server.closeIdleConnections(), 100).unref();
   // Requests still running after 10 s are cut off rather than holding the process.
   setTimeout(() => {
     server.closeAllConnections();
