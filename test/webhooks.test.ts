@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { WebhookRunner, type WebhookConfig } from '../src/live/webhooks';
 import type { Backend } from '../src/backend';
+import { planAttempt, retryDelay } from '../src/services/webhooks';
 import { addAppHistoryNote } from '../src/services/app-details';
 import { issueToken, principalFor, seedTenant, testDatabase } from './helpers/db';
 import { errorCodes, gql } from './helpers/graphql';
@@ -202,6 +203,33 @@ describe('registering a webhook', () => {
   });
 });
 
+describe('listing', () => {
+  it("pages a client's webhooks and a webhook's deliveries newest first; a cursor of another list is refused", async () => {
+    const c = tenant();
+    const hooks = [];
+    for (let i = 0; i < 3; i++) hooks.push((await createHook(c.clientId)).webhook.id);
+    const PAGE = `query ($c: ID!, $after: String) { client(id: $c) { webhooks(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } } }`;
+    const first = (await gql(yoga, PAGE, { c: c.clientId }, admin)).body.data.client.webhooks;
+    const rest = (await gql(yoga, PAGE, { c: c.clientId, after: first.pageInfo.endCursor }, admin)).body.data.client.webhooks;
+    expect([...first.nodes, ...rest.nodes].map((n: { id: string }) => n.id).sort()).toEqual([...hooks].sort());
+    expect([first.pageInfo.hasNextPage, rest.pageInfo.hasNextPage, rest.nodes.length]).toEqual([true, false, 1]);
+    const other = tenant();
+    const refused = await gql(yoga, PAGE, { c: other.clientId, after: first.pageInfo.endCursor }, admin);
+    expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
+    // Deliveries: three events delivered, paged two and one.
+    for (const text of ['a', 'b', 'c']) await note(c.clientId, c.appIds[0]!, text);
+    const r = runner();
+    await r.tick();
+    await r.idle();
+    const DPAGE = `query ($c: ID!, $after: String) { client(id: $c) { webhooks(first: 1) { nodes { deliveries(first: 2, after: $after) { nodes { sequence } pageInfo { endCursor } } } } } }`;
+    const d1 = (await gql(yoga, DPAGE, { c: c.clientId }, admin)).body.data.client.webhooks.nodes[0].deliveries;
+    const d2 = (await gql(yoga, DPAGE, { c: c.clientId, after: d1.pageInfo.endCursor }, admin)).body.data.client.webhooks.nodes[0].deliveries;
+    const sequences = [...d1.nodes, ...d2.nodes].map((n: { sequence: number }) => n.sequence);
+    expect(sequences).toHaveLength(3);
+    expect(sequences).toEqual([...sequences].sort((x, y) => y - x));
+  });
+});
+
 describe('delivering', () => {
   it('POSTs each new event once, in commit order, signed as Slack signs, the event as Client.history shows it', async () => {
     const c = tenant();
@@ -342,6 +370,36 @@ describe('delivering', () => {
     expect(deliveries[0].lastError).toMatch(/loopback, link-local or private/);
   });
 
+  it('fails an attempt the receiver does not answer within APPGOV_WEBHOOK_TIMEOUT_MS, and an IP literal on a private range at delivery', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = tenant();
+      const port = (silent.address() as { port: number }).port;
+      await createHook(c.clientId, { url: `http://127.0.0.1:${port}/slow` });
+      await note(c.clientId, c.appIds[0]!, 'never answered');
+      const r = runner({ webhookTimeoutMs: 200, webhookMaxAttempts: 1 });
+      const started = Date.now();
+      await r.tick();
+      await r.idle();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+      const [delivery] = (await gql(yoga, DELIVERIES, { c: c.clientId }, admin)).body.data.client.webhooks.nodes[0].deliveries.nodes;
+      expect(delivery).toMatchObject({ status: 'FAILED', responseCode: null, lastError: 'no answer within 200 ms' });
+      // The same target refused outright by a runner that does not allow private addresses (no connection made).
+      const d = tenant();
+      await createHook(d.clientId, { url: `http://127.0.0.1:${port}/slow` });
+      await note(d.clientId, d.appIds[0]!, 'to a literal');
+      const strict = runner({ webhookAllowPrivate: false, webhookMaxAttempts: 1 });
+      await strict.tick();
+      await strict.idle();
+      const [refused] = (await gql(yoga, DELIVERIES, { c: d.clientId }, admin)).body.data.client.webhooks.nodes[0].deliveries.nodes;
+      expect(refused.lastError).toBe('127.0.0.1 is a loopback, link-local or private address, which webhooks may not reach');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('never follows a redirect', async () => {
     const c = tenant();
     const hook = await createHook(c.clientId);
@@ -437,5 +495,18 @@ describe('leases', () => {
     await later.tick();
     await later.idle();
     expect(forHook(hook.webhook.id).map((g) => g.body.event.id)).toEqual([id]);
+  });
+});
+
+describe('the retry plan', () => {
+  const policy = { maxAttempts: 4, retryBaseMs: 1000, retryCapMs: 3000 };
+  const delivery = { id: null, eventId: 'e', at: 10, clientSeq: 7, redelivery: false, attempts: 0 };
+  it('waits the base, then doubles up to the cap; gives up after the last attempt and moves the lane past its own event only', () => {
+    expect([1, 2, 3, 4, 5].map((n) => retryDelay(n, policy))).toEqual([1000, 2000, 3000, 3000, 3000]);
+    expect(planAttempt(delivery, { ok: false, responseCode: 500, error: 'x' }, policy, 0)).toEqual({ status: 'pending', attempts: 1, nextAttemptAt: 1000, moveTo: null });
+    expect(planAttempt({ ...delivery, attempts: 2 }, { ok: false, responseCode: 500, error: 'x' }, policy, 0)).toMatchObject({ attempts: 3, nextAttemptAt: 3000 });
+    expect(planAttempt({ ...delivery, attempts: 3 }, { ok: false, responseCode: null, error: 'x' }, policy, 0)).toEqual({ status: 'failed', attempts: 4, nextAttemptAt: null, moveTo: { at: 10, clientSeq: 7 } });
+    expect(planAttempt(delivery, { ok: true, responseCode: 204, error: null }, policy, 0)).toEqual({ status: 'delivered', attempts: 1, nextAttemptAt: null, moveTo: { at: 10, clientSeq: 7 } });
+    expect(planAttempt({ ...delivery, redelivery: true }, { ok: true, responseCode: 200, error: null }, policy, 0).moveTo).toBeNull();
   });
 });

@@ -425,7 +425,8 @@ export const webhooks = sqliteTable(
 /**
  * One event sent (or being sent) to one webhook: written when its first attempt did not succeed, when it
  * succeeded, or when redeliverWebhookEvent asked for it again. The lane's pending rows go first, oldest
- * first; a pending row of the lane's own event (not a redelivery) holds the events after it.
+ * first, before the events after its position; one whose next attempt is not due holds the lane. Finished
+ * rows are deleted after APPGOV_WEBHOOK_RETENTION_DAYS.
  */
 export const webhookDeliveries = sqliteTable(
   'webhook_deliveries',

@@ -32,6 +32,12 @@ for (const [network, prefix] of [
   refused.addSubnet(network, prefix, 'ipv6');
 }
 
+/** The URL's host when it is an IP literal on a refused range (brackets of an IPv6 literal taken off), else null. */
+export function refusedLiteral(url: URL): string | null {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) !== 0 && isPrivateAddress(host) ? host : null;
+}
+
 /** True for an address on loopback, link-local, a private or another non-public range (an IPv4-mapped IPv6 address as its IPv4). */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);

@@ -15,9 +15,8 @@ import { createHmac } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
 import type { AttemptOutcome } from '../services/webhooks';
-import { isPrivateAddress } from './address-guard';
+import { isPrivateAddress, refusedLiteral } from './address-guard';
 
 export const SIGNATURE_VERSION = 'v0';
 
@@ -69,8 +68,8 @@ export function sendWebhook(input: SendInput): Promise<AttemptOutcome> {
   } catch {
     return Promise.resolve({ ok: false, responseCode: null, error: 'the URL does not parse' });
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!input.allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) {
+  const host = input.allowPrivate ? null : refusedLiteral(url);
+  if (host !== null) {
     return Promise.resolve({ ok: false, responseCode: null, error: `${host} is a loopback, link-local or private address, which webhooks may not reach` });
   }
   const timestamp = Math.floor((input.now?.() ?? Date.now()) / 1000);

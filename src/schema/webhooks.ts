@@ -57,7 +57,8 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
     createdById: t.exposeID('createdBy', { description: 'The token that created it.' }),
     deliveries: t.field({
       type: WebhookDeliveryConnection,
-      description: 'Its deliveries, newest first: the events that failed an attempt, were delivered, or were asked for again. Needs the apps:read scope.',
+      description:
+        'Its deliveries, newest first: the events that failed an attempt, were delivered, or were asked for again. Finished ones (DELIVERED, FAILED) are kept APPGOV_WEBHOOK_RETENTION_DAYS (default 30). Needs the apps:read scope.',
       args: { ...pageArgs },
       extensions: preflight({ scope: 'apps:read', args: firstPageInMutation }),
       resolve: (webhook, args, ctx) => {

@@ -9,13 +9,12 @@
  * runs the lanes). These are the SQLite functions; src/store/postgres/webhooks.ts ports them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/open';
 import { HISTORY_EVENT_TYPES, type HistoryEventType, type WebhookDeliveryStatus } from '../db/schema';
 import { BadUserInputError, NotFoundError } from '../errors';
-import { isPrivateAddress } from '../live/address-guard';
+import { refusedLiteral } from '../live/address-guard';
 import { retryWhileBusy } from '../db/busy';
 import type { HistoryPosition } from './history-seek';
 import { decodeCursor, pageSize, toPage, withCursor, type Page } from './pagination';
@@ -86,6 +85,8 @@ export interface DeliveryRow {
 
 const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+/** A boolean column as either store hands it over (SQLite 0/1, Postgres true/false). */
+const flag = (value: number | boolean): boolean => value === true || value === 1;
 
 export function toWebhook(row: WebhookRow): Webhook {
   return {
@@ -105,7 +106,7 @@ export function toDelivery(row: DeliveryRow): WebhookDelivery {
     webhookId: row.webhook_id,
     eventId: row.event_id,
     sequence: num(row.event_seq),
-    redelivery: row.redelivery === true || row.redelivery === 1,
+    redelivery: flag(row.redelivery),
     status: row.status,
     attempts: num(row.attempts),
     nextAttemptAt: next === null ? null : new Date(next),
@@ -149,11 +150,10 @@ export function parseWebhookUrl(raw: string, allowPrivate: boolean): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse(`must use http or https, not ${url.protocol.replace(/:$/, '')}`);
   if (url.username || url.password) throw refuse('must not carry a user name or password');
   if (url.hash) throw refuse('must not have a #fragment');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) {
+  if (!allowPrivate && refusedLiteral(url) !== null) {
     throw refuse('points at a loopback, link-local or private address, which webhooks may not reach (the server allows them with APPGOV_WEBHOOK_ALLOW_PRIVATE=1)');
   }
-  if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost'))) {
+  if (!allowPrivate && (url.hostname === 'localhost' || url.hostname.endsWith('.localhost'))) {
     throw refuse('points at localhost, which webhooks may not reach (the server allows it with APPGOV_WEBHOOK_ALLOW_PRIVATE=1)');
   }
   return url.href;
@@ -234,39 +234,54 @@ export function deleteWebhook(db: Db, input: { clientId: string; id: string }): 
 export type WebhookPage = Page<Webhook & { cursor: string }>;
 export type WebhookDeliveryPage = Page<WebhookDelivery & { cursor: string }>;
 
-/** A client's webhooks, newest first. */
-export function listWebhooks(db: Db, input: { clientId: string; first?: number | null; after?: string | null }): WebhookPage {
-  const size = pageSize(input.first);
-  const after = decodeCursor('webhook', input.after, ['number', 'string'], 'after', input.clientId);
-  const rows = db.all<WebhookRow>(sql`
-    SELECT * FROM webhooks WHERE client_id = ${input.clientId}
-      ${after ? sql`AND (created_at, id) < (${after[0]}, ${after[1]})` : sql``}
-    ORDER BY created_at DESC, id DESC LIMIT ${size + 1}`);
-  return webhookPage(rows, size, input.clientId);
+/** A list of one owner's rows, newest first by (created_at, id), with sealed cursors bound to the owner. */
+interface NewestFirstList<Row, Item> {
+  kind: string;
+  table: SQL;
+  owner: SQL;
+  toItem: (row: Row) => Item;
 }
 
-export function webhookPage(rows: WebhookRow[], size: number, clientId: string): WebhookPage {
-  const page = toPage(rows, size);
-  return { items: page.items.map((row) => withCursor(toWebhook(row), 'webhook', [num(row.created_at), row.id], clientId)), hasNextPage: page.hasNextPage };
+export const WEBHOOK_LIST: NewestFirstList<WebhookRow, Webhook> = { kind: 'webhook', table: sql`webhooks`, owner: sql`client_id`, toItem: toWebhook };
+export const DELIVERY_LIST: NewestFirstList<DeliveryRow, WebhookDelivery> = {
+  kind: 'webhook-delivery',
+  table: sql`webhook_deliveries`,
+  owner: sql`webhook_id`,
+  toItem: toDelivery,
+};
+
+/**
+ * One page of `list` for `ownerId` (a client's webhooks, a webhook's deliveries): the statement
+ * both stores run (a seek on the owner's (created_at, id) index), and the page of its rows.
+ */
+export function newestFirst<Row extends { created_at: number; id: string }, Item extends object>(
+  list: NewestFirstList<Row, Item>,
+  ownerId: string,
+  input: { first?: number | null; after?: string | null },
+): { query: SQL; page: (rows: Row[]) => Page<Item & { cursor: string }> } {
+  const size = pageSize(input.first);
+  const after = decodeCursor(list.kind, input.after, ['number', 'string'], 'after', ownerId);
+  return {
+    query: sql`SELECT * FROM ${list.table} WHERE ${list.owner} = ${ownerId}
+      ${after ? sql`AND (created_at, id) < (CAST(${after[0]} AS bigint), ${after[1]})` : sql``}
+      ORDER BY created_at DESC, id DESC LIMIT ${size + 1}`,
+    page: (rows) => {
+      const page = toPage(rows, size);
+      return { items: page.items.map((row) => withCursor(list.toItem(row), list.kind, [num(row.created_at), row.id], ownerId)), hasNextPage: page.hasNextPage };
+    },
+  };
+}
+
+/** A client's webhooks, newest first. */
+export function listWebhooks(db: Db, input: { clientId: string; first?: number | null; after?: string | null }): WebhookPage {
+  const { query, page } = newestFirst(WEBHOOK_LIST, input.clientId, input);
+  return page(db.all<WebhookRow>(query));
 }
 
 /** A webhook's deliveries, newest first. */
 export function listWebhookDeliveries(db: Db, input: { webhookId: string; first?: number | null; after?: string | null }): WebhookDeliveryPage {
-  const size = pageSize(input.first);
-  const after = decodeCursor('webhook-delivery', input.after, ['number', 'string'], 'after', input.webhookId);
-  const rows = db.all<DeliveryRow>(sql`
-    SELECT * FROM webhook_deliveries WHERE webhook_id = ${input.webhookId}
-      ${after ? sql`AND (created_at, id) < (${after[0]}, ${after[1]})` : sql``}
-    ORDER BY created_at DESC, id DESC LIMIT ${size + 1}`);
-  return deliveryPage(rows, size, input.webhookId);
-}
-
-export function deliveryPage(rows: DeliveryRow[], size: number, webhookId: string): WebhookDeliveryPage {
-  const page = toPage(rows, size);
-  return {
-    items: page.items.map((row) => withCursor(toDelivery(row), 'webhook-delivery', [num(row.created_at), row.id], webhookId)),
-    hasNextPage: page.hasNextPage,
-  };
+  const { query, page } = newestFirst(DELIVERY_LIST, input.webhookId, input);
+  return page(db.all<DeliveryRow>(query));
 }
 
 export const eventNotFound = () => new NotFoundError("eventId names no event of this webhook's client", { field: 'eventId' });
@@ -443,7 +458,7 @@ export function laneHeadOf(row: DeliveryRow | undefined): (LaneDelivery & { next
     eventId: row.event_id,
     at: num(row.event_at),
     clientSeq: num(row.event_seq),
-    redelivery: row.redelivery === true || row.redelivery === 1,
+    redelivery: flag(row.redelivery),
     attempts: num(row.attempts),
     nextAttemptAt: numOrNull(row.next_attempt_at),
   };

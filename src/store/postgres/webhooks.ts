@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { PgDb } from '../../db/postgres';
 import { NotFoundError } from '../../errors';
-import { decodeCursor, pageSize } from '../../services/pagination';
 import {
-  deliveryPage,
+  DELIVERY_LIST,
+  newestFirst,
+  WEBHOOK_LIST,
   errorText,
   eventNotFound,
   dueLanes,
@@ -23,7 +24,6 @@ import {
   toWebhook,
   tooManyWebhooks,
   webhookNotFound,
-  webhookPage,
   type DeliveryRow,
   type LeaseTerms,
   type NewWebhook,
@@ -68,23 +68,13 @@ export async function deleteWebhook(db: PgDb, input: { clientId: string; id: str
 }
 
 export async function listWebhooks(db: PgDb, input: { clientId: string; first?: number | null; after?: string | null }): Promise<WebhookPage> {
-  const size = pageSize(input.first);
-  const after = decodeCursor('webhook', input.after, ['number', 'string'], 'after', input.clientId);
-  const rows = await pgRows(db)<WebhookRow>(sql`
-    SELECT * FROM webhooks WHERE client_id = ${input.clientId}
-      ${after ? sql`AND (created_at, id) < (${after[0]}::bigint, ${after[1]})` : sql``}
-    ORDER BY created_at DESC, id DESC LIMIT ${size + 1}`);
-  return webhookPage(rows, size, input.clientId);
+  const { query, page } = newestFirst(WEBHOOK_LIST, input.clientId, input);
+  return page(await pgRows(db)<WebhookRow>(query));
 }
 
 export async function listWebhookDeliveries(db: PgDb, input: { webhookId: string; first?: number | null; after?: string | null }): Promise<WebhookDeliveryPage> {
-  const size = pageSize(input.first);
-  const after = decodeCursor('webhook-delivery', input.after, ['number', 'string'], 'after', input.webhookId);
-  const rows = await pgRows(db)<DeliveryRow>(sql`
-    SELECT * FROM webhook_deliveries WHERE webhook_id = ${input.webhookId}
-      ${after ? sql`AND (created_at, id) < (${after[0]}::bigint, ${after[1]})` : sql``}
-    ORDER BY created_at DESC, id DESC LIMIT ${size + 1}`);
-  return deliveryPage(rows, size, input.webhookId);
+  const { query, page } = newestFirst(DELIVERY_LIST, input.webhookId, input);
+  return page(await pgRows(db)<DeliveryRow>(query));
 }
 
 export async function redeliverWebhookEvent(db: PgDb, input: { clientId: string; webhookId: string; eventId: string; now?: number }): Promise<WebhookDelivery> {
