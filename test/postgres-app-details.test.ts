@@ -6,7 +6,6 @@
  * one CONFLICT. The listings: over the same rows (copied raw), the same pages, order and cursors, a
  * cursor from one store continuing the listing on the other, the same refusals, no other tenant's rows.
  */
-import type { Logger } from 'drizzle-orm/logger';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +28,7 @@ import * as pgDetails from '../src/store/postgres/app-details';
 import { principalFor, uuid } from './helpers/db';
 import { freshPostgresDatabase } from './helpers/postgres';
 import { both, codesOf, outcome, pgFrom, playBoth, type Step } from './helpers/postgres-contract';
+import { planNodes, statementOf as statementOfAt, type Statement } from './helpers/postgres-plans';
 
 const MINE = 'd0000000-0000-4000-8000-000000000001';
 const OTHER = 'd0000000-0000-4000-8000-000000000002';
@@ -343,12 +343,6 @@ describe('listAppDecisions in a workspace on Postgres', () => {
 // ---------------------------------------------------------------------------------------------
 // The listings' plans on Postgres, over enough rows that a scan would show.
 
-class Statements implements Logger {
-  statements: { query: string; params: unknown[] }[] = [];
-  logQuery(query: string, params: unknown[]): void {
-    this.statements.push({ query, params });
-  }
-}
 
 describe('the listings on Postgres are index seeks', () => {
   let big: OpenedPostgres;
@@ -386,26 +380,9 @@ describe('the listings on Postgres are index seeks', () => {
     await big?.close();
   });
 
-  async function statementOf(read: (db: PgDb) => Promise<unknown>) {
-    const log = new Statements();
-    const pool = new pgDriver.Pool({ connectionString: url, max: 1 });
-    pools.push(pool);
-    await read(drizzle(pool, { schema: pgSchema, logger: log }));
-    expect(log.statements).toHaveLength(1);
-    return log.statements[0]!;
-  }
-
+  const statementOf = (read: (db: PgDb) => Promise<unknown>) => statementOfAt(url, pools, read);
   /** Every plan node of a statement run with its own parameters (EXPLAIN ANALYZE: what it actually read). */
-  async function plan(statement: { query: string; params: unknown[] }) {
-    const { rows } = await big.pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.query}`, statement.params);
-    const nodes: Record<string, unknown>[] = [];
-    const visit = (node: Record<string, unknown>) => {
-      nodes.push(node);
-      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-    };
-    visit((rows[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan);
-    return nodes;
-  }
+  const plan = (statement: Statement) => planNodes(big.pool, statement);
 
   /** Every read of `table` is an index scan on `index` that reads about a page, never the table. */
   function expectSeek(nodes: Record<string, unknown>[], table: string, index: string, most: number, name: string) {

@@ -8,7 +8,6 @@
  * reads its page and no more. Postgres also holds thousands of other tenants' events that SQLite
  * does not: none of them may ever appear.
  */
-import type { Logger } from 'drizzle-orm/logger';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +28,7 @@ import { createWorkspace } from '../src/services/workspaces';
 import * as onPostgres from '../src/store/postgres/history';
 import { principalFor, seedTenant } from './helpers/db';
 import { copyRows, freshPostgresDatabase } from './helpers/postgres';
+import { planNodes, statementOf as statementOfAt, Statements, type Statement } from './helpers/postgres-plans';
 
 const T0 = Date.UTC(2026, 5, 1, 12);
 const at = (s: number) => new Date(T0 + s * 1000);
@@ -313,12 +313,6 @@ function legacyCursors(clientId: string, appId: string | null, filter: HistoryFi
   });
 }
 
-class Statements implements Logger {
-  statements: { query: string; params: unknown[] }[] = [];
-  logQuery(query: string, params: unknown[]): void {
-    this.statements.push({ query, params });
-  }
-}
 
 describe('cursors on Postgres', () => {
   it('a cursor taken on one store continues on the other, for the client view and app lists, every filter', async () => {
@@ -394,25 +388,8 @@ describe('cursors on Postgres', () => {
 
 describe('history reads on Postgres are index seeks', () => {
   /** The plan nodes of a statement run with its own parameters (EXPLAIN ANALYZE: what it actually read). */
-  async function plan(statement: { query: string; params: unknown[] }, on: pg.Pool | pg.PoolClient = pgdb.pool, analyze = true) {
-    const { rows } = await on.query(`EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${statement.query}`, statement.params);
-    const nodes: Record<string, unknown>[] = [];
-    const visit = (node: Record<string, unknown>) => {
-      nodes.push(node);
-      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-    };
-    visit((rows[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan);
-    return nodes;
-  }
-
-  async function statementOf(read: (db: PgDb) => Promise<unknown>) {
-    const log = new Statements();
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
-    pools.push(pool);
-    await read(drizzle(pool, { schema: pgSchema, logger: log }));
-    expect(log.statements).toHaveLength(1);
-    return log.statements[0]!;
-  }
+  const plan = (statement: Statement, on: pg.Pool | pg.PoolClient = pgdb.pool, analyze = true) => planNodes(on, statement, analyze);
+  const statementOf = (read: (db: PgDb) => Promise<unknown>) => statementOfAt(url, pools, read);
 
   it('every filter shape, both scopes and a batch: backward index scans of the index of the scope, bounded by the keyset, stopped by a limit', async () => {
     expect(Number((await pgdb.pool.query('SELECT count(*) AS n FROM app_history_events')).rows[0].n)).toBeGreaterThan(6000);

@@ -4,21 +4,12 @@
  * whose cost does not grow with the webhooks that are idle or of other tenants.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'drizzle-orm/logger';
-import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openPostgres, type OpenedPostgres, type PgDb } from '../src/db/postgres';
-import * as pgSchema from '../src/db/postgres-schema';
+import { openPostgres, type OpenedPostgres } from '../src/db/postgres';
 import { listWebhookDeliveries, listWebhooks, postgresWebhookQueue } from '../src/store/postgres/webhooks';
 import { freshPostgresDatabase } from './helpers/postgres';
-
-class Statements implements Logger {
-  statements: { query: string; params: unknown[] }[] = [];
-  logQuery(query: string, params: unknown[]): void {
-    this.statements.push({ query, params });
-  }
-}
+import { planNodes, statementOf, type Statement } from './helpers/postgres-plans';
 
 let url: string;
 let opened: OpenedPostgres;
@@ -53,29 +44,12 @@ afterAll(async () => {
   await opened?.close();
 });
 
-/** The one statement `run` sends, captured from Drizzle's logger on a pool of its own. */
-async function statementOf(run: (db: PgDb) => Promise<unknown>) {
-  const log = new Statements();
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  pools.push(pool);
-  await run(drizzle(pool, { schema: pgSchema, logger: log }));
-  expect(log.statements).toHaveLength(1);
-  return log.statements[0]!;
-}
-
-/** The plan's nodes (EXPLAIN ANALYZE: what the statement read); a data-modifying statement runs in a rolled-back transaction. */
-async function plan(statement: { query: string; params: unknown[] }) {
+/** The plan's nodes; a data-modifying statement runs in a transaction rolled back after. */
+async function plan(statement: Statement) {
   const client = await opened.pool.connect();
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.query}`, statement.params);
-    const nodes: Record<string, unknown>[] = [];
-    const visit = (node: Record<string, unknown>) => {
-      nodes.push(node);
-      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-    };
-    visit((rows[0]['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]!.Plan);
-    return nodes;
+    return await planNodes(client, statement);
   } finally {
     await client.query('ROLLBACK');
     client.release();
@@ -91,22 +65,22 @@ function expectSeek(nodes: Record<string, unknown>[], index: string, maxRows: nu
 }
 
 it("a client's webhooks: a seek on webhooks_client_idx", async () => {
-  const statement = await statementOf((db) => listWebhooks(db, { clientId: someClient, first: 5 }));
+  const statement = await statementOf(url, pools, (db) => listWebhooks(db, { clientId: someClient, first: 5 }));
   expectSeek(await plan(statement), 'webhooks_client_idx', 6);
 });
 
 it("a webhook's deliveries: a seek on webhook_deliveries_webhook_idx, its first page only", async () => {
-  const statement = await statementOf((db) => listWebhookDeliveries(db, { webhookId: someWebhook, first: 5 }));
+  const statement = await statementOf(url, pools, (db) => listWebhookDeliveries(db, { webhookId: someWebhook, first: 5 }));
   expectSeek(await plan(statement), 'webhook_deliveries_webhook_idx', 6);
 });
 
 it("a lane's next delivery: a seek on webhook_deliveries_pending_idx", async () => {
-  const statement = await statementOf((db) => postgresWebhookQueue(db).laneHead(someWebhook));
+  const statement = await statementOf(url, pools, (db) => postgresWebhookQueue(db).laneHead(someWebhook));
   expectSeek(await plan(statement), 'webhook_deliveries_pending_idx', 1);
 });
 
 it('the runners\' claim: a seek on webhooks_due_idx that reads the due lanes only, not the 2,000 webhooks', async () => {
-  const statement = await statementOf((db) => postgresWebhookQueue(db).claimLanes({ owner: randomUUID(), leaseMs: 1000, now: Date.now(), limit: 16 }));
+  const statement = await statementOf(url, pools, (db) => postgresWebhookQueue(db).claimLanes({ owner: randomUUID(), leaseMs: 1000, now: Date.now(), limit: 16 }));
   // The 3 due lanes, their rows locked and updated: no other webhook is read.
   expectSeek(await plan(statement), 'webhooks_due_idx', 3 * 3);
 });
