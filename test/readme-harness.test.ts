@@ -77,3 +77,15 @@ describe('README harness: comparing responses', () => {
     expect(b.compare({ data: { message: 'm' } }, { data: { message: 'm', locations: [] } })).toHaveLength(1);
   });
 });
+
+describe('README harness: named values', () => {
+  it('binds "$NAME" in a shown answer to the real value and passes it back as $NAME', () => {
+    const bindings = new Bindings();
+    expect(bindings.compare({ pageInfo: { endCursor: '$CURSOR' } }, { pageInfo: { endCursor: 'real-cursor' } })).toEqual([]);
+    expect(bindings.namedValues()).toEqual({ CURSOR: 'real-cursor' });
+    expect(bindings.substituteGraphql('{ a(after: "$CURSOR", first: $first) }'.replace('$first', '2'))).toBe('{ a(after: "real-cursor", first: 2) }');
+    expect(bindings.compare({ again: '$CURSOR' }, { again: 'other' })).toEqual(['again: $CURSOR stood for "real-cursor" earlier, got "other"']);
+    expect(() => bindings.substituteGraphql('{ a(after: "$OTHER") }')).toThrow('$OTHER names no value shown before it');
+    expect(bindings.compare({ id: '$ID' }, { id: { nested: true } })).toEqual(['id: README names $ID here, got {"nested":true}']);
+  });
+});

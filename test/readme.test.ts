@@ -1,7 +1,9 @@
 /**
- * The README's examples are tests: each one runs, in the order written, against one fresh demo
- * database (the seeding `npm start` does: src/services/demo.ts, with the demo token), and its
- * shown output must be the real one.
+ * The examples of README.md and of every page of docs/ are tests: each page's examples run, in the
+ * order written, against a fresh demo database of the page's own (the seeding `npm start` does:
+ * src/services/demo.ts, with the demo token), on SQLite and on Postgres, and each shown output must
+ * be the real one. Pages are read in the order the README links them; every page of docs/ must be
+ * linked from it, and every link between pages (file and #anchor) must lead somewhere.
  *
  * Forms (write new examples in one of these):
  * - A ```graphql block (one operation) immediately followed by a ```json block: the operation is
@@ -19,6 +21,8 @@
  * - `<!-- not-tested: reason -->` right before a block: a syntax sketch, not run (with the json
  *   block that follows it, if any). Any other ```sh block, or a ```json block that answers no
  *   request, fails the test. Blocks in other languages (ts, text, …) are not examples.
+ * - `"$NAME"` (capitals) as a value in a json block: a generated value the reader copies (a cursor,
+ *   an id); later blocks pass it back as `$NAME` (GraphQL blocks and sh blocks alike).
  * A request without a json block after it still runs, and must not fail (no GraphQL errors, no
  * 5xx, exit code 0). Responses are compared exactly, key order included, except that an error's
  * `locations` may be left out and generated ids, times, tokens and cursors stand for whatever the
@@ -26,9 +30,9 @@
  * is replaced by the real one.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
@@ -43,7 +47,6 @@ import { freshPostgresDatabase } from './helpers/postgres';
 import { curlRequest, fencedBlocks, jsonValues, shellCommands, shellWords, type Block } from './helpers/readme';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 /** `export NAME=value` lines of a sh block: later blocks may use `$NAME`. */
 type Exports = [name: string, value: string][];
@@ -55,7 +58,7 @@ type Example =
   | { kind: 'export'; line: number; exports: Exports; expected: null }
   | { kind: 'again'; line: number; expected: Block };
 
-function readExamples(blocks: Block[]): { examples: Example[]; problems: string[] } {
+function readExamples(page: string, blocks: Block[]): { examples: Example[]; problems: string[] } {
   const examples: Example[] = [];
   const problems: string[] = [];
   for (let i = 0; i < blocks.length; i++) {
@@ -83,15 +86,15 @@ function readExamples(blocks: Block[]): { examples: Example[]; problems: string[
       } else if (commands.length === 0 && exports.length > 0 && !response) {
         examples.push({ kind: 'export', line: block.line, exports, expected: null });
       } else {
-        problems.push(`README line ${block.line}: a sh block must hold one curl call or only npx appgov lines, or be marked <!-- not-tested: reason -->`);
+        problems.push(`${page} line ${block.line}: a sh block must hold one curl call or only npx appgov lines, or be marked <!-- not-tested: reason -->`);
         continue;
       }
     } else if (block.lang === 'json' && block.marker?.kind === 'again') {
-      if (examples.length === 0) problems.push(`README line ${block.line}: <!-- again --> with no request before it`);
+      if (examples.length === 0) problems.push(`${page} line ${block.line}: <!-- again --> with no request before it`);
       else examples.push({ kind: 'again', line: block.line, expected: block });
       continue;
     } else if (block.lang === 'json') {
-      problems.push(`README line ${block.line}: this json block answers no request (put it right after one, or mark it <!-- again --> or <!-- not-tested: reason -->)`);
+      problems.push(`${page} line ${block.line}: this json block answers no request (put it right after one, or mark it <!-- again --> or <!-- not-tested: reason -->)`);
       continue;
     } else {
       continue;
@@ -101,7 +104,6 @@ function readExamples(blocks: Block[]): { examples: Example[]; problems: string[
   return { examples, problems };
 }
 
-const { examples, problems } = readExamples(fencedBlocks(README));
 
 interface Fixture {
   yoga: AppgovYoga;
@@ -143,8 +145,8 @@ interface Outcome {
   failure: string | null;
 }
 
-/** The README's examples in order on one store's fresh demo: every shown output the real one. */
-function readmeOn(store: 'sqlite' | 'postgres') {
+/** One page's examples in order on one store's fresh demo: every shown output the real one. */
+function pageOn(page: string, examples: Example[], store: 'sqlite' | 'postgres') {
   let fixture: Fixture;
   const bindings = new Bindings();
 
@@ -188,7 +190,7 @@ function readmeOn(store: 'sqlite' | 'postgres') {
   const exported = new Map<string, string>();
 
   function shellVars(): Record<string, string> {
-    return { ...Object.fromEntries(exported), TOKEN: fixture.token };
+    return { ...bindings.namedValues(), ...Object.fromEntries(exported), TOKEN: fixture.token };
   }
 
   let previous: Exclude<Example, { kind: 'again' }> | null = null;
@@ -203,7 +205,7 @@ function readmeOn(store: 'sqlite' | 'postgres') {
       return fetchOutcome('http://127.0.0.1:4000/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture.token}` },
-        body: JSON.stringify({ query: bindings.substitute(example.query) }),
+        body: JSON.stringify({ query: bindings.substituteGraphql(example.query) }),
       });
     }
     if (example.kind === 'curl') {
@@ -219,7 +221,7 @@ function readmeOn(store: 'sqlite' | 'postgres') {
   }
 
   for (const example of examples) {
-    it(`README line ${example.line}: ${example.kind}`, { timeout: 60_000 }, async () => {
+    it(`${page} line ${example.line}: ${example.kind}`, { timeout: 60_000 }, async () => {
       const request = example.kind === 'again' ? previous : example;
       if (request === null) throw new Error('no request to send again');
       previous = request;
@@ -232,25 +234,93 @@ function readmeOn(store: 'sqlite' | 'postgres') {
       try {
         shown = jsonValues(example.expected.body);
       } catch (error) {
-        throw new Error(`README line ${example.expected.line}: the json block is not JSON: ${(error as Error).message}`);
+        throw new Error(`${page} line ${example.expected.line}: the json block is not JSON: ${(error as Error).message}`);
       }
-      // /health names each store's own checks: the README shows SQLite's (the file, reads, writes); on Postgres it
-      // answers the server's, its role and a write (README, "Running several instances on Postgres").
+      // /health names each store's own checks: the pages show SQLite's (the file, reads, writes); on Postgres it
+      // answers the server's, its role and a write (docs/deploy.md, several instances on Postgres).
       if (store === 'postgres' && request.kind === 'curl' && /\/health\b/.test(request.command)) {
         shown = [{ status: 'ok', checks: { server: 'ok', role: 'primary', write: 'ok' }, problems: [] }];
       }
       const mismatches = bindings.compare(shown, outcome.values);
-      expect(mismatches, `README line ${example.expected.line}; got ${JSON.stringify(outcome.values)}`).toEqual([]);
+      expect(mismatches, `${page} line ${example.expected.line}; got ${JSON.stringify(outcome.values)}`).toEqual([]);
     });
   }
 }
 
-describe('README examples', () => {
+/** The pages, in the order README.md links them: README.md first, then each page of docs/ it links. */
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const linkedPages = [...new Set(markdownLinks(README).map((l) => l.target.split('#')[0]!).filter((t) => /^docs\/[\w-]+\.md$/.test(t)))];
+const pages = ['README.md', ...linkedPages.filter((page) => existsSync(join(ROOT, page)))];
+const docsPages = existsSync(join(ROOT, 'docs')) ? readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : [];
+const read = pages.map((page) => ({ page, ...readExamples(page, fencedBlocks(readFileSync(join(ROOT, page), 'utf8'))) }));
+
+/** The links of a markdown text outside its code blocks and code spans: `[text](target)`. */
+function markdownLinks(markdown: string): { target: string; line: number }[] {
+  const links: { target: string; line: number }[] = [];
+  let fenced = false;
+  markdown.split('\n').forEach((text, i) => {
+    if (/^\s{0,3}```/.test(text)) fenced = !fenced;
+    if (fenced) return;
+    for (const m of text.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) links.push({ target: m[1]!, line: i + 1 });
+  });
+  return links;
+}
+
+/** GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces as hyphens, repeats numbered. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const text of markdown.split('\n')) {
+    if (/^\s{0,3}```/.test(text)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
+    if (!heading) continue;
+    const slug = heading[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const n = seen.get(slug) ?? 0;
+    seen.set(slug, n + 1);
+    anchors.add(n === 0 ? slug : `${slug}-${n}`);
+  }
+  return anchors;
+}
+
+describe('README and docs/: pages and links', () => {
   it('has only runnable or marked blocks', () => {
-    expect(problems).toEqual([]);
-    expect(examples.length).toBeGreaterThan(10);
+    expect(read.flatMap((r) => r.problems)).toEqual([]);
+    expect(read[0]!.examples.length).toBeGreaterThan(2);
+  });
+
+  it('links every page of docs/ from the README', () => {
+    expect(docsPages.filter((page) => !pages.includes(page))).toEqual([]);
+    expect(linkedPages.filter((page) => !existsSync(join(ROOT, page)))).toEqual([]);
+  });
+
+  it('has no broken link between pages (the file and its #anchor)', () => {
+    const broken: string[] = [];
+    for (const page of ['README.md', ...docsPages, ...(existsSync(join(ROOT, 'CHANGELOG.md')) ? ['CHANGELOG.md'] : [])]) {
+      const text = readFileSync(join(ROOT, page), 'utf8');
+      for (const { target, line } of markdownLinks(text)) {
+        if (/^[a-z]+:/i.test(target)) continue;
+        const [path, anchor] = target.split('#') as [string, string | undefined];
+        const file = path === '' ? join(ROOT, page) : join(ROOT, dirname(page), path);
+        if (!existsSync(file)) broken.push(`${page}:${line}: ${target} (no such file)`);
+        else if (anchor !== undefined && file.endsWith('.md') && !anchorsOf(readFileSync(file, 'utf8')).has(anchor)) {
+          broken.push(`${page}:${line}: ${target} (no heading #${anchor} in ${relative(ROOT, file)})`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('reads GitHub anchors as GitHub writes them', () => {
+    expect([...anchorsOf('# The `appgov` command\n## Rate limits, busy database\n## Rate limits, busy database\n```\n# not a heading\n```')]).toEqual([
+      'the-appgov-command',
+      'rate-limits-busy-database',
+      'rate-limits-busy-database-1',
+    ]);
   });
 });
 
-describe('README examples, in order, on a fresh demo database: SQLite', () => readmeOn('sqlite'));
-describe('README examples, in order, on a fresh demo database: Postgres', () => readmeOn('postgres'));
+for (const { page, examples } of read) {
+  describe(`${page} examples, in order, on a fresh demo database: SQLite`, () => pageOn(page, examples, 'sqlite'));
+  describe(`${page} examples, in order, on a fresh demo database: Postgres`, () => pageOn(page, examples, 'postgres'));
+}

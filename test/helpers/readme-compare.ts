@@ -5,7 +5,15 @@
  * stand for that same real value everywhere after (in later responses, and substituted into later
  * requests, so a cursor or id copied from a shown response works when passed back). A value the
  * README wrote in a request before it was bound (a demo id, say) is an input: it must match exactly.
+ *
+ * A page may also name a generated value: `"$CURSOR"` in a shown answer stands for whatever the
+ * service answered there (any string or number), and later examples pass it back as `$CURSOR` (in
+ * a GraphQL block, and as a shell variable in sh blocks). A reader sees at once which values are
+ * theirs to copy, instead of a cursor that works only on the database it was written on.
  */
+
+/** A shown value that names a generated one: `"$CURSOR"`, `"$WEBHOOK_ID"`. */
+const NAMED = /^\$([A-Z][A-Z0-9_]*)$/;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
@@ -37,6 +45,13 @@ export class Bindings {
   /** Real value (as JSON) → the README value bound to it: one README value per real value. */
   private readonly boundBy = new Map<string, string>();
   private readonly inputs = new Set<string>();
+  /** `$NAME` of a shown answer → the real value it stood for. */
+  private readonly named = new Map<string, string>();
+
+  /** The named values bound so far (`CURSOR` → its real value): shell variables for later blocks. */
+  namedValues(): Record<string, string> {
+    return Object.fromEntries(this.named);
+  }
 
   /** Records the ids a README request names before they were bound: they are inputs. */
   noteRequest(readmeText: string): void {
@@ -52,6 +67,15 @@ export class Bindings {
       .filter((p): p is readonly [string, string] => typeof p[0] === 'string' && typeof p[1] === 'string' && p[0] !== p[1])
       .sort((a, b) => b[0].length - a[0].length);
     return pairs.reduce((text, [readme, real]) => text.split(readme).join(real), readmeText);
+  }
+
+  /** A GraphQL request with `$NAME` replaced by named values; a name never bound is an error. */
+  substituteGraphql(readmeText: string): string {
+    return this.substitute(readmeText).replace(/\$([A-Z][A-Z0-9_]*)\b/g, (_, name: string) => {
+      const value = this.named.get(name);
+      if (value === undefined) throw new Error(`$${name} names no value shown before it (write "$${name}" in an earlier answer)`);
+      return value;
+    });
   }
 
   /** Mismatches between the shown and the real value; empty when they agree. */
@@ -86,6 +110,14 @@ export class Bindings {
 
   private comparePrimitive(expected: unknown, actual: unknown, at: string, key: string | null): string[] {
     const shown = keyOf(expected);
+    const name = typeof expected === 'string' ? NAMED.exec(expected)?.[1] : undefined;
+    if (name !== undefined) {
+      if (typeof actual !== 'string' && typeof actual !== 'number') return [`${at}: README names $${name} here, got ${keyOf(actual)}`];
+      const before = this.named.get(name);
+      if (before !== undefined) return before === String(actual) ? [] : [`${at}: $${name} stood for ${keyOf(before)} earlier, got ${keyOf(actual)}`];
+      this.named.set(name, String(actual));
+      return [];
+    }
     const kind = generatedKind(key, expected);
     if (this.bound.has(shown)) {
       return keyOf(this.bound.get(shown)) === keyOf(actual) ? [] : [`${at}: README's ${shown} stood for ${keyOf(this.bound.get(shown))} earlier, got ${keyOf(actual)}`];
