@@ -33,6 +33,8 @@ export interface SchemaCheck {
   allowedRemovals: string[];
   /** Deprecations without a removal date, or with one sooner than the policy allows. */
   deprecationProblems: string[];
+  /** The changes since the released schema but descriptions and the members of added types and fields, one line each (`BREAKING:`, `DANGEROUS:` or `NON_BREAKING:` and the message), in the diff's order: CHANGELOG.md's schema list. */
+  changes: string[];
 }
 
 interface Deprecated {
@@ -79,9 +81,19 @@ export async function checkSchema(releasedSDL: string, currentSDL: string, today
   const current = buildSchema(currentSDL);
   const releasedDeprecations = deprecations(released);
   const todayDay = isoDay(today);
-  const result: SchemaCheck = { breaking: [], allowedRemovals: [], deprecationProblems: [] };
+  const result: SchemaCheck = { breaking: [], allowedRemovals: [], deprecationProblems: [], changes: [] };
 
   const changes: Change[] = await diff(released, current);
+  // Descriptions, and the fields, arguments and values of a type added whole, are left out: a new
+  // type is one line, its members come with it.
+  const addedTypes = new Set(changes.filter((c) => c.type === 'TYPE_ADDED' && c.path).map((c) => c.path!));
+  const addedFields = new Set(changes.filter((c) => c.type === 'FIELD_ADDED' && c.path).map((c) => c.path!));
+  const comesWith = (c: Change) =>
+    c.path !== undefined &&
+    ((c.type !== 'TYPE_ADDED' && addedTypes.has(c.path.split('.')[0]!)) || (c.type === 'FIELD_ARGUMENT_ADDED' && addedFields.has(c.path.split('.').slice(0, 2).join('.'))));
+  result.changes = changes
+    .filter((c) => !c.type.includes('DESCRIPTION') && !c.type.startsWith('DIRECTIVE_USAGE') && !comesWith(c))
+    .map((change) => `${change.criticality.level}: ${change.message}`);
   for (const change of changes) {
     if (change.criticality.level !== CriticalityLevel.Breaking) continue;
     const date = change.path !== undefined && REMOVALS.has(change.type) ? removalDate(releasedDeprecations.get(change.path)) : null;
@@ -108,10 +120,15 @@ export async function checkSchema(releasedSDL: string, currentSDL: string, today
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const result = await checkSchema(readFileSync(RELEASED_SCHEMA_FILE, 'utf8'), readFileSync(CURRENT_SCHEMA_FILE, 'utf8'));
+  if (process.argv.includes('--changes')) {
+    // The schema list of CHANGELOG.md's Unreleased section, as markdown.
+    for (const line of result.changes) process.stdout.write(`- ${line}\n`);
+    process.exit(0);
+  }
   for (const line of result.allowedRemovals) process.stderr.write(`allowed: ${line}\n`);
   for (const line of result.breaking) process.stderr.write(`BREAKING: ${line}\n`);
   for (const line of result.deprecationProblems) process.stderr.write(`deprecation: ${line}\n`);
   const failed = result.breaking.length + result.deprecationProblems.length > 0;
-  process.stderr.write(failed ? 'schema check failed: see README "Schema changes"\n' : 'schema check passed\n');
+  process.stderr.write(failed ? 'schema check failed: see docs/typed-clients.md, "Schema changes"\n' : 'schema check passed\n');
   process.exit(failed ? 1 : 0);
 }

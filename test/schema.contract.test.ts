@@ -24,12 +24,26 @@ function variant(from: string, to: string): string {
 describe('breaking-change check (npm run schema:check)', () => {
   it('passes for the committed schema.graphql against schema.released.graphql', async () => {
     const result = await checkSchema(readFileSync(RELEASED_SCHEMA_FILE, 'utf8'), readFileSync(CURRENT_SCHEMA_FILE, 'utf8'));
-    expect(result).toEqual({ breaking: [], allowedRemovals: [], deprecationProblems: [] });
+    expect({ ...result, changes: [] }).toEqual({ breaking: [], allowedRemovals: [], deprecationProblems: [], changes: [] });
+  });
+
+  it("CHANGELOG.md's Unreleased schema list is what the check reports since the released schema", async () => {
+    const { changes } = await checkSchema(readFileSync(RELEASED_SCHEMA_FILE, 'utf8'), readFileSync(CURRENT_SCHEMA_FILE, 'utf8'));
+    const changelog = readFileSync(new URL('../CHANGELOG.md', import.meta.url), 'utf8');
+    const unreleased = changelog.slice(changelog.indexOf('## [Unreleased]'), changelog.indexOf('\n## [', changelog.indexOf('## [Unreleased]') + 1));
+    const schemaList = unreleased.slice(unreleased.indexOf('### Schema')).split('\n').filter((line) => line.startsWith('- ')).map((line) => line.slice(2));
+    expect(changes.length).toBeGreaterThan(0);
+    expect(schemaList, 'run npm run schema:changes and put its lines under ## [Unreleased] ### Schema').toEqual(changes);
+  });
+
+  it('lists a change once, leaving out descriptions and the members of an added type or field', async () => {
+    const { changes } = await checkSchema(RELEASED, variant('"Stays."', '"New."\n  total(by: Int): Int\n  "Stays, described anew."'), TODAY);
+    expect(changes).toEqual(["NON_BREAKING: Field 'total' was added to object type 'Query'"]);
   });
 
   it('passes when a field is added', async () => {
     const result = await checkSchema(RELEASED, variant('"Stays."', '"New."\n  total: Int\n  "Stays."'), TODAY);
-    expect(result).toEqual({ breaking: [], allowedRemovals: [], deprecationProblems: [] });
+    expect(result).toEqual({ breaking: [], allowedRemovals: [], deprecationProblems: [], changes: ["NON_BREAKING: Field 'total' was added to object type 'Query'"] });
   });
 
   it('fails when a field that was never deprecated is removed', async () => {
@@ -61,7 +75,7 @@ describe('breaking-change check (npm run schema:check)', () => {
     const soon = await checkSchema(RELEASED, variant('count: Int\n}', 'count: Int @deprecated(reason: "Use total. Removal after 2026-07-01.")\n}'), TODAY);
     expect(soon.deprecationProblems).toEqual(['Query.count: removal date 2026-07-01 is sooner than 90 days from today (2026-08-30 at the earliest)']);
     const enough = await checkSchema(RELEASED, variant('count: Int\n}', 'count: Int @deprecated(reason: "Use total. Removal after 2026-08-30.")\n}'), TODAY);
-    expect(enough).toEqual({ breaking: [], allowedRemovals: [], deprecationProblems: [] });
+    expect(enough).toEqual({ breaking: [], allowedRemovals: [], deprecationProblems: [], changes: ["NON_BREAKING: Field 'Query.count' is deprecated"] });
   });
 });
 
