@@ -179,7 +179,7 @@ const SLACK_ERROR_SCHEMA: JsonSchema = {
   required: ['ok', 'error'],
   properties: {
     ok: { const: false },
-    error: { type: 'string', description: "Slack's error code (see the README's Slack error table)." },
+    error: { type: 'string', description: "Slack's error code (docs/slack.md lists them)." },
     needed: { type: 'string', description: 'missing_scope only: the scope the method needs.' },
     provided: { type: 'string', description: "missing_scope only: the token's scopes, comma-separated." },
   },
