@@ -60,9 +60,9 @@ describe('GET /v2/openapi.json', () => {
     ]);
   });
 
-  it("the README's REST history row names every event type the document has, with each of its metadata keys", () => {
-    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
-    const row = readme.split('\n').find((line) => line.startsWith('| `GET /v2/clients/{client_id}/apps/{app_id}/history'))!;
+  it("docs/rest.md's history row names every event type the document has, with each of its metadata keys", () => {
+    const page = readFileSync(join(import.meta.dirname, '../docs/rest.md'), 'utf8');
+    const row = page.split('\n').find((line) => line.startsWith('| `GET /v2/clients/{client_id}/apps/{app_id}/history'))!;
     const history = doc.paths['/v2/clients/{client_id}/apps/{app_id}/history'].get.responses['200'].content['application/json'].schema;
     const events: any[] = history.properties.data.items.oneOf;
     expect(events.length).toBeGreaterThan(5);

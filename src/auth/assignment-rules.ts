@@ -44,7 +44,7 @@ export const RULE_MESSAGES: Record<AssignmentRule, string> = {
   OWN_ASSIGNEE: 'A directory token may only assign to its own directory or to a business of its directory',
   OWN_APP: 'A directory token may only assign apps its directory owns',
   INTERNAL_MODE:
-    'A directory token may only assign hidden from the market: mode INTERNAL (is_internal "true" for a directory, hide_from_market "true" for a business in v1)',
+    'A directory token may only assign an app hidden from the market: mode INTERNAL (is_internal "true" for a directory, hide_from_market "true" for a business in v1)',
   PRIVATE_APP_DIRECTORY:
     "A private app may only be assigned inside its own directory: to that directory or to one of its businesses, not to another directory's or to a direct customer",
   APP_EXISTS: 'App not found',
