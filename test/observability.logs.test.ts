@@ -143,6 +143,49 @@ describe('the request log', () => {
     ]);
   });
 
+  it('writes one line for a call of the REST, Slack or assignment routes: the operation its route ran, the token, the status', async () => {
+    const request = async (path: string, init: RequestInit = {}): Promise<Response> => yoga.fetch(`http://appgov.test${path}`, init);
+    const calls: [string, () => Promise<Response>, Record<string, unknown>][] = [
+      ['REST list', () => request(`/v2/clients/${tenant.clientId}/apps?limit=1`, { headers: { authorization: `Bearer ${internal.token}` } }), { operation: 'Rest_listApps', operationType: 'query', tokenId: internal.id, status: 200, outcome: 'ok' }],
+      [
+        'REST refused by the operation',
+        () => request(`/v2/clients/${other.clientId}/apps`, { headers: { authorization: `Bearer ${clientToken.token}` } }),
+        { operation: 'Rest_listApps', tokenId: clientToken.id, status: 403, outcome: 'error', errorCodes: ['FORBIDDEN'] },
+      ],
+      // The token as Slack's `token` argument: the operation runs on a request of its own, logged as this one.
+      [
+        'Slack, token argument',
+        () => request('/api/admin.apps.approved.list', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${internal.token}&enterprise_id=${tenant.clientId}` }),
+        { operationType: 'query', tokenId: internal.id, status: 200, outcome: 'ok' },
+      ],
+    ];
+    for (const [label, call, expected] of calls) {
+      log.take();
+      const res = await call();
+      await res.text();
+      const lines = log.take().filter((line) => line.msg === 'request');
+      expect(lines, label).toHaveLength(1);
+      expect(lines[0], label).toMatchObject({ level: 'info', requestId: res.headers.get('x-request-id'), ...expected });
+      expect(typeof lines[0]!.operation, label).toBe('string');
+    }
+  });
+
+  it('writes one line when a subscription stream opens, naming its operation and token', async () => {
+    log.take();
+    const abort = new AbortController();
+    const res = await yoga.fetch('http://appgov.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${internal.token}` },
+      body: JSON.stringify({ query: 'subscription Live($c: ID!) { historyEvents(clientId: $c) { id } }', variables: { c: tenant.clientId } }),
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    const lines = log.take().filter((line) => line.msg === 'request');
+    abort.abort();
+    await res.body?.cancel().catch(() => undefined);
+    expect(lines).toEqual([expect.objectContaining({ level: 'info', operation: 'Live', operationType: 'subscription', tokenId: internal.id, status: 200, outcome: 'ok' })]);
+  });
+
   it('never writes a token secret', async () => {
     const secrets = [internal.token, clientToken.token];
     for (const secret of secrets) {

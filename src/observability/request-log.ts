@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context';
+import { AppgovError } from '../errors';
 import type { Logger } from './logger';
 import type { AppgovMetrics } from './metrics';
 
@@ -50,6 +51,24 @@ function recordOf(request: Request): RequestRecord {
   return record;
 }
 
+/**
+ * A request made for another (a route's operation run with the token its arguments carried): it
+ * shares the original's record, so the original's one line names what ran.
+ */
+export function continueRequestRecord(original: Request, derived: Request): void {
+  records.set(derived, recordOf(original));
+}
+
+/** The codes of a result before masking: an error with no code that some code threw is INTERNAL_SERVER_ERROR, as masking will make it. */
+function unmaskedCodesOf(result: ExecutionResult): string[] {
+  return (result.errors ?? []).map((error) => {
+    const code = error.extensions?.code;
+    if (typeof code === 'string') return code;
+    if (error.originalError instanceof AppgovError) return error.originalError.code;
+    return error.originalError && !(error.originalError instanceof GraphQLError) ? 'INTERNAL_SERVER_ERROR' : 'UNKNOWN';
+  });
+}
+
 /** The id of the request an unexpected error was noted in, if any. */
 export function requestIdOfError(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null ? unexpectedErrorRequests.get(error) : undefined;
@@ -79,9 +98,11 @@ export function outcomeOf(codes: readonly string[]): string {
 }
 
 /**
- * One `"msg":"request"` line per GraphQL request (other paths, like /health,
- * at debug): request id, operation, token id (never the secret), duration,
- * outcome. The request id comes from `X-Request-Id` when sane, else is
+ * One `"msg":"request"` line per request that ran a GraphQL operation: a
+ * POST or GET to /graphql, a subscription, and a call of the REST, Slack or
+ * assignment routes (each runs its row's operation); other paths, like
+ * /health, at debug. It has the request id, operation, token id (never the
+ * secret), duration and outcome. The request id comes from `X-Request-Id` when sane, else is
  * generated, and is returned in the `X-Request-Id` response header. With
  * `metrics`, the same figures feed the request counters.
  */
@@ -105,6 +126,15 @@ export function useRequestLog(options: { logger: Logger; metrics?: AppgovMetrics
         }
       };
     },
+    // A subscription runs no onExecute: its stream is the request, named and attributed the same way.
+    onSubscribe({ args }) {
+      const record = recordOf(args.contextValue.request);
+      const operation = getOperationAST(args.document, args.operationName);
+      record.executed = true;
+      record.operation = operation?.name?.value ?? null;
+      record.operationType = operation?.operation ?? null;
+      record.tokenId = args.contextValue.principal?.tokenId ?? null;
+    },
     onExecute({ args }) {
       const request = args.contextValue.request;
       const record = recordOf(request);
@@ -116,7 +146,11 @@ export function useRequestLog(options: { logger: Logger; metrics?: AppgovMetrics
       return {
         // Runs before error masking (Yoga adds it after our plugins): the original errors are still here.
         onExecuteDone({ result }) {
-          if (!('errors' in result) || !result.errors) return;
+          if (Symbol.asyncIterator in result) return;
+          // A route's operation has no result processing of its own (its protocol writes the
+          // response): its outcome is this. A /graphql request's is replaced by the processed one.
+          record.errorCodes = unmaskedCodesOf(result);
+          if (!result.errors) return;
           for (const error of result.errors) {
             if (error instanceof GraphQLError && error.originalError && !(error.originalError instanceof GraphQLError)) {
               unexpectedErrorRequests.set(error, record.id);

@@ -8,6 +8,7 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin, YogaServer } from 'graphql-yoga';
 import type { Context } from '../context';
+import { continueRequestRecord } from '../observability/request-log';
 import type { RouteTable } from './compile';
 import { openApiDocument, OPENAPI_PATH } from './openapi';
 import { restProtocol } from './rest';
@@ -53,7 +54,9 @@ function requestFor(fetchAPI: FetchAPI, request: Request, row: RouteRow, authori
   if (authorization === undefined && !mutationOverGet) return request;
   const headers = Object.fromEntries(request.headers);
   if (authorization !== undefined) headers.authorization = authorization;
-  return new fetchAPI.Request(request.url, { method: mutationOverGet ? 'POST' : request.method, headers, signal: request.signal });
+  const derived = new fetchAPI.Request(request.url, { method: mutationOverGet ? 'POST' : request.method, headers, signal: request.signal });
+  continueRequestRecord(request, derived);
+  return derived;
 }
 
 export function useRouteTable(table: RouteTable, options: RouteTableOptions): Plugin {
