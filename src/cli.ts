@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Principal } from './auth/principal';
 import { parseExpiry } from './auth/tokens';
+import { backupDatabase, BackupRefusedError } from './cli-backup';
 import { openCliStore, type CliStore } from './cli-store';
 import { ConfigError, databaseLabel, loadConfig } from './config';
 import { DatabaseFileError } from './db/open';
@@ -21,6 +22,11 @@ const scopeList = (value: string) => value.split(',').map((s) => s.trim()).filte
 /** Every command: its synopsis and what it does (`appgov <command> --help` prints one; `--help` all). */
 const COMMANDS: readonly { name: string; synopsis: string; summary: string }[] = [
   { name: 'migrate', synopsis: '', summary: 'apply the migrations in drizzle/' },
+  {
+    name: 'backup',
+    synopsis: 'FILE',
+    summary: 'copy the SQLite database into a new FILE, safe while the server runs and writes (never overwrites; Postgres: use pg_dump)',
+  },
   { name: 'directory create', synopsis: '--name N [--id UUID]', summary: 'create a directory (partner account)' },
   { name: 'client create', synopsis: '--name N [--id UUID] [--directory UUID]', summary: 'create a client (with --directory: a business of that directory)' },
   {
@@ -138,8 +144,10 @@ async function run(argv: string[]): Promise<Record<string, unknown> | Printed> {
   if (command === 'help' || command === '--help' || command === '-h') throw new HelpRequested();
   if (command === '--version' || command === '-v') throw new VersionRequested();
   if (command === undefined) throw new UsageError('a command is required');
-  const commandLine = command === 'migrate' ? 'migrate' : `${command} ${action ?? ''}`.trim();
-  const args = command === 'migrate' ? [action, ...rest].filter((a): a is string => a !== undefined) : rest;
+  // One-word commands take everything after the command as their arguments.
+  const single = command === 'migrate' || command === 'backup';
+  const commandLine = single ? command : `${command} ${action ?? ''}`.trim();
+  const args = single ? [action, ...rest].filter((a): a is string => a !== undefined) : rest;
   if (!COMMANDS.some((c) => c.name === commandLine)) throw new UsageError(`unknown command "${commandLine}"`);
   if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(commandLine);
   const config = loadConfig();
@@ -148,6 +156,16 @@ async function run(argv: string[]): Promise<Record<string, unknown> | Printed> {
     migrate: () => {
       parseOptions(args, [], []);
       return withDb(async () => ({ database: databaseLabel(config), migrated: true }));
+    },
+    backup: async () => {
+      let positionals: string[];
+      try {
+        ({ positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true }));
+      } catch (error) {
+        throw new UsageError((error as Error).message.split('. ')[0]!);
+      }
+      if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'the backup FILE is required' : 'give one backup FILE');
+      return { ...(await backupDatabase(config, positionals[0]!)) };
     },
     'client create': () => {
       const o = parseOptions(args, ['name', 'id', 'directory'], ['name']);
@@ -300,7 +318,7 @@ try {
     process.stderr.write(`appgov: APPGOV_DB: ${error.message}\n`);
     process.exit(1);
   }
-  if (error instanceof AppgovError || error instanceof ConfigError) {
+  if (error instanceof AppgovError || error instanceof ConfigError || error instanceof BackupRefusedError) {
     process.stderr.write(`${cliMessage(error.message)}\n`);
     process.exit(1);
   }
