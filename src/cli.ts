@@ -322,6 +322,11 @@ try {
     process.stderr.write(`${cliMessage(error.message)}\n`);
     process.exit(1);
   }
+  if ((error as { code?: unknown } | null)?.code === 'SQLITE_BUSY') {
+    // Another process (a server's bulk call, a long read-write transaction) held the write lock past the wait.
+    process.stderr.write(`${cliMessage('the database is busy: another process held its write lock for longer than 5 s; nothing was written, try again')}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`${cliMessage(`unexpected error: ${error instanceof Error ? error.message : String(error)}`)}\n`);
   process.exit(1);
 }

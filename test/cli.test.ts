@@ -23,6 +23,25 @@ describe('the appgov command', () => {
     expect(help.stdout).toContain('token create --kind internal|client');
   }, 30_000);
 
+  it('says the database is busy, and writes nothing, when another process holds the write lock past its 5 s wait', async () => {
+    const busyPath = join(dir, 'busy.db');
+    expect((await cliOn(busyPath)('migrate')).code).toBe(0);
+    const holder = openDatabase(busyPath);
+    try {
+      holder.sqlite.exec('BEGIN IMMEDIATE');
+      const refused = await cliOn(busyPath)('client', 'create', '--name', 'Waits');
+      expect(refused).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'appgov: the database is busy: another process held its write lock for longer than 5 s; nothing was written, try again\n',
+      });
+      holder.sqlite.exec('ROLLBACK');
+      expect(holder.sqlite.prepare("SELECT count(*) AS n FROM clients WHERE name = 'Waits'").get()).toEqual({ n: 0 });
+    } finally {
+      holder.close();
+    }
+  }, 30_000);
+
   it('creates a client, an app and a client token that then works against the API', async () => {
     expect(JSON.parse((await appgov('migrate')).stdout)).toEqual({ database: dbPath, migrated: true });
     const client = await appgov('client', 'create', '--name', 'Globex', '--id', 'aa7cf840-9ca9-46a3-9778-9015d6580d50');
