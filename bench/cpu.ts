@@ -58,3 +58,46 @@ export function machineBusyNs(): number {
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // user nice system idle iowait irq softirq steal (guest is inside user)
   return ((total - f[3]! - f[4]!) * 1e9) / TICKS;
 }
+
+/** What one measured piece of work cost a server process, on every thread. */
+export interface CpuUse {
+  /** All threads together. */
+  ns: number;
+  /** The main thread (tid = pid): HTTP, JSON, GraphQL, the event loop. */
+  mainNs: number;
+  /** The busiest other thread in the window (on appgov's bulk calls, the writer thread). */
+  topOtherNs: number;
+  /** Threads that ended inside the window (their time is missing): 0 expected. */
+  ended: number;
+}
+
+/** The CPU between two readings of threadCpuNs of `pid`, split into the main thread, the busiest other thread and the rest. */
+export function cpuUseBetween(pid: number, before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): CpuUse {
+  const { ns, ended } = cpuNsBetween(before, after);
+  let topOtherNs = 0;
+  for (const [tid, value] of after) if (tid !== pid) topOtherNs = Math.max(topOtherNs, value - (before.get(tid) ?? 0));
+  return { ns, mainNs: (after.get(pid) ?? 0) - (before.get(pid) ?? 0), topOtherNs, ended };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` (requests to the server `pid`) and returns what it cost that server: its threads' CPU
+ * read before and `settleMs` after the work ended (so its trailing work, a log line or a GC helper
+ * finishing, lands in this window and not the next one's), and the work's wall time (without the settling).
+ */
+export async function serverCpu<T>(pid: number, work: () => Promise<T>, settleMs: number): Promise<{ cpu: CpuUse; wallMs: number; value: T }> {
+  const before = threadCpuNs(pid);
+  const started = performance.now();
+  const value = await work();
+  const wallMs = performance.now() - started;
+  if (settleMs > 0) await sleep(settleMs);
+  return { cpu: cpuUseBetween(pid, before, threadCpuNs(pid)), wallMs, value };
+}
+
+/** A server's CPU while nothing is sent to it (timers, pollers, V8's background work), µs per second. */
+export async function idleCpuUsPerSecond(pid: number, ms: number): Promise<number> {
+  const before = threadCpuNs(pid);
+  await sleep(ms);
+  return cpuNsBetween(before, threadCpuNs(pid)).ns / 1000 / (ms / 1000);
+}

@@ -26,14 +26,14 @@ async function main(): Promise<void> {
     for (const dbSync of round % 2 ? (['full', 'normal'] as const) : (['normal', 'full'] as const)) {
       process.stderr.write(`[durability] round ${round + 1}/${ROUNDS}: synchronous = ${dbSync.toUpperCase()}\n`);
       rounds[dbSync].push(
-        await benchBulk((name) => dir.file(`${round}-${dbSync}-${name}`), {
+        (await benchBulk((name) => dir.file(`${round}-${dbSync}-${name}`), {
           sizes: [1000],
           samples: () => (quick ? 6 : 10),
           warmup: () => 2,
           catalogApps: 20_000,
           historyEvents: 100_000,
           dbSync,
-        }),
+        })).rows,
       );
     }
   }

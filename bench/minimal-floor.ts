@@ -47,11 +47,10 @@ const newResult = (): FloorResult => ({ succeeded: [], failed: [], changed: [] }
 
 /**
  * Creates the file with the same catalog ids as bench/datasets.ts (apps 1..`apps`) and `events` history
- * events spread over 4 clients' apps as datasets.ts spreads them, then opens both floor shapes on it.
+ * events spread over 4 clients' apps as datasets.ts spreads them, checkpointed and closed (the floor
+ * server, bench/floor-server.ts, opens it with openMinimalFloor).
  */
-export function minimalFloor(
-  path: string, shape: { apps: number; events: number }, clientId: string, actorId: string, dbSync: DbSync = 'full',
-): MinimalFloor {
+export function buildMinimalFloor(path: string, shape: { apps: number; events: number }, actorId: string, dbSync: DbSync = 'full'): void {
   const sqlite = new Database(path);
   for (const pragma of connectionPragmas(dbSync)) sqlite.pragma(pragma);
   sqlite.exec(SCHEMA);
@@ -76,6 +75,13 @@ export function minimalFloor(
       FROM app_history_events GROUP BY client_id, app_id`)
     .run(actorId);
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  sqlite.close();
+}
+
+/** Opens a file buildMinimalFloor made, with both floor shapes' statements prepared once. */
+export function openMinimalFloor(path: string, clientId: string, actorId: string, dbSync: DbSync = 'full'): MinimalFloor {
+  const sqlite = new Database(path, { fileMustExist: true });
+  for (const pragma of connectionPragmas(dbSync)) sqlite.pragma(pragma);
 
   const lookup = sqlite.prepare<[string, string], { id: string; found: number; resolution: string | null }>(`
     SELECT j.value AS id, a.id IS NOT NULL AS found, s.resolution

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { benchBulk, type BulkRow } from './bulk';
+import { benchBulk, type BulkResult } from './bulk';
 import { benchDecisionStatements, renderDecisionStatements, type DecisionRow } from './decisions';
 import { benchDir, buildDataset, type DatasetShape } from './datasets';
 import { benchExpiry, renderExpiry, type ExpiryResult } from './expiry';
@@ -72,9 +72,9 @@ async function main(): Promise<void> {
   progress(`databases in ${dir.path}`);
   try {
     const loadBefore = loadavg()[0]!;
-    let bulk: BulkRow[] | undefined;
+    let bulk: BulkResult | undefined;
     if (runs('bulk')) {
-      progress('1-2. bulk approvals over HTTP vs both floors');
+      progress('1-2. bulk approvals over HTTP vs both floors (each server its own process; server CPU per call from /proc, paired per call)');
       bulk = await benchBulk(dir.file, {
         sizes: SIZES,
         samples: (n) => (quick ? (n >= 10_000 ? 4 : 8) : n >= 10_000 ? 15 : 30),
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
 
     let pipeline: PipelineResult | undefined;
     if (runs('pipeline')) {
-      progress('12. request pipeline: server CPU per request (all threads, /proc schedstat), appgov vs bare graphql-yoga, the small read and { __typename } with a token, paired rounds');
+      progress('12. request pipeline: server CPU per request (all threads, /proc schedstat), appgov vs bare graphql-yoga, yoga + graphql-jit, Mercurius (with and without jit) and a Fastify REST route, the small read and { __typename } with a token, paired rounds');
       pipeline = await benchPipeline(dir.file, quick);
     }
 
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
       `appgov bench (${meta.mode}${onlyArg ? `, --only=${onlyArg}` : ''}): ${meta.date}, Node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, SQLite ${meta.sqlite}, ` +
         `NODE_ENV=${meta.nodeEnv ?? '(unset)'}, load average ${meta.loadAverage.before.toFixed(1)} → ${meta.loadAverage.after.toFixed(1)}, databases: WAL files under ${dir.path}`,
     ];
-    if (bulk) out.push(renderBulk(bulk, checks), renderStatements(bulk, SIZES, checks));
+    if (bulk) out.push(renderBulk(bulk, checks), renderStatements(bulk.rows, SIZES, checks));
     if (decisions) out.push(renderDecisionStatements(decisions, SIZES, checks));
     if (readPath) out.push(renderReadPath(readPath, describe(READ_SHAPE), checks));
     if (growth) out.push(renderGrowth(growth, describe(SMALL_SHAPE), describe(BIG_SHAPE), checks));
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     if (webhooks) out.push(renderWebhooks(webhooks, checks));
     if (pipeline) out.push(renderPipeline(pipeline, checks));
     // Section order in the summary follows the issue's numbering.
-    checks.sort((a, b) => a.section.localeCompare(b.section));
+    checks.sort((a, b) => a.section.localeCompare(b.section, 'en', { numeric: true }));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
     console.log(out.join('\n'));
 

@@ -44,3 +44,30 @@ export async function timed<T>(work: () => T | Promise<T>): Promise<{ ms: number
  * would otherwise never let a signal (Ctrl-C) or a timer through.
  */
 export const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A figure over rounds: its median, quartiles (nearest rank) and range. */
+export interface Spread {
+  median: number;
+  p25: number;
+  p75: number;
+  min: number;
+  max: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: median(sorted), p25: percentile(sorted, 25), p75: percentile(sorted, 75), min: sorted[0]!, max: sorted.at(-1)! };
+}
+
+/**
+ * Paired rounds: `a[i]` and `b[i]` were measured in the same round (the same work, alternating
+ * order), so each round's ratio has the machine's drift of that round on both sides. The spread of
+ * those per-round ratios, not the ratio of the two medians.
+ */
+export function pairedRatios(a: readonly number[], b: readonly number[]): Spread {
+  if (a.length !== b.length || a.length === 0) throw new Error(`paired ratios of ${a.length} and ${b.length} rounds`);
+  return spread(a.map((x, i) => x / b[i]!));
+}
+
+/** "1.23× (IQR 1.20-1.31, range 1.10-1.40)": a ratio's median with its spread. */
+export const ratioWithSpread = (s: Spread) => `${s.median.toFixed(2)}× (IQR ${s.p25.toFixed(2)}-${s.p75.toFixed(2)}, range ${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
