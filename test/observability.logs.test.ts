@@ -146,7 +146,7 @@ describe('the request log', () => {
   it('writes one line for a call of the REST, Slack or assignment routes: the operation its route ran, the token, the status', async () => {
     const request = async (path: string, init: RequestInit = {}): Promise<Response> => yoga.fetch(`http://appgov.test${path}`, init);
     const calls: [string, () => Promise<Response>, Record<string, unknown>][] = [
-      ['REST list', () => request(`/v2/clients/${tenant.clientId}/apps?limit=1`, { headers: { authorization: `Bearer ${internal.token}` } }), { operation: 'Rest_listApps', operationType: 'query', tokenId: internal.id, status: 200, outcome: 'ok' }],
+      ['REST list', () => request(`/v2/clients/${tenant.clientId}/apps?limit=1`, { headers: { authorization: `Bearer ${internal.token}` } }), { operation: 'Rest_listApps', operationType: 'query', path: `/v2/clients/${tenant.clientId}/apps`, tokenId: internal.id, status: 200, outcome: 'ok' }],
       [
         'REST refused by the operation',
         () => request(`/v2/clients/${other.clientId}/apps`, { headers: { authorization: `Bearer ${clientToken.token}` } }),
@@ -156,7 +156,7 @@ describe('the request log', () => {
       [
         'Slack, token argument',
         () => request('/api/admin.apps.approved.list', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${internal.token}&enterprise_id=${tenant.clientId}` }),
-        { operationType: 'query', tokenId: internal.id, status: 200, outcome: 'ok' },
+        { operationType: 'query', path: '/api/admin.apps.approved.list', tokenId: internal.id, status: 200, outcome: 'ok' },
       ],
     ];
     for (const [label, call, expected] of calls) {

@@ -69,6 +69,12 @@ function unmaskedCodesOf(result: ExecutionResult): string[] {
   });
 }
 
+/** The path of a request to anything but /graphql (a route's call), or null. */
+function routePath(request: Request): string | null {
+  const path = new URL(request.url).pathname;
+  return path === '/graphql' ? null : path;
+}
+
 /** The id of the request an unexpected error was noted in, if any. */
 export function requestIdOfError(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null ? unexpectedErrorRequests.get(error) : undefined;
@@ -179,6 +185,8 @@ export function useRequestLog(options: { logger: Logger; metrics?: AppgovMetrics
             requestId: record.id,
             operation: record.operation,
             operationType: record.operationType,
+            // A route's call names its path (never the query string, which may carry a token).
+            ...(routePath(request) ? { path: routePath(request) } : {}),
             tokenId: record.tokenId,
             status: response.status,
             durationMs: Math.round(durationMs * 100) / 100,
