@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Store } from '../store/store';
 import type { HistoryRow } from '../services/history-seek';
-import type { AttemptOutcome, LaneDelivery, LeaseTerms, RetryPolicy, WebhookLane, WebhookQueue } from '../services/webhooks';
+import { planAttempt, type AttemptOutcome, type LaneDelivery, type LeaseTerms, type RetryPolicy, type WebhookLane, type WebhookQueue } from '../services/webhooks';
 import { renderEvent } from './webhook-event';
 import { sendWebhook } from './webhook-send';
 
@@ -174,10 +174,7 @@ export class WebhookRunner {
           });
           if (!row || row.id !== head.eventId) throw new Error(`webhook ${lane.id}: event ${head.eventId} of its pending delivery is not in history`);
           sent++;
-          const outcome = await this.attempt(lane, head, row);
-          if (this.abort.signal.aborted) return; // cut short by shutdown: not an attempt of the receiver's
-          if (!(await queue.recordAttempt(this.terms(), lane.id, head, outcome, this.policy))) return;
-          if (!head.redelivery && (outcome.ok || head.attempts + 1 >= this.policy.maxAttempts)) lane.position = { at: head.at, clientSeq: head.clientSeq };
+          if ((await this.deliver(lane, head, row)) === 'stop') return;
           continue;
         }
         // The head first: everything committed before it is then in the read that follows.
@@ -198,16 +195,30 @@ export class WebhookRunner {
           if (!turnLeft()) return;
           const delivery: LaneDelivery = { id: null, eventId: row.id, at: row.created_at, clientSeq: row.client_seq, redelivery: false, attempts: 0 };
           sent++;
-          const outcome = await this.attempt(lane, delivery, row);
-          if (this.abort.signal.aborted) return;
-          if (!(await queue.recordAttempt(this.terms(), lane.id, delivery, outcome, this.policy))) return;
-          if (!outcome.ok && this.policy.maxAttempts > 1) break; // now the lane's pending head: it holds the lane
-          lane.position = { at: row.created_at, clientSeq: row.client_seq };
+          const step = await this.deliver(lane, delivery, row);
+          if (step === 'stop') return;
+          if (step === 'held') break; // now the lane's pending head: it holds the lane
         }
       }
     } finally {
       await queue.release(this.owner, lane.id).catch((error: unknown) => this.options.log(error));
     }
+  }
+
+  /**
+   * One attempt of `delivery` and its record. 'stop': the lane's turn ends here (shutdown cut the
+   * attempt short, not recorded; or the lease was lost). 'moved': the lane passed the event (it was
+   * delivered or given up); 'held': it waits to be tried again (or it was a redelivery).
+   */
+  private async deliver(lane: WebhookLane, delivery: LaneDelivery, row: HistoryRow): Promise<'stop' | 'moved' | 'held'> {
+    const outcome = await this.attempt(lane, delivery, row);
+    if (this.abort.signal.aborted) return 'stop'; // cut short by shutdown: not an attempt of the receiver's
+    const terms = this.terms();
+    const plan = planAttempt(delivery, outcome, this.policy, terms.now);
+    if (!(await this.options.queue.recordAttempt(terms, lane.id, delivery, outcome, plan))) return 'stop';
+    if (plan.moveTo === null) return 'held';
+    lane.position = plan.moveTo;
+    return 'moved';
   }
 
   private async attempt(lane: WebhookLane, delivery: LaneDelivery, row: HistoryRow): Promise<AttemptOutcome> {

@@ -88,12 +88,14 @@ const numOrNull = (value: unknown): number | null => (value === null || value ==
 /** A boolean column as either store hands it over (SQLite 0/1, Postgres true/false). */
 const flag = (value: number | boolean): boolean => value === true || value === 1;
 
+const typesOf = (row: WebhookRow): HistoryEventType[] | null => (row.types === null ? null : (JSON.parse(row.types) as HistoryEventType[]));
+
 export function toWebhook(row: WebhookRow): Webhook {
   return {
     id: row.id,
     clientId: row.client_id,
     url: row.url,
-    types: row.types === null ? null : (JSON.parse(row.types) as HistoryEventType[]),
+    types: typesOf(row),
     createdAt: new Date(num(row.created_at)),
     createdBy: row.created_by,
   };
@@ -197,6 +199,20 @@ export function tooManyWebhooks(): BadUserInputError {
 
 export const webhookNotFound = (field = 'id') => new NotFoundError('Webhook not found', { field });
 
+// The statements both stores run (Postgres adds its casts and locks where it needs them).
+
+/** The client's history head: where a new webhook's lane starts. */
+export const clientHeadSql = (clientId: string) => sql`SELECT history_at AS at, history_seq AS seq FROM clients WHERE id = ${clientId}`;
+export const webhookCountSql = (clientId: string) => sql`SELECT count(*) AS n FROM webhooks WHERE client_id = ${clientId}`;
+export const findWebhookSql = (id: string) => sql`SELECT * FROM webhooks WHERE id = ${id}`;
+export const deleteWebhookSql = (input: { clientId: string; id: string }) =>
+  sql`DELETE FROM webhooks WHERE id = ${input.id} AND client_id = ${input.clientId} RETURNING *`;
+/** The webhook of the client (redeliverWebhookEvent), and the client's event it sends again. */
+export const clientWebhookSql = (input: { clientId: string; webhookId: string }) =>
+  sql`SELECT id FROM webhooks WHERE id = ${input.webhookId} AND client_id = ${input.clientId}`;
+export const clientEventSql = (input: { clientId: string; eventId: string }) =>
+  sql`SELECT created_at, client_seq FROM app_history_events WHERE id = ${input.eventId} AND client_id = ${input.clientId}`;
+
 /**
  * Creates a webhook (at most MAX_WEBHOOKS_PER_CLIENT per client). Its lane starts at the client's
  * head: it is sent the events committed after it, not the history before.
@@ -204,9 +220,9 @@ export const webhookNotFound = (field = 'id') => new NotFoundError('Webhook not 
 export function createWebhook(db: Db, input: NewWebhook): Webhook {
   return db.transaction(
     (tx) => {
-      const head = tx.get<{ at: number; seq: number } | undefined>(sql`SELECT history_at AS at, history_seq AS seq FROM clients WHERE id = ${input.clientId}`);
+      const head = tx.get<{ at: number; seq: number } | undefined>(clientHeadSql(input.clientId));
       if (!head) throw new NotFoundError('Client not found', { field: 'clientId' });
-      const { n } = tx.get<{ n: number }>(sql`SELECT count(*) AS n FROM webhooks WHERE client_id = ${input.clientId}`);
+      const { n } = tx.get<{ n: number }>(webhookCountSql(input.clientId));
       if (n >= MAX_WEBHOOKS_PER_CLIENT) throw tooManyWebhooks();
       const row = tx.get<WebhookRow>(sql`
         INSERT INTO webhooks (id, client_id, url, types, secret, created_at, created_by, position_at, position_seq)
@@ -220,13 +236,13 @@ export function createWebhook(db: Db, input: NewWebhook): Webhook {
 }
 
 export function findWebhook(db: Db, id: string): Webhook | null {
-  const row = db.get<WebhookRow | undefined>(sql`SELECT * FROM webhooks WHERE id = ${id}`);
+  const row = db.get<WebhookRow | undefined>(findWebhookSql(id));
   return row ? toWebhook(row) : null;
 }
 
 /** Deletes a webhook of the client and its deliveries; NOT_FOUND when the client has none of that id. */
 export function deleteWebhook(db: Db, input: { clientId: string; id: string }): Webhook {
-  const row = db.get<WebhookRow | undefined>(sql`DELETE FROM webhooks WHERE id = ${input.id} AND client_id = ${input.clientId} RETURNING *`);
+  const row = db.get<WebhookRow | undefined>(deleteWebhookSql(input));
   if (!row) throw webhookNotFound();
   return toWebhook(row);
 }
@@ -295,11 +311,9 @@ export function redeliverWebhookEvent(db: Db, input: { clientId: string; webhook
   const now = input.now ?? Date.now();
   return db.transaction(
     (tx) => {
-      const hook = tx.get<{ id: string } | undefined>(sql`SELECT id FROM webhooks WHERE id = ${input.webhookId} AND client_id = ${input.clientId}`);
+      const hook = tx.get<{ id: string } | undefined>(clientWebhookSql(input));
       if (!hook) throw webhookNotFound('webhookId');
-      const event = tx.get<{ created_at: number; client_seq: number } | undefined>(
-        sql`SELECT created_at, client_seq FROM app_history_events WHERE id = ${input.eventId} AND client_id = ${input.clientId}`,
-      );
+      const event = tx.get<{ created_at: number; client_seq: number } | undefined>(clientEventSql(input));
       if (!event) throw eventNotFound();
       const row = tx.get<DeliveryRow>(sql`
         INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_at, event_seq, redelivery, status, attempts, next_attempt_at, created_at, updated_at)
@@ -332,7 +346,7 @@ export function toLane(row: WebhookRow): WebhookLane {
     id: row.id,
     clientId: row.client_id,
     url: row.url,
-    types: row.types === null ? null : (JSON.parse(row.types) as HistoryEventType[]),
+    types: typesOf(row),
     secret: row.secret,
     position: { at: num(row.position_at), clientSeq: num(row.position_seq) },
     wakes: num(row.wakes),
@@ -409,8 +423,8 @@ export interface WebhookQueue {
   claimLanes(terms: LeaseTerms & { limit: number }): Promise<WebhookLane[]>;
   /** The lane's oldest pending delivery, or null. */
   laneHead(webhookId: string): Promise<LaneDelivery & { nextAttemptAt: number | null } | null>;
-  /** Records an attempt (and moves the lane), renewing the lease; nothing when the lease is lost. */
-  recordAttempt(terms: LeaseTerms, webhookId: string, delivery: LaneDelivery, outcome: AttemptOutcome, policy: RetryPolicy): Promise<boolean>;
+  /** Records an attempt as planAttempt planned it (and moves the lane), renewing the lease; nothing when the lease is lost. */
+  recordAttempt(terms: LeaseTerms, webhookId: string, delivery: LaneDelivery, outcome: AttemptOutcome, plan: AttemptPlan): Promise<boolean>;
   /** Moves the lane to `position` (no event of its types before it), renewing the lease. */
   advance(terms: LeaseTerms, webhookId: string, position: HistoryPosition): Promise<boolean>;
   /** Keeps the lease and makes the lane due at `until`, its head's next attempt. */
@@ -425,6 +439,24 @@ export interface WebhookQueue {
   release(owner: string, webhookId: string): Promise<void>;
   /** Deletes the lane's finished deliveries (delivered or failed) written before `before` (ms); how many. */
   prune(webhookId: string, before: number): Promise<number>;
+}
+
+/** The lane's oldest pending delivery (both stores): a seek on webhook_deliveries_pending_idx. */
+export function laneHeadSql(webhookId: string) {
+  return sql`SELECT * FROM webhook_deliveries WHERE webhook_id = ${webhookId} AND status = 'pending' ORDER BY created_at, id LIMIT 1`;
+}
+
+/** Renews the lane's lease and sets `set`, when `terms.owner` still holds it (both stores; a row changed: held). */
+export function renewLeaseSql(terms: LeaseTerms, webhookId: string, set: SQL) {
+  return sql`UPDATE webhooks SET lease_until = ${terms.now + terms.leaseMs}, ${set} WHERE id = ${webhookId} AND lease_owner = ${terms.owner}`;
+}
+
+/** The lane moved to `position`, as a SET clause. */
+export const positionSet = (position: HistoryPosition) => sql`position_at = ${position.at}, position_seq = ${position.clientSeq}`;
+
+/** WebhookQueue.release's statement (both stores). */
+export function releaseLaneSql(owner: string, webhookId: string) {
+  return sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`;
 }
 
 /** WebhookQueue.prune's statement (both stores): a range of webhook_deliveries_webhook_idx. */
@@ -472,8 +504,7 @@ export function laneHeadOf(row: DeliveryRow | undefined): (LaneDelivery & { next
  */
 export function sqliteWebhookQueue(db: Db, busyWaitMs = 5000): WebhookQueue {
   const write = <T>(work: () => T): Promise<T> => retryWhileBusy(work, busyWaitMs);
-  const renew = (tx: Pick<Db, 'run'>, terms: LeaseTerms, webhookId: string, set: ReturnType<typeof sql>) =>
-    tx.run(sql`UPDATE webhooks SET lease_until = ${terms.now + terms.leaseMs}, ${set} WHERE id = ${webhookId} AND lease_owner = ${terms.owner}`).changes > 0;
+  const renew = (tx: Pick<Db, 'run'>, terms: LeaseTerms, webhookId: string, set: SQL) => tx.run(renewLeaseSql(terms, webhookId, set)).changes > 0;
   return {
     claimLanes: async (terms) => {
       // A read first: with nothing to do (the usual case) the poll writes nothing.
@@ -486,13 +517,11 @@ export function sqliteWebhookQueue(db: Db, busyWaitMs = 5000): WebhookQueue {
         RETURNING *`));
       return rows.map(toLane);
     },
-    laneHead: async (webhookId) =>
-      laneHeadOf(db.get<DeliveryRow | undefined>(sql`SELECT * FROM webhook_deliveries WHERE webhook_id = ${webhookId} AND status = 'pending' ORDER BY created_at, id LIMIT 1`)),
-    recordAttempt: (terms, webhookId, delivery, outcome, policy) =>
+    laneHead: async (webhookId) => laneHeadOf(db.get<DeliveryRow | undefined>(laneHeadSql(webhookId))),
+    recordAttempt: (terms, webhookId, delivery, outcome, plan) =>
       write(() => db.transaction(
         (tx) => {
-          const plan = planAttempt(delivery, outcome, policy, terms.now);
-          const move = plan.moveTo ? sql`position_at = ${plan.moveTo.at}, position_seq = ${plan.moveTo.clientSeq}` : sql`position_at = position_at`;
+          const move = plan.moveTo ? positionSet(plan.moveTo) : sql`position_at = position_at`;
           if (!renew(tx, terms, webhookId, move)) return false;
           const error = errorText(outcome.error);
           if (delivery.id === null) {
@@ -510,12 +539,12 @@ export function sqliteWebhookQueue(db: Db, busyWaitMs = 5000): WebhookQueue {
         },
         { behavior: 'immediate' },
       )),
-    advance: (terms, webhookId, position) => write(() => renew(db, terms, webhookId, sql`position_at = ${position.at}, position_seq = ${position.clientSeq}`)),
+    advance: (terms, webhookId, position) => write(() => renew(db, terms, webhookId, positionSet(position))),
     block: (terms, webhookId, until) => write(() => renew(db, terms, webhookId, sql`due_at = ${until}`)),
     rest: (terms, webhookId, wakes) => write(() => db.run(restLane(terms, webhookId, wakes)).changes > 0),
     release: (owner, webhookId) =>
       write(() => {
-        db.run(sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`);
+        db.run(releaseLaneSql(owner, webhookId));
       }),
     prune: (webhookId, before) => write(() => db.run(pruneDeliveries(webhookId, before)).changes),
   };

@@ -4,20 +4,28 @@
  * lanes are leased with FOR UPDATE SKIP LOCKED: instances claiming at once each get other lanes.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgDb } from '../../db/postgres';
 import { NotFoundError } from '../../errors';
 import {
   DELIVERY_LIST,
   newestFirst,
   WEBHOOK_LIST,
+  clientEventSql,
+  clientHeadSql,
+  clientWebhookSql,
+  deleteWebhookSql,
   errorText,
   eventNotFound,
   dueLanes,
+  findWebhookSql,
   laneHeadOf,
+  laneHeadSql,
   MAX_WEBHOOKS_PER_CLIENT,
-  planAttempt,
+  positionSet,
   pruneDeliveries,
+  releaseLaneSql,
+  renewLeaseSql,
   restLane,
   toDelivery,
   toLane,
@@ -34,20 +42,19 @@ import {
   type WebhookQueue,
   type WebhookRow,
   wakeLane,
+  webhookCountSql,
 } from '../../services/webhooks';
-import { lockClient } from './decisions';
-import { txRows } from './install-requests';
 import { pgRows, type PgRunner } from './rows';
 import { inTransaction } from './transaction';
 
 export async function createWebhook(db: PgDb, input: NewWebhook): Promise<Webhook> {
   return inTransaction(db, async (tx) => {
-    await lockClient(tx, input.clientId);
-    const [head] = await txRows<{ at: number; seq: number }>(tx, sql`SELECT history_at AS at, history_seq AS seq FROM clients WHERE id = ${input.clientId}`);
+    // The tenant's row locked (as lockClient locks it) as its head is read: two creations count each other.
+    const [head] = await pgRows(tx)<{ at: number; seq: number }>(sql`${clientHeadSql(input.clientId)} FOR NO KEY UPDATE`);
     if (!head) throw new NotFoundError('Client not found', { field: 'clientId' });
-    const [{ n }] = (await txRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM webhooks WHERE client_id = ${input.clientId}`)) as [{ n: number }];
+    const [{ n }] = (await pgRows(tx)<{ n: number }>(webhookCountSql(input.clientId))) as [{ n: number }];
     if (n >= MAX_WEBHOOKS_PER_CLIENT) throw tooManyWebhooks();
-    const [row] = await txRows<WebhookRow>(tx, sql`
+    const [row] = await pgRows(tx)<WebhookRow>(sql`
       INSERT INTO webhooks (id, client_id, url, types, secret, created_at, created_by, position_at, position_seq)
       VALUES (${input.id}, ${input.clientId}, ${input.url}, ${input.types === null ? null : JSON.stringify(input.types)}::jsonb, ${input.secret},
         ${input.now}, ${input.createdBy}, ${Number(head.at)}, ${Number(head.seq)})
@@ -57,12 +64,12 @@ export async function createWebhook(db: PgDb, input: NewWebhook): Promise<Webhoo
 }
 
 export async function findWebhook(db: PgDb, id: string): Promise<Webhook | null> {
-  const [row] = await pgRows(db)<WebhookRow>(sql`SELECT * FROM webhooks WHERE id = ${id}`);
+  const [row] = await pgRows(db)<WebhookRow>(findWebhookSql(id));
   return row ? toWebhook(row) : null;
 }
 
 export async function deleteWebhook(db: PgDb, input: { clientId: string; id: string }): Promise<Webhook> {
-  const [row] = await pgRows(db)<WebhookRow>(sql`DELETE FROM webhooks WHERE id = ${input.id} AND client_id = ${input.clientId} RETURNING *`);
+  const [row] = await pgRows(db)<WebhookRow>(deleteWebhookSql(input));
   if (!row) throw webhookNotFound();
   return toWebhook(row);
 }
@@ -80,14 +87,11 @@ export async function listWebhookDeliveries(db: PgDb, input: { webhookId: string
 export async function redeliverWebhookEvent(db: PgDb, input: { clientId: string; webhookId: string; eventId: string; now?: number }): Promise<WebhookDelivery> {
   const now = input.now ?? Date.now();
   return inTransaction(db, async (tx) => {
-    const [hook] = await txRows<{ id: string }>(tx, sql`SELECT id FROM webhooks WHERE id = ${input.webhookId} AND client_id = ${input.clientId}`);
+    const [hook] = await pgRows(tx)<{ id: string }>(clientWebhookSql(input));
     if (!hook) throw webhookNotFound('webhookId');
-    const [event] = await txRows<{ created_at: number; client_seq: number }>(
-      tx,
-      sql`SELECT created_at, client_seq FROM app_history_events WHERE id = ${input.eventId} AND client_id = ${input.clientId}`,
-    );
+    const [event] = await pgRows(tx)<{ created_at: number; client_seq: number }>(clientEventSql(input));
     if (!event) throw eventNotFound();
-    const [row] = await txRows<DeliveryRow>(tx, sql`
+    const [row] = await pgRows(tx)<DeliveryRow>(sql`
       INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_at, event_seq, redelivery, status, attempts, next_attempt_at, created_at, updated_at)
       VALUES (${randomUUID()}, ${input.webhookId}, ${input.eventId}, ${Number(event.created_at)}, ${Number(event.client_seq)}, true, 'pending', 0, ${now}, ${now}, ${now})
       RETURNING *`);
@@ -96,9 +100,8 @@ export async function redeliverWebhookEvent(db: PgDb, input: { clientId: string;
   });
 }
 
-async function renew(db: PgRunner, terms: LeaseTerms, webhookId: string, set: ReturnType<typeof sql>): Promise<boolean> {
-  const result = await db.execute(sql`UPDATE webhooks SET lease_until = ${terms.now + terms.leaseMs}, ${set} WHERE id = ${webhookId} AND lease_owner = ${terms.owner}`);
-  return (result.rowCount ?? 0) > 0;
+async function renew(db: PgRunner, terms: LeaseTerms, webhookId: string, set: SQL): Promise<boolean> {
+  return ((await db.execute(renewLeaseSql(terms, webhookId, set))).rowCount ?? 0) > 0;
 }
 
 export function postgresWebhookQueue(db: PgDb): WebhookQueue {
@@ -111,16 +114,10 @@ export function postgresWebhookQueue(db: PgDb): WebhookQueue {
         RETURNING *`);
       return rows.map(toLane);
     },
-    laneHead: async (webhookId) => {
-      const [row] = await pgRows(db)<DeliveryRow>(
-        sql`SELECT * FROM webhook_deliveries WHERE webhook_id = ${webhookId} AND status = 'pending' ORDER BY created_at, id LIMIT 1`,
-      );
-      return laneHeadOf(row);
-    },
+    laneHead: async (webhookId) => laneHeadOf((await pgRows(db)<DeliveryRow>(laneHeadSql(webhookId)))[0]),
     // One statement (the lease renewed, the lane moved and the delivery written, or nothing when the
     // lease is lost): a round trip per delivery instead of four (BEGIN, two statements, COMMIT).
-    recordAttempt: async (terms, webhookId, delivery, outcome, policy) => {
-      const plan = planAttempt(delivery, outcome, policy, terms.now);
+    recordAttempt: async (terms, webhookId, delivery, outcome, plan) => {
       const move = plan.moveTo ? sql`position_at = ${plan.moveTo.at}::bigint, position_seq = ${plan.moveTo.clientSeq}::bigint` : sql`position_at = position_at`;
       const error = errorText(outcome.error);
       const write =
@@ -140,11 +137,11 @@ export function postgresWebhookQueue(db: PgDb): WebhookQueue {
         SELECT (SELECT count(*) FROM w)::int AS held`);
       return Number((result.rows[0] as { held: number }).held) > 0;
     },
-    advance: (terms, webhookId, position) => renew(db, terms, webhookId, sql`position_at = ${position.at}, position_seq = ${position.clientSeq}`),
+    advance: (terms, webhookId, position) => renew(db, terms, webhookId, positionSet(position)),
     block: (terms, webhookId, until) => renew(db, terms, webhookId, sql`due_at = ${until}`),
     rest: async (terms, webhookId, wakes) => ((await db.execute(restLane(terms, webhookId, wakes))).rowCount ?? 0) > 0,
     release: async (owner, webhookId) => {
-      await db.execute(sql`UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE id = ${webhookId} AND lease_owner = ${owner}`);
+      await db.execute(releaseLaneSql(owner, webhookId));
     },
     prune: async (webhookId, before) => (await db.execute(pruneDeliveries(webhookId, before))).rowCount ?? 0,
   };
