@@ -13,8 +13,8 @@
  * prints "fastify rest is serving http://host:port/graphql" once listening (the path is the bench's
  * banner convention; the route is the one above).
  */
-import Fastify from 'fastify';
-import { banner, openAppsPage, referenceEnv, UNAUTHORIZED } from './reference-data';
+import { serveOnFastify } from './fastify-reference';
+import { openAppsPage, referenceEnv } from './reference-data';
 
 const env = referenceEnv('fastify-rest-server.mjs');
 const apps = openAppsPage(env.file);
@@ -42,33 +42,16 @@ const answer = {
   required: ['data'],
 } as const;
 
-const app = Fastify();
-app.addHook('onRequest', (request, reply, done) => {
-  if (request.headers.authorization !== env.authorization) {
-    void reply.code(401).header('content-type', 'application/json').send(UNAUTHORIZED);
-    return;
-  }
-  done();
-});
-app.get<{ Params: { id: string }; Querystring: { first?: number } }>(
-  '/clients/:id/apps',
-  {
-    schema: {
-      params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-      querystring: { type: 'object', properties: { first: { type: 'integer', minimum: 1, maximum: 100, default: 10 } } },
-      response: { 200: answer },
+await serveOnFastify(env, 'fastify rest', apps.close, (app) => {
+  app.get<{ Params: { id: string }; Querystring: { first?: number } }>(
+    '/clients/:id/apps',
+    {
+      schema: {
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        querystring: { type: 'object', properties: { first: { type: 'integer', minimum: 1, maximum: 100, default: 10 } } },
+        response: { 200: answer },
+      },
     },
-  },
-  (request) => ({ data: { client: { apps: { nodes: apps.page(request.params.id, request.query.first ?? 10) } } } }),
-);
-
-await app.listen({ port: env.port, host: env.host });
-const address = app.server.address();
-console.log(banner('fastify rest', env, typeof address === 'object' && address ? address.port : 0));
-
-process.once('SIGTERM', () => {
-  void app.close().then(() => {
-    apps.close();
-    process.exit(0);
-  });
+    (request) => ({ data: { client: { apps: { nodes: apps.page(request.params.id, request.query.first ?? 10) } } } }),
+  );
 });

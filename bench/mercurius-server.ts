@@ -10,31 +10,14 @@
  * Bundled with esbuild (scripts/build.mjs) and started with npm start's node flags by the bench;
  * prints "mercurius is serving http://host:port/graphql" once listening.
  */
-import Fastify from 'fastify';
 import mercurius from 'mercurius';
-import { banner, openAppsPage, referenceEnv, referenceResolvers, TYPE_DEFS, UNAUTHORIZED } from './reference-data';
+import { serveOnFastify } from './fastify-reference';
+import { openAppsPage, referenceEnv, referenceResolvers, TYPE_DEFS } from './reference-data';
 
 const env = referenceEnv('mercurius-server.mjs');
 const jit = process.env.REFERENCE_JIT === '1';
 const apps = openAppsPage(env.file);
 
-const app = Fastify();
-app.addHook('onRequest', (request, reply, done) => {
-  if (request.headers.authorization !== env.authorization) {
-    void reply.code(401).header('content-type', 'application/json').send(UNAUTHORIZED);
-    return;
-  }
-  done();
-});
-await app.register(mercurius, { schema: TYPE_DEFS, resolvers: referenceResolvers(apps.page), graphiql: false, ...(jit ? { jit: 1 } : {}) });
-
-await app.listen({ port: env.port, host: env.host });
-const address = app.server.address();
-console.log(banner(jit ? 'mercurius with jit' : 'mercurius', env, typeof address === 'object' && address ? address.port : 0));
-
-process.once('SIGTERM', () => {
-  void app.close().then(() => {
-    apps.close();
-    process.exit(0);
-  });
+await serveOnFastify(env, jit ? 'mercurius with jit' : 'mercurius', apps.close, async (app) => {
+  await app.register(mercurius, { schema: TYPE_DEFS, resolvers: referenceResolvers(apps.page), graphiql: false, ...(jit ? { jit: 1 } : {}) });
 });

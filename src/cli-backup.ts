@@ -10,6 +10,7 @@ import { closeSync, existsSync, openSync, rmSync, statSync, mkdirSync } from 'no
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { databaseLabel, databaseName, type Config } from './config';
+import { DEFAULT_BUSY_TIMEOUT_MS } from './db/open';
 
 /** A backup the command will not take: a message for the one line on stderr (exit 1). */
 export class BackupRefusedError extends Error {
@@ -43,22 +44,21 @@ export async function backupDatabase(config: Pick<Config, 'dbPath' | 'databaseUr
   }
   const backup = resolve(file);
   if (backup === source) throw new BackupRefusedError(`${backup} is the database itself: name a new file for the backup`);
-  if (existsSync(backup)) throw new BackupRefusedError(`${backup} already exists: a backup never overwrites a file; name a new one`);
+  const exists = () => new BackupRefusedError(`${backup} already exists: a backup never overwrites a file; name a new one`);
+  if (existsSync(backup)) throw exists();
   mkdirSync(dirname(backup), { recursive: true });
   // Created here, exclusively: a file that appeared since the check above is not overwritten either.
   try {
     closeSync(openSync(backup, 'wx'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new BackupRefusedError(`${backup} already exists: a backup never overwrites a file; name a new one`);
-    }
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
     throw error;
   }
   let sqlite: Database.Database | undefined;
   try {
     sqlite = new Database(source, { fileMustExist: true });
     // Another process may hold the write lock at this moment; reading waits for it at most this long.
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
     const isAppgov = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get();
     if (!isAppgov) throw new BackupRefusedError(`${source} is not an appgov database (it has no migrations table)`);
     await sqlite.backup(backup, { progress: () => ALL_PAGES });

@@ -5,7 +5,7 @@ import { parseExpiry } from './auth/tokens';
 import { backupDatabase, BackupRefusedError } from './cli-backup';
 import { openCliStore, type CliStore } from './cli-store';
 import { ConfigError, databaseLabel, loadConfig } from './config';
-import { DatabaseFileError } from './db/open';
+import { DatabaseFileError, DEFAULT_BUSY_TIMEOUT_MS } from './db/open';
 import { TOKEN_KINDS, type TokenKind } from './db/schema';
 import { LIST_FORMATS, printPages, type ListFormat } from './cli-listing';
 import { AppgovError, ConflictError } from './errors';
@@ -324,7 +324,7 @@ try {
   }
   if ((error as { code?: unknown } | null)?.code === 'SQLITE_BUSY') {
     // Another process (a server's bulk call, a long read-write transaction) held the write lock past the wait.
-    process.stderr.write(`${cliMessage('the database is busy: another process held its write lock for longer than 5 s; nothing was written, try again')}\n`);
+    process.stderr.write(`${cliMessage(`the database is busy: another process held its write lock for longer than ${DEFAULT_BUSY_TIMEOUT_MS / 1000} s; nothing was written, try again`)}\n`);
     process.exit(1);
   }
   process.stderr.write(`${cliMessage(`unexpected error: ${error instanceof Error ? error.message : String(error)}`)}\n`);

@@ -166,6 +166,7 @@ function useVariableErrorCodes(): Plugin {
  * poll. Every REST, Slack and assignment route runs a mutation through here too.
  */
 function useLiveNudge(hub: EventHub, webhooks?: { nudge(): void }): Plugin {
+  // The server's webhook runner is told too: the commit's deliveries start now, not at its next poll.
   return {
     onExecute: ({ args }) => {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;

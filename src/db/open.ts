@@ -64,6 +64,9 @@ export const MIGRATIONS_FOLDER = fileURLToPath(
   new URL(typeof APPGOV_MIGRATIONS_FROM_BUNDLE === 'string' ? `${APPGOV_MIGRATIONS_FROM_BUNDLE}/` : '../../drizzle', import.meta.url),
 );
 
+/** How long a connection waits for another's write lock (SQLite's busy_timeout) while opening and migrating, and by default after: the CLI's and a backup's wait. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 /** Distinct SQL texts kept compiled. The service issues a few dozen; the bound is for safety. */
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -127,12 +130,12 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
     sqlite = new Database(path);
     for (const pragma of connectionPragmas(options.dbSync)) sqlite.pragma(pragma);
     // Opening and migrating may wait for another process; serving uses the caller's (short) timeout.
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
     cacheStatements(sqlite);
     const db = drizzle(sqlite, { schema, logger: options.logger ?? false });
     migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
     loadCursorSecret(sqlite);
-    sqlite.pragma(`busy_timeout = ${Math.trunc(options.dbBusyTimeoutMs ?? 5000)}`);
+    sqlite.pragma(`busy_timeout = ${Math.trunc(options.dbBusyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
     const stat = onDisk ? statSync(path) : null;
     const file = stat ? { path: resolve(path), dev: stat.dev, ino: stat.ino } : null;
     const opened = sqlite;

@@ -6,7 +6,16 @@ import { authorizeClient, authorizeOwnedBy, requireClientScope } from '../auth/a
 import type { WebhookDeliveryStatus } from '../db/schema';
 import { firstPageInMutation, preflight, preflightFields } from '../limits/preflight';
 import { parseId } from '../services/ids';
-import { newWebhook, webhookNotFound, type Webhook, type WebhookDelivery } from '../services/webhooks';
+import {
+  MAX_SECRET_LENGTH,
+  MAX_URL_LENGTH,
+  MAX_WEBHOOKS_PER_CLIENT,
+  MIN_SECRET_LENGTH,
+  newWebhook,
+  webhookNotFound,
+  type Webhook,
+  type WebhookDelivery,
+} from '../services/webhooks';
 import type { Context } from '../context';
 import { builder } from './builder';
 import { ClientRef } from './client';
@@ -110,13 +119,13 @@ builder.mutationField('createWebhook', (t) =>
   t.field({
     type: CreateWebhookPayloadRef,
     description:
-      "Registers a URL to be sent the client's history events as they are committed (from now on; not the history before). Needs the webhooks:write scope. A client has at most 10 webhooks. " +
-      'Errors: NOT_FOUND (client), FORBIDDEN (another client, or no webhooks:write), BAD_USER_INPUT: a url that is not absolute http(s), carries credentials or a fragment, is longer than 2048 characters, or names localhost or a loopback, link-local or private address (refused unless the server sets APPGOV_WEBHOOK_ALLOW_PRIVATE=1; a host name is checked again on the address it resolves to at each delivery); an empty or unknown `types`; a secret shorter than 16 or longer than 256 characters; an 11th webhook (`extensions.limit` webhooksPerClient).',
+      `Registers a URL to be sent the client's history events as they are committed (from now on; not the history before). Needs the webhooks:write scope. A client has at most ${MAX_WEBHOOKS_PER_CLIENT} webhooks. ` +
+      `Errors: NOT_FOUND (client), FORBIDDEN (another client, or no webhooks:write), BAD_USER_INPUT: a url that is not absolute http(s), carries credentials or a fragment, is longer than ${MAX_URL_LENGTH} characters, or names localhost or a loopback, link-local or private address (refused unless the server sets APPGOV_WEBHOOK_ALLOW_PRIVATE=1; a host name is checked again on the address it resolves to at each delivery); an empty or unknown \`types\`; a secret shorter than ${MIN_SECRET_LENGTH} or longer than ${MAX_SECRET_LENGTH} characters; webhook ${MAX_WEBHOOKS_PER_CLIENT + 1} of a client (\`extensions.limit\` webhooksPerClient).`,
     args: {
       clientId: t.arg.id({ required: true, description: 'The client (UUID).' }),
       url: t.arg.string({ required: true, description: 'Where to POST the events: http:// or https://.' }),
       types: t.arg({ type: [AppHistoryEventTypeEnum], description: 'Only events of these types; absent for all. An empty list is refused.' }),
-      secret: t.arg.string({ description: 'The signing secret (16 to 256 printable characters); absent: one is generated and shown once in the answer.' }),
+      secret: t.arg.string({ description: `The signing secret (${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} printable characters); absent: one is generated and shown once in the answer.` }),
     },
     resolve: async (_root, args, ctx) => {
       const { principal, clientId } = await authorizeClient(ctx.store, ctx.principal, args.clientId, 'webhooks:write');
