@@ -84,6 +84,9 @@ describe('/metrics', () => {
     expect((await gql(yoga, APPROVE, { c: tenant.clientId, a: ids, dry: true }, token)).body.data.approveApps.changed).toHaveLength(2);
     expect((await gql(yoga, APPROVE, { c: tenant.clientId, a: ids }, token)).body.data.approveApps.changed).toHaveLength(2);
     expect((await gql(yoga, APPROVE, { c: tenant.clientId, a: ids }, token)).body.data.approveApps.changed).toEqual([]);
+    // A REST route's call counts under the operation its route ran, refused or not.
+    expect((await yoga.fetch(`http://appgov.test/v2/clients/${tenant.clientId}/apps`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await yoga.fetch(`http://appgov.test/v2/clients/${other.clientId}/apps`, { headers: { authorization: `Bearer ${clientToken}` } })).status).toBe(403);
     const after = await (await scrape()).text();
 
     const moved = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
@@ -92,6 +95,8 @@ describe('/metrics', () => {
     expect(moved('appgov_graphql_requests_total', { operation: 'SmallRead', outcome: 'UNAUTHENTICATED' })).toBe(1);
     expect(moved('appgov_graphql_requests_total', { operation: '(none)', outcome: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
     expect(moved('appgov_graphql_requests_total', { operation: 'Approve', outcome: 'ok' })).toBe(3);
+    expect(moved('appgov_graphql_requests_total', { operation: 'Rest_listApps', outcome: 'ok' })).toBe(1);
+    expect(moved('appgov_graphql_requests_total', { operation: 'Rest_listApps', outcome: 'FORBIDDEN' })).toBe(1);
     expect(moved('appgov_graphql_request_duration_seconds_count', { operation: 'SmallRead', outcome: 'ok' })).toBe(2);
     expect(moved('appgov_graphql_request_duration_seconds_bucket', { operation: 'SmallRead', outcome: 'ok', le: '+Inf' })).toBe(2);
     expect(moved('appgov_graphql_request_duration_seconds_sum', { operation: 'SmallRead', outcome: 'ok' })).toBeGreaterThan(0);
