@@ -224,7 +224,7 @@ async function measure(query: PipelineQuery, all: readonly Served[], token: stri
       wallMedian: median(mine.wall),
       ...(s.name === 'appgov'
         ? {}
-        : { ratio: pairedRatios(appgov.cpu, mine.cpu), wallRatio: median(appgov.wall.map((a, i) => a / mine.wall[i]!)) }),
+        : { ratio: pairedRatios(appgov.cpu, mine.cpu), wallRatio: pairedRatios(appgov.wall, mine.wall).median }),
       ...(target === undefined ? {} : { target }),
     };
   });

@@ -68,6 +68,3 @@ export function pairedRatios(a: readonly number[], b: readonly number[]): Spread
   if (a.length !== b.length || a.length === 0) throw new Error(`paired ratios of ${a.length} and ${b.length} rounds`);
   return spread(a.map((x, i) => x / b[i]!));
 }
-
-/** "1.23× (IQR 1.20-1.31, range 1.10-1.40)": a ratio's median with its spread. */
-export const ratioWithSpread = (s: Spread) => `${s.median.toFixed(2)}× (IQR ${s.p25.toFixed(2)}-${s.p75.toFixed(2)}, range ${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
