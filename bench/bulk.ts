@@ -18,6 +18,11 @@
  * reversed every other step, so the machine's drift lands on all alike; each step's ratio appgov ÷
  * floor is one paired sample, and the figure is their median with its quartiles and range.
  *
+ * Beside the floors, two framework references (bench/bulk-reference-server.ts), one process each on
+ * its own identical file: Fastify REST routes and Mercurius, each running appgov's own bulk service
+ * in-process. appgov ÷ those prices what appgov's pipeline (GraphQL, validation, auth, limits, the
+ * log, the writer thread's hop) adds over a framework a user might pick, on the very same SQL.
+ *
  * The SQL statements per call (section 2) are counted on a third server in this process (the old
  * in-process setup, with Drizzle's logger counting), on its own copy of the data, with calls that
  * are not timed: the count costs the writer thread a message per statement, which the measured
@@ -36,7 +41,7 @@ import { startWriter } from '../src/db/writer';
 import { createHttpServer } from '../src/http';
 import { createAppgovYoga } from '../src/yoga';
 import { idleCpuUsPerSecond, serverCpu } from './cpu';
-import { appId, buildDataset, clientId, openCounted, unknownAppId } from './datasets';
+import { appId, buildDataset, clientId, openCounted, unknownAppId, type Dataset } from './datasets';
 import type { FloorServerConfig, FloorShape } from './floor-server';
 import { buildMinimalFloor } from './minimal-floor';
 import { buildBenchServer, startBenchServer, type BenchServer } from './postgres-http';
@@ -59,6 +64,10 @@ export interface Measured {
   inProcess?: number;
 }
 
+/** The framework references (bench/bulk-reference-server.ts): appgov's own bulk service on Fastify REST and on Mercurius. */
+export type ReferenceKind = 'fastify-rest' | 'mercurius';
+export const REFERENCE_KINDS: readonly ReferenceKind[] = ['fastify-rest', 'mercurius'];
+
 export interface Floors<T> {
   setBased: T;
   perRow: T;
@@ -78,7 +87,9 @@ export interface BulkRow {
   minimal: Summary;
   minimalShape: Shape;
   /** Everything measured, per target. */
-  measured: { service: Measured; floors: Floors<Measured>; minimals: Floors<Measured> };
+  measured: { service: Measured; floors: Floors<Measured>; minimals: Floors<Measured>; references: Record<ReferenceKind, Measured> };
+  /** Paired per call: appgov's server CPU ÷ each framework reference's running appgov's own SQL, and the wall ratio. */
+  references: Record<ReferenceKind, { cpuRatio: Spread; wallRatio: Spread }>;
   /** Paired per call: appgov's server CPU ÷ the floor's (the figure), and the same for the round trip's wall time. */
   cpuRatio: Spread;
   cpuRatioMinimal: Spread;
@@ -101,7 +112,7 @@ export interface BulkResult {
   /** Threads that ended inside a measured call (their time is missing from it): 0 expected. */
   endedThreads: number;
   /** The first answer of a floor that differed from appgov's, if any. */
-  differing?: { n: number; kind: BulkKind; shape: FloorShape; service: string; floor: string };
+  differing?: { n: number; kind: BulkKind; shape: FloorShape | ReferenceKind; service: string; floor: string };
 }
 
 export interface BulkOptions {
@@ -176,9 +187,10 @@ function bulkResult(what: string, status: number, text: string, approve: boolean
   return body.data[approve ? 'approveApps' : 'removeAppApprovals']!;
 }
 
-type Target = 'service' | FloorShape;
+type Target = 'service' | FloorShape | ReferenceKind;
 const FLOOR_SHAPES: readonly FloorShape[] = ['floor-set', 'floor-row', 'minimal-set', 'minimal-row'];
-const TARGETS: readonly Target[] = ['service', ...FLOOR_SHAPES];
+const TARGETS: readonly Target[] = ['service', ...FLOOR_SHAPES, ...REFERENCE_KINDS];
+const isReference = (target: Target): target is ReferenceKind => (REFERENCE_KINDS as readonly string[]).includes(target);
 
 interface Call {
   cpuMs: number;
@@ -188,9 +200,10 @@ interface Call {
   floorMs: number;
 }
 
-interface Sides {
-  service: { server: BenchServer; agent: Agent; token: string };
-  floors: { server: BenchServer; agent: Agent };
+interface Side {
+  server: BenchServer;
+  agent: Agent;
+  token: string;
 }
 
 /** A content fingerprint of what a file's bulk calls wrote: the service and every floor must agree. */
@@ -232,9 +245,10 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
     buildMinimalFloor(path, { apps: options.catalogApps, events: options.historyEvents }, files['floor-set'].actorId, dbSync);
     files[name] = { path, actorId: files['floor-set'].actorId };
   }
+  const referenceSets = Object.fromEntries(REFERENCE_KINDS.map((kind) => [kind, buildDataset(file(`bulk-${kind}.db`), shape)])) as Record<ReferenceKind, Dataset>;
 
   const appgovBundle = await buildBenchServer();
-  const floorDir = (await buildServer({ outdir: `dist/bench-floor-${process.pid}`, entryPoints: ['bench/floor-server.ts'] })) as string;
+  const floorDir = (await buildServer({ outdir: `dist/bench-floor-${process.pid}`, entryPoints: ['bench/floor-server.ts', 'bench/bulk-reference-server.ts'] })) as string;
   const removeFloor = () => rmSync(floorDir, { recursive: true, force: true });
   process.once('exit', removeFloor);
   const started: BenchServer[] = [];
@@ -251,19 +265,37 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
     const floorConfig: FloorServerConfig = { clientId: clientId(1), dbSync, files };
     const floors = await startBenchServer(join(floorDir, 'floor-server.mjs'), { FLOOR_CONFIG: JSON.stringify(floorConfig) });
     started.push(floors);
-    const sides: Sides = { service: { server: appgov, agent: agent(), token: serviceSet.token }, floors: { server: floors, agent: agent() } };
+    const service: Side = { server: appgov, agent: agent(), token: serviceSet.token };
+    const floorSide: Side = { server: floors, agent: agent(), token: serviceSet.token };
+    const references = {} as Record<ReferenceKind, Side>;
+    for (const kind of REFERENCE_KINDS) {
+      const set = referenceSets[kind];
+      const server = await startBenchServer(join(floorDir, 'bulk-reference-server.mjs'), { ...env, APPGOV_DB: set.path, REFERENCE_TOKEN: set.token, REFERENCE_KIND: kind });
+      started.push(server);
+      references[kind] = { server, agent: agent(), token: set.token };
+    }
+    const sideOf = (target: Target): Side => (target === 'service' ? service : isReference(target) ? references[target] : floorSide);
+    /** Where each target takes the call: appgov and Mercurius its GraphQL body, the floors the same body at their path, Fastify REST its route. */
+    const requestOf = (target: Target, payload: string, ids: readonly string[], approve: boolean): { url: string; body: string } => {
+      if (target === 'service') return { url: `${appgov.base}/graphql`, body: payload };
+      if (target === 'mercurius') return { url: `${references.mercurius.server.base}/graphql`, body: payload };
+      if (target === 'fastify-rest') {
+        return { url: `${references['fastify-rest'].server.base}/clients/${clientId(1)}/apps/${approve ? 'approve' : 'remove'}`, body: JSON.stringify({ appIds: ids }) };
+      }
+      return { url: `${floors.base}/${target}`, body: payload };
+    };
 
     let endedThreads = 0;
     let differing: BulkResult['differing'];
     const differs = new Set<string>();
-    const callOne = async (target: Target, payload: string, approve: boolean, known: number, n: number) => {
-      const side = target === 'service' ? sides.service : sides.floors;
-      const url = target === 'service' ? `${appgov.base}/graphql` : `${floors.base}/${target}`;
-      const { cpu, wallMs, value } = await serverCpu(side.server.pid, () => post(side.agent, url, sides.service.token, payload), SETTLE_MS);
+    const callOne = async (target: Target, payload: string, ids: readonly string[], approve: boolean, known: number) => {
+      const side = sideOf(target);
+      const { url, body } = requestOf(target, payload, ids, approve);
+      const { cpu, wallMs, value } = await serverCpu(side.server.pid, () => post(side.agent, url, side.token, body), SETTLE_MS);
       try {
-        expectCounts(target, bulkResult(target, value.status, value.text, approve), known, n);
+        expectCounts(target, bulkResult(target, value.status, value.text, approve), known, ids.length);
       } catch (error) {
-        if (target === 'service') console.error(appgov.stderrTail());
+        if (target === 'service' || isReference(target)) console.error(side.server.stderrTail());
         throw error;
       }
       endedThreads += cpu.ended;
@@ -277,11 +309,11 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
       const calls = {} as Record<Target, Call>;
       const texts = {} as Record<Target, string>;
       for (const target of order) {
-        const { call, text } = await callOne(target, payload, approve, known, ids.length);
+        const { call, text } = await callOne(target, payload, ids, approve, known);
         calls[target] = call;
         texts[target] = text;
       }
-      for (const shape of FLOOR_SHAPES) {
+      for (const shape of [...FLOOR_SHAPES, ...REFERENCE_KINDS]) {
         if (texts[shape] === texts.service) continue;
         differs.add(`${ids.length} ${kind}`);
         differing ??= { n: ids.length, kind, shape, service: texts.service.slice(0, 400), floor: texts[shape].slice(0, 400) };
@@ -293,6 +325,10 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
       for (const shape of FLOOR_SHAPES) {
         const got = fingerprint(files[shape].path);
         if (got !== expected) throw new Error(`floor ${shape} wrote ${got}, appgov wrote ${expected}`);
+      }
+      for (const kind of REFERENCE_KINDS) {
+        const got = fingerprint(referenceSets[kind].path);
+        if (got !== expected) throw new Error(`reference ${kind} wrote ${got}, appgov wrote ${expected}`);
       }
     };
 
@@ -323,12 +359,13 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
           cpu: summarize(of(target, 'cpuMs')),
           cpuMain: summarize(of(target, 'mainMs')).median,
           cpuTopOther: summarize(of(target, 'topOtherMs')).median,
-          ...(target === 'service' ? {} : { inProcess: summarize(of(target, 'floorMs')).median }),
+          ...(target === 'service' || isReference(target) ? {} : { inProcess: summarize(of(target, 'floorMs')).median }),
         });
         const m = {
           service: measured('service'),
           floors: { setBased: measured('floor-set'), perRow: measured('floor-row') },
           minimals: { setBased: measured('minimal-set'), perRow: measured('minimal-row') },
+          references: { 'fastify-rest': measured('fastify-rest'), mercurius: measured('mercurius') },
         };
         // The floor is the cheaper shape in CPU (the figure) at this size and kind.
         const pick = (set: FloorShape, row: FloorShape, both: Floors<Measured>) =>
@@ -346,6 +383,10 @@ export async function benchBulk(file: (name: string) => string, options: BulkOpt
           minimal: minimal.m.wall,
           minimalShape: minimal.shape,
           measured: m,
+          references: {
+            'fastify-rest': { cpuRatio: pairedRatios(of('service', 'cpuMs'), of('fastify-rest', 'cpuMs')), wallRatio: pairedRatios(of('service', 'wallMs'), of('fastify-rest', 'wallMs')) },
+            mercurius: { cpuRatio: pairedRatios(of('service', 'cpuMs'), of('mercurius', 'cpuMs')), wallRatio: pairedRatios(of('service', 'wallMs'), of('mercurius', 'wallMs')) },
+          },
           cpuRatio: pairedRatios(of('service', 'cpuMs'), of(today.target, 'cpuMs')),
           cpuRatioMinimal: pairedRatios(of('service', 'cpuMs'), of(minimal.target, 'cpuMs')),
           wallRatio,

@@ -1,5 +1,5 @@
 /** Turns the measured results into the printed tables and the list of checks against the targets. */
-import { BULK_KINDS, type BulkResult, type BulkRow, type Measured } from './bulk';
+import { BULK_KINDS, REFERENCE_KINDS, type BulkResult, type BulkRow, type Measured } from './bulk';
 import type { FairnessResult } from './fairness';
 import type { GrowthRow, ReadPathResult } from './reads';
 import type { HttpResult, HttpRun } from './http';
@@ -16,6 +16,8 @@ export const TARGETS = {
   /** ÷ today's floor (the same SQL on appgov's own schema): what appgov adds above its own SQL. */
   bulkRatioToday: { 1_000: 1.1 } as Record<number, number>,
   repeatRatioMinimal: { 1_000: 2.0 } as Record<number, number>,
+  /** ÷ Fastify REST and ÷ Mercurius running appgov's own bulk service (bench/bulk-reference-server.ts): the framework's cost. */
+  bulkRatioReference: { 10_000: 1.05 } as Record<number, number>,
   historyStatements: 1,
   growthRatio: 1.5,
   approve10Ratio: 0.5,
@@ -87,6 +89,33 @@ export function renderBulk(result: BulkResult, checks: Check[]): string {
       r.sameAnswers ? 'yes' : 'NO',
     ];
   });
+  const referenceBody = rows.map((r) => {
+    const target = repeat(r) ? undefined : TARGETS.bulkRatioReference[r.n];
+    const oks = REFERENCE_KINDS.map((kind) => {
+      const ratio = r.references[kind];
+      const ok = target === undefined ? undefined : ratio.cpuRatio.median <= target;
+      if (target !== undefined) {
+        checks.push({
+          section: '1',
+          what: `${r.kind}, N = ${count(r.n)}, over HTTP ÷ ${kind === 'mercurius' ? 'Mercurius' : 'Fastify REST'} running appgov's own bulk service (bench/bulk-reference-server.ts), server CPU per call`,
+          figure: `${times(ratio.cpuRatio.median)} (IQR ${iqr(ratio.cpuRatio)}, range ${range(ratio.cpuRatio)}; ${ms(r.measured.service.cpu.median)} ÷ ${ms(r.measured.references[kind].cpu.median)} ms CPU; wall ${times(ratio.wallRatio.median)})`,
+          target: `≤ ${target.toFixed(2)}`,
+          verdict: verdict(ok!),
+          command: command('bulk'),
+        });
+      }
+      return ok;
+    });
+    const cells = (kind: (typeof REFERENCE_KINDS)[number]) => {
+      const ratio = r.references[kind];
+      return [ms(r.measured.references[kind].cpu.median), times(ratio.cpuRatio.median), iqr(ratio.cpuRatio), times(ratio.wallRatio.median)];
+    };
+    return [
+      count(r.n), r.kind, ms(r.measured.service.cpu.median), ...cells('fastify-rest'), ...cells('mercurius'),
+      target === undefined ? '-' : `≤ ${target.toFixed(2)}`,
+      target === undefined ? 'info' : oks.every(Boolean) ? 'PASS' : 'MISS',
+    ];
+  });
   const samples = rows.map((r) => `${count(r.n)}: ${r.service.samples}`).filter((v, i, a) => a.indexOf(v) === i).join(', ');
   return section(
     '1. Bulk approvals over HTTP (127.0.0.1) vs two raw better-sqlite3 floors, each a server process of its own: server CPU per call, all threads (/proc schedstat), ms; WAL files of 20,000 apps and 100,000 history events; 10% of ids unknown',
@@ -98,13 +127,17 @@ export function renderBulk(result: BulkResult, checks: Check[]): string {
       '',
       "Wall clock beside (the round trip as the bench sees it, ms; the floors' in-process column is the floor call alone inside its server, the SQL and its JS):",
       table(['N', 'call', 'appgov wall', 'p95', "today's floor", 'in-process', 'minimal floor', 'in-process', "÷ today's", 'IQR', '÷ minimal', 'IQR', 'same answer'], wallBody),
+      '',
+      "appgov ÷ a framework running appgov's own SQL (its bulk service, in-process): Fastify REST routes and Mercurius, server CPU per call (ms) and the ratio's IQR, wall ratio beside:",
+      table(['N', 'call', 'appgov CPU', 'Fastify REST', '÷ Fastify', 'IQR', 'wall', 'Mercurius', '÷ Mercurius', 'IQR', 'wall', 'target', 'result'], referenceBody),
     ].join('\n'),
     [
-      `calls per row: ${samples}; each step sends the same ids to appgov and to all four floor shapes in turn, the order reversed every other step; ÷ is the median of the per-call ratios (paired within a step), then their quartiles and range.`,
+      `calls per row: ${samples}; each step sends the same ids to appgov, to all four floor shapes and to both framework references in turn, the order reversed every other step; ÷ is the median of the per-call ratios (paired within a step), then their quartiles and range.`,
       `CPU = Δ(sum over the server's threads of /proc/<pid>/task/*/schedstat ns on CPU) from before the request to ${result.settleMs} ms after its answer; main thread = tid pid; busiest other = the other thread that used most (on appgov's calls, the writer thread); rest = the median total less those two medians (V8's GC helpers, libuv, the other threads).`,
       "appgov: the compiled server as npm start runs it (writer thread, request log on stderr, rate limits raised out of reach but metered), on its own file.",
       "today's floor: the same lookup / history head / upsert / history insert on appgov's own schema and pragmas (bench/floor.ts); minimal floor: the same work on the least schema that serves every read (bench/minimal-floor.ts): no foreign keys, no unique event id, listing indexes only.",
       'floors: one process (bench/floor-server.ts, same node flags) reading the same request body and answering the same bytes over node:http; set-based (json_each) and per-row shapes, each on its own identical file; the floor is the shape with the lower CPU median at each row.',
+      "framework references: bench/bulk-reference-server.ts, one process each (same node flags) on its own identical file, running appgov's bulk service (src/services/approvals.ts: the statements appgov's writer runs) on the main thread: Fastify REST routes (body checked by a JSON schema, answer serialised by fast-json-stringify) and Mercurius (appgov's own request body); same answer bytes; no token lookup, limits, request log, metrics or writer-thread hop.",
       `idle CPU after the calls: appgov ${result.idleUsPerSecond.appgov.toFixed(0)} µs/s, floors ${result.idleUsPerSecond.floors.toFixed(0)} µs/s (inside each call's window too)` +
         (result.endedThreads ? `; ${result.endedThreads} thread(s) ended inside a call, whose time is missing from it.` : '.'),
       ...(result.differing
