@@ -41,7 +41,7 @@ import { startWriter } from '../src/db/writer';
 import { createHttpServer } from '../src/http';
 import { createAppgovYoga } from '../src/yoga';
 import { idleCpuUsPerSecond, serverCpu } from './cpu';
-import { appId, buildDataset, clientId, openCounted, unknownAppId, type Dataset } from './datasets';
+import { buildDataset, clientId, idsFor, openCounted, type Dataset } from './datasets';
 import type { FloorServerConfig, FloorShape } from './floor-server';
 import { buildMinimalFloor } from './minimal-floor';
 import { buildBenchServer, startBenchServer, type BenchServer } from './postgres-http';
@@ -142,17 +142,6 @@ const SETTLE_MS = 20;
 interface BulkAnswer {
   succeeded: string[];
   failed: unknown[];
-}
-
-/** N ids: every 10th well-formed but unknown, the rest known apps from `firstApp` on (disjoint per size). */
-export function idsFor(n: number, firstApp: number): { ids: string[]; known: number } {
-  const ids: string[] = [];
-  let known = 0;
-  for (let k = 0; k < n; k++) {
-    if (k % 10 === 9) ids.push(unknownAppId(firstApp + k));
-    else ids.push(appId(firstApp + known++));
-  }
-  return { ids, known };
 }
 
 function expectCounts(what: string, result: BulkAnswer, known: number, n: number) {

@@ -17,6 +17,17 @@ export const clientId = (n: number) => `c0000000-0000-4000-8000-${n.toString(16)
 /** Well-formed ids that are never in the catalog: the "unknown" 10% of a bulk call. */
 export const unknownAppId = (n: number) => `f0000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
+/** N ids: every 10th well-formed but unknown, the rest known apps from `firstApp` on (disjoint per size). */
+export function idsFor(n: number, firstApp: number): { ids: string[]; known: number } {
+  const ids: string[] = [];
+  let known = 0;
+  for (let k = 0; k < n; k++) {
+    if (k % 10 === 9) ids.push(unknownAppId(firstApp + k));
+    else ids.push(appId(firstApp + known++));
+  }
+  return { ids, known };
+}
+
 /** A temp dir under os.tmpdir() for every database file of a run, removed at the end. */
 export function benchDir(): { path: string; file(name: string): string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'appgov-bench-'));

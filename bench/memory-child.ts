@@ -11,8 +11,7 @@ import { openDatabase } from '../src/db/open';
 import { startWriter } from '../src/db/writer';
 import { createLogger } from '../src/observability/logger';
 import { createAppgovYoga } from '../src/yoga';
-import { idsFor } from './bulk';
-import { clientId } from './datasets';
+import { clientId, idsFor } from './datasets';
 import { post } from './graphql';
 
 export interface MemoryReport {

@@ -23,6 +23,7 @@ import { benchWebhooks, renderWebhooks, type WebhooksResult } from './webhooks';
 import { benchPipeline, renderPipeline, type PipelineResult } from './pipeline';
 import { benchHttp, type HttpResult } from './http';
 import { benchMemory } from './memory';
+import { benchHttpMemory, type HttpMemoryRun } from './memory-http';
 import { benchPostgresDecisions, renderPostgresDecisions, type PostgresDecisionsResult } from './postgres-decisions';
 import type { MemoryReport } from './memory-child';
 import { benchGrowth, benchReadPath, type GrowthRow, type ReadPathResult } from './reads';
@@ -91,10 +92,14 @@ async function main(): Promise<void> {
     }
 
     let memory: MemoryReport | undefined;
+    let httpMemory: HttpMemoryRun[] | undefined;
     if (runs('memory')) {
       progress('6. memory through 50 calls of N = 10,000 (fresh process)');
       const memorySet = buildDataset(dir.file('memory.db'), { clients: 4, apps: CATALOG_FOR_BULK, events: 0, hotEvery: 0 });
       memory = await benchMemory(memorySet, 10_000);
+      const calls = quick ? 10 : 50;
+      progress(`6. memory: the compiled server's peak RSS over HTTP through ${calls} calls of N = 10,000, on SQLite and on Postgres (throwaway server)`);
+      httpMemory = await benchHttpMemory(buildDataset(dir.file('memory-http.db'), { clients: 4, apps: CATALOG_FOR_BULK, events: 0, hotEvery: 0 }), 10_000, calls);
     }
 
     const readSet = runs('reads') || runs('http') ? (progress(`building ${describe(READ_SHAPE)}`), buildDataset(dir.file('read.db'), READ_SHAPE)) : null;
@@ -182,7 +187,7 @@ async function main(): Promise<void> {
     if (readPath) out.push(renderReadPath(readPath, describe(READ_SHAPE), checks));
     if (growth) out.push(renderGrowth(growth, describe(SMALL_SHAPE), describe(BIG_SHAPE), checks));
     if (http) out.push(renderHttp(http, checks));
-    if (memory) out.push(renderMemory(memory, checks));
+    if (memory) out.push(renderMemory(memory, checks, httpMemory ?? []));
     if (fairness) out.push(renderFairness(fairness, checks));
     if (postgres) out.push(renderPostgresDecisions(postgres, checks));
     if (expiry) out.push(renderExpiry(expiry, checks));
@@ -204,6 +209,7 @@ async function main(): Promise<void> {
       growth,
       http,
       memory,
+      httpMemory,
       fairness,
       postgres,
       expiry,
