@@ -7,7 +7,7 @@
  *
  *   npm run bench                          every section
  *   npm run bench -- --quick               fewer samples and shorter runs (iterating)
- *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live, webhooks, pipeline
+ *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live, webhooks, pipeline, storage, storage
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +20,7 @@ import { benchExpiry, renderExpiry, type ExpiryResult } from './expiry';
 import { benchFairness, type FairnessResult } from './fairness';
 import { benchLive, renderLive, type LiveResult } from './live';
 import { benchWebhooks, renderWebhooks, type WebhooksResult } from './webhooks';
+import { benchStorage, renderStorage, type StorageResult } from './storage';
 import { benchPipeline, renderPipeline, type PipelineResult } from './pipeline';
 import { benchHttp, type HttpResult } from './http';
 import { benchMemory } from './memory';
@@ -32,7 +33,7 @@ import {
 } from './render';
 import { count, type Check } from './report';
 
-const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry', 'live', 'webhooks', 'pipeline'] as const;
+const SECTIONS = ['bulk', 'memory', 'reads', 'growth', 'http', 'fairness', 'postgres', 'expiry', 'live', 'webhooks', 'pipeline', 'storage'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -164,6 +165,12 @@ async function main(): Promise<void> {
       pipeline = await benchPipeline(dir.file, quick);
     }
 
+    let storage: StorageResult | undefined;
+    if (runs('storage')) {
+      progress('13. storage: bytes per million history events on SQLite and Postgres (throwaway server); the appHistory page with and without planner statistics');
+      storage = await benchStorage(dir.file, quick);
+    }
+
     const checks: Check[] = [];
     const sqliteVersion = new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string;
     const meta = {
@@ -194,6 +201,7 @@ async function main(): Promise<void> {
     if (live) out.push(renderLive(live, checks));
     if (webhooks) out.push(renderWebhooks(webhooks, checks));
     if (pipeline) out.push(renderPipeline(pipeline, checks));
+    if (storage) out.push(renderStorage(storage, checks));
     // Section order in the summary follows the issue's numbering.
     checks.sort((a, b) => a.section.localeCompare(b.section, 'en', { numeric: true }));
     out.push(renderChecks(checks), `\nWhole run: ${elapsed()}. Figures also in ${RESULTS_FILE}.`);
@@ -216,6 +224,7 @@ async function main(): Promise<void> {
       live,
       webhooks,
       pipeline,
+      storage,
       checks,
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
