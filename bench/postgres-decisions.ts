@@ -16,8 +16,7 @@
  *   npx tsx bench/postgres-decisions.ts            # 30 rounds
  *   npx tsx bench/postgres-decisions.ts --rounds 10
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +36,12 @@ import {
   benchSmallRead, benchThroughput, buildBenchServer, caller, graphqlData, SMALL_READ, startBenchServer,
   type BenchServer, type ReadLatency, type ServerBundle, type ThroughputRun,
 } from './postgres-http';
+// @ts-expect-error: a plain ES module script without type declarations
+import { buildServer } from '../scripts/build.mjs';
+import { cpuNsBetween, threadCpuNs } from './cpu';
+import { pgFloorCall } from './pg-floor';
 import { command, count, ms, table, times, verdict, type Check } from './report';
+import { pairedRatios, summarize, type Spread, type Summary } from './stats';
 
 const arg = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : fallback);
 const APPS = 20_000;
@@ -54,43 +58,6 @@ class Count implements Logger {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function floorCall(pool: pg.Pool, ids: string[], to: 'approved' | 'unresolved', from: 'approved' | 'unresolved'): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT 1 FROM clients WHERE id = $1 FOR NO KEY UPDATE', [CLIENT]);
-    const found = await client.query(
-      `SELECT j.value AS id, s.resolution FROM jsonb_array_elements_text($1::jsonb) AS j(value)
-       JOIN apps AS a ON a.id = j.value LEFT JOIN client_app_states AS s ON s.client_id = $2 AND s.app_id = a.id`,
-      [JSON.stringify(ids), CLIENT],
-    );
-    const changed = (found.rows as { id: string; resolution: string | null }[]).filter((r) => (r.resolution ?? 'unresolved') !== to).map((r) => r.id);
-    const now = Date.now();
-    const head = await client.query('UPDATE clients SET history_seq = history_seq + $2, history_at = GREATEST(history_at, $3) WHERE id = $1 RETURNING history_seq', [CLIENT, changed.length, now]);
-    const first = Number(head.rows[0].history_seq) - changed.length + 1;
-    await client.query(
-      `INSERT INTO client_app_states (client_id, app_id, resolution, needs_reapproval, decided_at, decided_by, version, updated_at)
-       SELECT $1, j.value, $2, false, $3, $4, 1, $3 FROM jsonb_array_elements_text($5::jsonb) AS j(value)
-       ON CONFLICT (client_id, app_id) DO UPDATE SET resolution = excluded.resolution, decided_at = excluded.decided_at,
-         decided_by = excluded.decided_by, version = client_app_states.version + 1, updated_at = excluded.updated_at`,
-      [CLIENT, to, now, actor.tokenId, JSON.stringify(changed)],
-    );
-    await client.query(
-      `INSERT INTO app_history_events (id, client_id, app_id, type, actor_id, actor_kind, actor_name, data, created_at, client_seq)
-       SELECT j.value ->> 0, $1, j.value ->> 1, 'APPROVAL_STATUS_CHANGED', $2, 'internal', 'bench', $3::jsonb, $4, $5 + j.ord - 1
-       FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS j(value, ord)`,
-      [CLIENT, actor.tokenId, JSON.stringify({ from, to, reason: null }), now, first, JSON.stringify(changed.map((id) => [randomUUID(), id]))],
-    );
-    await client.query('COMMIT');
-    return changed.length;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /** What one run measured (bench/run.ts's `postgres` section writes it to results.json). */
 export interface PostgresDecisionsResult {
   postgres: string;
@@ -106,6 +73,21 @@ export interface PostgresDecisionsResult {
   /** httpMedianMs ÷ floorMedianMs (the floor timed in the same rounds). */
   httpRatio: number;
   statements: Record<string, number>;
+  /**
+   * Server CPU per 1,000-id call over HTTP, paired per round: the compiled server and the floor server
+   * (bench/pg-floor-server.ts), each its own process (all its threads, /proc schedstat), and Postgres
+   * (the postmaster and every child) in the same window, ms.
+   */
+  cpu: {
+    appgov: { server: Summary; postgres: Summary; wall: Summary };
+    floor: { server: Summary; postgres: Summary; wall: Summary };
+    /** appgov ÷ floor, per round: server + Postgres, the server alone, Postgres alone, the round trip's wall time. */
+    total: Spread;
+    server: Spread;
+    postgres: Spread;
+    wall: Spread;
+    sameAnswers: boolean;
+  };
   /** Small read: the answer both stores gave, and the latencies. */
   smallRead?: { body: string; rows: ReadLatency[] };
   throughput?: ThroughputRun[];
@@ -123,6 +105,37 @@ export interface PostgresBenchOptions {
 }
 
 type Opened = Awaited<ReturnType<typeof openPostgres>>;
+
+/** After an answer, before the CPU is read: the trailing work (a log line, Postgres's WAL writer) lands in its call. */
+const SETTLE_MS = 20;
+
+interface HttpCall {
+  serverMs: number;
+  postgresMs: number;
+  wallMs: number;
+}
+
+/** The CPU ns of Postgres: the postmaster and each live child (backends, WAL writer, checkpointer…), from /proc schedstat. */
+function postgresCpuNs(postmaster: number): number {
+  let ns = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (pid !== postmaster && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== postmaster) continue;
+    try {
+      for (const value of threadCpuNs(pid).values()) ns += value;
+    } catch {
+      // ended between the listing and the read
+    }
+  }
+  return ns;
+}
 
 /** One client and the 20,000 apps; the statistics taken. */
 async function seedCatalog(db: Opened): Promise<void> {
@@ -159,18 +172,25 @@ export async function benchPostgresDecisions(options: PostgresBenchOptions): Pro
   const servers: BenchServer[] = [];
   const opened: Opened[] = [];
   let bundle: ServerBundle | undefined;
+  let floorDir: string | undefined;
   try {
     bundle = await buildBenchServer();
     const admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
-    for (const name of ['bench_store', 'bench_floor', 'bench_http', 'bench_read']) await admin.query(`CREATE DATABASE ${name}`);
+    for (const name of ['bench_store', 'bench_floor', 'bench_http', 'bench_read', 'bench_floor_http']) await admin.query(`CREATE DATABASE ${name}`);
     const settings = await admin.query(`SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sync, version() AS version`);
     await admin.end();
     const urlOf = (name: string) => server.url.replace(/\/postgres$/, `/${name}`);
-    const dbs = await Promise.all(['bench_store', 'bench_floor', 'bench_http'].map((name) => openPostgres(urlOf(name), { poolSize: 2 })));
+    const dbs = await Promise.all(['bench_store', 'bench_floor', 'bench_http', 'bench_floor_http'].map((name) => openPostgres(urlOf(name), { poolSize: 2 })));
     opened.push(...dbs);
     for (const db of dbs) await seedCatalog(db);
     const [store, floor, httpDb] = dbs as [Opened, Opened, Opened];
+    floorDir = (await buildServer({ outdir: `dist/bench-pg-floor-${process.pid}`, entryPoints: ['bench/pg-floor-server.ts'] })) as string;
+    const floorServer = await startBenchServer(join(floorDir, 'pg-floor-server.mjs'), { PG_FLOOR_URL: urlOf('bench_floor_http'), PG_FLOOR_ACTOR: actor.tokenId });
+    servers.push(floorServer);
+    // The postmaster: the parent of any backend.
+    const backend = Number((await httpDb.pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    const postmasterPid = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
     // The HTTP database: the same rows, one internal token, and the compiled server on it (production: no demo).
     const token = (await createPgToken(httpDb.db, { kind: 'internal', name: 'bench' })).token;
     const httpServer = await startBenchServer(bundle.bundle, { APPGOV_DATABASE_URL: urlOf('bench_http'), NODE_ENV: 'production' });
@@ -183,6 +203,25 @@ export async function benchPostgresDecisions(options: PostgresBenchOptions): Pro
     const storeMs: number[] = [];
     const floorMs: number[] = [];
     const httpMs: number[] = [];
+    const floorAgent = caller();
+    const cpuOf = { appgov: [] as HttpCall[], floor: [] as HttpCall[] };
+    let sameAnswers = true;
+    /** One call over HTTP to `base`, with what it cost the server process `pid` and Postgres. */
+    const httpCall = async (target: 'appgov' | 'floor', field: string): Promise<{ call: HttpCall; text: string }> => {
+      const [server, a] = target === 'appgov' ? [httpServer, agent] : [floorServer, floorAgent];
+      const serverBefore = threadCpuNs(server.pid);
+      const pgBefore = postgresCpuNs(postmasterPid);
+      const started = performance.now();
+      const { data, text } = await graphqlData<Record<string, { changed: string[]; failed: unknown[] }>>(
+        a, server.base, token, JSON.stringify({ query: mutation(field), variables: { clientId: CLIENT, ids } }),
+      );
+      const wallMs = performance.now() - started;
+      if (data[field]!.changed.length !== 1000) throw new Error(`HTTP ${target} ${field} changed ${data[field]!.changed.length}`);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const serverMs = cpuNsBetween(serverBefore, threadCpuNs(server.pid)).ns / 1e6;
+      const postgresMs = (postgresCpuNs(postmasterPid) - pgBefore) / 1e6;
+      return { call: { serverMs, postgresMs, wallMs }, text };
+    };
     for (let round = 0; round < ROUNDS + 2; round++) {
       const approve = round % 2 === 0;
       const field = approve ? 'approveApps' : 'removeAppApprovals';
@@ -196,29 +235,49 @@ export async function benchPostgresDecisions(options: PostgresBenchOptions): Pro
         },
         async () => {
           const started = performance.now();
-          const changed = await floorCall(floor.pool, ids, approve ? 'approved' : 'unresolved', approve ? 'unresolved' : 'approved');
-          if (changed !== 1000) throw new Error(`floor changed ${changed}`);
+          const { changed } = await pgFloorCall(floor.pool, CLIENT, actor.tokenId, ids, approve);
+          if (changed.length !== 1000) throw new Error(`floor changed ${changed.length}`);
           return performance.now() - started;
         },
         async () => {
-          const started = performance.now();
-          const { data } = await graphqlData<Record<string, { changed: string[]; failed: unknown[] }>>(
-            agent, httpServer.base, token, JSON.stringify({ query: mutation(field), variables: { clientId: CLIENT, ids } }),
-          );
-          const took = performance.now() - started;
-          if (data[field]!.changed.length !== 1000) throw new Error(`HTTP ${field} changed ${data[field]!.changed.length}`);
-          return took;
+          const { call, text } = await httpCall('appgov', field);
+          texts.appgov = text;
+          calls.appgov = call;
+          return call.wallMs;
+        },
+        async () => {
+          const { call, text } = await httpCall('floor', field);
+          texts.floor = text;
+          calls.floor = call;
+          return call.wallMs;
         },
       ];
-      const order = [0, 1, 2].map((k) => (k + round) % 3);
+      const texts = { appgov: '', floor: '' };
+      const calls = {} as { appgov: HttpCall; floor: HttpCall };
+      const order = [0, 1, 2, 3].map((k) => (k + round) % 4);
       const took: number[] = [];
       for (const k of order) took[k] = await runs[k]!();
+      if (texts.appgov !== texts.floor) sameAnswers = false;
       if (round < 2) continue; // warm-up
       storeMs.push(took[0]!);
       floorMs.push(took[1]!);
       httpMs.push(took[2]!);
+      cpuOf.appgov.push(calls.appgov);
+      cpuOf.floor.push(calls.floor);
     }
     agent.destroy();
+    floorAgent.destroy();
+    const side = (of: HttpCall[]) => ({ server: summarize(of.map((c) => c.serverMs)), postgres: summarize(of.map((c) => c.postgresMs)), wall: summarize(of.map((c) => c.wallMs)) });
+    const pairs = (pick: (c: HttpCall) => number) => pairedRatios(cpuOf.appgov.map(pick), cpuOf.floor.map(pick));
+    const cpu: PostgresDecisionsResult['cpu'] = {
+      appgov: side(cpuOf.appgov),
+      floor: side(cpuOf.floor),
+      total: pairs((c) => c.serverMs + c.postgresMs),
+      server: pairs((c) => c.serverMs),
+      postgres: pairs((c) => c.postgresMs),
+      wall: pairs((c) => c.wallMs),
+      sameAnswers,
+    };
     const statements: Record<string, number> = {};
     for (const n of [10, 100, 1000]) {
       const some = Array.from({ length: n }, (_, i) => appId(5000 + i));
@@ -272,9 +331,6 @@ export async function benchPostgresDecisions(options: PostgresBenchOptions): Pro
         { shape: '1 client', clientOf: () => CLIENT, approveNext: tokens.map(() => true) },
         { shape: `${THROUGHPUT_TOKENS} clients`, clientOf: (k: number) => tenants[k]!, approveNext: tokens.map(() => true) },
       ];
-      // The postmaster: the parent of any backend.
-      const backend = Number((await httpDb.pool.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
-      const postmasterPid = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
       throughput = [];
       const instances = [httpServer];
       for (const [round, n] of THROUGHPUT_INSTANCES.entries()) {
@@ -312,6 +368,7 @@ export async function benchPostgresDecisions(options: PostgresBenchOptions): Pro
       httpMedianMs: h,
       httpRatio: h / f,
       statements,
+      cpu,
       ...(smallRead ? { smallRead } : {}),
       ...(throughput ? { throughput } : {}),
       cpus: cpus().length,
@@ -320,6 +377,7 @@ export async function benchPostgresDecisions(options: PostgresBenchOptions): Pro
     await Promise.all(servers.map((s) => s.stop()));
     await Promise.all(opened.map((db) => db.close().catch(() => {})));
     bundle?.remove();
+    if (floorDir) rmSync(floorDir, { recursive: true, force: true });
     process.off('exit', stopOnExit);
     stopOnExit();
   }
@@ -330,11 +388,19 @@ export const HTTP_TARGET = 1.5;
 
 /** The table bench/run.ts prints (and this file prints when run by itself); the checks go to `checks`. */
 export function renderPostgresDecisions(r: PostgresDecisionsResult, checks: Check[] = []): string {
+  const c = r.cpu;
+  const iqr = (x: Spread) => `IQR ${x.p25.toFixed(2)}-${x.p75.toFixed(2)}×, range ${x.min.toFixed(2)}-${x.max.toFixed(2)}×`;
   const rows: [string, string, string][] = [
+    ['CPU per call over HTTP, appgov: server + Postgres (median ms)', `${ms(c.appgov.server.median)} + ${ms(c.appgov.postgres.median)}`, ''],
+    ['CPU per call over HTTP, floor server: server + Postgres (median ms)', `${ms(c.floor.server.median)} + ${ms(c.floor.postgres.median)}`, ''],
+    ['appgov ÷ floor, server + Postgres CPU', `${times(c.total.median)}`, `≤ ${HTTP_TARGET}: ${verdict(c.total.median <= HTTP_TARGET)} (${iqr(c.total)})`],
+    ['appgov ÷ floor, server process CPU alone', `${times(c.server.median)}`, iqr(c.server)],
+    ['appgov ÷ floor, Postgres CPU alone', `${times(c.postgres.median)}`, iqr(c.postgres)],
+    ['appgov ÷ floor server, wall clock', `${times(c.wall.median)}`, `${iqr(c.wall)}; same answers: ${c.sameAnswers ? 'yes' : 'NO'}`],
     ['1,000-id decision over HTTP, compiled server (median ms)', r.httpMedianMs.toFixed(1), ''],
     ['1,000-id decision through postgresWriter (median ms)', r.storeMedianMs.toFixed(1), ''],
-    ['raw pg floor, same minimal work (median ms)', r.floorMedianMs.toFixed(1), ''],
-    ['HTTP ÷ floor (wall clock)', r.httpRatio.toFixed(2), `≤ ${HTTP_TARGET} (issue 16)`],
+    ['raw pg floor in the bench process, same minimal work (median ms)', r.floorMedianMs.toFixed(1), ''],
+    ['HTTP ÷ in-process floor (wall clock)', r.httpRatio.toFixed(2), ''],
     ['store ÷ floor (wall clock, store level, no HTTP)', r.ratio.toFixed(2), ''],
     ...Object.entries(r.statements).map(([k, v]): [string, string, string] => [`statements per call, ${k}`, String(v), 'constant']),
   ];
@@ -342,10 +408,12 @@ export function renderPostgresDecisions(r: PostgresDecisionsResult, checks: Chec
   checks.push(
     {
       section: '8',
-      what: 'Postgres: 1,000-id approve/remove over HTTP ÷ raw pg floor',
-      figure: `${times(r.httpRatio)} (${ms(r.httpMedianMs)} / ${ms(r.floorMedianMs)} ms)`,
+      what: 'Postgres: 1,000-id approve/remove over HTTP ÷ a raw pg floor server, server + Postgres CPU per call',
+      figure:
+        `${times(c.total.median)} (${iqr(c.total)}; ${ms(c.appgov.server.median + c.appgov.postgres.median)} ÷ ${ms(c.floor.server.median + c.floor.postgres.median)} ms CPU; ` +
+        `server alone ${times(c.server.median)}, Postgres alone ${times(c.postgres.median)}; wall ${times(c.wall.median)})`,
       target: `≤ ${HTTP_TARGET}`,
-      verdict: verdict(r.httpRatio <= HTTP_TARGET),
+      verdict: verdict(c.total.median <= HTTP_TARGET),
       command: command('postgres'),
     },
     {
@@ -359,7 +427,9 @@ export function renderPostgresDecisions(r: PostgresDecisionsResult, checks: Chec
   );
   const out = [
     `\nPostgres (issue 16): Postgres ${r.postgres}, fsync=${r.fsync}, synchronous_commit=${r.synchronousCommit}; ${r.apps} apps; ${r.rounds} rounds of 1,000 changing ids, ` +
-      `the three in rotated order each round; the server is the compiled bundle (node scripts/build.mjs) with APPGOV_DATABASE_URL, NODE_ENV=production`,
+      `the four in rotated order each round (the compiled server over HTTP, the floor server over HTTP, postgresWriter and the floor in this process); the server is the compiled bundle (node scripts/build.mjs) with APPGOV_DATABASE_URL, NODE_ENV=production; ` +
+      `the floor server (bench/pg-floor-server.ts, same node flags, its own database) takes the same body and answers the same bytes with raw pg (bench/pg-floor.ts). ` +
+      `CPU = Δ of /proc schedstat ns over the server's threads, and over the postmaster and all its children, from before the request to ${SETTLE_MS} ms after its answer; ÷ is the median of the per-round ratios`,
     ...rows.map(([f, v, t]) => `  ${f.padEnd(58)} ${v.padStart(8)}  ${t}`),
   ];
   if (r.smallRead) {
