@@ -7,7 +7,7 @@
  *
  *   npm run bench                          every section
  *   npm run bench -- --quick               fewer samples and shorter runs (iterating)
- *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live, webhooks, pipeline, storage, storage
+ *   npm run bench -- --only=bulk,http      some sections: bulk, memory, reads, growth, http, fairness, postgres, expiry, live, webhooks, pipeline, storage
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
